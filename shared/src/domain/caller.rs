@@ -1,0 +1,215 @@
+//! Who is calling (SPEC §2): read from the JWT authorizer's claims only, with the role table written once.
+use super::access::AccessOption;
+use std::collections::{BTreeSet, HashMap};
+use std::fmt;
+
+/// An account id as the authorizer scopes it. It is part of storage keys, so its alphabet excludes the
+/// key separator `#`.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AccountId(String);
+
+impl AccountId {
+    pub fn parse(raw: &str) -> Option<Self> {
+        let ok = !raw.is_empty()
+            && raw.len() <= 128
+            && raw
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+        ok.then(|| Self(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for AccountId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for AccountId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "AccountId({})", self.0)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Role {
+    Owner,
+    OrgManager,
+    InfraAddUsers,
+    IamAdmin,
+}
+
+impl Role {
+    fn parse(name: &str) -> Option<Self> {
+        match name {
+            "owner" => Some(Role::Owner),
+            "org_manager" => Some(Role::OrgManager),
+            "infra_add_users" => Some(Role::InfraAddUsers),
+            "iam_admin" => Some(Role::IamAdmin),
+            _ => None,
+        }
+    }
+
+    /// May this role, on its own, invite, list, cancel and resend?
+    fn manages(self) -> bool {
+        !matches!(self, Role::IamAdmin)
+    }
+
+    /// The access options this role may grant (SPEC §2's table).
+    fn grants(self) -> &'static [AccessOption] {
+        match self {
+            Role::Owner => &[
+                AccessOption::Iam,
+                AccessOption::CloudFoundry,
+                AccessOption::Infrastructure,
+            ],
+            Role::OrgManager => &[AccessOption::CloudFoundry],
+            Role::InfraAddUsers => &[AccessOption::Infrastructure],
+            Role::IamAdmin => &[AccessOption::Iam],
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub user_id: String,
+    pub email: Option<String>,
+    pub account_id: AccountId,
+    roles: BTreeSet<Role>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CallerError {
+    #[error("the request carries no authorizer claims")]
+    NoClaims,
+    #[error("the token has no {0} claim")]
+    MissingClaim(&'static str),
+    #[error("the token's account_id claim is not a valid account id")]
+    BadAccount,
+}
+
+impl Caller {
+    /// `roles` is space-separated; API Gateway flattens a JSON-array claim to `[a b]`, so brackets are
+    /// dropped too. Unknown role names are ignored.
+    pub fn from_claims(claims: &HashMap<String, String>) -> Result<Self, CallerError> {
+        let present = |k: &str| claims.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
+        let user_id = present("sub")
+            .ok_or(CallerError::MissingClaim("sub"))?
+            .to_owned();
+        let account = present("account_id").ok_or(CallerError::MissingClaim("account_id"))?;
+        let account_id = AccountId::parse(account).ok_or(CallerError::BadAccount)?;
+        let roles_raw = claims
+            .get("roles")
+            .ok_or(CallerError::MissingClaim("roles"))?;
+        let roles = roles_raw
+            .trim()
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .split(|c: char| c.is_whitespace() || c == ',')
+            .filter_map(Role::parse)
+            .collect();
+        let email = present("email").map(str::to_owned);
+        Ok(Caller {
+            user_id,
+            email,
+            account_id,
+            roles,
+        })
+    }
+
+    /// May invite, list, cancel and resend: one of the three inviter roles (`iam_admin` alone is not one).
+    pub fn is_inviter(&self) -> bool {
+        self.roles.iter().any(|r| r.manages())
+    }
+
+    pub fn may_grant(&self, option: AccessOption) -> bool {
+        self.is_inviter() && self.roles.iter().any(|r| r.grants().contains(&option))
+    }
+
+    /// The first option in `wanted` this caller may not grant.
+    pub fn first_forbidden(&self, wanted: &[AccessOption]) -> Option<AccessOption> {
+        wanted.iter().copied().find(|o| !self.may_grant(*o))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn caller(roles: &str) -> Caller {
+        let claims = HashMap::from([
+            ("sub".to_owned(), "u1".to_owned()),
+            ("account_id".to_owned(), "acct-1".to_owned()),
+            ("roles".to_owned(), roles.to_owned()),
+        ]);
+        Caller::from_claims(&claims).unwrap()
+    }
+
+    #[test]
+    fn missing_claims_are_errors() {
+        let mut claims = HashMap::from([
+            ("sub".to_owned(), "u".to_owned()),
+            ("roles".to_owned(), "owner".to_owned()),
+        ]);
+        assert_eq!(
+            Caller::from_claims(&claims),
+            Err(CallerError::MissingClaim("account_id"))
+        );
+        claims.insert("account_id".into(), "a#b".into());
+        assert_eq!(Caller::from_claims(&claims), Err(CallerError::BadAccount));
+        claims.insert("account_id".into(), "a".into());
+        claims.insert("sub".into(), " ".into());
+        assert_eq!(
+            Caller::from_claims(&claims),
+            Err(CallerError::MissingClaim("sub"))
+        );
+        claims.insert("sub".into(), "u".into());
+        claims.remove("roles");
+        assert_eq!(
+            Caller::from_claims(&claims),
+            Err(CallerError::MissingClaim("roles"))
+        );
+    }
+
+    #[test]
+    fn every_role_set_grants_exactly_the_table() {
+        use AccessOption::*;
+        let table: &[(&str, bool, &[AccessOption])] = &[
+            ("", false, &[]),
+            ("unknown", false, &[]),
+            ("owner", true, &[Iam, CloudFoundry, Infrastructure]),
+            ("org_manager", true, &[CloudFoundry]),
+            ("infra_add_users", true, &[Infrastructure]),
+            ("iam_admin", false, &[]),
+            ("iam_admin org_manager", true, &[Iam, CloudFoundry]),
+            ("[iam_admin infra_add_users]", true, &[Iam, Infrastructure]),
+            (
+                "[org_manager infra_add_users]",
+                true,
+                &[CloudFoundry, Infrastructure],
+            ),
+            ("Owner", false, &[]),
+        ];
+        for (roles, inviter, grants) in table {
+            let c = caller(roles);
+            assert_eq!(c.is_inviter(), *inviter, "{roles}");
+            for o in [Iam, CloudFoundry, Infrastructure] {
+                assert_eq!(c.may_grant(o), grants.contains(&o), "{roles} / {o:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn first_forbidden_names_the_option() {
+        let c = caller("org_manager");
+        assert_eq!(
+            c.first_forbidden(&[AccessOption::CloudFoundry, AccessOption::Iam]),
+            Some(AccessOption::Iam)
+        );
+        assert_eq!(c.first_forbidden(&[AccessOption::CloudFoundry]), None);
+    }
+}

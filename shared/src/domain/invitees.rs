@@ -1,0 +1,112 @@
+//! The `invitees` field (SPEC §4): a string split on separators or an array of strings, deduplicated
+//! case-insensitively, each piece parsed on its own so one bad address does not sink the batch.
+use super::email::{Email, InvalidEmail};
+use serde_json::Value;
+use std::collections::HashSet;
+
+pub const MAX_INVITEES: usize = 100;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invitee {
+    /// The piece as the caller wrote it, echoed back in the answer.
+    pub given: String,
+    pub parsed: Result<Email, InvalidEmail>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invitees: {0}")]
+pub struct InvalidInvitees(pub String);
+
+pub fn parse_invitees(value: &Value) -> Result<Vec<Invitee>, InvalidInvitees> {
+    let pieces: Vec<&str> = match value {
+        Value::String(s) => s.split([',', ' ', '\t', '\n', '\r']).collect(),
+        Value::Array(items) => items
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .map(str::trim)
+                    .ok_or_else(|| InvalidInvitees("every item must be a string".into()))
+            })
+            .collect::<Result<_, _>>()?,
+        _ => {
+            return Err(InvalidInvitees(
+                "must be a string or an array of strings".into(),
+            ))
+        }
+    };
+    let mut seen = HashSet::new();
+    let invitees: Vec<Invitee> = pieces
+        .into_iter()
+        .filter(|p| !p.is_empty())
+        .filter(|p| seen.insert(p.to_lowercase()))
+        .map(|p| Invitee {
+            given: p.to_owned(),
+            parsed: Email::parse(p),
+        })
+        .collect();
+    if invitees.is_empty() {
+        return Err(InvalidInvitees("name at least one invitee".into()));
+    }
+    if invitees.len() > MAX_INVITEES {
+        return Err(InvalidInvitees(format!(
+            "at most {MAX_INVITEES} distinct invitees per request"
+        )));
+    }
+    Ok(invitees)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn splits_strings_on_every_separator_and_drops_empties() {
+        let v = parse_invitees(&json!("a@x.io, b@x.io\tc@x.io\nd@x.io\r\n,, e@x.io")).unwrap();
+        let got: Vec<_> = v.iter().map(|i| i.given.as_str()).collect();
+        assert_eq!(got, ["a@x.io", "b@x.io", "c@x.io", "d@x.io", "e@x.io"]);
+    }
+
+    #[test]
+    fn collapses_case_insensitive_duplicates_to_the_first() {
+        let v = parse_invitees(&json!(["Ann@X.io", "bob@x.io", "ann@x.io", "ANN@x.IO"])).unwrap();
+        assert_eq!(v.len(), 2);
+        assert_eq!(v[0].given, "Ann@X.io");
+        assert_eq!(v[0].parsed.as_ref().unwrap().as_str(), "ann@x.io");
+    }
+
+    #[test]
+    fn keeps_invalid_pieces_as_per_invitee_results() {
+        let v = parse_invitees(&json!("ok@x.io nope")).unwrap();
+        assert!(v[0].parsed.is_ok());
+        assert!(v[1].parsed.is_err());
+    }
+
+    #[test]
+    fn counts_distinct_invitees() {
+        let hundred: Vec<String> = (0..100).map(|i| format!("u{i}@x.io")).collect();
+        assert_eq!(parse_invitees(&json!(hundred)).unwrap().len(), 100);
+        let mut with_dupes = hundred.clone();
+        with_dupes.push("U0@x.io".into());
+        assert_eq!(parse_invitees(&json!(with_dupes)).unwrap().len(), 100);
+        let mut over = hundred;
+        over.push("u100@x.io".into());
+        assert!(parse_invitees(&json!(over)).is_err());
+    }
+
+    #[test]
+    fn rejects_wrong_shapes_and_empty_input() {
+        for v in [
+            json!(""),
+            json!(" , "),
+            json!([]),
+            json!([""]),
+            json!(5),
+            json!(null),
+            json!(["a@x.io", 1]),
+            json!({"a": 1}),
+        ] {
+            assert!(parse_invitees(&v).is_err(), "{v}");
+        }
+    }
+}

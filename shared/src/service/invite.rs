@@ -1,0 +1,142 @@
+use super::{authorize, AuthError, Deps, Sender};
+use crate::domain::invitees::Invitee;
+use crate::domain::{Access, AccessOption, Caller, InvitationId, Status, Token};
+use crate::store::{
+    Change, CreateOutcome, Expect, Invitation, SendCount, StoreError, UpdateOutcome,
+};
+use futures::{stream, StreamExt};
+
+/// Sends of one request in flight at once: enough to finish 100 invitees in a few round trips, few enough
+/// not to trip SES's sending rate all at once.
+pub const SEND_CONCURRENCY: usize = 16;
+
+#[derive(Debug)]
+pub enum Outcome {
+    Invited(Invitation),
+    AlreadyInvited(Invitation),
+    AlreadyMember(Invitation),
+    Invalid(String),
+}
+
+#[derive(Debug)]
+pub struct InviteResult {
+    pub invitee: String,
+    pub outcome: Outcome,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum InviteError {
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    #[error("you may not grant {} access", .0.as_str())]
+    Forbidden(AccessOption),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+pub async fn invite(
+    deps: &Deps,
+    sender: &Sender,
+    caller: &Caller,
+    path_account: &str,
+    invitees: Vec<Invitee>,
+    access: Access,
+) -> Result<Vec<InviteResult>, InviteError> {
+    authorize(caller, path_account)?;
+    if let Some(option) = caller.first_forbidden(&access.options()) {
+        return Err(InviteError::Forbidden(option));
+    }
+    let results: Vec<Result<InviteResult, StoreError>> = stream::iter(invitees)
+        .map(|invitee| invite_one(deps, sender, caller, &access, invitee))
+        .buffered(SEND_CONCURRENCY)
+        .collect()
+        .await;
+    // A store failure fails the request (503): the invitations made so far stay, and a retry answers
+    // `already_invited` for them, so nothing is lost or doubled.
+    results
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .map_err(InviteError::Store)
+}
+
+async fn invite_one(
+    deps: &Deps,
+    sender: &Sender,
+    caller: &Caller,
+    access: &Access,
+    invitee: Invitee,
+) -> Result<InviteResult, StoreError> {
+    let email = match invitee.parsed {
+        Ok(email) => email,
+        Err(e) => {
+            return Ok(InviteResult {
+                invitee: invitee.given,
+                outcome: Outcome::Invalid(format!("not a valid email address: it {e}")),
+            })
+        }
+    };
+    let now = deps.clock.now();
+    let token = Token::generate();
+    let invitation = Invitation {
+        id: InvitationId::new(),
+        account_id: caller.account_id.clone(),
+        email,
+        status: Status::Processing,
+        access: access.clone(),
+        invited_by: caller.user_id.clone(),
+        inviter_email: caller.email.clone(),
+        created_at: now,
+        updated_at: now,
+        last_sent_at: None,
+        send_count: 0,
+        expires_at: now.plus(deps.policy.invitation_ttl),
+        token_hash: token.hash(),
+    };
+    let outcome = match deps.store.create(&invitation).await? {
+        CreateOutcome::AlreadyOpen(existing) => Outcome::AlreadyInvited(existing),
+        CreateOutcome::AlreadyMember(existing) => Outcome::AlreadyMember(existing),
+        CreateOutcome::Created => {
+            Outcome::Invited(send_first(deps, sender, invitation, &token).await)
+        }
+    };
+    Ok(InviteResult {
+        invitee: invitee.given,
+        outcome,
+    })
+}
+
+/// Sends a new invitation's email and marks it `pending`. On any failure the invitation stays
+/// `processing`, which the sweep retries; the answer shows what is stored.
+async fn send_first(
+    deps: &Deps,
+    sender: &Sender,
+    invitation: Invitation,
+    token: &Token,
+) -> Invitation {
+    if sender.deliver(&invitation, token).await.is_err() {
+        return invitation;
+    }
+    let expect = Expect {
+        statuses: &[Status::Processing],
+        token_hash: Some(invitation.token_hash.clone()),
+        last_sent_at_or_before: None,
+    };
+    let change = Change {
+        status: Status::Pending,
+        at: deps.clock.now(),
+        token_hash: None,
+        send_count: SendCount::Increment,
+    };
+    match deps
+        .store
+        .update(&invitation.account_id, invitation.id, &expect, &change)
+        .await
+    {
+        Ok(UpdateOutcome::Updated(sent) | UpdateOutcome::Mismatch(sent)) => sent,
+        Ok(UpdateOutcome::NotFound) => invitation,
+        Err(e) => {
+            tracing::warn!(invitation = %invitation.id, error = %crate::logging::chain(&e), "sent but not marked pending");
+            invitation
+        }
+    }
+}

@@ -1,0 +1,150 @@
+use super::{authorize, AuthError, Deps};
+use crate::domain::{AccountId, Caller, Email, InvitationId, Status};
+use crate::store::{Invitation, ListQuery, StoreError};
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+pub const DEFAULT_LIMIT: u32 = 50;
+pub const MAX_LIMIT: u32 = 100;
+
+/// A list request as parsed at the edge.
+#[derive(Debug, Clone, Default)]
+pub struct ListRequest {
+    pub statuses: Option<Vec<Status>>,
+    pub email: Option<Email>,
+    pub limit: u32,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct ListAnswer {
+    pub invitations: Vec<Invitation>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ListError {
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    #[error("the cursor is not one this list gave out for this account and filter")]
+    InvalidCursor,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The cursor's content: where to continue, and a digest of the account and filter it belongs to, so a
+/// cursor replayed against another account or filter is refused. It only ever names a position inside
+/// the caller's own account, since the store builds the key from the caller's account.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Cursor {
+    after: String,
+    scope: String,
+}
+
+fn scope(account: &AccountId, statuses: &Option<Vec<Status>>, email: &Option<Email>) -> String {
+    let mut statuses: Vec<&str> = statuses.iter().flatten().map(|s| s.as_str()).collect();
+    statuses.sort_unstable();
+    statuses.dedup();
+    let mut h = Sha256::new();
+    for part in [
+        account.as_str(),
+        &statuses.join(","),
+        email.as_ref().map_or("", |e| e.as_str()),
+    ] {
+        h.update(part.as_bytes());
+        h.update([0]);
+    }
+    hex::encode(&h.finalize()[..16])
+}
+
+fn encode(after: InvitationId, scope: String) -> String {
+    let json = serde_json::to_vec(&Cursor {
+        after: after.to_string(),
+        scope,
+    })
+    .unwrap_or_default();
+    URL_SAFE_NO_PAD.encode(json)
+}
+
+fn decode(raw: &str, expected_scope: &str) -> Result<InvitationId, ListError> {
+    let bytes = URL_SAFE_NO_PAD
+        .decode(raw)
+        .map_err(|_| ListError::InvalidCursor)?;
+    let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| ListError::InvalidCursor)?;
+    if cursor.scope != expected_scope {
+        return Err(ListError::InvalidCursor);
+    }
+    InvitationId::parse(&cursor.after).map_err(|_| ListError::InvalidCursor)
+}
+
+pub async fn list(
+    deps: &Deps,
+    caller: &Caller,
+    path_account: &str,
+    req: ListRequest,
+) -> Result<ListAnswer, ListError> {
+    authorize(caller, path_account)?;
+    let account = &caller.account_id;
+    let scope = scope(account, &req.statuses, &req.email);
+    let after = req
+        .cursor
+        .as_deref()
+        .map(|c| decode(c, &scope))
+        .transpose()?;
+    let query = ListQuery {
+        statuses: req.statuses,
+        email: req.email,
+        limit: req.limit.clamp(1, MAX_LIMIT),
+        after,
+    };
+    let page = deps.store.list(account, &query).await?;
+    Ok(ListAnswer {
+        invitations: page.items,
+        next_cursor: page.next_after.map(|id| encode(id, scope)),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_are_bound_to_account_and_filter() {
+        let a = AccountId::parse("a").unwrap();
+        let b = AccountId::parse("b").unwrap();
+        let id = InvitationId::new();
+        let pending = Some(vec![Status::Pending]);
+        let c = encode(id, scope(&a, &pending, &None));
+        assert_eq!(decode(&c, &scope(&a, &pending, &None)).unwrap(), id);
+        // The same filter written in another order is the same filter.
+        let both = scope(&a, &Some(vec![Status::Pending, Status::Processing]), &None);
+        assert_eq!(
+            both,
+            scope(&a, &Some(vec![Status::Processing, Status::Pending]), &None)
+        );
+        for other in [
+            scope(&b, &pending, &None),
+            scope(&a, &None, &None),
+            both,
+            scope(&a, &pending, &Some(Email::parse("x@y.io").unwrap())),
+        ] {
+            assert!(matches!(decode(&c, &other), Err(ListError::InvalidCursor)));
+        }
+        for garbage in [
+            "",
+            "!!",
+            "e30",
+            &URL_SAFE_NO_PAD.encode(br#"{"after":"x","scope":"y"}"#),
+        ] {
+            assert!(
+                matches!(
+                    decode(garbage, &scope(&a, &None, &None)),
+                    Err(ListError::InvalidCursor)
+                ),
+                "{garbage}"
+            );
+        }
+    }
+}

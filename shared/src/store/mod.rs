@@ -1,0 +1,146 @@
+//! The storage port. Rules about which state may follow which live in the core and reach a store as an
+//! [`Expect`] (the state a write requires) and a [`Change`] (what it writes); a store's only job is to
+//! apply them atomically, so the DynamoDB adapter and the in-memory twin cannot disagree about rules.
+pub mod dynamo;
+pub mod memory;
+
+use crate::domain::{Access, AccountId, Email, InvitationId, Status, Timestamp, TokenHash};
+use async_trait::async_trait;
+
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invitation {
+    pub id: InvitationId,
+    pub account_id: AccountId,
+    pub email: Email,
+    pub status: Status,
+    pub access: Access,
+    pub invited_by: String,
+    pub inviter_email: Option<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub last_sent_at: Option<Timestamp>,
+    pub send_count: u32,
+    pub expires_at: Timestamp,
+    pub token_hash: TokenHash,
+}
+
+#[derive(Debug)]
+pub enum CreateOutcome {
+    Created,
+    /// An invitation for this (account, email) is still `processing` or `pending`.
+    AlreadyOpen(Invitation),
+    /// The latest invitation for this (account, email) was accepted.
+    AlreadyMember(Invitation),
+}
+
+/// What a conditional write requires of the stored invitation.
+#[derive(Debug, Clone)]
+pub struct Expect {
+    pub statuses: &'static [Status],
+    /// The write belongs to the send that stored this token hash.
+    pub token_hash: Option<TokenHash>,
+    /// The last send happened at or before this instant (or never).
+    pub last_sent_at_or_before: Option<Timestamp>,
+}
+
+impl Expect {
+    pub fn matches(&self, inv: &Invitation) -> bool {
+        self.statuses.contains(&inv.status)
+            && self
+                .token_hash
+                .as_ref()
+                .is_none_or(|h| *h == inv.token_hash)
+            && self
+                .last_sent_at_or_before
+                .is_none_or(|cut| inv.last_sent_at.is_none_or(|t| t <= cut))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SendCount {
+    Keep,
+    /// A send was accepted: `send_count` + 1 and `last_sent_at` = the change's time.
+    Increment,
+    /// A send counted in advance was refused.
+    Decrement,
+}
+
+/// What a conditional write sets.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub status: Status,
+    pub at: Timestamp,
+    pub token_hash: Option<TokenHash>,
+    pub send_count: SendCount,
+}
+
+impl Change {
+    pub fn apply(&self, inv: &mut Invitation) {
+        inv.status = self.status;
+        inv.updated_at = self.at;
+        if let Some(h) = &self.token_hash {
+            inv.token_hash = h.clone();
+        }
+        match self.send_count {
+            SendCount::Keep => {}
+            SendCount::Increment => {
+                inv.send_count += 1;
+                inv.last_sent_at = Some(self.at);
+            }
+            SendCount::Decrement => inv.send_count = inv.send_count.saturating_sub(1),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub enum UpdateOutcome {
+    Updated(Invitation),
+    /// The invitation exists but is not in the expected state; this is what it is.
+    Mismatch(Invitation),
+    NotFound,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListQuery {
+    /// `None`: every status.
+    pub statuses: Option<Vec<Status>>,
+    pub email: Option<Email>,
+    pub limit: u32,
+    /// Continue after this id (ids sort newest first).
+    pub after: Option<InvitationId>,
+}
+
+#[derive(Debug, Default)]
+pub struct Page {
+    pub items: Vec<Invitation>,
+    /// Set when more may follow: the next page continues after this id.
+    pub next_after: Option<InvitationId>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database could not be reached or refused for now; retrying is safe.
+    #[error("the invitation store is unavailable")]
+    Unavailable(#[source] BoxError),
+    /// A stored item the code cannot read: a bug or a hand edit, never the caller's fault.
+    #[error("a stored item is malformed: {0}")]
+    Corrupt(String),
+}
+
+#[async_trait]
+pub trait InvitationStore: Send + Sync {
+    /// Stores a new invitation unless an open one exists for its (account, email); atomic under races.
+    async fn create(&self, invitation: &Invitation) -> Result<CreateOutcome, StoreError>;
+    /// One conditional write: applies `change` only when the stored invitation meets `expect`.
+    async fn update(
+        &self,
+        account: &AccountId,
+        id: InvitationId,
+        expect: &Expect,
+        change: &Change,
+    ) -> Result<UpdateOutcome, StoreError>;
+    /// Invitations of one account, newest first.
+    async fn list(&self, account: &AccountId, query: &ListQuery) -> Result<Page, StoreError>;
+}
