@@ -2,8 +2,16 @@
 //! [`scrub`] before they are logged.
 use std::fmt::Write;
 
-/// JSON lines; the runtime's span carries the Lambda request id into every line of an invocation.
+/// JSON lines on stdout; the runtime's span carries the Lambda request id into every line of an invocation.
 pub fn init() {
+    init_with_writer(std::io::stdout);
+}
+
+/// The same format to another writer (tests capture it).
+pub fn init_with_writer<W>(writer: W)
+where
+    W: for<'a> tracing_subscriber::fmt::MakeWriter<'a> + Send + Sync + 'static,
+{
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()
@@ -13,7 +21,7 @@ pub fn init() {
         .with_span_list(false)
         .flatten_event(true)
         .with_target(false)
-        .without_time()
+        .with_writer(writer)
         .try_init();
 }
 
