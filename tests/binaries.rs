@@ -1,1 +1,143 @@
+//! The built Lambda binaries under the Runtime API emulator, with the environment the template gives
+//! them and the SDK pointed at the emulators through the standard endpoint variables.
+use e2e::runtime::{binary, invoke, Reply};
+use e2e::{claims, event_json, new_table, sdk, unique, Ses};
+use serde_json::{json, Value};
 
+fn aws_env() -> Vec<(&'static str, String)> {
+    [
+        "AWS_ENDPOINT_URL_DYNAMODB",
+        "AWS_ENDPOINT_URL_SESV2",
+        "AWS_REGION",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+    ]
+    .into_iter()
+    .map(|k| {
+        (
+            k,
+            std::env::var(k).unwrap_or_else(|_| panic!("{k} is not set: run ./scripts/test")),
+        )
+    })
+    .collect()
+}
+
+fn init_error(replies: &[Reply]) -> Value {
+    match replies {
+        [Reply::InitError(e)] => e.clone(),
+        other => panic!("expected one init error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn every_binary_reports_a_missing_table_name_as_an_init_error() {
+    for name in ["invite", "list", "cancel", "resend"] {
+        let run = invoke(&binary(name), &aws_env(), vec![json!({})]).await;
+        let err = init_error(&run.replies);
+        assert!(
+            err["errorMessage"].as_str().unwrap().contains("TABLE_NAME"),
+            "{name}: {err}"
+        );
+        assert!(
+            run.exit.is_some_and(|s| !s.success()),
+            "{name} exits with failure: {run:?}"
+        );
+        assert!(run.stdout.contains("TABLE_NAME"), "{name} logs it too");
+    }
+}
+
+#[tokio::test]
+async fn a_bad_or_missing_variable_is_named() {
+    let mut env = aws_env();
+    env.push(("TABLE_NAME", "invitations".into()));
+    let cases: Vec<(&str, Vec<(&str, &str)>, &str)> = vec![
+        (
+            "invite",
+            vec![("ACCEPT_URL", "https://x.io/a")],
+            "SENDER_EMAIL",
+        ),
+        ("resend", vec![("SENDER_EMAIL", "a@x.io")], "ACCEPT_URL"),
+        (
+            "invite",
+            vec![
+                ("SENDER_EMAIL", "a@x.io"),
+                ("ACCEPT_URL", "https://x.io/a"),
+                ("INVITATION_TTL", "forever"),
+            ],
+            "INVITATION_TTL",
+        ),
+        ("list", vec![("MAX_SENDS", "-1")], "MAX_SENDS"),
+        (
+            "cancel",
+            vec![("RESEND_MIN_INTERVAL", "1 fortnight")],
+            "RESEND_MIN_INTERVAL",
+        ),
+    ];
+    for (name, extra, var) in cases {
+        let mut env = env.clone();
+        env.extend(extra.into_iter().map(|(k, v)| (k, v.to_owned())));
+        let run = invoke(&binary(name), &env, vec![json!({})]).await;
+        let err = init_error(&run.replies);
+        assert!(
+            err["errorMessage"].as_str().unwrap().contains(var),
+            "{name}: {err}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn invite_binary_serves_an_event_and_logs_json_lines_with_the_request_id() {
+    let sdk = sdk().await;
+    let table = new_table(&aws_sdk_dynamodb::Client::new(&sdk)).await;
+    let ses = Ses::new(&sdk).await;
+    let mut env = aws_env();
+    env.extend([
+        ("TABLE_NAME", table),
+        ("SENDER_EMAIL", ses.sender.clone()),
+        ("ACCEPT_URL", "https://app.example.com/accept".to_owned()),
+    ]);
+    let account = unique("acct");
+    let body = json!({"invitees": "carol.jones@example.com, nope", "access": {"infrastructure": {"permissions": "view_only"}}});
+    let ev = event_json(
+        "POST",
+        &format!("/accounts/{account}/invitations"),
+        &[],
+        Some(claims(&account, "owner")),
+        Some(&body.to_string()),
+    );
+    let run = invoke(&binary("invite"), &env, vec![ev]).await;
+    let resp = match run.replies.as_slice() {
+        [Reply::Response(r)] => r.clone(),
+        other => panic!("{other:?}\n{}", run.stderr),
+    };
+    assert_eq!(resp["statusCode"], 207, "{resp}");
+    let answer: Value = serde_json::from_str(resp["body"].as_str().unwrap()).unwrap();
+    assert_eq!(answer["results"][0]["invitation"]["status"], "pending");
+    assert_eq!(answer["results"][1]["outcome"], "invalid");
+
+    let mail = ses.sent().await;
+    assert_eq!(mail.len(), 1);
+    let (_, token) = mail[0].link();
+    let lines: Vec<Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|_| panic!("not JSON: {l}")))
+        .collect();
+    assert!(!lines.is_empty());
+    let in_invocation: Vec<&Value> = lines
+        .iter()
+        .filter(|l| {
+            l["span"]["requestId"]
+                .as_str()
+                .is_some_and(|id| id.starts_with("req-0-"))
+        })
+        .collect();
+    assert!(
+        in_invocation.iter().any(|l| l["message"] == "request done"),
+        "request lines carry the request id: {}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("c***@example.com"));
+    assert!(!run.stdout.contains("carol.jones"), "addresses are masked");
+    assert!(!run.stdout.contains(&token), "tokens never logged");
+}

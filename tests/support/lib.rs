@@ -11,7 +11,10 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
+pub mod http1;
 pub mod logs;
+pub mod proxy;
+pub mod runtime;
 
 fn endpoint(var: &str) -> String {
     std::env::var(var).unwrap_or_else(|_| {

@@ -1,0 +1,192 @@
+//! A Lambda Runtime API emulator: what `sam local invoke` runs inside its container, minus Docker. It
+//! starts a built function binary with the Lambda environment, hands it events through
+//! `/invocation/next`, and collects what the function posts back.
+use crate::http1::{read_request, write_response};
+use serde_json::Value;
+use std::collections::VecDeque;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+
+#[derive(Debug, Clone)]
+pub enum Reply {
+    Response(Value),
+    Error(Value),
+    InitError(Value),
+}
+
+/// One run of a binary: its replies in order, its output, and whether it exited.
+#[derive(Debug)]
+pub struct Run {
+    pub replies: Vec<Reply>,
+    pub stdout: String,
+    pub stderr: String,
+    pub exit: Option<std::process::ExitStatus>,
+}
+
+struct State {
+    queue: Mutex<VecDeque<(String, Value)>>,
+    replies: mpsc::UnboundedSender<Reply>,
+}
+
+/// The built binary `name` (cargo builds every workspace binary before it runs tests).
+pub fn binary(name: &str) -> std::path::PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().unwrap().parent().unwrap();
+    let path = dir.join(name);
+    assert!(
+        path.exists(),
+        "{} is not built; run the tests with cargo test --workspace",
+        path.display()
+    );
+    path
+}
+
+/// Runs `binary` with `env` under a fresh emulator, feeds it `events` and waits for a reply to each (or
+/// for an init error), then stops it.
+pub async fn invoke(binary: &std::path::Path, env: &[(&str, String)], events: Vec<Value>) -> Run {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let expected = events.len();
+    let queue = events
+        .into_iter()
+        .enumerate()
+        .map(|(i, e)| (format!("req-{i}-{}", crate::unique("id")), e))
+        .collect();
+    let state = Arc::new(State {
+        queue: Mutex::new(queue),
+        replies: tx,
+    });
+    let server = tokio::spawn(async move {
+        while let Ok((conn, _)) = listener.accept().await {
+            tokio::spawn(serve(conn, state.clone()));
+        }
+    });
+    let mut child = tokio::process::Command::new(binary)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("AWS_LAMBDA_RUNTIME_API", addr.to_string())
+        .env("AWS_LAMBDA_FUNCTION_NAME", binary.file_name().unwrap())
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+        .env("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/test")
+        .env("AWS_LAMBDA_LOG_STREAM_NAME", "test")
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start the function binary");
+    let mut replies = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while replies.len() < expected {
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Some(reply)) => {
+                let init = matches!(reply, Reply::InitError(_));
+                replies.push(reply);
+                if init {
+                    break;
+                }
+            }
+            _ => break,
+        }
+    }
+    // A function that failed init exits by itself; one that served its events waits for more.
+    let exit = match tokio::time::timeout(Duration::from_secs(5), child.wait()).await {
+        Ok(status) if matches!(replies.last(), Some(Reply::InitError(_))) => status.ok(),
+        _ => {
+            let _ = child.start_kill();
+            None
+        }
+    };
+    let _ = child.wait().await;
+    let mut stdout = String::new();
+    let mut stderr = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .await
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .await
+        .unwrap();
+    server.abort();
+    Run {
+        replies,
+        stdout,
+        stderr,
+        exit,
+    }
+}
+
+async fn serve(conn: TcpStream, state: Arc<State>) {
+    let mut conn = BufReader::new(conn);
+    while let Some(req) = read_request(&mut conn).await {
+        let path = req.path.trim_start_matches("/2018-06-01/runtime");
+        let body = || {
+            serde_json::from_slice(&req.body)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&req.body).into()))
+        };
+        match (req.method.as_str(), path) {
+            ("GET", "/invocation/next") => {
+                // Long poll, as Lambda does, until an event is queued.
+                let (id, event) = loop {
+                    if let Some(next) = state.queue.lock().unwrap().pop_front() {
+                        break next;
+                    }
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                };
+                let deadline = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    + Duration::from_secs(30);
+                let headers = vec![
+                    ("lambda-runtime-aws-request-id".to_owned(), id),
+                    (
+                        "lambda-runtime-deadline-ms".to_owned(),
+                        deadline.as_millis().to_string(),
+                    ),
+                    (
+                        "lambda-runtime-invoked-function-arn".to_owned(),
+                        "arn:aws:lambda:us-east-1:123456789012:function:test".to_owned(),
+                    ),
+                    (
+                        "lambda-runtime-trace-id".to_owned(),
+                        "Root=1-00000000-000000000000000000000000;Sampled=0".to_owned(),
+                    ),
+                    ("content-type".to_owned(), "application/json".to_owned()),
+                ];
+                if !write_response(&mut conn, 200, &headers, event.to_string().as_bytes()).await {
+                    return;
+                }
+                continue;
+            }
+            ("POST", "/init/error") => {
+                let _ = state.replies.send(Reply::InitError(body()));
+            }
+            ("POST", p) if p.ends_with("/response") => {
+                let _ = state.replies.send(Reply::Response(body()));
+            }
+            ("POST", p) if p.ends_with("/error") => {
+                let _ = state.replies.send(Reply::Error(body()));
+            }
+            _ => {
+                write_response(&mut conn, 404, &[], b"{}").await;
+                continue;
+            }
+        }
+        if !write_response(&mut conn, 202, &[], b"{\"status\":\"OK\"}").await {
+            return;
+        }
+    }
+}
