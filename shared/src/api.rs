@@ -164,7 +164,7 @@ impl From<ResendError> for ApiError {
                 let mut err = Self::new(
                     StatusCode::TOO_MANY_REQUESTS,
                     "resend_too_soon",
-                    format!("the invitation was sent moments ago; try again in {secs} s"),
+                    "the invitation was sent less than RESEND_MIN_INTERVAL ago; retry after the seconds in Retry-After",
                 );
                 err.retry_after = Some(secs);
                 err

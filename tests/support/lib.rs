@@ -251,7 +251,8 @@ pub fn claims(account: &str, roles: &str) -> Value {
     json!({"sub": "user-1", "email": "admin@example.com", "account_id": account, "roles": roles})
 }
 
-/// An API Gateway HTTP API (payload 2.0) event, as JSON.
+/// An API Gateway HTTP API (payload 2.0) event, as JSON: the local server's, so tests and the local
+/// run build events one way.
 pub fn event_json(
     method: &str,
     path: &str,
@@ -259,64 +260,19 @@ pub fn event_json(
     claims: Option<Value>,
     body: Option<&str>,
 ) -> Value {
-    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    let mut path_params = serde_json::Map::new();
-    let route = match segments.as_slice() {
-        ["accounts", a, "invitations"] => {
-            path_params.insert("account_id".into(), json!(a));
-            format!("{method} /accounts/{{account_id}}/invitations")
-        }
-        ["accounts", a, "invitations", id] => {
-            path_params.insert("account_id".into(), json!(a));
-            path_params.insert("id".into(), json!(id));
-            format!("{method} /accounts/{{account_id}}/invitations/{{id}}")
-        }
-        ["accounts", a, "invitations", id, "resend"] => {
-            path_params.insert("account_id".into(), json!(a));
-            path_params.insert("id".into(), json!(id));
-            format!("{method} /accounts/{{account_id}}/invitations/{{id}}/resend")
-        }
-        _ => format!("{method} {path}"),
-    };
-    let raw_query: Vec<String> = query
-        .iter()
-        .map(|(k, v)| format!("{k}={}", urlencode(v)))
-        .collect();
-    let mut qsp = serde_json::Map::new();
-    for (k, v) in query {
-        let joined = match qsp.get(*k) {
-            Some(Value::String(prev)) => format!("{prev},{v}"),
-            _ => v.to_string(),
-        };
-        qsp.insert(k.to_string(), json!(joined));
-    }
-    let mut ctx = json!({
-        "accountId": "123456789012", "apiId": "api", "domainName": "api.example.com", "domainPrefix": "api",
-        "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "test"},
-        "requestId": unique("req"), "routeKey": route, "stage": "$default", "time": "26/Nov/2026:12:00:00 +0000",
-        "timeEpoch": 1_795_000_000_000u64
-    });
-    if let Some(c) = claims {
-        ctx["authorizer"] = json!({"jwt": {"claims": c, "scopes": null}});
-    }
-    let mut ev = json!({
-        "version": "2.0", "routeKey": route, "rawPath": path, "rawQueryString": raw_query.join("&"),
-        "headers": {"content-type": "application/json"}, "requestContext": ctx, "isBase64Encoded": false
-    });
-    if !path_params.is_empty() {
-        ev["pathParameters"] = Value::Object(path_params);
-    }
-    if !qsp.is_empty() {
-        ev["queryStringParameters"] = Value::Object(qsp);
-    }
-    if let Some(b) = body {
-        ev["body"] = json!(b);
-    }
-    ev
-}
-
-fn urlencode(v: &str) -> String {
-    url::form_urlencoded::byte_serialize(v.as_bytes()).collect()
+    let raw_query: String = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(query)
+        .finish();
+    let claims = claims.map(|c| c.as_object().expect("claims are an object").clone());
+    let (_, event) = local::gateway::event(
+        method,
+        path,
+        &raw_query,
+        claims.as_ref(),
+        body.unwrap_or_default(),
+    )
+    .unwrap_or_else(|| panic!("no route for {method} {path}"));
+    event
 }
 
 pub fn request(event: &Value) -> lambda_http::Request {

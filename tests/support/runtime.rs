@@ -32,14 +32,14 @@ struct State {
     replies: mpsc::UnboundedSender<Reply>,
 }
 
-/// The built binary `name` (cargo builds every workspace binary before it runs tests).
+/// The built binary `name` (the test script builds every workspace binary before the tests).
 pub fn binary(name: &str) -> std::path::PathBuf {
     let exe = std::env::current_exe().unwrap();
     let dir = exe.parent().unwrap().parent().unwrap();
     let path = dir.join(name);
     assert!(
         path.exists(),
-        "{} is not built; run the tests with cargo test --workspace",
+        "{} is not built: run ./scripts/test (or cargo build --workspace --bins first)",
         path.display()
     );
     path

@@ -5,8 +5,22 @@ use std::fmt;
 
 /// An account id as the authorizer scopes it. It is part of storage keys, so its alphabet excludes the
 /// key separator `#`.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct AccountId(String);
+
+impl TryFrom<String> for AccountId {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        AccountId::parse(&s).ok_or_else(|| format!("not an account id: {s:?}"))
+    }
+}
+
+impl From<AccountId> for String {
+    fn from(a: AccountId) -> String {
+        a.0
+    }
+}
 
 impl AccountId {
     pub fn parse(raw: &str) -> Option<Self> {

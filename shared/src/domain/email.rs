@@ -2,8 +2,22 @@ use std::fmt;
 
 /// An invitee's address, lower-cased, checked against SPEC §4. Its `Debug` is masked so an address
 /// that ends up in a log line through `?` is masked too.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct Email(String);
+
+impl TryFrom<String> for Email {
+    type Error = InvalidEmail;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Email::parse(&s)
+    }
+}
+
+impl From<Email> for String {
+    fn from(e: Email) -> String {
+        e.0
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]

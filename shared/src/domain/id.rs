@@ -3,8 +3,24 @@ use uuid::Uuid;
 
 /// An invitation id: a UUIDv7, so ids sort by creation time (newest-first listing is a key order)
 /// while 74 random bits keep them unguessable.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(try_from = "String", into = "String")]
 pub struct InvitationId(Uuid);
+
+impl TryFrom<String> for InvitationId {
+    type Error = InvalidId;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        InvitationId::parse(&s)
+    }
+}
+
+impl From<InvitationId> for String {
+    fn from(id: InvitationId) -> String {
+        id.to_string()
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("not an invitation id")]

@@ -1,4 +1,4 @@
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::{fmt, time::Duration};
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 
@@ -56,6 +56,14 @@ impl fmt::Debug for Timestamp {
 impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&self.to_rfc3339())
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(d)?;
+        let t = OffsetDateTime::parse(&raw, &Rfc3339).map_err(serde::de::Error::custom)?;
+        Ok(Self((t.unix_timestamp_nanos() / 1_000_000) as i64))
     }
 }
 

@@ -8,7 +8,7 @@ use std::fmt;
 pub struct Token(String);
 
 /// The SHA-256 of a token, hex: the only form a token is stored in.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TokenHash(String);
 
 impl Token {

@@ -1,12 +1,16 @@
 //! The in-memory twin of the DynamoDB store: the same semantics behind one lock, for the local run and
-//! fast rule tests. The contract suite runs the same cases against both.
+//! fast rule tests. The contract suite runs the same cases against both. With a file it persists every
+//! change (written whole to a temporary file, then renamed over the old one), so a restart keeps
+//! the invitations.
 use super::*;
 use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 #[derive(Default)]
 pub struct MemoryStore {
     inner: Mutex<Inner>,
+    file: Option<PathBuf>,
 }
 
 #[derive(Default)]
@@ -16,14 +20,63 @@ struct Inner {
     latest: HashMap<(AccountId, Email), InvitationId>,
 }
 
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Snapshot {
+    invitations: Vec<Invitation>,
+}
+
 impl MemoryStore {
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// A store kept in `path`, loaded from it when it exists.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let mut inner = Inner::default();
+        match std::fs::read(path) {
+            Ok(bytes) => {
+                let snapshot: Snapshot = serde_json::from_slice(&bytes)
+                    .map_err(|e| StoreError::Corrupt(format!("{}: {e}", path.display())))?;
+                for inv in snapshot.invitations {
+                    // Ids grow with creation time, so the greatest id per address is its latest.
+                    let slot = inner
+                        .latest
+                        .entry((inv.account_id.clone(), inv.email.clone()))
+                        .or_insert(inv.id);
+                    *slot = (*slot).max(inv.id);
+                    inner
+                        .invitations
+                        .insert((inv.account_id.clone(), inv.id), inv);
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(StoreError::Unavailable(Box::new(e))),
+        }
+        Ok(Self {
+            inner: Mutex::new(inner),
+            file: Some(path.to_owned()),
+        })
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         // A panic elsewhere cannot leave an invitation half-written: every write below is one insert.
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Called with the lock held, so snapshots are written in the order of the changes.
+    fn persist(&self, inner: &Inner) -> Result<(), StoreError> {
+        let Some(path) = &self.file else {
+            return Ok(());
+        };
+        let snapshot = Snapshot {
+            invitations: inner.invitations.values().cloned().collect(),
+        };
+        let bytes =
+            serde_json::to_vec_pretty(&snapshot).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let tmp = path.with_extension("tmp");
+        std::fs::write(&tmp, bytes)
+            .and_then(|()| std::fs::rename(&tmp, path))
+            .map_err(|e| StoreError::Unavailable(Box::new(e)))
     }
 }
 
@@ -44,11 +97,18 @@ impl InvitationStore for MemoryStore {
                 return Ok(CreateOutcome::AlreadyMember(prev.clone()));
             }
         }
-        inner.latest.insert(slot, invitation.id);
-        inner.invitations.insert(
-            (invitation.account_id.clone(), invitation.id),
-            invitation.clone(),
-        );
+        let key = (invitation.account_id.clone(), invitation.id);
+        let previous = inner.latest.insert(slot.clone(), invitation.id);
+        inner.invitations.insert(key.clone(), invitation.clone());
+        if let Err(e) = self.persist(&inner) {
+            // Not on disk, so not stored: undo, as a failed DynamoDB write leaves nothing behind.
+            inner.invitations.remove(&key);
+            match previous {
+                Some(id) => inner.latest.insert(slot, id),
+                None => inner.latest.remove(&slot),
+            };
+            return Err(e);
+        }
         Ok(CreateOutcome::Created)
     }
 
@@ -60,14 +120,21 @@ impl InvitationStore for MemoryStore {
         change: &Change,
     ) -> Result<UpdateOutcome, StoreError> {
         let mut inner = self.lock();
-        let Some(inv) = inner.invitations.get_mut(&(account.clone(), id)) else {
+        let key = (account.clone(), id);
+        let Some(inv) = inner.invitations.get_mut(&key) else {
             return Ok(UpdateOutcome::NotFound);
         };
         if !expect.matches(inv) {
             return Ok(UpdateOutcome::Mismatch(inv.clone()));
         }
+        let before = inv.clone();
         change.apply(inv);
-        Ok(UpdateOutcome::Updated(inv.clone()))
+        let updated = inv.clone();
+        if let Err(e) = self.persist(&inner) {
+            inner.invitations.insert(key, before);
+            return Err(e);
+        }
+        Ok(UpdateOutcome::Updated(updated))
     }
 
     async fn list(&self, account: &AccountId, query: &ListQuery) -> Result<Page, StoreError> {

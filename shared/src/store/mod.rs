@@ -9,7 +9,9 @@ use async_trait::async_trait;
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An invitation as stored. Its serde form is the in-memory store's file format; answers use
+/// `api::InvitationView`, which leaves out the token hash.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Invitation {
     pub id: InvitationId,
     pub account_id: AccountId,

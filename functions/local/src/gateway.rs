@@ -1,0 +1,162 @@
+//! What API Gateway does before a function runs: match the route, authorize, build the event.
+use crate::auth::DevAuth;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Bytes, Incoming};
+use invitations::{api, service::Deps, service::Sender};
+use serde_json::{json, Map, Value};
+
+/// The routes of the HTTP API (SPEC §6), as `template.yaml` declares them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    Invite,
+    List,
+    Cancel,
+    Resend,
+}
+
+impl Route {
+    /// The route and its path parameters, or `None` where API Gateway would answer 404.
+    pub fn matching(method: &str, path: &str) -> Option<(Route, &'static str, Map<String, Value>)> {
+        let segments: Vec<&str> = path.strip_prefix('/')?.split('/').collect();
+        let mut params = Map::new();
+        let (route, key) = match (method, segments.as_slice()) {
+            ("POST", ["accounts", a, "invitations"]) if !a.is_empty() => {
+                params.insert("account_id".into(), json!(a));
+                (Route::Invite, "POST /accounts/{account_id}/invitations")
+            }
+            ("GET", ["accounts", a, "invitations"]) if !a.is_empty() => {
+                params.insert("account_id".into(), json!(a));
+                (Route::List, "GET /accounts/{account_id}/invitations")
+            }
+            ("DELETE", ["accounts", a, "invitations", id]) if !a.is_empty() && !id.is_empty() => {
+                params.insert("account_id".into(), json!(a));
+                params.insert("id".into(), json!(id));
+                (
+                    Route::Cancel,
+                    "DELETE /accounts/{account_id}/invitations/{id}",
+                )
+            }
+            ("POST", ["accounts", a, "invitations", id, "resend"])
+                if !a.is_empty() && !id.is_empty() =>
+            {
+                params.insert("account_id".into(), json!(a));
+                params.insert("id".into(), json!(id));
+                (
+                    Route::Resend,
+                    "POST /accounts/{account_id}/invitations/{id}/resend",
+                )
+            }
+            _ => return None,
+        };
+        Some((route, key, params))
+    }
+}
+
+/// An API Gateway HTTP API payload-2.0 event for a matched route, with the authorizer's claims.
+pub fn event(
+    method: &str,
+    path: &str,
+    raw_query: &str,
+    claims: Option<&Map<String, Value>>,
+    body: &str,
+) -> Option<(Route, Value)> {
+    let (route, route_key, params) = Route::matching(method, path)?;
+    let mut query = Map::new();
+    for (k, v) in url::form_urlencoded::parse(raw_query.as_bytes()) {
+        // API Gateway joins repeated parameters with commas.
+        let joined = match query.get(k.as_ref()).and_then(Value::as_str) {
+            Some(prev) => format!("{prev},{v}"),
+            None => v.into_owned(),
+        };
+        query.insert(k.into_owned(), json!(joined));
+    }
+    let mut context = json!({
+        "accountId": "local", "apiId": "local", "domainName": "localhost", "domainPrefix": "localhost",
+        "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "local"},
+        "requestId": uuid_like(), "routeKey": route_key, "stage": "$default",
+        "time": "", "timeEpoch": 0
+    });
+    if let Some(c) = claims {
+        context["authorizer"] = json!({"jwt": {"claims": c, "scopes": null}});
+    }
+    let mut ev = json!({
+        "version": "2.0", "routeKey": route_key, "rawPath": path, "rawQueryString": raw_query,
+        "headers": {"content-type": "application/json"}, "pathParameters": params,
+        "requestContext": context, "isBase64Encoded": false, "body": body
+    });
+    if !query.is_empty() {
+        ev["queryStringParameters"] = Value::Object(query);
+    }
+    Some((route, ev))
+}
+
+fn uuid_like() -> String {
+    let bytes: [u8; 16] = rand::random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub struct Gateway {
+    pub deps: Deps,
+    pub sender: Sender,
+    pub auth: DevAuth,
+}
+
+/// API Gateway takes up to 10 MB; far past the service's 64 KiB the stand-in stops reading.
+const READ_LIMIT: usize = 1024 * 1024;
+
+fn plain(status: u16, message: &str) -> hyper::Response<Full<Bytes>> {
+    hyper::Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(
+            json!({"message": message}).to_string(),
+        )))
+        .expect("static parts are valid")
+}
+
+impl Gateway {
+    pub async fn handle(&self, req: hyper::Request<Incoming>) -> hyper::Response<Full<Bytes>> {
+        let method = req.method().as_str().to_owned();
+        let path = req.uri().path().to_owned();
+        let raw_query = req.uri().query().unwrap_or_default().to_owned();
+        if Route::matching(&method, &path).is_none() {
+            return plain(404, "Not Found");
+        }
+        // The JWT authorizer answers 401 itself, before any function runs.
+        let token = req
+            .headers()
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        let Some(claims) = token.and_then(|t| self.auth.verify(t.trim())) else {
+            return plain(401, "Unauthorized");
+        };
+        let body = match Limited::new(req.into_body(), READ_LIMIT).collect().await {
+            Ok(b) => b.to_bytes(),
+            Err(_) => return plain(413, "Request Entity Too Large"),
+        };
+        let Ok(body) = String::from_utf8(body.to_vec()) else {
+            return plain(400, "Bad Request");
+        };
+        let Some((route, ev)) = event(&method, &path, &raw_query, Some(&claims), &body) else {
+            return plain(404, "Not Found");
+        };
+        let request = match lambda_http::request::from_str(&ev.to_string()) {
+            Ok(r) => r,
+            Err(_) => return plain(400, "Bad Request"),
+        };
+        let resp = match route {
+            Route::Invite => api::invite(&self.deps, &self.sender, request).await,
+            Route::List => api::list(&self.deps, request).await,
+            Route::Cancel => api::cancel(&self.deps, request).await,
+            Route::Resend => api::resend(&self.deps, &self.sender, request).await,
+        };
+        let resp = match resp {
+            Ok(r) => r,
+            Err(never) => match never {},
+        };
+        let (parts, body) = resp.into_parts();
+        let bytes: &[u8] = body.as_ref();
+        hyper::Response::from_parts(parts, Full::new(Bytes::copy_from_slice(bytes)))
+    }
+}
