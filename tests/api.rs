@@ -828,3 +828,24 @@ async fn an_unreachable_table_is_503_and_a_corrupt_item_is_a_bare_500() {
         "the log says what went wrong"
     );
 }
+
+#[tokio::test]
+async fn handlers_read_the_caller_from_the_authorizer_only() {
+    let s = svc().await;
+    // A valid local development token in the header is nothing to a Lambda handler.
+    let dev = local::auth::DevAuth::new();
+    let token = dev.mint(
+        claims(&s.account, "owner").as_object().unwrap(),
+        Duration::from_secs(60),
+    );
+    let mut ev = event_json(
+        "GET",
+        &format!("/accounts/{}/invitations", s.account),
+        &[],
+        None,
+        None,
+    );
+    ev["headers"]["authorization"] = json!(format!("Bearer {token}"));
+    ev["headers"]["x-account-id"] = json!(s.account);
+    assert_error(&s.call(ev).await, 401, "unauthenticated");
+}

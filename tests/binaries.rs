@@ -50,7 +50,11 @@ async fn every_binary_reports_a_missing_table_name_as_an_init_error() {
 async fn a_bad_or_missing_variable_is_named() {
     let mut env = aws_env();
     env.push(("TABLE_NAME", "invitations".into()));
-    type Case = (&'static str, Vec<(&'static str, &'static str)>, &'static str);
+    type Case = (
+        &'static str,
+        Vec<(&'static str, &'static str)>,
+        &'static str,
+    );
     let cases: Vec<Case> = vec![
         (
             "invite",

@@ -23,9 +23,17 @@ fn memory() -> Store {
     Arc::new(MemoryStore::new())
 }
 
+/// The in-memory store kept in a file, reopened from it before the case runs on it.
+fn file() -> Store {
+    let path = e2e::local_server::temp_dir("store").join("invitations.json");
+    MemoryStore::open(&path).unwrap();
+    Arc::new(MemoryStore::open(&path).unwrap())
+}
+
 macro_rules! contract {
     ($($case:ident),* $(,)?) => {
         mod in_memory { $( #[tokio::test(flavor = "multi_thread", worker_threads = 4)] async fn $case() { super::$case(super::memory()).await } )* }
+        mod in_file { $( #[tokio::test(flavor = "multi_thread", worker_threads = 4)] async fn $case() { super::$case(super::file()).await } )* }
         mod dynamodb { $( #[tokio::test(flavor = "multi_thread", worker_threads = 4)] async fn $case() { super::$case(super::dynamo().await).await } )* }
     };
 }
@@ -44,6 +52,7 @@ contract!(
     paging_returns_every_invitation_once_newest_first,
     paging_with_status_and_email_filters,
     accounts_are_isolated,
+    cursors_are_bound_to_account_and_filter,
 );
 
 fn account() -> AccountId {
@@ -518,4 +527,69 @@ async fn accounts_are_isolated(store: Store) {
         .items
         .iter()
         .all(|i| i.account_id == b));
+}
+
+async fn cursors_are_bound_to_account_and_filter(store: Store) {
+    use invitations::service::list::{list, ListError, ListRequest};
+    use invitations::service::Deps;
+    let acct = account();
+    for i in 0..3 {
+        store
+            .create(&invitation(&acct, &format!("cur{i}@x.io")))
+            .await
+            .unwrap();
+    }
+    let deps = Deps {
+        store: store.clone(),
+        clock: Arc::new(invitations::clock::SystemClock),
+        policy: Default::default(),
+    };
+    let caller = |account: &AccountId| {
+        let claims = [
+            ("sub", "u"),
+            ("account_id", account.as_str()),
+            ("roles", "owner"),
+        ];
+        invitations::domain::Caller::from_claims(
+            &claims
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
+        .unwrap()
+    };
+    let me = caller(&acct);
+    let first = list(
+        &deps,
+        &me,
+        acct.as_str(),
+        ListRequest {
+            limit: 2,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let cursor = first.next_cursor.expect("a second page");
+    let next = ListRequest {
+        limit: 2,
+        cursor: Some(cursor.clone()),
+        ..Default::default()
+    };
+    let second = list(&deps, &me, acct.as_str(), next.clone()).await.unwrap();
+    assert_eq!(second.invitations.len(), 1);
+    let other = account();
+    let stranger = caller(&other);
+    assert!(matches!(
+        list(&deps, &stranger, other.as_str(), next.clone()).await,
+        Err(ListError::InvalidCursor)
+    ));
+    let filtered = ListRequest {
+        statuses: Some(vec![Status::Processing]),
+        ..next
+    };
+    assert!(matches!(
+        list(&deps, &me, acct.as_str(), filtered).await,
+        Err(ListError::InvalidCursor)
+    ));
 }

@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
 pub mod http1;
+pub mod local_server;
 pub mod logs;
 pub mod proxy;
 pub mod runtime;
