@@ -5,21 +5,10 @@ use e2e::{claims, event_json, new_table, sdk, unique, Ses};
 use serde_json::{json, Value};
 
 fn aws_env() -> Vec<(&'static str, String)> {
-    [
-        "AWS_ENDPOINT_URL_DYNAMODB",
-        "AWS_ENDPOINT_URL_SESV2",
-        "AWS_REGION",
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-    ]
-    .into_iter()
-    .map(|k| {
-        (
-            k,
-            std::env::var(k).unwrap_or_else(|_| panic!("{k} is not set: run ./scripts/test")),
-        )
-    })
-    .collect()
+    ["AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SESV2", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]
+        .into_iter()
+        .map(|k| (k, std::env::var(k).unwrap_or_else(|_| panic!("{k} is not set: run ./scripts/test"))))
+        .collect()
 }
 
 fn init_error(replies: &[Reply]) -> Value {
@@ -34,14 +23,8 @@ async fn every_binary_reports_a_missing_table_name_as_an_init_error() {
     for name in ["invite", "list", "cancel", "resend"] {
         let run = invoke(&binary(name), &aws_env(), vec![json!({})]).await;
         let err = init_error(&run.replies);
-        assert!(
-            err["errorMessage"].as_str().unwrap().contains("TABLE_NAME"),
-            "{name}: {err}"
-        );
-        assert!(
-            run.exit.is_some_and(|s| !s.success()),
-            "{name} exits with failure: {run:?}"
-        );
+        assert!(err["errorMessage"].as_str().unwrap().contains("TABLE_NAME"), "{name}: {err}");
+        assert!(run.exit.is_some_and(|s| !s.success()), "{name} exits with failure: {run:?}");
         assert!(run.stdout.contains("TABLE_NAME"), "{name} logs it too");
     }
 }
@@ -50,43 +33,24 @@ async fn every_binary_reports_a_missing_table_name_as_an_init_error() {
 async fn a_bad_or_missing_variable_is_named() {
     let mut env = aws_env();
     env.push(("TABLE_NAME", "invitations".into()));
-    type Case = (
-        &'static str,
-        Vec<(&'static str, &'static str)>,
-        &'static str,
-    );
+    type Case = (&'static str, Vec<(&'static str, &'static str)>, &'static str);
     let cases: Vec<Case> = vec![
-        (
-            "invite",
-            vec![("ACCEPT_URL", "https://x.io/a")],
-            "SENDER_EMAIL",
-        ),
+        ("invite", vec![("ACCEPT_URL", "https://x.io/a")], "SENDER_EMAIL"),
         ("resend", vec![("SENDER_EMAIL", "a@x.io")], "ACCEPT_URL"),
         (
             "invite",
-            vec![
-                ("SENDER_EMAIL", "a@x.io"),
-                ("ACCEPT_URL", "https://x.io/a"),
-                ("INVITATION_TTL", "forever"),
-            ],
+            vec![("SENDER_EMAIL", "a@x.io"), ("ACCEPT_URL", "https://x.io/a"), ("INVITATION_TTL", "forever")],
             "INVITATION_TTL",
         ),
         ("list", vec![("MAX_SENDS", "-1")], "MAX_SENDS"),
-        (
-            "cancel",
-            vec![("RESEND_MIN_INTERVAL", "1 fortnight")],
-            "RESEND_MIN_INTERVAL",
-        ),
+        ("cancel", vec![("RESEND_MIN_INTERVAL", "1 fortnight")], "RESEND_MIN_INTERVAL"),
     ];
     for (name, extra, var) in cases {
         let mut env = env.clone();
         env.extend(extra.into_iter().map(|(k, v)| (k, v.to_owned())));
         let run = invoke(&binary(name), &env, vec![json!({})]).await;
         let err = init_error(&run.replies);
-        assert!(
-            err["errorMessage"].as_str().unwrap().contains(var),
-            "{name}: {err}"
-        );
+        assert!(err["errorMessage"].as_str().unwrap().contains(var), "{name}: {err}");
     }
 }
 
@@ -123,20 +87,11 @@ async fn invite_binary_serves_an_event_and_logs_json_lines_with_the_request_id()
     let mail = ses.sent().await;
     assert_eq!(mail.len(), 1);
     let (_, token) = mail[0].link();
-    let lines: Vec<Value> = run
-        .stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|_| panic!("not JSON: {l}")))
-        .collect();
+    let lines: Vec<Value> =
+        run.stdout.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|_| panic!("not JSON: {l}"))).collect();
     assert!(!lines.is_empty());
-    let in_invocation: Vec<&Value> = lines
-        .iter()
-        .filter(|l| {
-            l["span"]["requestId"]
-                .as_str()
-                .is_some_and(|id| id.starts_with("req-0-"))
-        })
-        .collect();
+    let in_invocation: Vec<&Value> =
+        lines.iter().filter(|l| l["span"]["requestId"].as_str().is_some_and(|id| id.starts_with("req-0-"))).collect();
     assert!(
         in_invocation.iter().any(|l| l["message"] == "request done"),
         "request lines carry the request id: {}",

@@ -3,9 +3,7 @@ use e2e::local_server::{temp_dir, LocalServer};
 use serde_json::{json, Value};
 
 async fn post(server: &LocalServer, path: &str, token: Option<&str>, body: Value) -> (u16, Value) {
-    let mut req = reqwest::Client::new()
-        .post(server.url(path))
-        .body(body.to_string());
+    let mut req = reqwest::Client::new().post(server.url(path)).body(body.to_string());
     if let Some(t) = token {
         req = req.header("authorization", format!("Bearer {t}"));
     }
@@ -14,12 +12,7 @@ async fn post(server: &LocalServer, path: &str, token: Option<&str>, body: Value
 }
 
 async fn get(server: &LocalServer, path: &str) -> (u16, Value) {
-    let resp = reqwest::Client::new()
-        .get(server.url(path))
-        .bearer_auth(&server.token)
-        .send()
-        .await
-        .unwrap();
+    let resp = reqwest::Client::new().get(server.url(path)).bearer_auth(&server.token).send().await.unwrap();
     (resp.status().as_u16(), resp.json().await.unwrap())
 }
 
@@ -29,52 +22,19 @@ fn invite_body(who: &str) -> Value {
 
 #[tokio::test]
 async fn the_gateway_requires_its_own_token_and_known_routes() {
-    let server = LocalServer::start(
-        temp_dir("gateway"),
-        &["--account", "acme", "--roles", "org_manager"],
-        &[],
-    )
-    .await;
+    let server = LocalServer::start(temp_dir("gateway"), &["--account", "acme", "--roles", "org_manager"], &[]).await;
     let path = "/accounts/acme/invitations";
-    assert_eq!(
-        post(&server, path, None, invite_body("a@x.io")).await.0,
-        401
-    );
-    assert_eq!(
-        post(&server, path, Some("forged.token"), invite_body("a@x.io"))
-            .await
-            .0,
-        401
-    );
-    let (status, _) = post(
-        &server,
-        "/accounts/acme/other",
-        Some(&server.token),
-        json!({}),
-    )
-    .await;
+    assert_eq!(post(&server, path, None, invite_body("a@x.io")).await.0, 401);
+    assert_eq!(post(&server, path, Some("forged.token"), invite_body("a@x.io")).await.0, 401);
+    let (status, _) = post(&server, "/accounts/acme/other", Some(&server.token), json!({})).await;
     assert_eq!(status, 404);
     // The token's claims reach the handlers: another account is 403, an option the role may not grant too.
-    let (status, body) = post(
-        &server,
-        "/accounts/globex/invitations",
-        Some(&server.token),
-        invite_body("a@x.io"),
-    )
-    .await;
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (403, Some("forbidden"))
-    );
-    let infra =
-        json!({"invitees": "a@x.io", "access": {"infrastructure": {"permissions": "view_only"}}});
+    let (status, body) =
+        post(&server, "/accounts/globex/invitations", Some(&server.token), invite_body("a@x.io")).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (403, Some("forbidden")));
+    let infra = json!({"invitees": "a@x.io", "access": {"infrastructure": {"permissions": "view_only"}}});
     assert_eq!(post(&server, path, Some(&server.token), infra).await.0, 403);
-    assert_eq!(
-        post(&server, path, Some(&server.token), invite_body("a@x.io"))
-            .await
-            .0,
-        201
-    );
+    assert_eq!(post(&server, path, Some(&server.token), invite_body("a@x.io")).await.0, 201);
     server.stop().await;
 }
 
@@ -82,34 +42,21 @@ async fn the_gateway_requires_its_own_token_and_known_routes() {
 async fn a_data_file_keeps_invitations_across_restarts() {
     let dir = temp_dir("data");
     let server = LocalServer::start(dir.clone(), &["--data", "invitations.json"], &[]).await;
-    let (status, body) = post(
-        &server,
-        "/accounts/acme/invitations",
-        Some(&server.token),
-        invite_body("keep@x.io"),
-    )
-    .await;
+    let (status, body) =
+        post(&server, "/accounts/acme/invitations", Some(&server.token), invite_body("keep@x.io")).await;
     assert_eq!(status, 201, "{body}");
     let id = body["results"][0]["invitation"]["id"].clone();
     server.stop().await;
     let file = std::fs::read_to_string(dir.join("invitations.json")).unwrap();
-    assert!(
-        file.contains("token_hash") && !file.contains("\"token\""),
-        "only the hash is kept"
-    );
+    assert!(file.contains("token_hash") && !file.contains("\"token\""), "only the hash is kept");
 
     let server = LocalServer::start(dir.clone(), &["--data", "invitations.json"], &[]).await;
     let (status, list) = get(&server, "/accounts/acme/invitations").await;
     assert_eq!(status, 200);
     assert_eq!(list["invitations"][0]["id"], id);
     assert_eq!(list["invitations"][0]["status"], "pending");
-    let (status, again) = post(
-        &server,
-        "/accounts/acme/invitations",
-        Some(&server.token),
-        invite_body("KEEP@x.io"),
-    )
-    .await;
+    let (status, again) =
+        post(&server, "/accounts/acme/invitations", Some(&server.token), invite_body("KEEP@x.io")).await;
     assert_eq!(
         (status, again["results"][0]["outcome"].as_str()),
         (207, Some("already_invited")),
@@ -123,46 +70,24 @@ async fn a_data_file_keeps_invitations_across_restarts() {
 async fn emails_land_in_the_outbox_as_rfc5322_files() {
     let dir = temp_dir("outbox");
     let server = LocalServer::start(dir.clone(), &["--outbox", "mail"], &[]).await;
-    let (status, body) = post(
-        &server,
-        "/accounts/acme/invitations",
-        Some(&server.token),
-        invite_body("eml@x.io"),
-    )
-    .await;
+    let (status, body) =
+        post(&server, "/accounts/acme/invitations", Some(&server.token), invite_body("eml@x.io")).await;
     assert_eq!(status, 201, "{body}");
-    let id = body["results"][0]["invitation"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let files: Vec<_> = std::fs::read_dir(dir.join("mail"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
+    let id = body["results"][0]["invitation"]["id"].as_str().unwrap().to_owned();
+    let files: Vec<_> = std::fs::read_dir(dir.join("mail")).unwrap().map(|e| e.unwrap().path()).collect();
     assert_eq!(files.len(), 1);
     assert_eq!(files[0].extension().unwrap(), "eml");
     let raw = std::fs::read(&files[0]).unwrap();
-    let msg = mail_parser::MessageParser::default()
-        .parse(&raw)
-        .expect("a parseable RFC 5322 message");
-    assert_eq!(
-        msg.to().and_then(|a| a.first()).and_then(|a| a.address()),
-        Some("eml@x.io")
-    );
-    assert_eq!(
-        msg.from().and_then(|a| a.first()).and_then(|a| a.address()),
-        Some("invitations@example.com")
-    );
+    let msg = mail_parser::MessageParser::default().parse(&raw).expect("a parseable RFC 5322 message");
+    assert_eq!(msg.to().and_then(|a| a.first()).and_then(|a| a.address()), Some("eml@x.io"));
+    assert_eq!(msg.from().and_then(|a| a.first()).and_then(|a| a.address()), Some("invitations@example.com"));
     assert_eq!(msg.subject(), Some("You are invited to join account acme"));
     assert!(msg.date().is_some() && msg.message_id().is_some());
     let text = msg.body_text(0).expect("a text part");
     let html = msg.body_html(0).expect("an HTML part");
     assert!(text.contains(&format!("invitation={id}&token=")), "{text}");
     assert!(text.contains("acme & co"), "{text}");
-    assert!(
-        html.contains("acme &amp; co") && !html.contains("acme & co"),
-        "HTML part escaped: {html}"
-    );
+    assert!(html.contains("acme &amp; co") && !html.contains("acme & co"), "HTML part escaped: {html}");
     server.stop().await;
     let _ = std::fs::remove_dir_all(&dir);
 }

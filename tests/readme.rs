@@ -4,11 +4,8 @@ use e2e::local_server::{temp_dir, LocalServer};
 
 /// The walkthrough's (commands, expected output) pairs, in order.
 fn walkthrough() -> Vec<(String, String)> {
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
-    let start = readme
-        .find("<!-- walkthrough")
-        .expect("a walkthrough in the README");
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    let start = readme.find("<!-- walkthrough").expect("a walkthrough in the README");
     let end = readme.find("<!-- /walkthrough -->").unwrap();
     let mut blocks = Vec::new();
     let mut rest = &readme[start..end];
@@ -35,10 +32,7 @@ fn walkthrough() -> Vec<(String, String)> {
 }
 
 fn lines(text: &str) -> Vec<String> {
-    text.lines()
-        .map(|l| l.trim().to_owned())
-        .filter(|l| !l.is_empty())
-        .collect()
+    text.lines().map(|l| l.trim().to_owned()).filter(|l| !l.is_empty()).collect()
 }
 
 #[tokio::test]
@@ -61,16 +55,9 @@ async fn the_readme_walkthrough_gives_the_output_it_shows() {
         .await
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let sections: Vec<&str> = stdout
-        .split("@@step ")
-        .skip(1)
-        .map(|s| s.split_once('\n').map_or("", |(_, rest)| rest))
-        .collect();
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let sections: Vec<&str> =
+        stdout.split("@@step ").skip(1).map(|s| s.split_once('\n').map_or("", |(_, rest)| rest)).collect();
     assert_eq!(sections.len(), steps.len());
     for ((commands, expected), got) in steps.iter().zip(sections) {
         assert_eq!(lines(got), lines(expected), "the output of\n{commands}");

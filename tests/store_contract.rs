@@ -46,7 +46,8 @@ contract!(
     update_tells_not_found_from_mismatch,
     update_requires_the_token_hash_it_names,
     update_cooldown_on_last_sent,
-    send_count_moves_both_ways,
+    counts_sends_and_keeps_leases_and_due_times,
+    the_due_index_returns_only_due_invitations_earliest_first_in_pages,
     racing_creates_open_exactly_one,
     racing_cancels_win_once,
     paging_returns_every_invitation_once_newest_first,
@@ -75,6 +76,8 @@ fn invitation(account: &AccountId, email: &str) -> Invitation {
         send_count: 0,
         expires_at: now.plus(Duration::from_secs(86_400)),
         token_hash: Token::generate().hash(),
+        lease_until: None,
+        due_at: None,
     }
 }
 
@@ -83,24 +86,19 @@ fn to(status: Status) -> Change {
         status,
         at: Timestamp::now(),
         token_hash: None,
-        send_count: SendCount::Keep,
+        attempt: false,
+        sent: false,
+        lease: Lease::Keep,
+        due: Due::Keep,
     }
 }
 
 fn any_state() -> Expect {
-    Expect {
-        statuses: &Status::ALL,
-        token_hash: None,
-        last_sent_at_or_before: None,
-    }
+    Expect { statuses: &Status::ALL, ..Default::default() }
 }
 
 fn open() -> Expect {
-    Expect {
-        statuses: &Status::OPEN,
-        token_hash: None,
-        last_sent_at_or_before: None,
-    }
+    Expect { statuses: &Status::OPEN, ..Default::default() }
 }
 
 async fn all_pages(store: &Store, account: &AccountId, mut q: ListQuery) -> Vec<Vec<InvitationId>> {
@@ -119,25 +117,9 @@ async fn all_pages(store: &Store, account: &AccountId, mut q: ListQuery) -> Vec<
 async fn create_then_list(store: Store) {
     let acct = account();
     let inv = invitation(&acct, "Ann@Example.com");
-    assert!(matches!(
-        store.create(&inv).await.unwrap(),
-        CreateOutcome::Created
-    ));
-    let page = store
-        .list(
-            &acct,
-            &ListQuery {
-                limit: 10,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-    assert_eq!(
-        page.items,
-        vec![inv.clone()],
-        "what is listed is what was stored, field for field"
-    );
+    assert!(matches!(store.create(&inv).await.unwrap(), CreateOutcome::Created));
+    let page = store.list(&acct, &ListQuery { limit: 10, ..Default::default() }).await.unwrap();
+    assert_eq!(page.items, vec![inv.clone()], "what is listed is what was stored, field for field");
     assert_eq!(page.items[0].email.as_str(), "ann@example.com");
     assert!(page.next_after.is_none());
 }
@@ -147,10 +129,7 @@ async fn second_open_invitation_is_refused(store: Store) {
     let first = invitation(&acct, "a@x.io");
     store.create(&first).await.unwrap();
     for status in [Status::Processing, Status::Pending] {
-        store
-            .update(&acct, first.id, &any_state(), &to(status))
-            .await
-            .unwrap();
+        store.update(&acct, first.id, &any_state(), &to(status)).await.unwrap();
         match store.create(&invitation(&acct, "A@X.IO")).await.unwrap() {
             CreateOutcome::AlreadyOpen(existing) => {
                 assert_eq!(existing.id, first.id);
@@ -159,16 +138,7 @@ async fn second_open_invitation_is_refused(store: Store) {
             other => panic!("expected AlreadyOpen, got {other:?}"),
         }
     }
-    let page = store
-        .list(
-            &acct,
-            &ListQuery {
-                limit: 10,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    let page = store.list(&acct, &ListQuery { limit: 10, ..Default::default() }).await.unwrap();
     assert_eq!(page.items.len(), 1);
 }
 
@@ -179,48 +149,22 @@ async fn reinvite_after_each_closed_state_makes_a_new_invitation(store: Store) {
     store.create(&latest).await.unwrap();
     ids.insert(latest.id);
     for closed in Status::REINVITABLE {
-        store
-            .update(&acct, latest.id, &open(), &to(closed))
-            .await
-            .unwrap();
+        store.update(&acct, latest.id, &open(), &to(closed)).await.unwrap();
         let next = invitation(&acct, "b@x.io");
-        assert!(
-            matches!(store.create(&next).await.unwrap(), CreateOutcome::Created),
-            "after {closed}"
-        );
+        assert!(matches!(store.create(&next).await.unwrap(), CreateOutcome::Created), "after {closed}");
         assert!(ids.insert(next.id));
         latest = next;
     }
-    let page = store
-        .list(
-            &acct,
-            &ListQuery {
-                limit: 10,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    let page = store.list(&acct, &ListQuery { limit: 10, ..Default::default() }).await.unwrap();
     let statuses: Vec<Status> = page.items.iter().map(|i| i.status).collect();
-    assert_eq!(
-        statuses,
-        vec![
-            Status::Processing,
-            Status::Failed,
-            Status::Expired,
-            Status::Cancelled
-        ]
-    );
+    assert_eq!(statuses, vec![Status::Processing, Status::Failed, Status::Expired, Status::Cancelled]);
 }
 
 async fn accepted_means_already_member(store: Store) {
     let acct = account();
     let inv = invitation(&acct, "c@x.io");
     store.create(&inv).await.unwrap();
-    store
-        .update(&acct, inv.id, &any_state(), &to(Status::Accepted))
-        .await
-        .unwrap();
+    store.update(&acct, inv.id, &any_state(), &to(Status::Accepted)).await.unwrap();
     assert!(
         matches!(store.create(&invitation(&acct, "c@x.io")).await.unwrap(), CreateOutcome::AlreadyMember(m) if m.id == inv.id)
     );
@@ -231,25 +175,14 @@ async fn update_tells_not_found_from_mismatch(store: Store) {
     let inv = invitation(&acct, "d@x.io");
     store.create(&inv).await.unwrap();
     assert!(matches!(
-        store
-            .update(&acct, InvitationId::new(), &open(), &to(Status::Cancelled))
-            .await
-            .unwrap(),
+        store.update(&acct, InvitationId::new(), &open(), &to(Status::Cancelled)).await.unwrap(),
         UpdateOutcome::NotFound
     ));
-    match store
-        .update(&acct, inv.id, &open(), &to(Status::Cancelled))
-        .await
-        .unwrap()
-    {
+    match store.update(&acct, inv.id, &open(), &to(Status::Cancelled)).await.unwrap() {
         UpdateOutcome::Updated(u) => assert_eq!(u.status, Status::Cancelled),
         other => panic!("{other:?}"),
     }
-    match store
-        .update(&acct, inv.id, &open(), &to(Status::Cancelled))
-        .await
-        .unwrap()
-    {
+    match store.update(&acct, inv.id, &open(), &to(Status::Cancelled)).await.unwrap() {
         UpdateOutcome::Mismatch(current) => assert_eq!(current.status, Status::Cancelled),
         other => panic!("{other:?}"),
     }
@@ -259,26 +192,14 @@ async fn update_requires_the_token_hash_it_names(store: Store) {
     let acct = account();
     let inv = invitation(&acct, "e@x.io");
     store.create(&inv).await.unwrap();
-    let wrong = Expect {
-        token_hash: Some(Token::generate().hash()),
-        ..open()
-    };
+    let wrong = Expect { token_hash: Some(Token::generate().hash()), ..open() };
     assert!(matches!(
-        store
-            .update(&acct, inv.id, &wrong, &to(Status::Pending))
-            .await
-            .unwrap(),
+        store.update(&acct, inv.id, &wrong, &to(Status::Pending)).await.unwrap(),
         UpdateOutcome::Mismatch(_)
     ));
-    let right = Expect {
-        token_hash: Some(inv.token_hash.clone()),
-        ..open()
-    };
+    let right = Expect { token_hash: Some(inv.token_hash.clone()), ..open() };
     let new_hash = Token::generate().hash();
-    let change = Change {
-        token_hash: Some(new_hash.clone()),
-        ..to(Status::Pending)
-    };
+    let change = Change { token_hash: Some(new_hash.clone()), ..to(Status::Pending) };
     match store.update(&acct, inv.id, &right, &change).await.unwrap() {
         UpdateOutcome::Updated(u) => assert_eq!(u.token_hash, new_hash),
         other => panic!("{other:?}"),
@@ -290,64 +211,99 @@ async fn update_cooldown_on_last_sent(store: Store) {
     let inv = invitation(&acct, "f@x.io");
     store.create(&inv).await.unwrap();
     let sent_at = Timestamp::now();
-    let send = Change {
-        status: Status::Pending,
-        at: sent_at,
-        token_hash: None,
-        send_count: SendCount::Increment,
-    };
+    let send = Change { attempt: true, sent: true, at: sent_at, ..to(Status::Pending) };
     // Never sent: no cooldown applies.
-    let cut = Expect {
-        last_sent_at_or_before: Some(sent_at.minus(Duration::from_secs(60))),
-        ..open()
-    };
-    assert!(matches!(
-        store.update(&acct, inv.id, &cut, &send).await.unwrap(),
-        UpdateOutcome::Updated(_)
-    ));
+    let cut = Expect { last_sent_at_or_before: Some(sent_at.minus(Duration::from_secs(60))), ..open() };
+    assert!(matches!(store.update(&acct, inv.id, &cut, &send).await.unwrap(), UpdateOutcome::Updated(_)));
     // Sent just now: a cut a minute ago refuses, a cut at the send time allows.
     assert!(
         matches!(store.update(&acct, inv.id, &cut, &send).await.unwrap(), UpdateOutcome::Mismatch(m) if m.last_sent_at == Some(sent_at))
     );
-    let at = Expect {
-        last_sent_at_or_before: Some(sent_at),
-        ..open()
-    };
+    let at = Expect { last_sent_at_or_before: Some(sent_at), ..open() };
     assert!(
         matches!(store.update(&acct, inv.id, &at, &send).await.unwrap(), UpdateOutcome::Updated(u) if u.send_count == 2)
     );
 }
 
-async fn send_count_moves_both_ways(store: Store) {
+async fn counts_sends_and_keeps_leases_and_due_times(store: Store) {
     let acct = account();
     let inv = invitation(&acct, "g@x.io");
     store.create(&inv).await.unwrap();
     let at = Timestamp::from_millis(1_800_000_000_000);
-    let inc = Change {
-        status: Status::Pending,
+    let lease = at.plus(Duration::from_secs(10));
+    let claim = Change {
         at,
-        token_hash: None,
-        send_count: SendCount::Increment,
+        attempt: true,
+        sent: true,
+        lease: Lease::Until(lease),
+        due: Due::At(at.plus(Duration::from_secs(3600))),
+        ..to(Status::Pending)
     };
-    store.update(&acct, inv.id, &open(), &inc).await.unwrap();
-    let u = match store.update(&acct, inv.id, &open(), &inc).await.unwrap() {
+    store.update(&acct, inv.id, &open(), &claim).await.unwrap();
+    let u = match store.update(&acct, inv.id, &open(), &claim).await.unwrap() {
         UpdateOutcome::Updated(u) => u,
         other => panic!("{other:?}"),
     };
-    assert_eq!(
-        (u.send_count, u.last_sent_at, u.updated_at),
-        (2, Some(at), at)
-    );
-    let dec = Change {
-        status: Status::Processing,
-        at,
-        token_hash: None,
-        send_count: SendCount::Decrement,
-    };
-    match store.update(&acct, inv.id, &open(), &dec).await.unwrap() {
-        UpdateOutcome::Updated(u) => assert_eq!((u.send_count, u.status), (1, Status::Processing)),
+    assert_eq!((u.send_count, u.last_sent_at, u.updated_at), (2, Some(at), at));
+    assert_eq!((u.lease_until, u.due_at), (Some(lease), Some(at.plus(Duration::from_secs(3600)))));
+    // A lease holds off writes that require none until it ends.
+    let unleased = |t| Expect { unleased_at: Some(t), ..open() };
+    assert!(matches!(
+        store.update(&acct, inv.id, &unleased(at), &to(Status::Cancelled)).await.unwrap(),
+        UpdateOutcome::Mismatch(_)
+    ));
+    let release = Change { lease: Lease::Release, due: Due::Clear, ..to(Status::Processing) };
+    match store.update(&acct, inv.id, &unleased(lease), &release).await.unwrap() {
+        UpdateOutcome::Updated(u) => {
+            assert_eq!((u.status, u.lease_until, u.due_at, u.send_count), (Status::Processing, None, None, 2))
+        }
         other => panic!("{other:?}"),
     }
+    // Expiry guard.
+    let not_expired = |t| Expect { expires_after: Some(t), ..open() };
+    assert!(matches!(
+        store.update(&acct, inv.id, &not_expired(inv.expires_at), &to(Status::Pending)).await.unwrap(),
+        UpdateOutcome::Mismatch(_)
+    ));
+    let just_before = inv.expires_at.minus(Duration::from_millis(1));
+    assert!(matches!(
+        store.update(&acct, inv.id, &not_expired(just_before), &to(Status::Pending)).await.unwrap(),
+        UpdateOutcome::Updated(_)
+    ));
+}
+
+async fn the_due_index_returns_only_due_invitations_earliest_first_in_pages(store: Store) {
+    let acct = account();
+    // Far in the future, so invitations of other cases in the same store never count.
+    let base = Timestamp::from_millis(4_000_000_000_000);
+    let mut due = Vec::new();
+    for i in 0..9u64 {
+        let mut inv = invitation(&acct, &format!("due{i}@x.io"));
+        // Due at base + i minutes, given in a scrambled order; the odd ones are not due yet at base + 4.5 min.
+        let minute = (i * 5) % 9;
+        inv.due_at = Some(base.plus(Duration::from_secs(60 * minute)));
+        store.create(&inv).await.unwrap();
+        if minute <= 4 {
+            due.push((minute, inv.id));
+        }
+    }
+    let closed = invitation(&acct, "closed@x.io");
+    store.create(&closed).await.unwrap();
+    store.update(&acct, closed.id, &open(), &Change { due: Due::Clear, ..to(Status::Cancelled) }).await.unwrap();
+    due.sort();
+    let now = base.plus(Duration::from_secs(270));
+    let mut seen = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store.due(now, after.take(), 2).await.unwrap();
+        assert!(page.items.len() <= 2);
+        seen.extend(page.items.iter().filter(|i| i.account_id == acct).map(|i| i.id));
+        match page.next {
+            Some(k) => after = Some(k),
+            None => break,
+        }
+    }
+    assert_eq!(seen, due.iter().map(|(_, id)| *id).collect::<Vec<_>>(), "due ones only, earliest first");
 }
 
 async fn racing_creates_open_exactly_one(store: Store) {
@@ -359,21 +315,9 @@ async fn racing_creates_open_exactly_one(store: Store) {
         tokio::spawn(async move { store.create(&inv).await.unwrap() })
     }))
     .await;
-    let created = results
-        .iter()
-        .filter(|r| matches!(r.as_ref().unwrap(), CreateOutcome::Created))
-        .count();
+    let created = results.iter().filter(|r| matches!(r.as_ref().unwrap(), CreateOutcome::Created)).count();
     assert_eq!(created, 1, "exactly one of 20 racing creates wins");
-    let page = store
-        .list(
-            &acct,
-            &ListQuery {
-                limit: 100,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    let page = store.list(&acct, &ListQuery { limit: 100, ..Default::default() }).await.unwrap();
     assert_eq!(page.items.len(), 1, "one invitation stored");
 }
 
@@ -383,19 +327,14 @@ async fn racing_cancels_win_once(store: Store) {
     store.create(&inv).await.unwrap();
     let results = join_all((0..20).map(|_| {
         let (store, acct) = (store.clone(), acct.clone());
-        tokio::spawn(async move {
-            store
-                .update(&acct, inv.id, &open(), &to(Status::Cancelled))
-                .await
-                .unwrap()
-        })
+        tokio::spawn(async move { store.update(&acct, inv.id, &open(), &to(Status::Cancelled)).await.unwrap() })
     }))
     .await;
-    let won = results
+    let won = results.iter().filter(|r| matches!(r.as_ref().unwrap(), UpdateOutcome::Updated(_))).count();
+    let lost = results
         .iter()
-        .filter(|r| matches!(r.as_ref().unwrap(), UpdateOutcome::Updated(_)))
+        .filter(|r| matches!(r.as_ref().unwrap(), UpdateOutcome::Mismatch(m) if m.status == Status::Cancelled))
         .count();
-    let lost = results.iter().filter(|r| matches!(r.as_ref().unwrap(), UpdateOutcome::Mismatch(m) if m.status == Status::Cancelled)).count();
     assert_eq!((won, lost), (1, 19));
 }
 
@@ -408,15 +347,7 @@ async fn paging_returns_every_invitation_once_newest_first(store: Store) {
         made.push(inv.id);
     }
     made.reverse();
-    let pages = all_pages(
-        &store,
-        &acct,
-        ListQuery {
-            limit: 5,
-            ..Default::default()
-        },
-    )
-    .await;
+    let pages = all_pages(&store, &acct, ListQuery { limit: 5, ..Default::default() }).await;
     assert!(pages.iter().all(|p| p.len() <= 5));
     assert_eq!(pages.concat(), made, "every invitation once, newest first");
     assert_eq!(pages.len(), 5);
@@ -429,54 +360,29 @@ async fn paging_with_status_and_email_filters(store: Store) {
         let inv = invitation(&acct, &format!("q{i}@x.io"));
         store.create(&inv).await.unwrap();
         if i % 3 == 0 {
-            store
-                .update(&acct, inv.id, &open(), &to(Status::Pending))
-                .await
-                .unwrap();
+            store.update(&acct, inv.id, &open(), &to(Status::Pending)).await.unwrap();
             pending.push(inv.id);
         }
     }
     pending.reverse();
-    let q = ListQuery {
-        statuses: Some(vec![Status::Pending]),
-        limit: 3,
-        ..Default::default()
-    };
+    let q = ListQuery { statuses: Some(vec![Status::Pending]), limit: 3, ..Default::default() };
     let pages = all_pages(&store, &acct, q).await;
     assert_eq!(pages.concat(), pending);
-    let q = ListQuery {
-        statuses: Some(vec![Status::Pending, Status::Processing]),
-        limit: 100,
-        ..Default::default()
-    };
+    let q = ListQuery { statuses: Some(vec![Status::Pending, Status::Processing]), limit: 100, ..Default::default() };
     assert_eq!(all_pages(&store, &acct, q).await.concat().len(), 12);
-    let q = ListQuery {
-        statuses: Some(vec![Status::Cancelled]),
-        limit: 100,
-        ..Default::default()
-    };
-    assert_eq!(
-        all_pages(&store, &acct, q).await.concat(),
-        Vec::<InvitationId>::new()
-    );
+    let q = ListQuery { statuses: Some(vec![Status::Cancelled]), limit: 100, ..Default::default() };
+    assert_eq!(all_pages(&store, &acct, q).await.concat(), Vec::<InvitationId>::new());
 
     // Three invitations of one address over time, one page each.
     let mut history = Vec::new();
     for _ in 0..3 {
         let inv = invitation(&acct, "same@x.io");
         store.create(&inv).await.unwrap();
-        store
-            .update(&acct, inv.id, &open(), &to(Status::Cancelled))
-            .await
-            .unwrap();
+        store.update(&acct, inv.id, &open(), &to(Status::Cancelled)).await.unwrap();
         history.push(inv.id);
     }
     history.reverse();
-    let q = ListQuery {
-        email: Some(Email::parse("same@x.io").unwrap()),
-        limit: 1,
-        ..Default::default()
-    };
+    let q = ListQuery { email: Some(Email::parse("same@x.io").unwrap()), limit: 1, ..Default::default() };
     assert_eq!(all_pages(&store, &acct, q).await.concat(), history);
     let q = ListQuery {
         email: Some(Email::parse("same@x.io").unwrap()),
@@ -492,41 +398,16 @@ async fn accounts_are_isolated(store: Store) {
     let inv = invitation(&a, "iso@x.io");
     store.create(&inv).await.unwrap();
     // The same address in another account is another invitation.
+    assert!(matches!(store.create(&invitation(&b, "iso@x.io")).await.unwrap(), CreateOutcome::Created));
     assert!(matches!(
-        store.create(&invitation(&b, "iso@x.io")).await.unwrap(),
-        CreateOutcome::Created
-    ));
-    assert!(matches!(
-        store
-            .update(&b, inv.id, &open(), &to(Status::Cancelled))
-            .await
-            .unwrap(),
+        store.update(&b, inv.id, &open(), &to(Status::Cancelled)).await.unwrap(),
         UpdateOutcome::NotFound
     ));
-    let page = store
-        .list(
-            &b,
-            &ListQuery {
-                limit: 100,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    let page = store.list(&b, &ListQuery { limit: 100, ..Default::default() }).await.unwrap();
     assert!(page.items.iter().all(|i| i.account_id == b));
     assert_eq!(page.items.len(), 1);
-    let q = ListQuery {
-        limit: 100,
-        after: Some(InvitationId::MAX),
-        ..Default::default()
-    };
-    assert!(store
-        .list(&b, &q)
-        .await
-        .unwrap()
-        .items
-        .iter()
-        .all(|i| i.account_id == b));
+    let q = ListQuery { limit: 100, after: Some(InvitationId::MAX), ..Default::default() };
+    assert!(store.list(&b, &q).await.unwrap().items.iter().all(|i| i.account_id == b));
 }
 
 async fn cursors_are_bound_to_account_and_filter(store: Store) {
@@ -534,62 +415,24 @@ async fn cursors_are_bound_to_account_and_filter(store: Store) {
     use invitations::service::Deps;
     let acct = account();
     for i in 0..3 {
-        store
-            .create(&invitation(&acct, &format!("cur{i}@x.io")))
-            .await
-            .unwrap();
+        store.create(&invitation(&acct, &format!("cur{i}@x.io"))).await.unwrap();
     }
-    let deps = Deps {
-        store: store.clone(),
-        clock: Arc::new(invitations::clock::SystemClock),
-        policy: Default::default(),
-    };
+    let deps =
+        Deps { store: store.clone(), clock: Arc::new(invitations::clock::SystemClock), policy: Default::default() };
     let caller = |account: &AccountId| {
-        let claims = [
-            ("sub", "u"),
-            ("account_id", account.as_str()),
-            ("roles", "owner"),
-        ];
-        invitations::domain::Caller::from_claims(
-            &claims
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-        )
-        .unwrap()
+        let claims = [("sub", "u"), ("account_id", account.as_str()), ("roles", "owner")];
+        invitations::domain::Caller::from_claims(&claims.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+            .unwrap()
     };
     let me = caller(&acct);
-    let first = list(
-        &deps,
-        &me,
-        acct.as_str(),
-        ListRequest {
-            limit: 2,
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    let first = list(&deps, &me, acct.as_str(), ListRequest { limit: 2, ..Default::default() }).await.unwrap();
     let cursor = first.next_cursor.expect("a second page");
-    let next = ListRequest {
-        limit: 2,
-        cursor: Some(cursor.clone()),
-        ..Default::default()
-    };
+    let next = ListRequest { limit: 2, cursor: Some(cursor.clone()), ..Default::default() };
     let second = list(&deps, &me, acct.as_str(), next.clone()).await.unwrap();
     assert_eq!(second.invitations.len(), 1);
     let other = account();
     let stranger = caller(&other);
-    assert!(matches!(
-        list(&deps, &stranger, other.as_str(), next.clone()).await,
-        Err(ListError::InvalidCursor)
-    ));
-    let filtered = ListRequest {
-        statuses: Some(vec![Status::Processing]),
-        ..next
-    };
-    assert!(matches!(
-        list(&deps, &me, acct.as_str(), filtered).await,
-        Err(ListError::InvalidCursor)
-    ));
+    assert!(matches!(list(&deps, &stranger, other.as_str(), next.clone()).await, Err(ListError::InvalidCursor)));
+    let filtered = ListRequest { statuses: Some(vec![Status::Processing]), ..next };
+    assert!(matches!(list(&deps, &me, acct.as_str(), filtered).await, Err(ListError::InvalidCursor)));
 }

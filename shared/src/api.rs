@@ -33,19 +33,11 @@ impl ApiError {
         let mut message: String = message.into();
         // Parser messages can quote the input; keep answers small.
         if message.len() > 300 {
-            let cut = (0..=300)
-                .rev()
-                .find(|i| message.is_char_boundary(*i))
-                .unwrap_or(0);
+            let cut = (0..=300).rev().find(|i| message.is_char_boundary(*i)).unwrap_or(0);
             message.truncate(cut);
             message.push('…');
         }
-        Self {
-            status,
-            code,
-            message,
-            retry_after: None,
-        }
+        Self { status, code, message, retry_after: None }
     }
 
     fn bad_request(message: impl Into<String>) -> Self {
@@ -65,21 +57,13 @@ impl ApiError {
     /// A failing dependency: logged in full, answered as `unavailable` (retrying is safe).
     fn unavailable(cause: &(dyn std::error::Error + 'static)) -> Self {
         tracing::error!(error = %crate::logging::chain(cause), "dependency failed");
-        Self::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
-            "a dependency is unavailable; retrying is safe",
-        )
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "a dependency is unavailable; retrying is safe")
     }
 
     /// A bug: the log says everything, the answer nothing.
     fn internal(cause: &(dyn std::error::Error + 'static)) -> Self {
         tracing::error!(error = %crate::logging::chain(cause), "internal error");
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "internal error",
-        )
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error")
     }
 
     fn into_response(self) -> Response<Body> {
@@ -117,9 +101,7 @@ impl From<InviteError> for ApiError {
     fn from(e: InviteError) -> Self {
         match e {
             InviteError::Auth(a) => a.into(),
-            InviteError::Forbidden(_) => {
-                Self::new(StatusCode::FORBIDDEN, "forbidden", e.to_string())
-            }
+            InviteError::Forbidden(_) => Self::new(StatusCode::FORBIDDEN, "forbidden", e.to_string()),
             InviteError::Store(s) => s.into(),
         }
     }
@@ -129,9 +111,7 @@ impl From<ListError> for ApiError {
     fn from(e: ListError) -> Self {
         match e {
             ListError::Auth(a) => a.into(),
-            ListError::InvalidCursor => {
-                Self::new(StatusCode::BAD_REQUEST, "invalid_cursor", e.to_string())
-            }
+            ListError::InvalidCursor => Self::new(StatusCode::BAD_REQUEST, "invalid_cursor", e.to_string()),
             ListError::Store(s) => s.into(),
         }
     }
@@ -142,10 +122,9 @@ impl From<CancelError> for ApiError {
         match e {
             CancelError::Auth(a) => a.into(),
             CancelError::NotFound => Self::not_found(),
-            CancelError::InvalidState(s) => Self::invalid_state(
-                s,
-                "only a processing or pending invitation can be cancelled".into(),
-            ),
+            CancelError::InvalidState(s) => {
+                Self::invalid_state(s, "only a processing or pending invitation can be cancelled".into())
+            }
             CancelError::Store(s) => s.into(),
         }
     }
@@ -156,9 +135,7 @@ impl From<ResendError> for ApiError {
         match e {
             ResendError::Auth(a) => a.into(),
             ResendError::NotFound => Self::not_found(),
-            ResendError::InvalidState(s) => {
-                Self::invalid_state(s, "only a pending invitation can be resent".into())
-            }
+            ResendError::InvalidState(s) => Self::invalid_state(s, "only a pending invitation can be resent".into()),
             ResendError::TooSoon { retry_after } => {
                 let secs = retry_after.as_secs();
                 let mut err = Self::new(
@@ -172,7 +149,8 @@ impl From<ResendError> for ApiError {
             ResendError::Store(s) => s.into(),
             ResendError::Mail(m) => {
                 let mut err = Self::unavailable(&m);
-                err.message = "the email could not be sent; the invitation is back in processing and will be retried".into();
+                err.message =
+                    "the email could not be sent; the invitation is back in processing and will be retried".into();
                 err
             }
         }
@@ -183,10 +161,7 @@ fn json_response(status: StatusCode, body: &impl Serialize) -> Response<Body> {
     let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
     let mut resp = Response::new(Body::Text(String::from_utf8(bytes).unwrap_or_default()));
     *resp.status_mut() = status;
-    resp.headers_mut().insert(
-        header::CONTENT_TYPE,
-        header::HeaderValue::from_static("application/json"),
-    );
+    resp.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json"));
     resp
 }
 
@@ -226,20 +201,16 @@ impl<'a> From<&'a Invitation> for InvitationView<'a> {
 
 fn caller(req: &Request) -> Result<Caller, ApiError> {
     let claims = match req.request_context_ref() {
-        Some(RequestContext::ApiGatewayV2(ApiGatewayV2httpRequestContext {
-            authorizer: Some(a),
-            ..
-        })) => a.jwt.as_ref().map(|jwt| &jwt.claims),
+        Some(RequestContext::ApiGatewayV2(ApiGatewayV2httpRequestContext { authorizer: Some(a), .. })) => {
+            a.jwt.as_ref().map(|jwt| &jwt.claims)
+        }
         _ => None,
     };
     Ok(Caller::from_claims(claims.ok_or(CallerError::NoClaims)?)?)
 }
 
 fn path_param(req: &Request, name: &str) -> String {
-    req.path_parameters_ref()
-        .and_then(|p| p.first(name))
-        .unwrap_or_default()
-        .to_owned()
+    req.path_parameters_ref().and_then(|p| p.first(name)).unwrap_or_default().to_owned()
 }
 
 fn invitation_id(req: &Request) -> Option<InvitationId> {
@@ -258,8 +229,7 @@ fn json_body(req: &Request) -> Result<Value, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::bad_request("the body must be a JSON object"));
     }
-    serde_json::from_slice(bytes)
-        .map_err(|e| ApiError::bad_request(format!("the body is not valid JSON: {e}")))
+    serde_json::from_slice(bytes).map_err(|e| ApiError::bad_request(format!("the body is not valid JSON: {e}")))
 }
 
 #[derive(Deserialize)]
@@ -270,10 +240,7 @@ struct InviteBody {
 }
 
 /// Logs one line per request and turns the result into the answer.
-fn finish(
-    route: &'static str,
-    result: Result<Response<Body>, ApiError>,
-) -> Result<Response<Body>, Infallible> {
+fn finish(route: &'static str, result: Result<Response<Body>, ApiError>) -> Result<Response<Body>, Infallible> {
     let resp = result.unwrap_or_else(|e| {
         if e.status.is_client_error() {
             tracing::info!(route, code = e.code, message = %crate::logging::scrub(&e.message), "request refused");
@@ -284,19 +251,11 @@ fn finish(
     Ok(resp)
 }
 
-pub async fn invite(
-    deps: &Deps,
-    sender: &Sender,
-    req: Request,
-) -> Result<Response<Body>, Infallible> {
+pub async fn invite(deps: &Deps, sender: &Sender, req: Request) -> Result<Response<Body>, Infallible> {
     finish("invite", invite_inner(deps, sender, &req).await)
 }
 
-async fn invite_inner(
-    deps: &Deps,
-    sender: &Sender,
-    req: &Request,
-) -> Result<Response<Body>, ApiError> {
+async fn invite_inner(deps: &Deps, sender: &Sender, req: &Request) -> Result<Response<Body>, ApiError> {
     let caller = caller(req)?;
     let account = path_param(req, "account_id");
     service::authorize(&caller, &account)?;
@@ -304,31 +263,22 @@ async fn invite_inner(
     if !body.is_object() {
         return Err(ApiError::bad_request("the body must be a JSON object"));
     }
-    let body: InviteBody =
-        serde_json::from_value(body).map_err(|e| ApiError::bad_request(format!("the body {e}")))?;
+    let body: InviteBody = serde_json::from_value(body).map_err(|e| ApiError::bad_request(format!("the body {e}")))?;
     let access = Access::parse(body.access).map_err(|e| ApiError::bad_request(e.to_string()))?;
-    let invitees =
-        parse_invitees(&body.invitees).map_err(|e| ApiError::bad_request(e.to_string()))?;
-    let results =
-        service::invite::invite(deps, sender, &caller, &account, invitees, access).await?;
-    let all_invited = results
-        .iter()
-        .all(|r| matches!(r.outcome, Outcome::Invited(_)));
+    let invitees = parse_invitees(&body.invitees).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let results = service::invite::invite(deps, sender, &caller, &account, invitees, access).await?;
+    let all_invited = results.iter().all(|r| matches!(r.outcome, Outcome::Invited(_)));
     let results: Vec<Value> = results
         .iter()
         .map(|r| {
             let (outcome, invitation, error) = match &r.outcome {
                 Outcome::Invited(i) => ("invited", Some(i), None),
-                Outcome::AlreadyInvited(i) => (
-                    "already_invited",
-                    Some(i),
-                    Some("an open invitation exists for this address"),
-                ),
-                Outcome::AlreadyMember(i) => (
-                    "already_member",
-                    Some(i),
-                    Some("this address already joined the account"),
-                ),
+                Outcome::AlreadyInvited(i) => {
+                    ("already_invited", Some(i), Some("an open invitation exists for this address"))
+                }
+                Outcome::AlreadyMember(i) => {
+                    ("already_member", Some(i), Some("this address already joined the account"))
+                }
                 Outcome::Invalid(msg) => ("invalid", None, Some(msg.as_str())),
             };
             let mut v = json!({"invitee": r.invitee, "outcome": outcome});
@@ -341,11 +291,7 @@ async fn invite_inner(
             v
         })
         .collect();
-    let status = if all_invited {
-        StatusCode::CREATED
-    } else {
-        StatusCode::MULTI_STATUS
-    };
+    let status = if all_invited { StatusCode::CREATED } else { StatusCode::MULTI_STATUS };
     Ok(json_response(status, &json!({ "results": results })))
 }
 
@@ -354,10 +300,7 @@ pub async fn list(deps: &Deps, req: Request) -> Result<Response<Body>, Infallibl
 }
 
 fn list_request(req: &Request) -> Result<ListRequest, ApiError> {
-    let mut out = ListRequest {
-        limit: DEFAULT_LIMIT,
-        ..Default::default()
-    };
+    let mut out = ListRequest { limit: DEFAULT_LIMIT, ..Default::default() };
     let Some(params) = req.query_string_parameters_ref() else {
         return Ok(out);
     };
@@ -368,9 +311,7 @@ fn list_request(req: &Request) -> Result<ListRequest, ApiError> {
             )));
         }
         if params.all(key).is_some_and(|v| v.len() > 1) {
-            return Err(ApiError::bad_request(format!(
-                "query parameter {key} is given more than once"
-            )));
+            return Err(ApiError::bad_request(format!("query parameter {key} is given more than once")));
         }
     }
     if let Some(raw) = params.first("limit") {
@@ -378,11 +319,7 @@ fn list_request(req: &Request) -> Result<ListRequest, ApiError> {
             .parse::<u32>()
             .ok()
             .filter(|n| (1..=MAX_LIMIT).contains(n))
-            .ok_or_else(|| {
-                ApiError::bad_request(format!(
-                    "limit must be a whole number from 1 to {MAX_LIMIT}"
-                ))
-            })?;
+            .ok_or_else(|| ApiError::bad_request(format!("limit must be a whole number from 1 to {MAX_LIMIT}")))?;
     }
     if let Some(raw) = params.first("status") {
         let statuses = raw
@@ -407,48 +344,59 @@ async fn list_inner(deps: &Deps, req: &Request) -> Result<Response<Body>, ApiErr
     service::authorize(&caller, &account)?;
     let query = list_request(req)?;
     let answer = service::list::list(deps, &caller, &account, query).await?;
-    let invitations: Vec<InvitationView> = answer
-        .invitations
-        .iter()
-        .map(InvitationView::from)
-        .collect();
-    Ok(json_response(
-        StatusCode::OK,
-        &json!({"invitations": invitations, "next_cursor": answer.next_cursor}),
-    ))
+    let invitations: Vec<InvitationView> = answer.invitations.iter().map(InvitationView::from).collect();
+    Ok(json_response(StatusCode::OK, &json!({"invitations": invitations, "next_cursor": answer.next_cursor})))
 }
 
 pub async fn cancel(deps: &Deps, req: Request) -> Result<Response<Body>, Infallible> {
     let result = async {
         let caller = caller(&req)?;
-        let inv = service::cancel::cancel(
-            deps,
-            &caller,
-            &path_param(&req, "account_id"),
-            invitation_id(&req),
-        )
-        .await?;
+        let inv = service::cancel::cancel(deps, &caller, &path_param(&req, "account_id"), invitation_id(&req)).await?;
         Ok(json_response(StatusCode::OK, &InvitationView::from(&inv)))
     };
     finish("cancel", result.await)
 }
 
-pub async fn resend(
-    deps: &Deps,
-    sender: &Sender,
-    req: Request,
-) -> Result<Response<Body>, Infallible> {
+pub async fn resend(deps: &Deps, sender: &Sender, req: Request) -> Result<Response<Body>, Infallible> {
     let result = async {
         let caller = caller(&req)?;
-        let inv = service::resend::resend(
-            deps,
-            sender,
-            &caller,
-            &path_param(&req, "account_id"),
-            invitation_id(&req),
-        )
-        .await?;
+        let inv = service::resend::resend(deps, sender, &caller, &path_param(&req, "account_id"), invitation_id(&req))
+            .await?;
         Ok(json_response(StatusCode::OK, &InvitationView::from(&inv)))
     };
     finish("resend", result.await)
+}
+
+/// The resend function serves two kinds of event: HTTP API requests for the resend route, and
+/// EventBridge's Scheduled Event, which runs the sweep until done or until the invocation's time runs
+/// short. A sweep that cannot read the due index fails the invocation, so EventBridge retries it.
+pub async fn resend_or_sweep(
+    deps: &Deps,
+    sender: &Sender,
+    event: lambda_http::LambdaEvent<Value>,
+) -> Result<Value, lambda_http::Error> {
+    use lambda_http::{request::LambdaRequest, Adapter, Service};
+    let (payload, context) = event.into_parts();
+    if payload.get("detail-type").and_then(Value::as_str) == Some("Scheduled Event") {
+        let left = context.deadline().duration_since(std::time::SystemTime::now()).unwrap_or_default();
+        let deadline = tokio::time::Instant::now() + left;
+        let summary = service::sweep::sweep(deps, sender, Some(deadline)).await.inspect_err(|e| {
+            tracing::error!(error = %crate::logging::chain(e), "sweep failed");
+        })?;
+        tracing::info!(
+            resent = summary.resent,
+            expired = summary.expired,
+            failed = summary.failed,
+            retried = summary.retried,
+            read = summary.read,
+            complete = summary.complete,
+            "sweep done"
+        );
+        println!("{}", summary.emf(deps.clock.now()));
+        return Ok(serde_json::to_value(summary)?);
+    }
+    let request: LambdaRequest = serde_json::from_value(payload)?;
+    let mut http = Adapter::from(lambda_http::service_fn(|req| resend(deps, sender, req)));
+    let response = http.call(lambda_http::LambdaEvent::new(request, context)).await?;
+    Ok(serde_json::to_value(response)?)
 }

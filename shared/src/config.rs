@@ -55,10 +55,7 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
     }
 
     fn required(&self, var: &'static str) -> Result<String, ConfigError> {
-        self.get(var).ok_or(ConfigError {
-            var,
-            problem: "is required but not set".into(),
-        })
+        self.get(var).ok_or(ConfigError { var, problem: "is required but not set".into() })
     }
 
     fn duration(&self, var: &'static str, default: Duration) -> Result<Duration, ConfigError> {
@@ -70,25 +67,17 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
             problem: format!("is not a duration like 30s, 72h or 30d ({raw:?}: {e})"),
         })?;
         if d.is_zero() {
-            return Err(ConfigError {
-                var,
-                problem: "must be longer than zero".into(),
-            });
+            return Err(ConfigError { var, problem: "must be longer than zero".into() });
         }
         Ok(d)
     }
 
     pub fn table_name(&self) -> Result<String, ConfigError> {
         let name = self.required("TABLE_NAME")?;
-        let ok = (3..=255).contains(&name.len())
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+        let ok =
+            (3..=255).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
         if !ok {
-            return Err(ConfigError {
-                var: "TABLE_NAME",
-                problem: format!("is not a DynamoDB table name ({name:?})"),
-            });
+            return Err(ConfigError { var: "TABLE_NAME", problem: format!("is not a DynamoDB table name ({name:?})") });
         }
         Ok(name)
     }
@@ -119,19 +108,12 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
     pub fn mail(&self) -> Result<MailSettings, ConfigError> {
         let sender = self.required("SENDER_EMAIL")?;
         if crate::domain::Email::parse(sender.trim()).is_err() {
-            return Err(ConfigError {
-                var: "SENDER_EMAIL",
-                problem: format!("is not an email address ({sender:?})"),
-            });
+            return Err(ConfigError { var: "SENDER_EMAIL", problem: format!("is not an email address ({sender:?})") });
         }
         let raw = self.required("ACCEPT_URL")?;
         let accept_url = Url::parse(raw.trim())
             .ok()
-            .filter(|u| {
-                matches!(u.scheme(), "https" | "http")
-                    && u.host().is_some()
-                    && u.fragment().is_none()
-            })
+            .filter(|u| matches!(u.scheme(), "https" | "http") && u.host().is_some() && u.fragment().is_none())
             .ok_or(ConfigError {
                 var: "ACCEPT_URL",
                 problem: format!("is not an absolute http(s) URL without a fragment ({raw:?})"),
@@ -150,10 +132,7 @@ mod tests {
     use std::collections::HashMap;
 
     fn env(pairs: &[(&str, &str)]) -> Env<impl Fn(&str) -> Option<String>> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Env(move |k: &str| map.get(k).cloned())
     }
 
@@ -201,43 +180,19 @@ mod tests {
     #[test]
     fn table_and_mail_settings_are_checked() {
         assert_eq!(env(&[]).table_name().unwrap_err().var, "TABLE_NAME");
+        assert_eq!(env(&[("TABLE_NAME", "ab")]).table_name().unwrap_err().var, "TABLE_NAME");
+        assert_eq!(env(&[("TABLE_NAME", "invitations")]).table_name().unwrap(), "invitations");
+        assert_eq!(env(&[("ACCEPT_URL", "https://x.io/a")]).mail().unwrap_err().var, "SENDER_EMAIL");
+        assert_eq!(env(&[("SENDER_EMAIL", "no")]).mail().unwrap_err().var, "SENDER_EMAIL");
+        assert_eq!(env(&[("SENDER_EMAIL", "a@x.io")]).mail().unwrap_err().var, "ACCEPT_URL");
         assert_eq!(
-            env(&[("TABLE_NAME", "ab")]).table_name().unwrap_err().var,
-            "TABLE_NAME"
-        );
-        assert_eq!(
-            env(&[("TABLE_NAME", "invitations")]).table_name().unwrap(),
-            "invitations"
-        );
-        assert_eq!(
-            env(&[("ACCEPT_URL", "https://x.io/a")])
-                .mail()
-                .unwrap_err()
-                .var,
-            "SENDER_EMAIL"
-        );
-        assert_eq!(
-            env(&[("SENDER_EMAIL", "no")]).mail().unwrap_err().var,
-            "SENDER_EMAIL"
-        );
-        assert_eq!(
-            env(&[("SENDER_EMAIL", "a@x.io")]).mail().unwrap_err().var,
+            env(&[("SENDER_EMAIL", "a@x.io"), ("ACCEPT_URL", "ftp://x.io")]).mail().unwrap_err().var,
             "ACCEPT_URL"
         );
-        assert_eq!(
-            env(&[("SENDER_EMAIL", "a@x.io"), ("ACCEPT_URL", "ftp://x.io")])
+        let m =
+            env(&[("SENDER_EMAIL", "a@x.io"), ("ACCEPT_URL", "https://x.io/accept"), ("SES_CONFIGURATION_SET", "cs")])
                 .mail()
-                .unwrap_err()
-                .var,
-            "ACCEPT_URL"
-        );
-        let m = env(&[
-            ("SENDER_EMAIL", "a@x.io"),
-            ("ACCEPT_URL", "https://x.io/accept"),
-            ("SES_CONFIGURATION_SET", "cs"),
-        ])
-        .mail()
-        .unwrap();
+                .unwrap();
         assert_eq!(m.configuration_set.as_deref(), Some("cs"));
     }
 }

@@ -8,6 +8,7 @@ pub mod config;
 pub mod domain;
 pub mod logging;
 pub mod mail;
+pub mod rules;
 pub mod service;
 pub mod store;
 pub mod wiring;

@@ -37,9 +37,7 @@ pub trait Mailer: Send + Sync {
 /// Composes the invitation email; the only place a raw token is read.
 pub fn invitation_email(settings: &MailSettings, inv: &Invitation, token: &Token) -> OutgoingEmail {
     let mut link = settings.accept_url.clone();
-    link.query_pairs_mut()
-        .append_pair("invitation", &inv.id.to_string())
-        .append_pair("token", token.expose());
+    link.query_pairs_mut().append_pair("invitation", &inv.id.to_string()).append_pair("token", token.expose());
     let inviter = match &inv.inviter_email {
         Some(e) => e.clone(),
         None => "An administrator".to_owned(),
@@ -61,12 +59,7 @@ pub fn invitation_email(settings: &MailSettings, inv: &Invitation, token: &Token
         html_escape::encode_double_quoted_attribute(link.as_str()),
         esc(&expires),
     );
-    OutgoingEmail {
-        to: inv.email.clone(),
-        subject,
-        text,
-        html,
-    }
+    OutgoingEmail { to: inv.email.clone(), subject, text, html }
 }
 
 pub struct SesMailer {
@@ -77,20 +70,12 @@ pub struct SesMailer {
 
 impl SesMailer {
     pub fn new(client: Client, settings: &MailSettings) -> Self {
-        Self {
-            client,
-            from: settings.sender.clone(),
-            configuration_set: settings.configuration_set.clone(),
-        }
+        Self { client, from: settings.sender.clone(), configuration_set: settings.configuration_set.clone() }
     }
 }
 
 fn content(data: &str) -> Content {
-    Content::builder()
-        .data(data)
-        .charset("UTF-8")
-        .build()
-        .expect("data is set")
+    Content::builder().data(data).charset("UTF-8").build().expect("data is set")
 }
 
 #[async_trait]
@@ -98,23 +83,14 @@ impl Mailer for SesMailer {
     async fn send(&self, email: &OutgoingEmail) -> Result<(), MailError> {
         let message = Message::builder()
             .subject(content(&email.subject))
-            .body(
-                Body::builder()
-                    .text(content(&email.text))
-                    .html(content(&email.html))
-                    .build(),
-            )
+            .body(Body::builder().text(content(&email.text)).html(content(&email.html)).build())
             .build();
         // Throttling is retried with backoff by the client's retry policy (see `aws::sdk_config`).
         let result = self
             .client
             .send_email()
             .from_email_address(&self.from)
-            .destination(
-                Destination::builder()
-                    .to_addresses(email.to.as_str())
-                    .build(),
-            )
+            .destination(Destination::builder().to_addresses(email.to.as_str()).build())
             .content(EmailContent::builder().simple(message).build())
             .set_configuration_set_name(self.configuration_set.clone())
             .send()
@@ -160,9 +136,7 @@ impl Mailer for OutboxMailer {
             .map_err(|e| MailError::Rejected(Box::new(e)))?;
         let now = crate::domain::Timestamp::now().millis();
         let name = format!("{now}-{}.eml", uuid::Uuid::new_v4().simple());
-        tokio::fs::write(self.dir.join(&name), message)
-            .await
-            .map_err(|e| MailError::Unavailable(Box::new(e)))?;
+        tokio::fs::write(self.dir.join(&name), message).await.map_err(|e| MailError::Unavailable(Box::new(e)))?;
         tracing::info!(to = %email.to.masked(), file = %name, "email written to the outbox");
         Ok(())
     }

@@ -37,13 +37,7 @@ pub async fn with_mail() -> Result<(Deps, Sender), ConfigError> {
         policy,
     };
     let mailer = SesMailer::new(aws_sdk_sesv2::Client::new(&aws), &settings);
-    Ok((
-        deps,
-        Sender {
-            mailer: Arc::new(mailer),
-            settings,
-        },
-    ))
+    Ok((deps, Sender { mailer: Arc::new(mailer), settings }))
 }
 
 /// Logs the error and posts it to `/runtime/init/error`, as the runtime does for its own init failures.
@@ -55,17 +49,13 @@ async fn init_failed(err: ConfigError) -> ConfigError {
     let Ok(base) = format!("http://{api}").parse() else {
         return err;
     };
-    let client = lambda_runtime_api_client::PooledClient::builder()
-        .with_endpoint(base)
-        .build();
+    let client = lambda_runtime_api_client::PooledClient::builder().with_endpoint(base).build();
     let body = serde_json::json!({"errorType": "Runtime.InitError.Configuration", "errorMessage": err.to_string()});
     let request = lambda_runtime_api_client::build_request()
         .method("POST")
         .uri("/2018-06-01/runtime/init/error")
         .header("Lambda-Runtime-Function-Error-Type", "Runtime.InitError")
-        .body(lambda_runtime_api_client::body::Body::from(
-            body.to_string(),
-        ));
+        .body(lambda_runtime_api_client::body::Body::from(body.to_string()));
     if let Ok(request) = request {
         if let Err(e) = client.call(request).await {
             tracing::error!(error = %e, "could not report the init error to the Runtime API");

@@ -30,18 +30,10 @@ pub async fn read_request(conn: &mut BufReader<TcpStream>) -> Option<RawRequest>
         .filter_map(|h| h.split_once(':'))
         .map(|(k, v)| (k.trim().to_lowercase(), v.trim().to_owned()))
         .collect();
-    let len = headers
-        .iter()
-        .find(|(k, _)| k == "content-length")
-        .map_or(0, |(_, v)| v.parse().unwrap_or(0));
+    let len = headers.iter().find(|(k, _)| k == "content-length").map_or(0, |(_, v)| v.parse().unwrap_or(0));
     let mut body = vec![0; len];
     conn.read_exact(&mut body).await.ok()?;
-    Some(RawRequest {
-        method,
-        path,
-        headers,
-        body,
-    })
+    Some(RawRequest { method, path, headers, body })
 }
 
 pub async fn write_response(

@@ -1,8 +1,8 @@
 //! Test support: the emulators the test script started (never real AWS), a table per test created from
 //! `template.yaml`, a sender identity per test, captured mail, API Gateway events and a movable clock.
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
+    ScalarAttributeType,
 };
 use invitations::clock::Clock;
 use invitations::domain::Timestamp;
@@ -31,22 +31,14 @@ pub async fn sdk() -> aws_config::SdkConfig {
 }
 
 pub fn unique(prefix: &str) -> String {
-    format!(
-        "{prefix}-{}",
-        &uuid::Uuid::new_v4().simple().to_string()[..12]
-    )
+    format!("{prefix}-{}", &uuid::Uuid::new_v4().simple().to_string()[..12])
 }
 
 /// The table resource of `template.yaml`, so the code and the deployment cannot drift apart.
 fn template_table() -> Value {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml");
-    let yaml: serde_yaml::Value =
-        serde_yaml::from_str(&std::fs::read_to_string(path).expect("template.yaml")).unwrap();
-    let resources = yaml
-        .get("Resources")
-        .expect("Resources")
-        .as_mapping()
-        .unwrap();
+    let yaml: serde_yaml::Value = serde_yaml::from_str(&std::fs::read_to_string(path).expect("template.yaml")).unwrap();
+    let resources = yaml.get("Resources").expect("Resources").as_mapping().unwrap();
     let table = resources
         .values()
         .find(|r| r.get("Type").and_then(|t| t.as_str()) == Some("AWS::DynamoDB::Table"))
@@ -84,37 +76,25 @@ fn key_schema(v: &Value) -> Vec<KeySchemaElement> {
 pub async fn new_table(client: &aws_sdk_dynamodb::Client) -> String {
     let props = template_table();
     let name = unique("invitations");
-    let attrs = props["AttributeDefinitions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| {
-            AttributeDefinition::builder()
-                .attribute_name(a["AttributeName"].as_str().unwrap())
-                .attribute_type(ScalarAttributeType::from(
-                    a["AttributeType"].as_str().unwrap(),
-                ))
-                .build()
-                .unwrap()
-        });
-    let gsis = props["GlobalSecondaryIndexes"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|g| {
-            GlobalSecondaryIndex::builder()
-                .index_name(g["IndexName"].as_str().unwrap())
-                .set_key_schema(Some(key_schema(&g["KeySchema"])))
-                .projection(
-                    Projection::builder()
-                        .projection_type(ProjectionType::from(
-                            g["Projection"]["ProjectionType"].as_str().unwrap(),
-                        ))
-                        .build(),
-                )
-                .build()
-                .unwrap()
-        });
+    let attrs = props["AttributeDefinitions"].as_array().unwrap().iter().map(|a| {
+        AttributeDefinition::builder()
+            .attribute_name(a["AttributeName"].as_str().unwrap())
+            .attribute_type(ScalarAttributeType::from(a["AttributeType"].as_str().unwrap()))
+            .build()
+            .unwrap()
+    });
+    let gsis = props["GlobalSecondaryIndexes"].as_array().into_iter().flatten().map(|g| {
+        GlobalSecondaryIndex::builder()
+            .index_name(g["IndexName"].as_str().unwrap())
+            .set_key_schema(Some(key_schema(&g["KeySchema"])))
+            .projection(
+                Projection::builder()
+                    .projection_type(ProjectionType::from(g["Projection"]["ProjectionType"].as_str().unwrap()))
+                    .build(),
+            )
+            .build()
+            .unwrap()
+    });
     assert_eq!(props["BillingMode"], "PAY_PER_REQUEST");
     client
         .create_table()
@@ -137,13 +117,7 @@ pub async fn all_items(
     let mut out = Vec::new();
     let mut start = None;
     loop {
-        let page = client
-            .scan()
-            .table_name(table)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .unwrap();
+        let page = client.scan().table_name(table).set_exclusive_start_key(start).send().await.unwrap();
         out.extend(page.items().iter().cloned());
         start = page.last_evaluated_key;
         if start.is_none() {
@@ -182,33 +156,18 @@ pub struct Ses {
 impl Ses {
     pub async fn new(sdk: &aws_config::SdkConfig) -> Self {
         let sender = format!("{}@example.com", unique("sender"));
-        aws_sdk_sesv2::Client::new(sdk)
-            .create_email_identity()
-            .email_identity(&sender)
-            .send()
-            .await
-            .unwrap();
-        Self {
-            sender,
-            base: endpoint("AWS_ENDPOINT_URL_SESV2"),
-        }
+        aws_sdk_sesv2::Client::new(sdk).create_email_identity().email_identity(&sender).send().await.unwrap();
+        Self { sender, base: endpoint("AWS_ENDPOINT_URL_SESV2") }
     }
 
     /// A sender moto never verified: every send is `MessageRejected`.
     pub fn unverified() -> Self {
-        Self {
-            sender: format!("{}@example.com", unique("unverified")),
-            base: endpoint("AWS_ENDPOINT_URL_SESV2"),
-        }
+        Self { sender: format!("{}@example.com", unique("unverified")), base: endpoint("AWS_ENDPOINT_URL_SESV2") }
     }
 
     pub async fn sent(&self) -> Vec<SentMail> {
-        let data: Value = reqwest::get(format!("{}/moto-api/data.json", self.base))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let data: Value =
+            reqwest::get(format!("{}/moto-api/data.json", self.base)).await.unwrap().json().await.unwrap();
         data["ses"]["Message"]
             .as_array()
             .into_iter()
@@ -261,18 +220,10 @@ pub fn event_json(
     claims: Option<Value>,
     body: Option<&str>,
 ) -> Value {
-    let raw_query: String = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(query)
-        .finish();
+    let raw_query: String = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(query).finish();
     let claims = claims.map(|c| c.as_object().expect("claims are an object").clone());
-    let (_, event) = local::gateway::event(
-        method,
-        path,
-        &raw_query,
-        claims.as_ref(),
-        body.unwrap_or_default(),
-    )
-    .unwrap_or_else(|| panic!("no route for {method} {path}"));
+    let (_, event) = local::gateway::event(method, path, &raw_query, claims.as_ref(), body.unwrap_or_default())
+        .unwrap_or_else(|| panic!("no route for {method} {path}"));
     event
 }
 
@@ -291,15 +242,7 @@ pub fn answer(resp: lambda_http::Response<lambda_http::Body>) -> Answer {
     let status = resp.status().as_u16();
     let headers = resp.headers().clone();
     let bytes: &[u8] = resp.body().as_ref();
-    let body = serde_json::from_slice(bytes).unwrap_or_else(|e| {
-        panic!(
-            "answer is not JSON ({e}): {}",
-            String::from_utf8_lossy(bytes)
-        )
-    });
-    Answer {
-        status,
-        headers,
-        body,
-    }
+    let body = serde_json::from_slice(bytes)
+        .unwrap_or_else(|e| panic!("answer is not JSON ({e}): {}", String::from_utf8_lossy(bytes)));
+    Answer { status, headers, body }
 }

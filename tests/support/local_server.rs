@@ -13,11 +13,7 @@ pub struct LocalServer {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 impl LocalServer {
@@ -48,12 +44,7 @@ impl LocalServer {
         };
         // Keep reading so the server never blocks on a full pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        Self {
-            port,
-            token,
-            dir,
-            child,
-        }
+        Self { port, token, dir, child }
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -9,11 +9,7 @@ struct Capture;
 
 impl Write for Capture {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        LINES
-            .get_or_init(Default::default)
-            .lock()
-            .unwrap()
-            .extend_from_slice(buf);
+        LINES.get_or_init(Default::default).lock().unwrap().extend_from_slice(buf);
         Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {

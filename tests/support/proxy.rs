@@ -38,27 +38,11 @@ async fn serve(conn: TcpStream, upstream: String, seen: Arc<AtomicUsize>, thrott
     let mut conn = BufReader::new(conn);
     while let Some(req) = read_request(&mut conn).await {
         let (status, headers, body) = if seen.fetch_add(1, Ordering::SeqCst) < throttle {
-            let headers = vec![(
-                "x-amzn-errortype".to_owned(),
-                "TooManyRequestsException".to_owned(),
-            )];
-            (
-                429,
-                headers,
-                br#"{"message":"Maximum sending rate exceeded."}"#.to_vec(),
-            )
+            let headers = vec![("x-amzn-errortype".to_owned(), "TooManyRequestsException".to_owned())];
+            (429, headers, br#"{"message":"Maximum sending rate exceeded."}"#.to_vec())
         } else {
-            let mut fwd = client
-                .request(
-                    req.method.parse().unwrap(),
-                    format!("{upstream}{}", req.path),
-                )
-                .body(req.body);
-            for (k, v) in req
-                .headers
-                .iter()
-                .filter(|(k, _)| !HOP_BY_HOP.contains(&k.as_str()))
-            {
+            let mut fwd = client.request(req.method.parse().unwrap(), format!("{upstream}{}", req.path)).body(req.body);
+            for (k, v) in req.headers.iter().filter(|(k, _)| !HOP_BY_HOP.contains(&k.as_str())) {
                 fwd = fwd.header(k, v);
             }
             let resp = fwd.send().await.unwrap();

@@ -52,15 +52,8 @@ pub async fn invoke(binary: &std::path::Path, env: &[(&str, String)], events: Ve
     let addr = listener.local_addr().unwrap();
     let (tx, mut rx) = mpsc::unbounded_channel();
     let expected = events.len();
-    let queue = events
-        .into_iter()
-        .enumerate()
-        .map(|(i, e)| (format!("req-{i}-{}", crate::unique("id")), e))
-        .collect();
-    let state = Arc::new(State {
-        queue: Mutex::new(queue),
-        replies: tx,
-    });
+    let queue = events.into_iter().enumerate().map(|(i, e)| (format!("req-{i}-{}", crate::unique("id")), e)).collect();
+    let state = Arc::new(State { queue: Mutex::new(queue), replies: tx });
     let server = tokio::spawn(async move {
         while let Ok((conn, _)) = listener.accept().await {
             tokio::spawn(serve(conn, state.clone()));
@@ -106,27 +99,10 @@ pub async fn invoke(binary: &std::path::Path, env: &[(&str, String)], events: Ve
     let _ = child.wait().await;
     let mut stdout = String::new();
     let mut stderr = String::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut stdout)
-        .await
-        .unwrap();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .await
-        .unwrap();
+    child.stdout.take().unwrap().read_to_string(&mut stdout).await.unwrap();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).await.unwrap();
     server.abort();
-    Run {
-        replies,
-        stdout,
-        stderr,
-        exit,
-    }
+    Run { replies, stdout, stderr, exit }
 }
 
 async fn serve(conn: TcpStream, state: Arc<State>) {
@@ -146,16 +122,11 @@ async fn serve(conn: TcpStream, state: Arc<State>) {
                     }
                     tokio::time::sleep(Duration::from_millis(20)).await;
                 };
-                let deadline = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .unwrap()
+                let deadline = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap()
                     + Duration::from_secs(30);
                 let headers = vec![
                     ("lambda-runtime-aws-request-id".to_owned(), id),
-                    (
-                        "lambda-runtime-deadline-ms".to_owned(),
-                        deadline.as_millis().to_string(),
-                    ),
+                    ("lambda-runtime-deadline-ms".to_owned(), deadline.as_millis().to_string()),
                     (
                         "lambda-runtime-invoked-function-arn".to_owned(),
                         "arn:aws:lambda:us-east-1:123456789012:function:test".to_owned(),

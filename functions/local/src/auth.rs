@@ -12,17 +12,12 @@ pub struct DevAuth {
 }
 
 fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
 impl DevAuth {
     pub fn new() -> Self {
-        Self {
-            key: rand::random(),
-        }
+        Self { key: rand::random() }
     }
 
     fn mac(&self) -> Hmac<Sha256> {
@@ -36,10 +31,7 @@ impl DevAuth {
         let payload = URL_SAFE_NO_PAD.encode(Value::Object(claims).to_string());
         let mut mac = self.mac();
         mac.update(payload.as_bytes());
-        format!(
-            "{payload}.{}",
-            URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
-        )
+        format!("{payload}.{}", URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()))
     }
 
     /// The claims of a valid, unexpired token, without `exp`; `None` for anything else.
@@ -48,11 +40,10 @@ impl DevAuth {
         let mut mac = self.mac();
         mac.update(payload.as_bytes());
         mac.verify_slice(&URL_SAFE_NO_PAD.decode(sig).ok()?).ok()?;
-        let mut claims =
-            match serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()? {
-                Value::Object(m) => m,
-                _ => return None,
-            };
+        let mut claims = match serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()? {
+            Value::Object(m) => m,
+            _ => return None,
+        };
         let exp = claims.remove("exp")?.as_u64()?;
         (exp > unix_now()).then_some(claims)
     }
@@ -69,10 +60,7 @@ mod tests {
     use super::*;
 
     fn claims() -> Map<String, Value> {
-        json!({"sub": "u", "account_id": "acme", "roles": "owner"})
-            .as_object()
-            .unwrap()
-            .clone()
+        json!({"sub": "u", "account_id": "acme", "roles": "owner"}).as_object().unwrap().clone()
     }
 
     #[test]
@@ -82,8 +70,7 @@ mod tests {
         assert_eq!(auth.verify(&token), Some(claims()));
         assert_eq!(DevAuth::new().verify(&token), None, "another process's key");
         let (payload, sig) = token.split_once('.').unwrap();
-        let forged = URL_SAFE_NO_PAD
-            .encode(r#"{"sub":"u","account_id":"other","roles":"owner","exp":9999999999}"#);
+        let forged = URL_SAFE_NO_PAD.encode(r#"{"sub":"u","account_id":"other","roles":"owner","exp":9999999999}"#);
         assert_eq!(auth.verify(&format!("{forged}.{sig}")), None);
         assert_eq!(auth.verify(payload), None);
         assert_eq!(auth.verify(""), None);

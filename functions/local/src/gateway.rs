@@ -31,20 +31,12 @@ impl Route {
             ("DELETE", ["accounts", a, "invitations", id]) if !a.is_empty() && !id.is_empty() => {
                 params.insert("account_id".into(), json!(a));
                 params.insert("id".into(), json!(id));
-                (
-                    Route::Cancel,
-                    "DELETE /accounts/{account_id}/invitations/{id}",
-                )
+                (Route::Cancel, "DELETE /accounts/{account_id}/invitations/{id}")
             }
-            ("POST", ["accounts", a, "invitations", id, "resend"])
-                if !a.is_empty() && !id.is_empty() =>
-            {
+            ("POST", ["accounts", a, "invitations", id, "resend"]) if !a.is_empty() && !id.is_empty() => {
                 params.insert("account_id".into(), json!(a));
                 params.insert("id".into(), json!(id));
-                (
-                    Route::Resend,
-                    "POST /accounts/{account_id}/invitations/{id}/resend",
-                )
+                (Route::Resend, "POST /accounts/{account_id}/invitations/{id}/resend")
             }
             _ => return None,
         };
@@ -108,9 +100,7 @@ fn plain(status: u16, message: &str) -> hyper::Response<Full<Bytes>> {
     hyper::Response::builder()
         .status(status)
         .header("content-type", "application/json")
-        .body(Full::new(Bytes::from(
-            json!({"message": message}).to_string(),
-        )))
+        .body(Full::new(Bytes::from(json!({"message": message}).to_string())))
         .expect("static parts are valid")
 }
 
@@ -123,11 +113,8 @@ impl Gateway {
             return plain(404, "Not Found");
         }
         // The JWT authorizer answers 401 itself, before any function runs.
-        let token = req
-            .headers()
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "));
+        let token =
+            req.headers().get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
         let Some(claims) = token.and_then(|t| self.auth.verify(t.trim())) else {
             return plain(401, "Unauthorized");
         };

@@ -60,74 +60,40 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let policy = env.policy()?;
     let addr = SocketAddr::from(([127, 0, 0, 1], args.port));
 
-    let aws = if args.dynamodb || args.ses {
-        Some(invitations::aws::sdk_config().await)
-    } else {
-        None
+    let aws = if args.dynamodb || args.ses { Some(invitations::aws::sdk_config().await) } else { None };
+    let (store, store_note): (Arc<dyn InvitationStore>, String) = match (&aws, args.dynamodb, &args.data) {
+        (Some(aws), true, _) => {
+            let table = env.table_name()?;
+            (Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(aws), &table)), format!("DynamoDB table {table}"))
+        }
+        (_, _, Some(path)) => (Arc::new(MemoryStore::open(path)?), format!("file {}", path.display())),
+        _ => (Arc::new(MemoryStore::new()), "memory (gone at exit; --data FILE keeps it)".into()),
     };
-    let (store, store_note): (Arc<dyn InvitationStore>, String) =
-        match (&aws, args.dynamodb, &args.data) {
-            (Some(aws), true, _) => {
-                let table = env.table_name()?;
-                (
-                    Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(aws), &table)),
-                    format!("DynamoDB table {table}"),
-                )
-            }
-            (_, _, Some(path)) => (
-                Arc::new(MemoryStore::open(path)?),
-                format!("file {}", path.display()),
-            ),
-            _ => (
-                Arc::new(MemoryStore::new()),
-                "memory (gone at exit; --data FILE keeps it)".into(),
-            ),
-        };
     let (mailer, settings, mail_note): (Arc<dyn Mailer>, MailSettings, String) = match &aws {
         Some(aws) if args.ses => {
             let settings = env.mail()?;
-            (
-                Arc::new(SesMailer::new(aws_sdk_sesv2::Client::new(aws), &settings)),
-                settings,
-                "SES".into(),
-            )
+            (Arc::new(SesMailer::new(aws_sdk_sesv2::Client::new(aws), &settings)), settings, "SES".into())
         }
         _ => {
             let settings = MailSettings {
-                sender: std::env::var("SENDER_EMAIL")
-                    .unwrap_or_else(|_| "invitations@example.com".into()),
+                sender: std::env::var("SENDER_EMAIL").unwrap_or_else(|_| "invitations@example.com".into()),
                 accept_url: format!("http://{addr}/accept").parse()?,
                 configuration_set: None,
             };
             let mailer = OutboxMailer::new(args.outbox.clone(), settings.sender.clone())?;
-            (
-                Arc::new(mailer),
-                settings,
-                format!("{}/", args.outbox.display()),
-            )
+            (Arc::new(mailer), settings, format!("{}/", args.outbox.display()))
         }
     };
-    let deps = Deps {
-        store,
-        clock: Arc::new(SystemClock),
-        policy,
-    };
+    let deps = Deps { store, clock: Arc::new(SystemClock), policy };
     let auth = DevAuth::new();
     let claims = json!({"sub": args.user, "email": args.email, "account_id": args.account, "roles": args.roles});
     let token = auth.mint(claims.as_object().expect("an object"), TOKEN_TTL);
-    let gateway = Arc::new(Gateway {
-        deps,
-        sender: Sender { mailer, settings },
-        auth,
-    });
+    let gateway = Arc::new(Gateway { deps, sender: Sender { mailer, settings }, auth });
 
     let listener = tokio::net::TcpListener::bind(addr).await?;
     println!("Invitations API on http://{addr}");
     println!("store: {store_note}; emails: {mail_note}");
-    println!(
-        "Development token for account {} (roles: {}), valid 12 hours:",
-        args.account, args.roles
-    );
+    println!("Development token for account {} (roles: {}), valid 12 hours:", args.account, args.roles);
     println!("export TOKEN={token}");
     loop {
         let (stream, _) = tokio::select! {
@@ -140,10 +106,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
                 let gateway = gateway.clone();
                 async move { Ok::<_, std::convert::Infallible>(gateway.handle(req).await) }
             });
-            if let Err(e) = http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await
-            {
+            if let Err(e) = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await {
                 tracing::debug!(error = %e, "connection ended");
             }
         });

@@ -115,9 +115,7 @@ fn assigned<'de, T: DeserializeOwned, D: Deserializer<'de>>(d: D) -> Result<Opti
     match Value::deserialize(d)? {
         Value::Null => Ok(None),
         Value::String(s) if s == "no_access" => Ok(None),
-        v => T::deserialize(v)
-            .map(Some)
-            .map_err(serde::de::Error::custom),
+        v => T::deserialize(v).map(Some).map_err(serde::de::Error::custom),
     }
 }
 
@@ -144,12 +142,7 @@ fn check_len(what: &str, v: &str, max: usize) -> Result<(), InvalidAccess> {
     Ok(())
 }
 
-fn check_chars(
-    what: &str,
-    v: &str,
-    ok: impl Fn(char) -> bool,
-    allowed: &str,
-) -> Result<(), InvalidAccess> {
+fn check_chars(what: &str, v: &str, ok: impl Fn(char) -> bool, allowed: &str) -> Result<(), InvalidAccess> {
     if v.chars().all(ok) {
         Ok(())
     } else {
@@ -178,20 +171,15 @@ impl Access {
             return Err(bad("must be an object"));
         }
         let input: AccessInput = serde_json::from_value(value).map_err(|e| bad(e.to_string()))?;
-        let access = Access {
-            iam: input.iam,
-            cloud_foundry: input.cloud_foundry,
-            infrastructure: input.infrastructure,
-        };
+        let access =
+            Access { iam: input.iam, cloud_foundry: input.cloud_foundry, infrastructure: input.infrastructure };
         access.check()?;
         Ok(access)
     }
 
     fn check(&self) -> Result<(), InvalidAccess> {
         if self.options().is_empty() {
-            return Err(bad(
-                "assign at least one of iam, cloud_foundry, infrastructure",
-            ));
+            return Err(bad("assign at least one of iam, cloud_foundry, infrastructure"));
         }
         if let Some(policies) = &self.iam {
             if policies.is_empty() || policies.len() > 20 {
@@ -203,12 +191,7 @@ impl Access {
                 if let Some(rg) = &p.resource_group {
                     check_len("iam resource_group", rg, 64)?;
                     let ok = |c: char| c.is_ascii_alphanumeric() || " _-".contains(c);
-                    check_chars(
-                        "iam resource_group",
-                        rg,
-                        ok,
-                        "A-Z, a-z, 0-9, space, _ and -",
-                    )?;
+                    check_chars("iam resource_group", rg, ok, "A-Z, a-z, 0-9, space, _ and -")?;
                 }
                 if p.roles.is_empty() {
                     return Err(bad("iam roles must not be empty"));
@@ -218,36 +201,19 @@ impl Access {
         }
         if let Some(cf) = &self.cloud_foundry {
             check_len("cloud_foundry org", &cf.org, 64)?;
-            check_chars(
-                "cloud_foundry org",
-                &cf.org,
-                printable,
-                "printable characters",
-            )?;
+            check_chars("cloud_foundry org", &cf.org, printable, "printable characters")?;
             no_repeats("cloud_foundry org_roles", &cf.org_roles)?;
             if cf.spaces.len() > 20 {
                 return Err(bad("cloud_foundry spaces must be at most 20"));
             }
             if cf.org_roles.is_empty() && cf.spaces.is_empty() {
-                return Err(bad(
-                    "cloud_foundry needs at least one org role or one space",
-                ));
+                return Err(bad("cloud_foundry needs at least one org role or one space"));
             }
             for s in &cf.spaces {
                 check_len("cloud_foundry space region", &s.region, 32)?;
-                check_chars(
-                    "cloud_foundry space region",
-                    &s.region,
-                    lower_dash,
-                    "a-z, 0-9 and -",
-                )?;
+                check_chars("cloud_foundry space region", &s.region, lower_dash, "a-z, 0-9 and -")?;
                 check_len("cloud_foundry space", &s.space, 64)?;
-                check_chars(
-                    "cloud_foundry space",
-                    &s.space,
-                    printable,
-                    "printable characters",
-                )?;
+                check_chars("cloud_foundry space", &s.space, printable, "printable characters")?;
                 if s.roles.is_empty() {
                     return Err(bad("cloud_foundry space roles must not be empty"));
                 }
@@ -277,11 +243,7 @@ impl Access {
         let mut out = Vec::new();
         for p in self.iam.iter().flatten() {
             let roles: Vec<_> = p.roles.iter().map(|r| format!("{r:?}")).collect();
-            let rg = p
-                .resource_group
-                .as_deref()
-                .map(|g| format!(" in resource group {g}"))
-                .unwrap_or_default();
+            let rg = p.resource_group.as_deref().map(|g| format!(" in resource group {g}")).unwrap_or_default();
             out.push(format!("IAM: {} on {}{rg}", roles.join(", "), p.service));
         }
         if let Some(cf) = &self.cloud_foundry {
@@ -293,18 +255,11 @@ impl Access {
             out.push(line);
             for s in &cf.spaces {
                 let roles: Vec<_> = s.roles.iter().map(|r| format!("{r:?}")).collect();
-                out.push(format!(
-                    "Cloud Foundry space {} ({}): {}",
-                    s.space,
-                    s.region,
-                    roles.join(", ")
-                ));
+                out.push(format!("Cloud Foundry space {} ({}): {}", s.space, s.region, roles.join(", ")));
             }
         }
         if let Some(i) = &self.infrastructure {
-            let p = serde_json::to_value(i.permissions)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned));
+            let p = serde_json::to_value(i.permissions).ok().and_then(|v| v.as_str().map(str::to_owned));
             out.push(format!("Infrastructure: {}", p.unwrap_or_default()));
         }
         out
@@ -328,14 +283,7 @@ mod tests {
     #[test]
     fn parses_the_spec_example_and_round_trips() {
         let a = Access::parse(full()).unwrap();
-        assert_eq!(
-            a.options(),
-            vec![
-                AccessOption::Iam,
-                AccessOption::CloudFoundry,
-                AccessOption::Infrastructure
-            ]
-        );
+        assert_eq!(a.options(), vec![AccessOption::Iam, AccessOption::CloudFoundry, AccessOption::Infrastructure]);
         assert_eq!(serde_json::to_value(&a).unwrap(), full());
         let back: Access = serde_json::from_value(serde_json::to_value(&a).unwrap()).unwrap();
         assert_eq!(back, a);
@@ -343,10 +291,7 @@ mod tests {
 
     #[test]
     fn unassigned_options_are_no_access() {
-        let a = Access::parse(
-            json!({"infrastructure": {"permissions": "view_only"}, "iam": "no_access"}),
-        )
-        .unwrap();
+        let a = Access::parse(json!({"infrastructure": {"permissions": "view_only"}, "iam": "no_access"})).unwrap();
         let v = serde_json::to_value(&a).unwrap();
         assert_eq!(v["iam"], "no_access");
         assert_eq!(v["cloud_foundry"], "no_access");
@@ -358,73 +303,25 @@ mod tests {
         let cases: Vec<(&str, Value)> = vec![
             ("not an object", json!([])),
             ("nothing assigned", json!({})),
-            (
-                "all no_access",
-                json!({"iam": "no_access", "cloud_foundry": null}),
-            ),
-            (
-                "unknown option",
-                json!({"infrastructure": {"permissions": "basic_user"}, "billing": {}}),
-            ),
-            (
-                "unknown iam field",
-                json!({"iam": [{"service": "s", "roles": ["Viewer"], "x": 1}]}),
-            ),
+            ("all no_access", json!({"iam": "no_access", "cloud_foundry": null})),
+            ("unknown option", json!({"infrastructure": {"permissions": "basic_user"}, "billing": {}})),
+            ("unknown iam field", json!({"iam": [{"service": "s", "roles": ["Viewer"], "x": 1}]})),
             ("empty iam", json!({"iam": []})),
-            (
-                "21 policies",
-                json!({"iam": vec![json!({"service": "s", "roles": ["Viewer"]}); 21]}),
-            ),
-            (
-                "service upper",
-                json!({"iam": [{"service": "Bad", "roles": ["Viewer"]}]}),
-            ),
-            (
-                "service empty",
-                json!({"iam": [{"service": "", "roles": ["Viewer"]}]}),
-            ),
-            (
-                "service long",
-                json!({"iam": [{"service": "a".repeat(65), "roles": ["Viewer"]}]}),
-            ),
-            (
-                "rg chars",
-                json!({"iam": [{"service": "s", "resource_group": "a/b", "roles": ["Viewer"]}]}),
-            ),
-            (
-                "rg empty",
-                json!({"iam": [{"service": "s", "resource_group": "", "roles": ["Viewer"]}]}),
-            ),
+            ("21 policies", json!({"iam": vec![json!({"service": "s", "roles": ["Viewer"]}); 21]})),
+            ("service upper", json!({"iam": [{"service": "Bad", "roles": ["Viewer"]}]})),
+            ("service empty", json!({"iam": [{"service": "", "roles": ["Viewer"]}]})),
+            ("service long", json!({"iam": [{"service": "a".repeat(65), "roles": ["Viewer"]}]})),
+            ("rg chars", json!({"iam": [{"service": "s", "resource_group": "a/b", "roles": ["Viewer"]}]})),
+            ("rg empty", json!({"iam": [{"service": "s", "resource_group": "", "roles": ["Viewer"]}]})),
             ("no roles", json!({"iam": [{"service": "s", "roles": []}]})),
-            (
-                "repeat role",
-                json!({"iam": [{"service": "s", "roles": ["Viewer", "Viewer"]}]}),
-            ),
-            (
-                "unknown role",
-                json!({"iam": [{"service": "s", "roles": ["Root"]}]}),
-            ),
-            (
-                "lower role",
-                json!({"iam": [{"service": "s", "roles": ["viewer"]}]}),
-            ),
+            ("repeat role", json!({"iam": [{"service": "s", "roles": ["Viewer", "Viewer"]}]})),
+            ("unknown role", json!({"iam": [{"service": "s", "roles": ["Root"]}]})),
+            ("lower role", json!({"iam": [{"service": "s", "roles": ["viewer"]}]})),
             ("missing service", json!({"iam": [{"roles": ["Viewer"]}]})),
-            (
-                "cf no roles no spaces",
-                json!({"cloud_foundry": {"org": "acme"}}),
-            ),
-            (
-                "cf org empty",
-                json!({"cloud_foundry": {"org": "", "org_roles": ["Auditor"]}}),
-            ),
-            (
-                "cf org control",
-                json!({"cloud_foundry": {"org": "a\nb", "org_roles": ["Auditor"]}}),
-            ),
-            (
-                "cf org role",
-                json!({"cloud_foundry": {"org": "a", "org_roles": ["Developer"]}}),
-            ),
+            ("cf no roles no spaces", json!({"cloud_foundry": {"org": "acme"}})),
+            ("cf org empty", json!({"cloud_foundry": {"org": "", "org_roles": ["Auditor"]}})),
+            ("cf org control", json!({"cloud_foundry": {"org": "a\nb", "org_roles": ["Auditor"]}})),
+            ("cf org role", json!({"cloud_foundry": {"org": "a", "org_roles": ["Developer"]}})),
             (
                 "cf space role",
                 json!({"cloud_foundry": {"org": "a", "spaces": [{"region": "r", "space": "s", "roles": ["BillingManager"]}]}}),
@@ -441,14 +338,8 @@ mod tests {
                 "cf 21 spaces",
                 json!({"cloud_foundry": {"org": "a", "spaces": vec![json!({"region": "r", "space": "s", "roles": ["Developer"]}); 21]}}),
             ),
-            (
-                "cf unknown",
-                json!({"cloud_foundry": {"org": "a", "org_roles": ["Auditor"], "extra": true}}),
-            ),
-            (
-                "infra value",
-                json!({"infrastructure": {"permissions": "admin"}}),
-            ),
+            ("cf unknown", json!({"cloud_foundry": {"org": "a", "org_roles": ["Auditor"], "extra": true}})),
+            ("infra value", json!({"infrastructure": {"permissions": "admin"}})),
             ("infra missing", json!({"infrastructure": {}})),
             ("infra string", json!({"infrastructure": "basic_user"})),
             ("wrong type", json!({"iam": 5})),

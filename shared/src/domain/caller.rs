@@ -24,11 +24,8 @@ impl From<AccountId> for String {
 
 impl AccountId {
     pub fn parse(raw: &str) -> Option<Self> {
-        let ok = !raw.is_empty()
-            && raw.len() <= 128
-            && raw
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+        let ok =
+            !raw.is_empty() && raw.len() <= 128 && raw.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
         ok.then(|| Self(raw.to_owned()))
     }
 
@@ -76,11 +73,7 @@ impl Role {
     /// The access options this role may grant (SPEC §2's table).
     fn grants(self) -> &'static [AccessOption] {
         match self {
-            Role::Owner => &[
-                AccessOption::Iam,
-                AccessOption::CloudFoundry,
-                AccessOption::Infrastructure,
-            ],
+            Role::Owner => &[AccessOption::Iam, AccessOption::CloudFoundry, AccessOption::Infrastructure],
             Role::OrgManager => &[AccessOption::CloudFoundry],
             Role::InfraAddUsers => &[AccessOption::Infrastructure],
             Role::IamAdmin => &[AccessOption::Iam],
@@ -111,14 +104,10 @@ impl Caller {
     /// dropped too. Unknown role names are ignored.
     pub fn from_claims(claims: &HashMap<String, String>) -> Result<Self, CallerError> {
         let present = |k: &str| claims.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
-        let user_id = present("sub")
-            .ok_or(CallerError::MissingClaim("sub"))?
-            .to_owned();
+        let user_id = present("sub").ok_or(CallerError::MissingClaim("sub"))?.to_owned();
         let account = present("account_id").ok_or(CallerError::MissingClaim("account_id"))?;
         let account_id = AccountId::parse(account).ok_or(CallerError::BadAccount)?;
-        let roles_raw = claims
-            .get("roles")
-            .ok_or(CallerError::MissingClaim("roles"))?;
+        let roles_raw = claims.get("roles").ok_or(CallerError::MissingClaim("roles"))?;
         let roles = roles_raw
             .trim()
             .trim_start_matches('[')
@@ -127,12 +116,7 @@ impl Caller {
             .filter_map(Role::parse)
             .collect();
         let email = present("email").map(str::to_owned);
-        Ok(Caller {
-            user_id,
-            email,
-            account_id,
-            roles,
-        })
+        Ok(Caller { user_id, email, account_id, roles })
     }
 
     /// May invite, list, cancel and resend: one of the three inviter roles (`iam_admin` alone is not one).
@@ -165,28 +149,16 @@ mod tests {
 
     #[test]
     fn missing_claims_are_errors() {
-        let mut claims = HashMap::from([
-            ("sub".to_owned(), "u".to_owned()),
-            ("roles".to_owned(), "owner".to_owned()),
-        ]);
-        assert_eq!(
-            Caller::from_claims(&claims),
-            Err(CallerError::MissingClaim("account_id"))
-        );
+        let mut claims = HashMap::from([("sub".to_owned(), "u".to_owned()), ("roles".to_owned(), "owner".to_owned())]);
+        assert_eq!(Caller::from_claims(&claims), Err(CallerError::MissingClaim("account_id")));
         claims.insert("account_id".into(), "a#b".into());
         assert_eq!(Caller::from_claims(&claims), Err(CallerError::BadAccount));
         claims.insert("account_id".into(), "a".into());
         claims.insert("sub".into(), " ".into());
-        assert_eq!(
-            Caller::from_claims(&claims),
-            Err(CallerError::MissingClaim("sub"))
-        );
+        assert_eq!(Caller::from_claims(&claims), Err(CallerError::MissingClaim("sub")));
         claims.insert("sub".into(), "u".into());
         claims.remove("roles");
-        assert_eq!(
-            Caller::from_claims(&claims),
-            Err(CallerError::MissingClaim("roles"))
-        );
+        assert_eq!(Caller::from_claims(&claims), Err(CallerError::MissingClaim("roles")));
     }
 
     #[test]
@@ -201,11 +173,7 @@ mod tests {
             ("iam_admin", false, &[]),
             ("iam_admin org_manager", true, &[Iam, CloudFoundry]),
             ("[iam_admin infra_add_users]", true, &[Iam, Infrastructure]),
-            (
-                "[org_manager infra_add_users]",
-                true,
-                &[CloudFoundry, Infrastructure],
-            ),
+            ("[org_manager infra_add_users]", true, &[CloudFoundry, Infrastructure]),
             ("Owner", false, &[]),
         ];
         for (roles, inviter, grants) in table {
@@ -220,10 +188,7 @@ mod tests {
     #[test]
     fn first_forbidden_names_the_option() {
         let c = caller("org_manager");
-        assert_eq!(
-            c.first_forbidden(&[AccessOption::CloudFoundry, AccessOption::Iam]),
-            Some(AccessOption::Iam)
-        );
+        assert_eq!(c.first_forbidden(&[AccessOption::CloudFoundry, AccessOption::Iam]), Some(AccessOption::Iam));
         assert_eq!(c.first_forbidden(&[AccessOption::CloudFoundry]), None);
     }
 }

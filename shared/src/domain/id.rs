@@ -3,9 +3,7 @@ use uuid::Uuid;
 
 /// An invitation id: a UUIDv7, so ids sort by creation time (newest-first listing is a key order)
 /// while 74 random bits keep them unguessable.
-#[derive(
-    Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct InvitationId(Uuid);
 
@@ -74,10 +72,7 @@ mod tests {
         let b = InvitationId::new();
         assert_eq!(InvitationId::parse(&a.to_string()), Ok(a));
         assert!(a < b);
-        assert!(
-            a.to_string() < b.to_string(),
-            "string order must follow creation order"
-        );
+        assert!(a.to_string() < b.to_string(), "string order must follow creation order");
     }
 
     #[test]

@@ -22,35 +22,22 @@ pub fn parse_invitees(value: &Value) -> Result<Vec<Invitee>, InvalidInvitees> {
         Value::String(s) => s.split([',', ' ', '\t', '\n', '\r']).collect(),
         Value::Array(items) => items
             .iter()
-            .map(|v| {
-                v.as_str()
-                    .map(str::trim)
-                    .ok_or_else(|| InvalidInvitees("every item must be a string".into()))
-            })
+            .map(|v| v.as_str().map(str::trim).ok_or_else(|| InvalidInvitees("every item must be a string".into())))
             .collect::<Result<_, _>>()?,
-        _ => {
-            return Err(InvalidInvitees(
-                "must be a string or an array of strings".into(),
-            ))
-        }
+        _ => return Err(InvalidInvitees("must be a string or an array of strings".into())),
     };
     let mut seen = HashSet::new();
     let invitees: Vec<Invitee> = pieces
         .into_iter()
         .filter(|p| !p.is_empty())
         .filter(|p| seen.insert(p.to_lowercase()))
-        .map(|p| Invitee {
-            given: p.to_owned(),
-            parsed: Email::parse(p),
-        })
+        .map(|p| Invitee { given: p.to_owned(), parsed: Email::parse(p) })
         .collect();
     if invitees.is_empty() {
         return Err(InvalidInvitees("name at least one invitee".into()));
     }
     if invitees.len() > MAX_INVITEES {
-        return Err(InvalidInvitees(format!(
-            "at most {MAX_INVITEES} distinct invitees per request"
-        )));
+        return Err(InvalidInvitees(format!("at most {MAX_INVITEES} distinct invitees per request")));
     }
     Ok(invitees)
 }

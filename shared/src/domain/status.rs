@@ -13,14 +13,8 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 6] = [
-        Status::Processing,
-        Status::Pending,
-        Status::Accepted,
-        Status::Cancelled,
-        Status::Expired,
-        Status::Failed,
-    ];
+    pub const ALL: [Status; 6] =
+        [Status::Processing, Status::Pending, Status::Accepted, Status::Cancelled, Status::Expired, Status::Failed];
     /// At most one open invitation exists per (account, email); inviting again needs none open.
     pub const OPEN: [Status; 2] = [Status::Processing, Status::Pending];
     /// States after which the same address may be invited again.
@@ -49,10 +43,7 @@ pub struct UnknownStatus(pub String);
 impl FromStr for Status {
     type Err = UnknownStatus;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Status::ALL
-            .into_iter()
-            .find(|st| st.as_str() == s)
-            .ok_or_else(|| UnknownStatus(s.to_owned()))
+        Status::ALL.into_iter().find(|st| st.as_str() == s).ok_or_else(|| UnknownStatus(s.to_owned()))
     }
 }
 
@@ -79,11 +70,7 @@ mod tests {
     #[test]
     fn open_and_reinvitable_partition_the_non_accepted_states() {
         for s in Status::ALL {
-            let groups = [
-                Status::OPEN.contains(&s),
-                Status::REINVITABLE.contains(&s),
-                s == Status::Accepted,
-            ];
+            let groups = [Status::OPEN.contains(&s), Status::REINVITABLE.contains(&s), s == Status::Accepted];
             assert_eq!(groups.iter().filter(|g| **g).count(), 1, "{s}");
         }
     }

@@ -21,17 +21,11 @@ impl Timestamp {
     }
 
     pub fn plus(self, d: Duration) -> Self {
-        Self(
-            self.0
-                .saturating_add(d.as_millis().min(i64::MAX as u128) as i64),
-        )
+        Self(self.0.saturating_add(d.as_millis().min(i64::MAX as u128) as i64))
     }
 
     pub fn minus(self, d: Duration) -> Self {
-        Self(
-            self.0
-                .saturating_sub(d.as_millis().min(i64::MAX as u128) as i64),
-        )
+        Self(self.0.saturating_sub(d.as_millis().min(i64::MAX as u128) as i64))
     }
 
     /// How long from `self` until `later`; zero when `later` is not later.
@@ -73,14 +67,8 @@ mod tests {
 
     #[test]
     fn formats_rfc3339_utc() {
-        assert_eq!(
-            Timestamp::from_millis(0).to_rfc3339(),
-            "1970-01-01T00:00:00Z"
-        );
-        assert_eq!(
-            Timestamp::from_millis(1_700_000_000_123).to_rfc3339(),
-            "2023-11-14T22:13:20.123Z"
-        );
+        assert_eq!(Timestamp::from_millis(0).to_rfc3339(), "1970-01-01T00:00:00Z");
+        assert_eq!(Timestamp::from_millis(1_700_000_000_123).to_rfc3339(), "2023-11-14T22:13:20.123Z");
     }
 
     #[test]
@@ -88,10 +76,7 @@ mod tests {
         let t = Timestamp::from_millis(10_000);
         assert_eq!(t.plus(Duration::from_secs(5)).millis(), 15_000);
         assert_eq!(t.minus(Duration::from_secs(5)).millis(), 5_000);
-        assert_eq!(
-            t.until(Timestamp::from_millis(12_500)),
-            Duration::from_millis(2_500)
-        );
+        assert_eq!(t.until(Timestamp::from_millis(12_500)), Duration::from_millis(2_500));
         assert_eq!(t.until(Timestamp::from_millis(1)), Duration::ZERO);
     }
 }

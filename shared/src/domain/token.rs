@@ -15,9 +15,7 @@ impl Token {
     /// 32 bytes from the operating system's random source, base64url without padding.
     pub fn generate() -> Self {
         let mut bytes = [0u8; 32];
-        OsRng
-            .try_fill_bytes(&mut bytes)
-            .expect("the OS random source failed");
+        OsRng.try_fill_bytes(&mut bytes).expect("the OS random source failed");
         Self(URL_SAFE_NO_PAD.encode(bytes))
     }
 
@@ -73,14 +71,8 @@ mod tests {
     #[test]
     fn hash_is_sha256_hex_and_debug_hides_the_secret() {
         let t = Token::generate();
-        assert_eq!(
-            t.hash().as_str(),
-            hex::encode(Sha256::digest(t.expose().as_bytes()))
-        );
+        assert_eq!(t.hash().as_str(), hex::encode(Sha256::digest(t.expose().as_bytes())));
         assert!(!format!("{t:?}").contains(t.expose()));
-        assert_eq!(
-            TokenHash::of("abc").as_str(),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
+        assert_eq!(TokenHash::of("abc").as_str(), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     }
 }

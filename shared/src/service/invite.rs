@@ -1,9 +1,8 @@
 use super::{authorize, AuthError, Deps, Sender};
 use crate::domain::invitees::Invitee;
 use crate::domain::{Access, AccessOption, Caller, InvitationId, Status, Token};
-use crate::store::{
-    Change, CreateOutcome, Expect, Invitation, SendCount, StoreError, UpdateOutcome,
-};
+use crate::rules;
+use crate::store::{CreateOutcome, Invitation, StoreError, UpdateOutcome};
 use futures::{stream, StreamExt};
 
 /// Sends of one request in flight at once: enough to finish 100 invitees in a few round trips, few enough
@@ -53,10 +52,7 @@ pub async fn invite(
         .await;
     // A store failure fails the request (503): the invitations made so far stay, and a retry answers
     // `already_invited` for them, so nothing is lost or doubled.
-    results
-        .into_iter()
-        .collect::<Result<_, _>>()
-        .map_err(InviteError::Store)
+    results.into_iter().collect::<Result<_, _>>().map_err(InviteError::Store)
 }
 
 async fn invite_one(
@@ -77,61 +73,42 @@ async fn invite_one(
     };
     let now = deps.clock.now();
     let token = Token::generate();
-    let invitation = Invitation {
-        id: InvitationId::new(),
-        account_id: caller.account_id.clone(),
-        email,
-        status: Status::Processing,
-        access: access.clone(),
-        invited_by: caller.user_id.clone(),
-        inviter_email: caller.email.clone(),
-        created_at: now,
-        updated_at: now,
-        last_sent_at: None,
-        send_count: 0,
-        expires_at: now.plus(deps.policy.invitation_ttl),
-        token_hash: token.hash(),
-    };
+    let invitation = rules::new_invitation(
+        Invitation {
+            id: InvitationId::new(),
+            account_id: caller.account_id.clone(),
+            email,
+            status: Status::Processing,
+            access: access.clone(),
+            invited_by: caller.user_id.clone(),
+            inviter_email: caller.email.clone(),
+            created_at: now,
+            updated_at: now,
+            last_sent_at: None,
+            send_count: 0,
+            expires_at: now.plus(deps.policy.invitation_ttl),
+            token_hash: token.hash(),
+            lease_until: None,
+            due_at: None,
+        },
+        &deps.policy,
+    );
     let outcome = match deps.store.create(&invitation).await? {
         CreateOutcome::AlreadyOpen(existing) => Outcome::AlreadyInvited(existing),
         CreateOutcome::AlreadyMember(existing) => Outcome::AlreadyMember(existing),
-        CreateOutcome::Created => {
-            Outcome::Invited(send_first(deps, sender, invitation, &token).await)
-        }
+        CreateOutcome::Created => Outcome::Invited(send_first(deps, sender, invitation, &token).await),
     };
-    Ok(InviteResult {
-        invitee: invitee.given,
-        outcome,
-    })
+    Ok(InviteResult { invitee: invitee.given, outcome })
 }
 
 /// Sends a new invitation's email and marks it `pending`. On any failure the invitation stays
 /// `processing`, which the sweep retries; the answer shows what is stored.
-async fn send_first(
-    deps: &Deps,
-    sender: &Sender,
-    invitation: Invitation,
-    token: &Token,
-) -> Invitation {
+async fn send_first(deps: &Deps, sender: &Sender, invitation: Invitation, token: &Token) -> Invitation {
     if sender.deliver(&invitation, token).await.is_err() {
         return invitation;
     }
-    let expect = Expect {
-        statuses: &[Status::Processing],
-        token_hash: Some(invitation.token_hash.clone()),
-        last_sent_at_or_before: None,
-    };
-    let change = Change {
-        status: Status::Pending,
-        at: deps.clock.now(),
-        token_hash: None,
-        send_count: SendCount::Increment,
-    };
-    match deps
-        .store
-        .update(&invitation.account_id, invitation.id, &expect, &change)
-        .await
-    {
+    let (expect, change) = rules::sent(&invitation, deps.clock.now(), &deps.policy);
+    match deps.store.update(&invitation.account_id, invitation.id, &expect, &change).await {
         Ok(UpdateOutcome::Updated(sent) | UpdateOutcome::Mismatch(sent)) => sent,
         Ok(UpdateOutcome::NotFound) => invitation,
         Err(e) => {

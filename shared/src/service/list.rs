@@ -48,11 +48,7 @@ fn scope(account: &AccountId, statuses: &Option<Vec<Status>>, email: &Option<Ema
     statuses.sort_unstable();
     statuses.dedup();
     let mut h = Sha256::new();
-    for part in [
-        account.as_str(),
-        &statuses.join(","),
-        email.as_ref().map_or("", |e| e.as_str()),
-    ] {
+    for part in [account.as_str(), &statuses.join(","), email.as_ref().map_or("", |e| e.as_str())] {
         h.update(part.as_bytes());
         h.update([0]);
     }
@@ -60,18 +56,12 @@ fn scope(account: &AccountId, statuses: &Option<Vec<Status>>, email: &Option<Ema
 }
 
 fn encode(after: InvitationId, scope: String) -> String {
-    let json = serde_json::to_vec(&Cursor {
-        after: after.to_string(),
-        scope,
-    })
-    .unwrap_or_default();
+    let json = serde_json::to_vec(&Cursor { after: after.to_string(), scope }).unwrap_or_default();
     URL_SAFE_NO_PAD.encode(json)
 }
 
 fn decode(raw: &str, expected_scope: &str) -> Result<InvitationId, ListError> {
-    let bytes = URL_SAFE_NO_PAD
-        .decode(raw)
-        .map_err(|_| ListError::InvalidCursor)?;
+    let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| ListError::InvalidCursor)?;
     let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| ListError::InvalidCursor)?;
     if cursor.scope != expected_scope {
         return Err(ListError::InvalidCursor);
@@ -79,31 +69,14 @@ fn decode(raw: &str, expected_scope: &str) -> Result<InvitationId, ListError> {
     InvitationId::parse(&cursor.after).map_err(|_| ListError::InvalidCursor)
 }
 
-pub async fn list(
-    deps: &Deps,
-    caller: &Caller,
-    path_account: &str,
-    req: ListRequest,
-) -> Result<ListAnswer, ListError> {
+pub async fn list(deps: &Deps, caller: &Caller, path_account: &str, req: ListRequest) -> Result<ListAnswer, ListError> {
     authorize(caller, path_account)?;
     let account = &caller.account_id;
     let scope = scope(account, &req.statuses, &req.email);
-    let after = req
-        .cursor
-        .as_deref()
-        .map(|c| decode(c, &scope))
-        .transpose()?;
-    let query = ListQuery {
-        statuses: req.statuses,
-        email: req.email,
-        limit: req.limit.clamp(1, MAX_LIMIT),
-        after,
-    };
+    let after = req.cursor.as_deref().map(|c| decode(c, &scope)).transpose()?;
+    let query = ListQuery { statuses: req.statuses, email: req.email, limit: req.limit.clamp(1, MAX_LIMIT), after };
     let page = deps.store.list(account, &query).await?;
-    Ok(ListAnswer {
-        invitations: page.items,
-        next_cursor: page.next_after.map(|id| encode(id, scope)),
-    })
+    Ok(ListAnswer { invitations: page.items, next_cursor: page.next_after.map(|id| encode(id, scope)) })
 }
 
 #[cfg(test)]
@@ -120,10 +93,7 @@ mod tests {
         assert_eq!(decode(&c, &scope(&a, &pending, &None)).unwrap(), id);
         // The same filter written in another order is the same filter.
         let both = scope(&a, &Some(vec![Status::Pending, Status::Processing]), &None);
-        assert_eq!(
-            both,
-            scope(&a, &Some(vec![Status::Processing, Status::Pending]), &None)
-        );
+        assert_eq!(both, scope(&a, &Some(vec![Status::Processing, Status::Pending]), &None));
         for other in [
             scope(&b, &pending, &None),
             scope(&a, &None, &None),
@@ -132,19 +102,8 @@ mod tests {
         ] {
             assert!(matches!(decode(&c, &other), Err(ListError::InvalidCursor)));
         }
-        for garbage in [
-            "",
-            "!!",
-            "e30",
-            &URL_SAFE_NO_PAD.encode(br#"{"after":"x","scope":"y"}"#),
-        ] {
-            assert!(
-                matches!(
-                    decode(garbage, &scope(&a, &None, &None)),
-                    Err(ListError::InvalidCursor)
-                ),
-                "{garbage}"
-            );
+        for garbage in ["", "!!", "e30", &URL_SAFE_NO_PAD.encode(br#"{"after":"x","scope":"y"}"#)] {
+            assert!(matches!(decode(garbage, &scope(&a, &None, &None)), Err(ListError::InvalidCursor)), "{garbage}");
         }
     }
 }

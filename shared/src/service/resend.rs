@@ -1,7 +1,8 @@
 use super::{authorize, AuthError, Deps, Sender};
 use crate::domain::{Caller, InvitationId, Status, Token};
 use crate::mail::MailError;
-use crate::store::{Change, Expect, Invitation, SendCount, StoreError, UpdateOutcome};
+use crate::rules;
+use crate::store::{Invitation, StoreError, UpdateOutcome};
 use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
@@ -22,7 +23,9 @@ pub enum ResendError {
     Mail(#[source] MailError),
 }
 
-/// One conditional write (state, cooldown and the new token in one), then the email.
+/// One conditional write (state, cooldown, lease and the new token in one), the email, then a write that
+/// releases the lease so a cancel need not wait. An invitation that expires before its next scheduled
+/// resend costs one more write, to schedule its expiry.
 pub async fn resend(
     deps: &Deps,
     sender: &Sender,
@@ -34,57 +37,41 @@ pub async fn resend(
     let id = id.ok_or(ResendError::NotFound)?;
     let now = deps.clock.now();
     let token = Token::generate();
-    let interval = deps.policy.resend_min_interval;
-    let expect = Expect {
-        statuses: &[Status::Pending],
-        token_hash: None,
-        last_sent_at_or_before: Some(now.minus(interval)),
-    };
-    let change = Change {
-        status: Status::Pending,
-        at: now,
-        token_hash: Some(token.hash()),
-        send_count: SendCount::Increment,
-    };
-    let inv = match deps
-        .store
-        .update(&caller.account_id, id, &expect, &change)
-        .await?
-    {
-        UpdateOutcome::Updated(inv) => inv,
-        UpdateOutcome::NotFound => return Err(ResendError::NotFound),
-        UpdateOutcome::Mismatch(inv) if inv.status != Status::Pending => {
-            return Err(ResendError::InvalidState(inv.status))
+    let mut due = now.plus(deps.policy.resend_after);
+    let inv = loop {
+        let (expect, change) = rules::resend(now, token.hash(), due, &deps.policy);
+        let current = match deps.store.update(&caller.account_id, id, &expect, &change).await? {
+            UpdateOutcome::Updated(inv) => break inv,
+            UpdateOutcome::NotFound => return Err(ResendError::NotFound),
+            UpdateOutcome::Mismatch(current) => current,
+        };
+        if current.status != Status::Pending {
+            return Err(ResendError::InvalidState(current.status));
         }
-        UpdateOutcome::Mismatch(inv) => {
-            let next = inv.last_sent_at.map(|t| t.plus(interval)).unwrap_or(now);
-            // Whole seconds, rounded up, never zero: what Retry-After can say.
-            let wait = now.until(next).as_millis().div_ceil(1000).max(1) as u64;
-            return Err(ResendError::TooSoon {
-                retry_after: Duration::from_secs(wait),
-            });
+        if current.expires_at <= now {
+            return Err(ResendError::InvalidState(Status::Expired));
         }
+        let free_at = [current.lease_until, current.last_sent_at.map(|t| t.plus(deps.policy.resend_min_interval))]
+            .into_iter()
+            .flatten()
+            .max()
+            .filter(|t| *t > now);
+        if let Some(free_at) = free_at {
+            // Whole seconds, rounded up: what Retry-After can say.
+            let secs = now.until(free_at).as_millis().div_ceil(1000) as u64;
+            return Err(ResendError::TooSoon { retry_after: Duration::from_secs(secs.max(1)) });
+        }
+        if due == current.expires_at {
+            return Err(ResendError::Store(StoreError::Corrupt("resend condition failed for no reason".into())));
+        }
+        due = current.expires_at;
     };
     if let Err(e) = sender.deliver(&inv, &token).await {
-        let expect = Expect {
-            statuses: &[Status::Pending],
-            token_hash: Some(inv.token_hash.clone()),
-            last_sent_at_or_before: None,
-        };
-        let change = Change {
-            status: Status::Processing,
-            at: deps.clock.now(),
-            token_hash: None,
-            send_count: SendCount::Decrement,
-        };
-        if let Err(store_err) = deps
-            .store
-            .update(&inv.account_id, inv.id, &expect, &change)
-            .await
-        {
+        let (expect, change) = rules::unsent(inv.token_hash.clone(), deps.clock.now(), &deps.policy);
+        if let Err(store_err) = deps.store.update(&inv.account_id, inv.id, &expect, &change).await {
             tracing::error!(invitation = %inv.id, error = %crate::logging::chain(&store_err), "resend failed and could not be handed to the sweep");
         }
         return Err(ResendError::Mail(e));
     }
-    Ok(inv)
+    Ok(super::release(deps, inv).await)
 }

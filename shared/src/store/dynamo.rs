@@ -8,8 +8,8 @@ use aws_sdk_dynamodb::{
     error::SdkError,
     operation::{transact_write_items::TransactWriteItemsError, update_item::UpdateItemError},
     types::{
-        AttributeValue, CancellationReason, ConditionCheck, Put, ReturnValue,
-        ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+        AttributeValue, CancellationReason, ConditionCheck, Put, ReturnValue, ReturnValuesOnConditionCheckFailure,
+        TransactWriteItem,
     },
     Client,
 };
@@ -20,6 +20,10 @@ type Item = HashMap<String, AttributeValue>;
 
 /// Names the code and `template.yaml` share; the tests create the table from the template.
 pub const EMAIL_INDEX: &str = "by_email";
+/// The sparse index of open invitations by the time the sweep next has work on them. One partition:
+/// its writes follow invitation changes, far below a partition's throughput.
+pub const DUE_INDEX: &str = "due";
+const DUE_PARTITION: &str = "due";
 
 pub struct DynamoStore {
     client: Client,
@@ -31,10 +35,7 @@ const CONFLICT_RETRIES: u32 = 8;
 
 impl DynamoStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        Self {
-            client,
-            table: table.into(),
-        }
+        Self { client, table: table.into() }
     }
 }
 
@@ -64,10 +65,7 @@ fn email_key(account: &AccountId, email: &Email) -> String {
 }
 
 fn invitation_key(account: &AccountId, id: InvitationId) -> Item {
-    HashMap::from([
-        ("pk".into(), s(account_pk(account))),
-        ("sk".into(), s(invitation_sk(id))),
-    ])
+    HashMap::from([("pk".into(), s(account_pk(account))), ("sk".into(), s(invitation_sk(id)))])
 }
 
 fn unavailable<E: std::error::Error + Send + Sync + 'static>(e: E) -> StoreError {
@@ -79,15 +77,9 @@ fn to_item(inv: &Invitation) -> Item {
     item.insert("id".into(), s(inv.id.to_string()));
     item.insert("account_id".into(), s(inv.account_id.as_str()));
     item.insert("email".into(), s(inv.email.as_str()));
-    item.insert(
-        "email_key".into(),
-        s(email_key(&inv.account_id, &inv.email)),
-    );
+    item.insert("email_key".into(), s(email_key(&inv.account_id, &inv.email)));
     item.insert("status".into(), s(inv.status.as_str()));
-    item.insert(
-        "access".into(),
-        s(serde_json::to_string(&inv.access).unwrap_or_default()),
-    );
+    item.insert("access".into(), s(serde_json::to_string(&inv.access).unwrap_or_default()));
     item.insert("invited_by".into(), s(&inv.invited_by));
     if let Some(e) = &inv.inviter_email {
         item.insert("inviter_email".into(), s(e));
@@ -100,17 +92,20 @@ fn to_item(inv: &Invitation) -> Item {
     item.insert("send_count".into(), n(inv.send_count));
     item.insert("expires_at".into(), n(inv.expires_at.millis()));
     item.insert("token_hash".into(), s(inv.token_hash.as_str()));
+    if let Some(t) = inv.lease_until {
+        item.insert("lease_until".into(), n(t.millis()));
+    }
+    if let Some(t) = inv.due_at {
+        item.insert("due_pk".into(), s(DUE_PARTITION));
+        item.insert("due_at".into(), n(t.millis()));
+    }
     item
 }
 
 fn from_item(item: &Item) -> Result<Invitation, StoreError> {
     let corrupt = |what: &str| StoreError::Corrupt(format!("invitation item: {what}"));
     let get_s = |k: &str| item.get(k).and_then(|v| v.as_s().ok()).cloned();
-    let get_n = |k: &str| {
-        item.get(k)
-            .and_then(|v| v.as_n().ok())
-            .and_then(|v| v.parse::<i64>().ok())
-    };
+    let get_n = |k: &str| item.get(k).and_then(|v| v.as_n().ok()).and_then(|v| v.parse::<i64>().ok());
     let req_s = |k: &str| get_s(k).ok_or_else(|| corrupt(k));
     let req_n = |k: &str| get_n(k).ok_or_else(|| corrupt(k));
     Ok(Invitation {
@@ -127,6 +122,8 @@ fn from_item(item: &Item) -> Result<Invitation, StoreError> {
         send_count: u32::try_from(req_n("send_count")?).map_err(|_| corrupt("send_count"))?,
         expires_at: Timestamp::from_millis(req_n("expires_at")?),
         token_hash: TokenHash::from_stored(req_s("token_hash")?),
+        lease_until: get_n("lease_until").map(Timestamp::from_millis),
+        due_at: get_n("due_at").map(Timestamp::from_millis),
     })
 }
 
@@ -163,17 +160,8 @@ impl DynamoStore {
         TransactWriteItem::builder().put(put).build()
     }
 
-    async fn transact(
-        &self,
-        items: Vec<TransactWriteItem>,
-    ) -> Result<Option<Vec<CancellationReason>>, StoreError> {
-        match self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await
-        {
+    async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<Option<Vec<CancellationReason>>, StoreError> {
+        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
             Ok(_) => Ok(None),
             Err(SdkError::ServiceError(e)) => match e.into_err() {
                 TransactWriteItemsError::TransactionCanceledException(c) => {
@@ -187,32 +175,21 @@ impl DynamoStore {
 
     /// First try: the address has never been invited in this account.
     async fn create_fresh(&self, inv: &Invitation) -> Result<Attempt, StoreError> {
-        let slot = TransactWriteItem::builder()
-            .put(self.slot_put(inv, "attribute_not_exists(pk)"))
-            .build();
+        let slot = TransactWriteItem::builder().put(self.slot_put(inv, "attribute_not_exists(pk)")).build();
         let Some(reasons) = self.transact(vec![slot, self.invitation_put(inv)]).await? else {
             return Ok(Attempt::Done(CreateOutcome::Created));
         };
         match reasons.first() {
             Some(r) if failed_check(r) => {
-                let latest = r
-                    .item()
-                    .and_then(|i| i.get("invitation_id"))
-                    .and_then(|v| v.as_s().ok());
-                Ok(Attempt::SlotTaken(
-                    latest.and_then(|id| InvitationId::parse(id).ok()),
-                ))
+                let latest = r.item().and_then(|i| i.get("invitation_id")).and_then(|v| v.as_s().ok());
+                Ok(Attempt::SlotTaken(latest.and_then(|id| InvitationId::parse(id).ok())))
             }
             _ => Ok(Attempt::Retry),
         }
     }
 
     /// Second try: replace the slot's closed invitation, checking in the same transaction that it is closed.
-    async fn create_replacing(
-        &self,
-        inv: &Invitation,
-        latest: InvitationId,
-    ) -> Result<Attempt, StoreError> {
+    async fn create_replacing(&self, inv: &Invitation, latest: InvitationId) -> Result<Attempt, StoreError> {
         let check = ConditionCheck::builder()
             .table_name(&self.table)
             .set_key(Some(invitation_key(&inv.account_id, latest)))
@@ -225,10 +202,7 @@ impl DynamoStore {
             .build()
             .expect("key, condition and table are set");
         let mut slot = self.slot_put(inv, "invitation_id = :latest");
-        slot.expression_attribute_values = Some(HashMap::from([(
-            ":latest".to_owned(),
-            s(latest.to_string()),
-        )]));
+        slot.expression_attribute_values = Some(HashMap::from([(":latest".to_owned(), s(latest.to_string()))]));
         let items = vec![
             TransactWriteItem::builder().condition_check(check).build(),
             TransactWriteItem::builder().put(slot).build(),
@@ -239,9 +213,7 @@ impl DynamoStore {
         };
         match reasons.first() {
             Some(r) if failed_check(r) => {
-                let current = r
-                    .item()
-                    .ok_or_else(|| StoreError::Corrupt("condition failure without item".into()))?;
+                let current = r.item().ok_or_else(|| StoreError::Corrupt("condition failure without item".into()))?;
                 let current = from_item(current)?;
                 Ok(Attempt::Done(if current.status == Status::Accepted {
                     CreateOutcome::AlreadyMember(current)
@@ -265,25 +237,18 @@ impl InvitationStore for DynamoStore {
             if attempt > 0 {
                 // Jittered, growing pause so racing writers stop colliding.
                 let ms = 10u64 << attempt.min(5);
-                tokio::time::sleep(Duration::from_millis(ms / 2 + rand::random_range(0..=ms)))
-                    .await;
+                tokio::time::sleep(Duration::from_millis(ms / 2 + rand::random_range(0..=ms))).await;
             }
             let outcome = match self.create_fresh(inv).await? {
                 Attempt::SlotTaken(Some(latest)) => self.create_replacing(inv, latest).await?,
-                Attempt::SlotTaken(None) => {
-                    return Err(StoreError::Corrupt(
-                        "slot item without invitation_id".into(),
-                    ))
-                }
+                Attempt::SlotTaken(None) => return Err(StoreError::Corrupt("slot item without invitation_id".into())),
                 other => other,
             };
             if let Attempt::Done(done) = outcome {
                 return Ok(done);
             }
         }
-        Err(StoreError::Unavailable(
-            "invitation create kept colliding with concurrent writes".into(),
-        ))
+        Err(StoreError::Unavailable("invitation create kept colliding with concurrent writes".into()))
     }
 
     async fn update(
@@ -304,37 +269,58 @@ impl InvitationStore for DynamoStore {
                 format!(":x{i}")
             })
             .collect();
-        let mut condition = format!(
-            "attribute_exists(pk) AND #status IN ({})",
-            statuses.join(", ")
-        );
+        let mut condition = format!("attribute_exists(pk) AND #status IN ({})", statuses.join(", "));
         if let Some(h) = &expect.token_hash {
             condition.push_str(" AND token_hash = :xh");
             values.insert(":xh".into(), s(h.as_str()));
         }
         if let Some(cut) = expect.last_sent_at_or_before {
-            condition
-                .push_str(" AND (attribute_not_exists(last_sent_at) OR last_sent_at <= :xcut)");
+            condition.push_str(" AND (attribute_not_exists(last_sent_at) OR last_sent_at <= :xcut)");
             values.insert(":xcut".into(), n(cut.millis()));
         }
+        if let Some(t) = expect.expires_after {
+            condition.push_str(" AND expires_at > :xexp");
+            values.insert(":xexp".into(), n(t.millis()));
+        }
+        if let Some(t) = expect.unleased_at {
+            condition.push_str(" AND (attribute_not_exists(lease_until) OR lease_until <= :xlease)");
+            values.insert(":xlease".into(), n(t.millis()));
+        }
         let mut set = vec!["#status = :st", "updated_at = :at"];
+        let mut remove = Vec::new();
         values.insert(":st".into(), s(change.status.as_str()));
         values.insert(":at".into(), n(change.at.millis()));
         if let Some(h) = &change.token_hash {
             set.push("token_hash = :th");
             values.insert(":th".into(), s(h.as_str()));
         }
-        match change.send_count {
-            SendCount::Keep => {}
-            SendCount::Increment => {
-                set.push("send_count = send_count + :one, last_sent_at = :at");
-                values.insert(":one".into(), n(1));
+        if change.attempt {
+            set.push("send_count = send_count + :one");
+            values.insert(":one".into(), n(1));
+        }
+        if change.sent {
+            set.push("last_sent_at = :at");
+        }
+        match change.lease {
+            Lease::Keep => {}
+            Lease::Until(t) => {
+                set.push("lease_until = :lease");
+                values.insert(":lease".into(), n(t.millis()));
             }
-            SendCount::Decrement => {
-                set.push("send_count = send_count - :one");
-                values.insert(":one".into(), n(1));
-                condition.push_str(" AND send_count >= :one");
+            Lease::Release => remove.push("lease_until"),
+        }
+        match change.due {
+            Due::Keep => {}
+            Due::At(t) => {
+                set.push("due_pk = :duepk, due_at = :due");
+                values.insert(":duepk".into(), s(DUE_PARTITION));
+                values.insert(":due".into(), n(t.millis()));
             }
+            Due::Clear => remove.push("due_pk, due_at"),
+        }
+        let mut update = format!("SET {}", set.join(", "));
+        if !remove.is_empty() {
+            update.push_str(&format!(" REMOVE {}", remove.join(", ")));
         }
         let result = self
             .client
@@ -342,7 +328,7 @@ impl InvitationStore for DynamoStore {
             .table_name(&self.table)
             .set_key(Some(invitation_key(account, id)))
             .condition_expression(condition)
-            .update_expression(format!("SET {}", set.join(", ")))
+            .update_expression(update)
             .set_expression_attribute_names(Some(names))
             .set_expression_attribute_values(Some(values))
             .return_values(ReturnValue::AllNew)
@@ -351,8 +337,7 @@ impl InvitationStore for DynamoStore {
             .await;
         match result {
             Ok(out) => Ok(UpdateOutcome::Updated(from_item(
-                out.attributes()
-                    .ok_or_else(|| StoreError::Corrupt("update returned no attributes".into()))?,
+                out.attributes().ok_or_else(|| StoreError::Corrupt("update returned no attributes".into()))?,
             )?)),
             Err(SdkError::ServiceError(e)) => match e.into_err() {
                 UpdateItemError::ConditionalCheckFailedException(c) => match c.item() {
@@ -384,11 +369,7 @@ impl InvitationStore for DynamoStore {
             None => {
                 values.insert(":pk".into(), s(account_pk(account)));
                 values.insert(":inv".into(), s("INV#"));
-                (
-                    None,
-                    "pk = :pk AND begins_with(sk, :inv)",
-                    query.after.map(|after| invitation_key(account, after)),
-                )
+                (None, "pk = :pk AND begins_with(sk, :inv)", query.after.map(|after| invitation_key(account, after)))
             }
         };
         let filter = query.statuses.as_ref().map(|statuses| {
@@ -432,10 +413,7 @@ impl InvitationStore for DynamoStore {
         let next_after = match start {
             None => None,
             Some(key) => {
-                let sk = key
-                    .get("sk")
-                    .and_then(|v| v.as_s().ok())
-                    .and_then(|sk| sk.strip_prefix("INV#"));
+                let sk = key.get("sk").and_then(|v| v.as_s().ok()).and_then(|sk| sk.strip_prefix("INV#"));
                 Some(
                     sk.and_then(|id| InvitationId::parse(id).ok())
                         .ok_or_else(|| StoreError::Corrupt("last key".into()))?,
@@ -443,5 +421,44 @@ impl InvitationStore for DynamoStore {
             }
         };
         Ok(Page { items, next_after })
+    }
+
+    async fn due(&self, now: Timestamp, after: Option<DueKey>, limit: u32) -> Result<DuePage, StoreError> {
+        let start = after.map(|k| {
+            let mut key = invitation_key(&k.account, k.id);
+            key.insert("due_pk".into(), s(DUE_PARTITION));
+            key.insert("due_at".into(), n(k.due_at.millis()));
+            key
+        });
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(DUE_INDEX)
+            .key_condition_expression("due_pk = :d AND due_at <= :now")
+            .expression_attribute_values(":d", s(DUE_PARTITION))
+            .expression_attribute_values(":now", n(now.millis()))
+            .limit(limit.max(1) as i32)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        let items = out.items().iter().map(from_item).collect::<Result<Vec<_>, _>>()?;
+        let read = out.scanned_count().max(0) as usize;
+        let next = match out.last_evaluated_key.filter(|k| !k.is_empty()) {
+            None => None,
+            Some(key) => {
+                let get = |k: &str| key.get(k).and_then(|v| v.as_s().ok().or_else(|| v.as_n().ok()));
+                let parsed = (|| {
+                    Some(DueKey {
+                        due_at: Timestamp::from_millis(get("due_at")?.parse().ok()?),
+                        account: AccountId::parse(get("pk")?.strip_prefix("ACCOUNT#")?)?,
+                        id: InvitationId::parse(get("sk")?.strip_prefix("INV#")?).ok()?,
+                    })
+                })();
+                Some(parsed.ok_or_else(|| StoreError::Corrupt("due index key".into()))?)
+            }
+        };
+        Ok(DuePage { items, next, read })
     }
 }

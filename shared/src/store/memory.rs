@@ -39,23 +39,15 @@ impl MemoryStore {
                     .map_err(|e| StoreError::Corrupt(format!("{}: {e}", path.display())))?;
                 for inv in snapshot.invitations {
                     // Ids grow with creation time, so the greatest id per address is its latest.
-                    let slot = inner
-                        .latest
-                        .entry((inv.account_id.clone(), inv.email.clone()))
-                        .or_insert(inv.id);
+                    let slot = inner.latest.entry((inv.account_id.clone(), inv.email.clone())).or_insert(inv.id);
                     *slot = (*slot).max(inv.id);
-                    inner
-                        .invitations
-                        .insert((inv.account_id.clone(), inv.id), inv);
+                    inner.invitations.insert((inv.account_id.clone(), inv.id), inv);
                 }
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(StoreError::Unavailable(Box::new(e))),
         }
-        Ok(Self {
-            inner: Mutex::new(inner),
-            file: Some(path.to_owned()),
-        })
+        Ok(Self { inner: Mutex::new(inner), file: Some(path.to_owned()) })
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -68,11 +60,8 @@ impl MemoryStore {
         let Some(path) = &self.file else {
             return Ok(());
         };
-        let snapshot = Snapshot {
-            invitations: inner.invitations.values().cloned().collect(),
-        };
-        let bytes =
-            serde_json::to_vec_pretty(&snapshot).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let snapshot = Snapshot { invitations: inner.invitations.values().cloned().collect() };
+        let bytes = serde_json::to_vec_pretty(&snapshot).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let tmp = path.with_extension("tmp");
         std::fs::write(&tmp, bytes)
             .and_then(|()| std::fs::rename(&tmp, path))
@@ -85,11 +74,7 @@ impl InvitationStore for MemoryStore {
     async fn create(&self, invitation: &Invitation) -> Result<CreateOutcome, StoreError> {
         let mut inner = self.lock();
         let slot = (invitation.account_id.clone(), invitation.email.clone());
-        if let Some(prev) = inner
-            .latest
-            .get(&slot)
-            .and_then(|id| inner.invitations.get(&(slot.0.clone(), *id)))
-        {
+        if let Some(prev) = inner.latest.get(&slot).and_then(|id| inner.invitations.get(&(slot.0.clone(), *id))) {
             if prev.status.is_open() {
                 return Ok(CreateOutcome::AlreadyOpen(prev.clone()));
             }
@@ -146,20 +131,30 @@ impl InvitationStore for MemoryStore {
             .rev()
             .map(|(_, inv)| inv)
             .filter(|inv| query.after.is_none_or(|after| inv.id < after))
-            .filter(|inv| {
-                query
-                    .statuses
-                    .as_ref()
-                    .is_none_or(|s| s.contains(&inv.status))
-            })
+            .filter(|inv| query.statuses.as_ref().is_none_or(|s| s.contains(&inv.status)))
             .filter(|inv| query.email.as_ref().is_none_or(|e| *e == inv.email))
             .take(limit)
             .cloned()
             .collect();
         // Like DynamoDB with a limit: a full page says more may follow.
-        let next_after = (items.len() == limit)
-            .then(|| items.last().map(|i| i.id))
-            .flatten();
+        let next_after = (items.len() == limit).then(|| items.last().map(|i| i.id)).flatten();
         Ok(Page { items, next_after })
+    }
+
+    async fn due(&self, now: Timestamp, after: Option<DueKey>, limit: u32) -> Result<DuePage, StoreError> {
+        let inner = self.lock();
+        let key =
+            |inv: &Invitation| inv.due_at.map(|due_at| DueKey { due_at, account: inv.account_id.clone(), id: inv.id });
+        let mut due: Vec<(DueKey, &Invitation)> = inner
+            .invitations
+            .values()
+            .filter_map(|inv| key(inv).map(|k| (k, inv)))
+            .filter(|(k, _)| k.due_at <= now && after.as_ref().is_none_or(|a| k > a))
+            .collect();
+        due.sort_by(|a, b| a.0.cmp(&b.0));
+        due.truncate(limit.max(1) as usize);
+        let next = (due.len() == limit as usize).then(|| due.last().map(|(k, _)| k.clone())).flatten();
+        let items: Vec<Invitation> = due.into_iter().map(|(_, inv)| inv.clone()).collect();
+        Ok(DuePage { read: items.len(), items, next })
     }
 }

@@ -26,6 +26,12 @@ pub struct Invitation {
     pub send_count: u32,
     pub expires_at: Timestamp,
     pub token_hash: TokenHash,
+    /// Set while a send is in flight (see [`Lease`]).
+    #[serde(default)]
+    pub lease_until: Option<Timestamp>,
+    /// When the sweep should next look at it; `None` once it is closed.
+    #[serde(default)]
+    pub due_at: Option<Timestamp>,
 }
 
 #[derive(Debug)]
@@ -38,35 +44,44 @@ pub enum CreateOutcome {
 }
 
 /// What a conditional write requires of the stored invitation.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Expect {
     pub statuses: &'static [Status],
-    /// The write belongs to the send that stored this token hash.
+    /// The write belongs to the send that stored this token hash (a version check).
     pub token_hash: Option<TokenHash>,
     /// The last send happened at or before this instant (or never).
     pub last_sent_at_or_before: Option<Timestamp>,
+    /// The invitation expires after this instant.
+    pub expires_after: Option<Timestamp>,
+    /// No send holds the invitation at this instant.
+    pub unleased_at: Option<Timestamp>,
 }
 
 impl Expect {
     pub fn matches(&self, inv: &Invitation) -> bool {
         self.statuses.contains(&inv.status)
-            && self
-                .token_hash
-                .as_ref()
-                .is_none_or(|h| *h == inv.token_hash)
-            && self
-                .last_sent_at_or_before
-                .is_none_or(|cut| inv.last_sent_at.is_none_or(|t| t <= cut))
+            && self.token_hash.as_ref().is_none_or(|h| *h == inv.token_hash)
+            && self.last_sent_at_or_before.is_none_or(|cut| inv.last_sent_at.is_none_or(|t| t <= cut))
+            && self.expires_after.is_none_or(|t| inv.expires_at > t)
+            && self.unleased_at.is_none_or(|t| inv.lease_until.is_none_or(|until| until <= t))
     }
 }
 
+/// A send in flight holds its invitation until the lease ends, so a cancel cannot answer before an
+/// email it would race has gone out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SendCount {
+pub enum Lease {
     Keep,
-    /// A send was accepted: `send_count` + 1 and `last_sent_at` = the change's time.
-    Increment,
-    /// A send counted in advance was refused.
-    Decrement,
+    Until(Timestamp),
+    Release,
+}
+
+/// When the sweep next has work on the invitation (the sparse due index).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Due {
+    Keep,
+    At(Timestamp),
+    Clear,
 }
 
 /// What a conditional write sets.
@@ -74,8 +89,14 @@ pub enum SendCount {
 pub struct Change {
     pub status: Status,
     pub at: Timestamp,
+    /// A new token for a new send.
     pub token_hash: Option<TokenHash>,
-    pub send_count: SendCount,
+    /// A send is attempted: `send_count` + 1.
+    pub attempt: bool,
+    /// An email went out (or is going out now): `last_sent_at` = `at`.
+    pub sent: bool,
+    pub lease: Lease,
+    pub due: Due,
 }
 
 impl Change {
@@ -85,13 +106,21 @@ impl Change {
         if let Some(h) = &self.token_hash {
             inv.token_hash = h.clone();
         }
-        match self.send_count {
-            SendCount::Keep => {}
-            SendCount::Increment => {
-                inv.send_count += 1;
-                inv.last_sent_at = Some(self.at);
-            }
-            SendCount::Decrement => inv.send_count = inv.send_count.saturating_sub(1),
+        if self.attempt {
+            inv.send_count += 1;
+        }
+        if self.sent {
+            inv.last_sent_at = Some(self.at);
+        }
+        match self.lease {
+            Lease::Keep => {}
+            Lease::Until(t) => inv.lease_until = Some(t),
+            Lease::Release => inv.lease_until = None,
+        }
+        match self.due {
+            Due::Keep => {}
+            Due::At(t) => inv.due_at = Some(t),
+            Due::Clear => inv.due_at = None,
         }
     }
 }
@@ -121,6 +150,23 @@ pub struct Page {
     pub next_after: Option<InvitationId>,
 }
 
+/// A position in the due index.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct DueKey {
+    pub due_at: Timestamp,
+    pub account: AccountId,
+    pub id: InvitationId,
+}
+
+#[derive(Debug, Default)]
+pub struct DuePage {
+    pub items: Vec<Invitation>,
+    /// Set when more may follow.
+    pub next: Option<DueKey>,
+    /// Index entries the store read for this page (DynamoDB's ScannedCount).
+    pub read: usize,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The database could not be reached or refused for now; retrying is safe.
@@ -145,4 +191,6 @@ pub trait InvitationStore: Send + Sync {
     ) -> Result<UpdateOutcome, StoreError>;
     /// Invitations of one account, newest first.
     async fn list(&self, account: &AccountId, query: &ListQuery) -> Result<Page, StoreError>;
+    /// Invitations due at `now`, earliest first, from the sparse due index (never a scan).
+    async fn due(&self, now: Timestamp, after: Option<DueKey>, limit: u32) -> Result<DuePage, StoreError>;
 }
