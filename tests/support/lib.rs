@@ -195,6 +195,9 @@ impl ManualClock {
     pub fn at(t: Timestamp) -> Arc<Self> {
         Arc::new(Self(AtomicI64::new(t.millis())))
     }
+    pub fn now_for_tests(&self) -> Timestamp {
+        self.now()
+    }
     pub fn advance(&self, d: std::time::Duration) {
         self.0.fetch_add(d.as_millis() as i64, Ordering::SeqCst);
     }

@@ -47,7 +47,7 @@ pub fn binary(name: &str) -> std::path::PathBuf {
 
 /// Runs `binary` with `env` under a fresh emulator, feeds it `events` and waits for a reply to each (or
 /// for an init error), then stops it.
-pub async fn invoke(binary: &std::path::Path, env: &[(&str, String)], events: Vec<Value>) -> Run {
+pub async fn invoke<K: AsRef<str>>(binary: &std::path::Path, env: &[(K, String)], events: Vec<Value>) -> Run {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, mut rx) = mpsc::unbounded_channel();
@@ -68,7 +68,7 @@ pub async fn invoke(binary: &std::path::Path, env: &[(&str, String)], events: Ve
         .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
         .env("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/test")
         .env("AWS_LAMBDA_LOG_STREAM_NAME", "test")
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .envs(env.iter().map(|(k, v)| (k.as_ref(), v.as_str())))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true)
@@ -89,12 +89,11 @@ pub async fn invoke(binary: &std::path::Path, env: &[(&str, String)], events: Ve
         }
     }
     // A function that failed init exits by itself; one that served its events waits for more.
-    let exit = match tokio::time::timeout(Duration::from_secs(5), child.wait()).await {
-        Ok(status) if matches!(replies.last(), Some(Reply::InitError(_))) => status.ok(),
-        _ => {
-            let _ = child.start_kill();
-            None
-        }
+    let exit = if matches!(replies.last(), Some(Reply::InitError(_))) {
+        tokio::time::timeout(Duration::from_secs(5), child.wait()).await.ok().and_then(Result::ok)
+    } else {
+        let _ = child.start_kill();
+        None
     };
     let _ = child.wait().await;
     let mut stdout = String::new();
