@@ -548,3 +548,58 @@ async fn handlers_read_the_caller_from_the_authorizer_only() {
     ev["headers"]["x-account-id"] = json!(s.account);
     assert_error(&s.call(ev).await, 401, "unauthenticated");
 }
+
+impl Svc {
+    async fn invite_with_key(&self, key: &str, user: &str, body: &Value) -> (u16, String) {
+        let path = format!("/accounts/{}/invitations", self.account);
+        let mut c = claims(&self.account, "owner");
+        c["sub"] = json!(user);
+        let mut ev = event_json("POST", &path, &[], Some(c), Some(&body.to_string()));
+        ev["headers"]["idempotency-key"] = json!(key);
+        let resp = api::invite(&self.deps, &self.sender, request(&ev)).await.unwrap();
+        (resp.status().as_u16(), String::from_utf8(resp.body().as_ref().to_vec()).unwrap())
+    }
+}
+
+#[tokio::test]
+async fn an_idempotent_retry_returns_the_first_answer_byte_for_byte_and_sends_nothing() {
+    let s = svc().await;
+    let body = json!({"invitees": "idem1@x.io, idem2@x.io, bad", "access": access_infra()});
+    let first = s.invite_with_key("order-42", "user-1", &body).await;
+    assert_eq!(first.0, 207);
+    assert_eq!(s.ses.sent().await.len(), 2);
+    s.clock.advance(Duration::from_secs(23 * 3600));
+    let again = s.invite_with_key("order-42", "user-1", &body).await;
+    assert_eq!(again, first, "the same status and the same bytes");
+    assert_eq!(s.ses.sent().await.len(), 2, "no second email");
+    assert_eq!(s.invitation_items().await.len(), 2);
+
+    let other_body = json!({"invitees": "idem3@x.io", "access": access_infra()});
+    let (status, conflict) = s.invite_with_key("order-42", "user-1", &other_body).await;
+    assert_eq!(status, 409);
+    assert!(conflict.contains("idempotency_conflict"));
+    let (status, _) = s.invite_with_key("order-42", "user-2", &body).await;
+    assert_eq!(status, 409, "another caller's request is another request");
+
+    // After 24 hours the key is forgotten: the request runs again (and finds the invitations open).
+    s.clock.advance(Duration::from_secs(3601));
+    let later = s.invite_with_key("order-42", "user-1", &body).await;
+    assert_ne!(later, first);
+    assert!(later.1.contains("already_invited"));
+    assert_eq!(s.ses.sent().await.len(), 2);
+
+    for bad in ["", " padded", &"k".repeat(65)] {
+        let (status, body) = s.invite_with_key(bad, "user-1", &body).await;
+        assert_eq!(status, 400, "{bad:?}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn concurrent_requests_with_one_key_run_the_work_once() {
+    let s = svc().await;
+    let body = json!({"invitees": "once@x.io", "access": access_infra()});
+    let answers = join_all((0..10).map(|_| s.invite_with_key("same-key", "user-1", &body))).await;
+    assert!(answers.iter().all(|a| *a == answers[0]), "{answers:?}");
+    assert_eq!(answers[0].0, 201);
+    assert_eq!(s.ses.sent().await.len(), 1);
+}

@@ -11,7 +11,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-type Store = Arc<dyn InvitationStore>;
+type Store = Arc<dyn invitations::store::Store>;
 
 async fn dynamo() -> Store {
     let client = aws_sdk_dynamodb::Client::new(&sdk().await);
@@ -54,6 +54,7 @@ contract!(
     paging_with_status_and_email_filters,
     accounts_are_isolated,
     cursors_are_bound_to_account_and_filter,
+    idempotency_keys_claim_once_keep_answers_and_expire,
 );
 
 fn account() -> AccountId {
@@ -435,4 +436,49 @@ async fn cursors_are_bound_to_account_and_filter(store: Store) {
     assert!(matches!(list(&deps, &stranger, other.as_str(), next.clone()).await, Err(ListError::InvalidCursor)));
     let filtered = ListRequest { statuses: Some(vec![Status::Processing]), ..next };
     assert!(matches!(list(&deps, &me, acct.as_str(), filtered).await, Err(ListError::InvalidCursor)));
+}
+
+async fn idempotency_keys_claim_once_keep_answers_and_expire(store: Store) {
+    use invitations::service::idempotency::{Claim, IdempotencyKey, Saved, Scope, CLAIM_LEASE, RETENTION};
+    let acct = account();
+    let key = IdempotencyKey::parse("k-1").unwrap();
+    let scope = Scope { account: &acct, key: &key, fingerprint: "fp-a" };
+    let now = Timestamp::from_millis(1_900_000_000_000);
+    assert_eq!(store.claim(&scope, now).await.unwrap(), Claim::Claimed);
+    let running = Claim::Existing { fingerprint: "fp-a".into(), saved: None };
+    assert_eq!(store.claim(&scope, now).await.unwrap(), running);
+    // Racing claims: one wins.
+    let other_key = IdempotencyKey::parse("k-race").unwrap();
+    let racers = join_all((0..10).map(|_| {
+        let store = store.clone();
+        let (acct, key) = (acct.clone(), other_key.clone());
+        tokio::spawn(
+            async move { store.claim(&Scope { account: &acct, key: &key, fingerprint: "f" }, now).await.unwrap() },
+        )
+    }))
+    .await;
+    assert_eq!(racers.iter().filter(|r| *r.as_ref().unwrap() == Claim::Claimed).count(), 1);
+    // A finished answer is kept and given back.
+    let saved = Saved { status: 201, body: "{\"results\":[]}".into() };
+    store.complete(&scope, &saved, now).await.unwrap();
+    let done = Claim::Existing { fingerprint: "fp-a".into(), saved: Some(saved) };
+    assert_eq!(store.claim(&scope, now.plus(RETENTION.saturating_sub(Duration::from_secs(1)))).await.unwrap(), done);
+    assert_eq!(store.claim(&scope, now.plus(RETENTION)).await.unwrap(), Claim::Claimed, "expired after 24 hours");
+    // A claim abandoned by a dead request is taken over after its lease; a released one at once.
+    let k2 = IdempotencyKey::parse("k-2").unwrap();
+    let s2 = Scope { account: &acct, key: &k2, fingerprint: "fp-b" };
+    assert_eq!(store.claim(&s2, now).await.unwrap(), Claim::Claimed);
+    assert!(matches!(
+        store.claim(&s2, now.plus(CLAIM_LEASE).minus(Duration::from_millis(1))).await.unwrap(),
+        Claim::Existing { .. }
+    ));
+    assert_eq!(store.claim(&s2, now.plus(CLAIM_LEASE)).await.unwrap(), Claim::Claimed);
+    store.release(&s2).await.unwrap();
+    assert_eq!(store.claim(&s2, now.plus(CLAIM_LEASE)).await.unwrap(), Claim::Claimed);
+    // Keys are per account.
+    let elsewhere = account();
+    assert_eq!(
+        store.claim(&Scope { account: &elsewhere, key: &key, fingerprint: "fp-a" }, now).await.unwrap(),
+        Claim::Claimed
+    );
 }

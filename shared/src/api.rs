@@ -252,13 +252,79 @@ fn finish(route: &'static str, result: Result<Response<Body>, ApiError>) -> Resu
 }
 
 pub async fn invite(deps: &Deps, sender: &Sender, req: Request) -> Result<Response<Body>, Infallible> {
-    finish("invite", invite_inner(deps, sender, &req).await)
+    finish("invite", idempotent_invite(deps, sender, &req).await)
 }
 
-async fn invite_inner(deps: &Deps, sender: &Sender, req: &Request) -> Result<Response<Body>, ApiError> {
+/// How long a request waits for another one running with its `Idempotency-Key`.
+const KEY_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// With an `Idempotency-Key`, the first answer (any but a 5xx, which a retry may cure) is kept and
+/// given again, byte for byte, to a retry within 24 hours; nothing runs twice.
+async fn idempotent_invite(deps: &Deps, sender: &Sender, req: &Request) -> Result<Response<Body>, ApiError> {
+    use service::idempotency::{fingerprint, Claim, IdempotencyKey, Saved, Scope};
     let caller = caller(req)?;
     let account = path_param(req, "account_id");
     service::authorize(&caller, &account)?;
+    let Some(raw) = req.headers().get("idempotency-key") else {
+        return invite_inner(deps, sender, &caller, &account, req).await;
+    };
+    let key = raw
+        .to_str()
+        .ok()
+        .and_then(|k| IdempotencyKey::parse(k).ok())
+        .ok_or_else(|| ApiError::bad_request("Idempotency-Key must be 1 to 64 printable ASCII characters"))?;
+    let body: &[u8] = req.body().as_ref();
+    let fp = fingerprint(&caller.user_id, body);
+    let scope = Scope { account: &caller.account_id, key: &key, fingerprint: &fp };
+    let give_up = tokio::time::Instant::now() + KEY_WAIT;
+    loop {
+        match deps.store.claim(&scope, deps.clock.now()).await? {
+            Claim::Claimed => break,
+            Claim::Existing { fingerprint, .. } if fingerprint != fp => {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "idempotency_conflict",
+                    "this Idempotency-Key was used with another request",
+                ));
+            }
+            Claim::Existing { saved: Some(saved), .. } => {
+                let mut resp = Response::new(Body::Text(saved.body));
+                *resp.status_mut() = StatusCode::from_u16(saved.status).unwrap_or(StatusCode::OK);
+                resp.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json"));
+                return Ok(resp);
+            }
+            Claim::Existing { saved: None, .. } if tokio::time::Instant::now() < give_up => {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            Claim::Existing { saved: None, .. } => {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "idempotency_conflict",
+                    "a request with this Idempotency-Key is still running; retry later",
+                ));
+            }
+        }
+    }
+    let resp = invite_inner(deps, sender, &caller, &account, req).await.unwrap_or_else(ApiError::into_response);
+    let kept = if resp.status().is_server_error() {
+        deps.store.release(&scope).await
+    } else {
+        let body = String::from_utf8_lossy(resp.body().as_ref()).into_owned();
+        deps.store.complete(&scope, &Saved { status: resp.status().as_u16(), body }, deps.clock.now()).await
+    };
+    if let Err(e) = kept {
+        tracing::warn!(error = %crate::logging::chain(&e), "could not keep the answer for Idempotency-Key retries");
+    }
+    Ok(resp)
+}
+
+async fn invite_inner(
+    deps: &Deps,
+    sender: &Sender,
+    caller: &Caller,
+    account: &str,
+    req: &Request,
+) -> Result<Response<Body>, ApiError> {
     let body = json_body(req)?;
     if !body.is_object() {
         return Err(ApiError::bad_request("the body must be a JSON object"));
@@ -266,7 +332,7 @@ async fn invite_inner(deps: &Deps, sender: &Sender, req: &Request) -> Result<Res
     let body: InviteBody = serde_json::from_value(body).map_err(|e| ApiError::bad_request(format!("the body {e}")))?;
     let access = Access::parse(body.access).map_err(|e| ApiError::bad_request(e.to_string()))?;
     let invitees = parse_invitees(&body.invitees).map_err(|e| ApiError::bad_request(e.to_string()))?;
-    let results = service::invite::invite(deps, sender, &caller, &account, invitees, access).await?;
+    let results = service::invite::invite(deps, sender, caller, account, invitees, access).await?;
     let all_invited = results.iter().all(|r| matches!(r.outcome, Outcome::Invited(_)));
     let results: Vec<Value> = results
         .iter()

@@ -6,7 +6,7 @@ use invitations::clock::SystemClock;
 use invitations::config::{Env, MailSettings};
 use invitations::mail::{Mailer, OutboxMailer, SesMailer};
 use invitations::service::{Deps, Sender};
-use invitations::store::{dynamo::DynamoStore, memory::MemoryStore, InvitationStore};
+use invitations::store::{dynamo::DynamoStore, memory::MemoryStore, Store};
 use local::auth::DevAuth;
 use local::gateway::Gateway;
 use serde_json::json;
@@ -61,7 +61,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let addr = SocketAddr::from(([127, 0, 0, 1], args.port));
 
     let aws = if args.dynamodb || args.ses { Some(invitations::aws::sdk_config().await) } else { None };
-    let (store, store_note): (Arc<dyn InvitationStore>, String) = match (&aws, args.dynamodb, &args.data) {
+    let (store, store_note): (Arc<dyn Store>, String) = match (&aws, args.dynamodb, &args.data) {
         (Some(aws), true, _) => {
             let table = env.table_name()?;
             (Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(aws), &table)), format!("DynamoDB table {table}"))

@@ -1,6 +1,7 @@
 //! The use cases. Each takes parsed domain values, applies the rules of SPEC §2 and §5, and returns its
 //! own error enum; `api` is the one place those become HTTP answers.
 pub mod cancel;
+pub mod idempotency;
 pub mod invite;
 pub mod list;
 pub mod resend;
@@ -10,13 +11,13 @@ use crate::clock::Clock;
 use crate::config::{MailSettings, Policy};
 use crate::domain::{Caller, Token};
 use crate::mail::{invitation_email, MailError, Mailer};
-use crate::store::{Invitation, InvitationStore};
+use crate::store::{Invitation, Store};
 use std::sync::Arc;
 
 /// What every use case needs: built once per process and borrowed by each request.
 #[derive(Clone)]
 pub struct Deps {
-    pub store: Arc<dyn InvitationStore>,
+    pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     pub policy: Policy,
 }

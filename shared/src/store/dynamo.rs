@@ -4,6 +4,8 @@
 //! failure returns the old item, so "not found" and "wrong state" are told apart in the same call.
 use super::*;
 use crate::domain::{Access, Email};
+use crate::service::idempotency::{Claim, IdempotencyStore, Saved, Scope, CLAIM_LEASE, RETENTION};
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::{
     error::SdkError,
     operation::{transact_write_items::TransactWriteItemsError, update_item::UpdateItemError},
@@ -460,5 +462,107 @@ impl InvitationStore for DynamoStore {
             }
         };
         Ok(DuePage { items, next, read })
+    }
+}
+
+fn key_record_key(scope: &Scope<'_>) -> Item {
+    HashMap::from([
+        ("pk".into(), s(format!("IDEMP#{}", scope.account))),
+        ("sk".into(), s(format!("KEY#{}", scope.key.as_str()))),
+    ])
+}
+
+/// Idempotency records live in the same table (pk `IDEMP#<account>`), removed by its TTL (`ttl`, epoch
+/// seconds) a day after their answer; until DynamoDB deletes one, the condition treats it as gone.
+#[async_trait]
+impl IdempotencyStore for DynamoStore {
+    async fn claim(&self, scope: &Scope<'_>, now: Timestamp) -> Result<Claim, StoreError> {
+        let mut item = key_record_key(scope);
+        item.insert("fingerprint".into(), s(scope.fingerprint));
+        item.insert("lease_until".into(), n(now.plus(CLAIM_LEASE).millis()));
+        item.insert("ttl".into(), n(now.plus(RETENTION).millis() / 1000));
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression(
+                "attribute_not_exists(pk) OR #ttl <= :now_s OR (attribute_not_exists(saved_status) AND lease_until <= :now)",
+            )
+            .expression_attribute_names("#ttl", "ttl")
+            .expression_attribute_values(":now_s", n(now.millis() / 1000))
+            .expression_attribute_values(":now", n(now.millis()))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(Claim::Claimed),
+            Err(SdkError::ServiceError(e)) => match e.into_err() {
+                PutItemError::ConditionalCheckFailedException(c) => {
+                    let item = c.item().ok_or_else(|| StoreError::Corrupt("key record without item".into()))?;
+                    let get_s = |k: &str| item.get(k).and_then(|v| v.as_s().ok()).cloned();
+                    let fingerprint = get_s("fingerprint").ok_or_else(|| StoreError::Corrupt("key record".into()))?;
+                    let status = item.get("saved_status").and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok());
+                    let saved = match (status, get_s("saved_body")) {
+                        (Some(status), Some(body)) => Some(Saved { status, body }),
+                        _ => None,
+                    };
+                    Ok(Claim::Existing { fingerprint, saved })
+                }
+                other => Err(unavailable(other)),
+            },
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    async fn complete(&self, scope: &Scope<'_>, saved: &Saved, now: Timestamp) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_record_key(scope)))
+            .update_expression("SET saved_status = :st, saved_body = :b, #ttl = :ttl REMOVE lease_until")
+            .condition_expression("fingerprint = :fp AND attribute_not_exists(saved_status)")
+            .expression_attribute_names("#ttl", "ttl")
+            .expression_attribute_values(":st", n(saved.status))
+            .expression_attribute_values(":b", s(&saved.body))
+            .expression_attribute_values(":ttl", n(now.plus(RETENTION).millis() / 1000))
+            .expression_attribute_values(":fp", s(scope.fingerprint))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            // Someone took the key over after our lease ran out; their answer stands.
+            Err(SdkError::ServiceError(e))
+                if matches!(e.err(), UpdateItemError::ConditionalCheckFailedException(_)) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    async fn release(&self, scope: &Scope<'_>) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key_record_key(scope)))
+            .condition_expression("fingerprint = :fp AND attribute_not_exists(saved_status)")
+            .expression_attribute_values(":fp", s(scope.fingerprint))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(e))
+                if matches!(
+                    e.err(),
+                    aws_sdk_dynamodb::operation::delete_item::DeleteItemError::ConditionalCheckFailedException(_)
+                ) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(unavailable(e)),
+        }
     }
 }

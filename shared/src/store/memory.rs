@@ -3,6 +3,7 @@
 //! change (written whole to a temporary file, then renamed over the old one), so a restart keeps
 //! the invitations.
 use super::*;
+use crate::service::idempotency::{Claim, IdempotencyStore, Saved, Scope, CLAIM_LEASE, RETENTION};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -16,8 +17,18 @@ pub struct MemoryStore {
 #[derive(Default)]
 struct Inner {
     invitations: BTreeMap<(AccountId, InvitationId), Invitation>,
+    /// Idempotency records by (account, key); kept in memory only, like the 24-hour window they serve.
+    keys: HashMap<(AccountId, String), KeyRecord>,
     /// The latest invitation per (account, email), as DynamoDB's slot items.
     latest: HashMap<(AccountId, Email), InvitationId>,
+}
+
+struct KeyRecord {
+    fingerprint: String,
+    saved: Option<Saved>,
+    /// Until when an unfinished claim holds the key.
+    lease_until: Timestamp,
+    expires: Timestamp,
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -156,5 +167,47 @@ impl InvitationStore for MemoryStore {
         let next = (due.len() == limit as usize).then(|| due.last().map(|(k, _)| k.clone())).flatten();
         let items: Vec<Invitation> = due.into_iter().map(|(_, inv)| inv.clone()).collect();
         Ok(DuePage { read: items.len(), items, next })
+    }
+}
+
+#[async_trait]
+impl IdempotencyStore for MemoryStore {
+    async fn claim(&self, scope: &Scope<'_>, now: Timestamp) -> Result<Claim, StoreError> {
+        let mut inner = self.lock();
+        let id = (scope.account.clone(), scope.key.as_str().to_owned());
+        if let Some(r) = inner.keys.get(&id) {
+            let live = r.expires > now && (r.saved.is_some() || r.lease_until > now);
+            if live {
+                return Ok(Claim::Existing { fingerprint: r.fingerprint.clone(), saved: r.saved.clone() });
+            }
+        }
+        let record = KeyRecord {
+            fingerprint: scope.fingerprint.to_owned(),
+            saved: None,
+            lease_until: now.plus(CLAIM_LEASE),
+            expires: now.plus(RETENTION),
+        };
+        inner.keys.insert(id, record);
+        Ok(Claim::Claimed)
+    }
+
+    async fn complete(&self, scope: &Scope<'_>, saved: &Saved, now: Timestamp) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        if let Some(r) = inner.keys.get_mut(&(scope.account.clone(), scope.key.as_str().to_owned())) {
+            if r.fingerprint == scope.fingerprint && r.saved.is_none() {
+                r.saved = Some(saved.clone());
+                r.expires = now.plus(RETENTION);
+            }
+        }
+        Ok(())
+    }
+
+    async fn release(&self, scope: &Scope<'_>) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        let id = (scope.account.clone(), scope.key.as_str().to_owned());
+        if inner.keys.get(&id).is_some_and(|r| r.fingerprint == scope.fingerprint && r.saved.is_none()) {
+            inner.keys.remove(&id);
+        }
+        Ok(())
     }
 }

@@ -194,3 +194,8 @@ pub trait InvitationStore: Send + Sync {
     /// Invitations due at `now`, earliest first, from the sparse due index (never a scan).
     async fn due(&self, now: Timestamp, after: Option<DueKey>, limit: u32) -> Result<DuePage, StoreError>;
 }
+
+/// Everything the use cases need of storage: one object in each deployment (one table, or one process).
+pub trait Store: InvitationStore + crate::service::idempotency::IdempotencyStore {}
+
+impl<T: InvitationStore + crate::service::idempotency::IdempotencyStore> Store for T {}
