@@ -307,3 +307,38 @@ async fn a_sweep_short_of_time_stops_and_the_next_run_continues() {
     let next = w.sweep().await;
     assert_eq!((next.resent, next.complete), (2, true));
 }
+
+#[tokio::test]
+async fn cancel_and_manual_resend_racing_end_coherently() {
+    let w = world().await;
+    let emails: Vec<String> = (0..8).map(|i| format!("both{i}@x.io")).collect();
+    let invs = w.invite(&emails.join(" ")).await;
+    w.clock.advance(Duration::from_secs(61));
+    w.mail.accepted.lock().unwrap().clear();
+    *w.mail.delay.lock().unwrap() = Duration::from_millis(100);
+    let w = &w;
+    let races = join_all(invs.iter().enumerate().map(|(i, inv)| async move {
+        let resend = async {
+            tokio::time::sleep(Duration::from_millis(15 * (i as u64 % 4))).await;
+            resend::resend(&w.deps, &w.sender, &w.caller, w.account(), Some(inv.id)).await
+        };
+        let cancel = async {
+            tokio::time::sleep(Duration::from_millis(15 * (i as u64 / 2))).await;
+            let r = cancel::cancel(&w.deps, &w.caller, w.account(), Some(inv.id)).await;
+            (r, Instant::now())
+        };
+        let (resent, (cancelled, cancelled_at)) = tokio::join!(resend, cancel);
+        (inv.email.as_str().to_owned(), resent.is_ok(), cancelled.is_ok(), cancelled_at)
+    }))
+    .await;
+    let accepted = w.mail.accepted.lock().unwrap().clone();
+    for (email, resent, cancelled, cancelled_at) in races {
+        assert!(cancelled, "a cancel of a pending invitation succeeds, after any send in flight");
+        let sends: Vec<_> = accepted.iter().filter(|(to, _)| *to == email).collect();
+        assert_eq!(sends.len(), resent as usize, "{email}: an email exactly when the resend answered 200");
+        assert!(sends.iter().all(|(_, at)| *at <= cancelled_at), "{email}: no email after the cancel answered");
+    }
+    for inv in &invs {
+        assert_eq!(w.get(inv.id).await.status, Status::Cancelled);
+    }
+}

@@ -1,0 +1,184 @@
+//! Faults injected from outside the production code (a proxy in front of the emulators, or a dead
+//! endpoint): nothing is lost, nothing is half-written, and a retry succeeds.
+use e2e::proxy::{Fault, Proxy};
+use e2e::{all_items, answer, claims, event_json, new_table, request, sdk, unique, ManualClock, Ses};
+use invitations::api;
+use invitations::config::{MailSettings, Policy};
+use invitations::domain::Timestamp;
+use invitations::mail::SesMailer;
+use invitations::service::sweep::sweep;
+use invitations::service::{Deps, Sender};
+use invitations::store::dynamo::DynamoStore;
+use serde_json::{json, Value};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+struct Setup {
+    deps: Deps,
+    sender: Sender,
+    ses: Ses,
+    db: aws_sdk_dynamodb::Client,
+    table: String,
+    clock: Arc<ManualClock>,
+    account: String,
+}
+
+/// The service with SES, DynamoDB or both reached through the given endpoints.
+async fn setup(ses_endpoint: Option<&str>, dynamodb_endpoint: Option<&str>) -> Setup {
+    let sdk = sdk().await;
+    let db = aws_sdk_dynamodb::Client::new(&sdk);
+    let table = new_table(&db).await;
+    let store_client = match dynamodb_endpoint {
+        Some(url) => {
+            aws_sdk_dynamodb::Client::from_conf(aws_sdk_dynamodb::config::Builder::from(&sdk).endpoint_url(url).build())
+        }
+        None => db.clone(),
+    };
+    let ses_client = match ses_endpoint {
+        Some(url) => {
+            aws_sdk_sesv2::Client::from_conf(aws_sdk_sesv2::config::Builder::from(&sdk).endpoint_url(url).build())
+        }
+        None => aws_sdk_sesv2::Client::new(&sdk),
+    };
+    let ses = Ses::new(&sdk).await;
+    let clock = ManualClock::at(Timestamp::now());
+    let deps = Deps {
+        store: Arc::new(DynamoStore::new(store_client, &table)),
+        clock: clock.clone(),
+        policy: Policy::default(),
+    };
+    let settings = MailSettings {
+        sender: ses.sender.clone(),
+        accept_url: "https://app.example.com/accept".parse().unwrap(),
+        configuration_set: None,
+    };
+    let sender = Sender { mailer: Arc::new(SesMailer::new(ses_client, &settings)), settings };
+    Setup { deps, sender, ses, db, table, clock, account: unique("acct") }
+}
+
+impl Setup {
+    async fn invite(&self, deps: &Deps, invitees: &str) -> (u16, Value) {
+        let body =
+            json!({"invitees": invitees, "access": {"infrastructure": {"permissions": "basic_user"}}}).to_string();
+        let ev = event_json(
+            "POST",
+            &format!("/accounts/{}/invitations", self.account),
+            &[],
+            Some(claims(&self.account, "owner")),
+            Some(&body),
+        );
+        let a = answer(api::invite(deps, &self.sender, request(&ev)).await.unwrap());
+        (a.status, a.body)
+    }
+
+    async fn statuses(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = all_items(&self.db, &self.table)
+            .await
+            .into_iter()
+            .filter(|i| i["sk"].as_s().unwrap().starts_with("INV#"))
+            .map(|i| (i["email"].as_s().unwrap().clone(), i["status"].as_s().unwrap().clone()))
+            .collect();
+        out.sort();
+        out
+    }
+}
+
+fn ses_upstream() -> String {
+    std::env::var("AWS_ENDPOINT_URL_SESV2").unwrap()
+}
+
+fn dynamodb_upstream() -> String {
+    std::env::var("AWS_ENDPOINT_URL_DYNAMODB").unwrap()
+}
+
+#[tokio::test]
+async fn refused_recipients_stay_processing_until_the_sweep_sends_them() {
+    let refusing = Arc::new(AtomicBool::new(true));
+    let flag = refusing.clone();
+    let proxy = Proxy::start(ses_upstream(), move |_, req| {
+        let to_refused = String::from_utf8_lossy(&req.body).contains("refused");
+        if to_refused && flag.load(Ordering::SeqCst) {
+            Fault::ses_rejected()
+        } else {
+            Fault::Forward
+        }
+    })
+    .await;
+    let s = setup(Some(&proxy.url), None).await;
+    let (status, body) = s.invite(&s.deps, "ok1@x.io refused1@x.io ok2@x.io refused2@x.io").await;
+    assert_eq!(status, 201, "every invitee is invited: {body}");
+    let shown: Vec<&str> =
+        body["results"].as_array().unwrap().iter().map(|r| r["invitation"]["status"].as_str().unwrap()).collect();
+    assert_eq!(shown, ["pending", "processing", "pending", "processing"]);
+    assert_eq!(s.ses.sent().await.len(), 2);
+
+    refusing.store(false, Ordering::SeqCst);
+    s.clock.advance(Duration::from_secs(301));
+    let summary = sweep(&s.deps, &s.sender, None).await.unwrap();
+    assert_eq!(summary.retried, 2, "{summary:?}");
+    assert!(s.statuses().await.iter().all(|(_, st)| st == "pending"), "none lost: {:?}", s.statuses().await);
+    assert_eq!(s.ses.sent().await.len(), 4);
+}
+
+#[tokio::test]
+async fn ses_timing_out_leaves_the_invitation_for_the_sweep() {
+    let slow = Arc::new(AtomicBool::new(true));
+    let flag = slow.clone();
+    let proxy = Proxy::start(ses_upstream(), move |_, _| {
+        if flag.load(Ordering::SeqCst) {
+            Fault::Delay(Duration::from_secs(4))
+        } else {
+            Fault::Forward
+        }
+    })
+    .await;
+    let s = setup(Some(&proxy.url), None).await;
+    let started = std::time::Instant::now();
+    let (status, body) = s.invite(&s.deps, "slow@x.io").await;
+    assert_eq!((status, body["results"][0]["invitation"]["status"].as_str()), (201, Some("processing")), "{body}");
+    assert!(started.elapsed() < Duration::from_secs(15), "the client gives up in time: {:?}", started.elapsed());
+    slow.store(false, Ordering::SeqCst);
+    // The timed-out attempts may still have reached SES; the sweep's retry is what the invitee uses.
+    s.clock.advance(Duration::from_secs(301));
+    let summary = sweep(&s.deps, &s.sender, None).await.unwrap();
+    assert_eq!(summary.retried, 1, "{summary:?}");
+    assert_eq!(s.statuses().await, [("slow@x.io".to_owned(), "pending".to_owned())]);
+}
+
+#[tokio::test]
+async fn dynamodb_throttling_is_503_with_nothing_half_written_and_a_retry_succeeds() {
+    let throttling = Arc::new(AtomicBool::new(true));
+    let flag = throttling.clone();
+    let proxy = Proxy::start(dynamodb_upstream(), move |_, _| {
+        if flag.load(Ordering::SeqCst) {
+            Fault::dynamodb_throttle()
+        } else {
+            Fault::Forward
+        }
+    })
+    .await;
+    let s = setup(None, Some(&proxy.url)).await;
+    let (status, body) = s.invite(&s.deps, "t1@x.io t2@x.io").await;
+    assert_eq!((status, body["error"]["code"].as_str()), (503, Some("unavailable")), "{body}");
+    assert!(proxy.requests() >= 4, "the client retried the throttled calls ({})", proxy.requests());
+    assert!(all_items(&s.db, &s.table).await.is_empty(), "nothing half-written");
+    assert!(s.ses.sent().await.is_empty());
+
+    throttling.store(false, Ordering::SeqCst);
+    let (status, body) = s.invite(&s.deps, "t1@x.io t2@x.io").await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(s.statuses().await.len(), 2);
+}
+
+#[tokio::test]
+async fn an_unreachable_table_is_503_and_the_retry_succeeds() {
+    let s = setup(None, Some("http://127.0.0.1:1")).await;
+    let (status, body) = s.invite(&s.deps, "u1@x.io").await;
+    assert_eq!((status, body["error"]["code"].as_str()), (503, Some("unavailable")));
+    assert!(s.ses.sent().await.is_empty());
+    let reachable = Deps { store: Arc::new(DynamoStore::new(s.db.clone(), &s.table)), ..s.deps.clone() };
+    let (status, _) = s.invite(&reachable, "u1@x.io").await;
+    assert_eq!(status, 201);
+    assert_eq!(s.ses.sent().await.len(), 1);
+}
