@@ -22,7 +22,12 @@ pub fn parse_invitees(value: &Value) -> Result<Vec<Invitee>, InvalidInvitees> {
         Value::String(s) => s.split([',', ' ', '\t', '\n', '\r']).collect(),
         Value::Array(items) => items
             .iter()
-            .map(|v| v.as_str().map(str::trim).ok_or_else(|| InvalidInvitees("every item must be a string".into())))
+            // ASCII whitespace only: a trailing Unicode line separator is part of a bad address, not padding.
+            .map(|v| {
+                v.as_str()
+                    .map(|s| s.trim_matches(|c: char| c.is_ascii_whitespace()))
+                    .ok_or_else(|| InvalidInvitees("every item must be a string".into()))
+            })
             .collect::<Result<_, _>>()?,
         _ => return Err(InvalidInvitees("must be a string or an array of strings".into())),
     };
@@ -79,6 +84,13 @@ mod tests {
         let mut over = hundred;
         over.push("u100@x.io".into());
         assert!(parse_invitees(&json!(over)).is_err());
+    }
+
+    #[test]
+    fn unicode_whitespace_is_not_trimmed_away() {
+        let v = parse_invitees(&json!(["a@x.io\u{2028}", "\u{a0}b@x.io", " c@x.io\t"])).unwrap();
+        assert!(v[0].parsed.is_err() && v[1].parsed.is_err());
+        assert_eq!(v[2].parsed.as_ref().unwrap().as_str(), "c@x.io");
     }
 
     #[test]

@@ -66,7 +66,12 @@ fn decode(raw: &str, expected_scope: &str) -> Result<InvitationId, ListError> {
     if cursor.scope != expected_scope {
         return Err(ListError::InvalidCursor);
     }
-    InvitationId::parse(&cursor.after).map_err(|_| ListError::InvalidCursor)
+    let after = InvitationId::parse(&cursor.after).map_err(|_| ListError::InvalidCursor)?;
+    // Only the exact text this list gave out: no other spelling of the same content.
+    if encode(after, cursor.scope) != raw {
+        return Err(ListError::InvalidCursor);
+    }
+    Ok(after)
 }
 
 pub async fn list(deps: &Deps, caller: &Caller, path_account: &str, req: ListRequest) -> Result<ListAnswer, ListError> {
@@ -102,7 +107,10 @@ mod tests {
         ] {
             assert!(matches!(decode(&c, &other), Err(ListError::InvalidCursor)));
         }
-        for garbage in ["", "!!", "e30", &URL_SAFE_NO_PAD.encode(br#"{"after":"x","scope":"y"}"#)] {
+        let as_array = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&(id.to_string(), scope(&a, &None, &None))).unwrap());
+        let spaced =
+            URL_SAFE_NO_PAD.encode(format!(r#"{{ "after": "{id}", "scope": "{}" }}"#, scope(&a, &None, &None)));
+        for garbage in ["", "!!", "e30", &URL_SAFE_NO_PAD.encode(br#"{"after":"x","scope":"y"}"#), &as_array, &spaced] {
             assert!(matches!(decode(garbage, &scope(&a, &None, &None)), Err(ListError::InvalidCursor)), "{garbage}");
         }
     }

@@ -1,0 +1,102 @@
+//! The hostile-request corpus (`tests/hostile/cases`, written by `tests/hostile/generate.py`) through
+//! the real handlers: each request gets the 4xx JSON answer its file names (or, for bad invitees, a 207
+//! whose every result is `invalid`), never a 5xx or a panic, and nothing is stored or sent.
+use e2e::{all_items, new_table, sdk, Ses};
+use invitations::api;
+use invitations::clock::SystemClock;
+use invitations::config::{MailSettings, Policy};
+use invitations::mail::SesMailer;
+use invitations::service::{Deps, Sender};
+use invitations::store::dynamo::DynamoStore;
+use local::gateway::{event, Route};
+use serde_json::{Map, Value};
+use std::sync::Arc;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_hostile_request_is_refused_cleanly_and_changes_nothing() {
+    let sdk = sdk().await;
+    let db = aws_sdk_dynamodb::Client::new(&sdk);
+    let table = new_table(&db).await;
+    let ses = Ses::new(&sdk).await;
+    let settings = MailSettings {
+        sender: ses.sender.clone(),
+        accept_url: "https://app.example.com/a".parse().unwrap(),
+        configuration_set: None,
+    };
+    let deps = Deps {
+        store: Arc::new(DynamoStore::new(db.clone(), &table)),
+        clock: Arc::new(SystemClock),
+        policy: Policy::default(),
+    };
+    let sender = Sender { mailer: Arc::new(SesMailer::new(aws_sdk_sesv2::Client::new(&sdk), &settings)), settings };
+
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/hostile/cases");
+    let mut files: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    assert!(files.len() >= 300, "the corpus has {} requests", files.len());
+    let mut failures = Vec::new();
+    for file in &files {
+        let case: Value = serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+        let name = case["name"].as_str().unwrap().to_owned();
+        let claims: Option<Map<String, Value>> = case["claims"].as_object().cloned();
+        let body = case["body"].as_str().unwrap_or_default();
+        let (method, path, query) =
+            (case["method"].as_str().unwrap(), case["path"].as_str().unwrap(), case["query"].as_str().unwrap());
+        let (route, mut ev) =
+            event(method, path, query, claims.as_ref(), body).unwrap_or_else(|| panic!("{name}: no route"));
+        for (k, v) in case["headers"].as_object().unwrap() {
+            ev["headers"][k] = v.clone();
+        }
+        let request = match lambda_http::request::from_str(&ev.to_string()) {
+            Ok(r) => r,
+            Err(e) => panic!("{name}: not an API Gateway event: {e}"),
+        };
+        let (deps, sender) = (deps.clone(), sender.clone());
+        // Each request in a task of its own, so a panic is caught and reported, not fatal.
+        let handled = tokio::spawn(async move {
+            match route {
+                Route::Invite => api::invite(&deps, &sender, request).await,
+                Route::List => api::list(&deps, request).await,
+                Route::Cancel => api::cancel(&deps, request).await,
+                Route::Resend => api::resend(&deps, &sender, request).await,
+            }
+        })
+        .await;
+        let resp = match handled {
+            Ok(r) => r.unwrap(),
+            Err(e) => {
+                failures.push(format!("{name}: panicked: {e}"));
+                continue;
+            }
+        };
+        let status = resp.status().as_u16();
+        let answer: Value = match serde_json::from_slice(resp.body().as_ref()) {
+            Ok(v) => v,
+            Err(_) => {
+                failures.push(format!("{name}: {status} with a body that is not JSON"));
+                continue;
+            }
+        };
+        let ok = match &case["expect"] {
+            Value::String(s) if s == "invalid" => {
+                status == 207
+                    && answer["results"].as_array().is_some_and(|r| r.iter().all(|x| x["outcome"] == "invalid"))
+            }
+            expected => {
+                Some(status as u64) == expected.as_u64()
+                    && answer["error"]["code"].as_str().is_some_and(|c| !c.is_empty())
+                    && answer["error"]["message"].is_string()
+            }
+        };
+        if !ok {
+            failures.push(format!(
+                "{name}: expected {}, got {status} {}",
+                case["expect"],
+                answer.to_string().chars().take(300).collect::<String>()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} requests misbehaved:\n{}", failures.len(), files.len(), failures.join("\n"));
+    assert!(all_items(&db, &table).await.is_empty(), "no stored item");
+    assert!(ses.sent().await.is_empty(), "no email");
+}
