@@ -1,0 +1,136 @@
+//! Property tests of the parsers that take client input: whatever arrives, they return a value or an
+//! error, never panic, and what they accept keeps its invariants.
+use invitations::domain::invitees::{parse_invitees, MAX_INVITEES};
+use invitations::domain::{Access, Email};
+use proptest::prelude::*;
+use serde_json::Value;
+use std::collections::HashSet;
+
+const WORDS: &[&str] = &[
+    "iam",
+    "cloud_foundry",
+    "infrastructure",
+    "service",
+    "resource_group",
+    "roles",
+    "org",
+    "org_roles",
+    "spaces",
+    "region",
+    "space",
+    "permissions",
+    "Viewer",
+    "Writer",
+    "Manager",
+    "Auditor",
+    "Developer",
+    "BillingManager",
+    "basic_user",
+    "view_only",
+    "super_user",
+    "no_access",
+    "us-south",
+    "default",
+    "cloud-object-storage",
+    "",
+];
+
+fn word() -> impl Strategy<Value = String> {
+    prop_oneof![prop::sample::select(WORDS).prop_map(str::to_owned), "\\PC{0,12}", "[a-z0-9-]{1,70}"]
+}
+
+/// JSON shaped like access options often enough to reach the deep rules.
+fn json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        word().prop_map(Value::from),
+    ];
+    leaf.prop_recursive(5, 96, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+            prop::collection::btree_map(word(), inner, 0..5).prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+fn address_like() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[A-Za-z0-9][A-Za-z0-9_+-]{0,15}@[A-Za-z0-9]{1,10}\\.[A-Za-z]{2,6}",
+        "\\PC{0,30}",
+        "[a-z@. ,\t\n<>\"]{0,30}",
+        any::<String>(),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
+
+    #[test]
+    fn email_parse_never_panics_and_accepts_only_canonical_addresses(raw in address_like()) {
+        if let Ok(e) = Email::parse(&raw) {
+            let s = e.as_str();
+            prop_assert!(s.is_ascii() && s.len() <= 254);
+            prop_assert_eq!(s, raw.to_ascii_lowercase());
+            prop_assert_eq!(s.matches('@').count(), 1);
+            prop_assert!(!s.chars().any(|c| c.is_whitespace() || c.is_control() || "<>\"'".contains(c)));
+            prop_assert_eq!(Email::parse(s).unwrap(), e.clone());
+            let local = s.split('@').next().unwrap();
+            if local.len() > 1 {
+                prop_assert!(!e.masked().contains(local));
+            }
+        }
+    }
+
+    #[test]
+    fn plain_addresses_are_accepted(raw in "[A-Za-z0-9][A-Za-z0-9_+-]{0,15}@[A-Za-z0-9]{1,10}\\.[A-Za-z]{2,6}") {
+        prop_assert!(Email::parse(&raw).is_ok());
+    }
+
+    #[test]
+    fn invitees_parse_never_panics_and_keeps_its_bounds(
+        list in prop::collection::vec(address_like(), 0..120),
+        joined in prop::bool::ANY,
+        separator in prop::sample::select(vec![",", " ", "\t", "\n", "\r\n", ", "]),
+    ) {
+        let value = if joined { Value::from(list.join(separator)) } else { Value::from(list.clone()) };
+        if let Ok(invitees) = parse_invitees(&value) {
+            prop_assert!((1..=MAX_INVITEES).contains(&invitees.len()));
+            let distinct: HashSet<String> = invitees.iter().map(|i| i.given.to_lowercase()).collect();
+            prop_assert_eq!(distinct.len(), invitees.len(), "duplicates collapse");
+            for i in &invitees {
+                prop_assert!(!i.given.is_empty());
+                if let Ok(e) = &i.parsed {
+                    prop_assert_eq!(e.as_str(), i.given.to_ascii_lowercase());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn access_parse_never_panics_and_round_trips(value in json()) {
+        if let Ok(access) = Access::parse(value) {
+            prop_assert!(!access.options().is_empty());
+            let stored = serde_json::to_value(&access).unwrap();
+            prop_assert_eq!(Access::parse(stored.clone()).unwrap(), access.clone());
+            let back: Access = serde_json::from_value(stored).unwrap();
+            prop_assert_eq!(back, access);
+        }
+    }
+
+    #[test]
+    fn access_parse_accepts_generated_valid_options(
+        service in "[a-z0-9-]{1,64}",
+        roles in prop::sample::subsequence(vec!["Viewer", "Operator", "Editor", "Administrator", "Reader", "Writer", "Manager"], 1..7),
+        org in "[A-Za-z0-9 &._-]{1,64}",
+        permissions in prop::sample::select(vec!["view_only", "basic_user", "super_user"]),
+    ) {
+        let v = serde_json::json!({
+            "iam": [{"service": service, "roles": roles}],
+            "cloud_foundry": {"org": org, "org_roles": ["Auditor"]},
+            "infrastructure": {"permissions": permissions}
+        });
+        prop_assert!(Access::parse(v).is_ok());
+    }
+}
