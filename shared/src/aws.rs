@@ -18,3 +18,22 @@ pub async fn sdk_config() -> aws_config::SdkConfig {
         .load()
         .await
 }
+
+/// Opens the connections (DNS, TCP, TLS) during init, which Lambda runs at full CPU, so the first
+/// request does not pay for a handshake at the function's share of a core. The calls are cheap reads;
+/// their answers do not matter, a failure only means the first request connects itself.
+pub async fn warm_up(db: &aws_sdk_dynamodb::Client, ses: Option<&aws_sdk_sesv2::Client>, table: &str) {
+    let dynamodb = async {
+        if let Err(e) = db.describe_table().table_name(table).send().await {
+            tracing::debug!(error = %e, "DynamoDB warm-up call failed");
+        }
+    };
+    let ses = async {
+        if let Some(ses) = ses {
+            if let Err(e) = ses.get_account().send().await {
+                tracing::debug!(error = %e, "SES warm-up call failed");
+            }
+        }
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(2), futures::future::join(dynamodb, ses)).await;
+}

@@ -16,11 +16,9 @@ pub async fn store_only() -> Result<Deps, ConfigError> {
         (Err(e), _) | (_, Err(e)) => return Err(init_failed(e).await),
     };
     let aws = crate::aws::sdk_config().await;
-    Ok(Deps {
-        store: Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), table)),
-        clock: Arc::new(SystemClock),
-        policy,
-    })
+    let db = aws_sdk_dynamodb::Client::new(&aws);
+    crate::aws::warm_up(&db, None, &table).await;
+    Ok(Deps { store: Arc::new(DynamoStore::new(db, table)), clock: Arc::new(SystemClock), policy })
 }
 
 /// For functions that send email too (invite, resend).
@@ -31,12 +29,10 @@ pub async fn with_mail() -> Result<(Deps, Sender), ConfigError> {
         (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return Err(init_failed(e).await),
     };
     let aws = crate::aws::sdk_config().await;
-    let deps = Deps {
-        store: Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), table)),
-        clock: Arc::new(SystemClock),
-        policy,
-    };
-    let mailer = SesMailer::new(aws_sdk_sesv2::Client::new(&aws), &settings);
+    let (db, ses) = (aws_sdk_dynamodb::Client::new(&aws), aws_sdk_sesv2::Client::new(&aws));
+    crate::aws::warm_up(&db, Some(&ses), &table).await;
+    let deps = Deps { store: Arc::new(DynamoStore::new(db, table)), clock: Arc::new(SystemClock), policy };
+    let mailer = SesMailer::new(ses, &settings);
     Ok((deps, Sender { mailer: Arc::new(mailer), settings }))
 }
 
