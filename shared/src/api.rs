@@ -433,6 +433,41 @@ pub async fn resend(deps: &Deps, sender: &Sender, req: Request) -> Result<Respon
     finish("resend", result.await)
 }
 
+/// An API Gateway event as the handlers take it. lambda_http's own conversion panics on a path or query
+/// that is not a valid URI, which a client can send; here that is a 400 like any other bad request.
+pub fn request_from_event(event: Value) -> Result<Request, ApiError> {
+    use lambda_http::request::LambdaRequest;
+    let bad = || ApiError::bad_request("the request's path or query is not valid");
+    let event: LambdaRequest = serde_json::from_value(event).map_err(|_| bad())?;
+    // A panic hook would still print the panic; the message says nothing about the request.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Request::from(event))).map_err(|_| bad())
+}
+
+/// The answer in the shape API Gateway's HTTP API (payload 2.0) expects from a function.
+fn into_event_response(resp: Response<Body>) -> Value {
+    let headers: serde_json::Map<String, Value> =
+        resp.headers().iter().map(|(k, v)| (k.as_str().to_owned(), json!(v.to_str().unwrap_or_default()))).collect();
+    let body = String::from_utf8_lossy(resp.body().as_ref()).into_owned();
+    json!({"statusCode": resp.status().as_u16(), "headers": headers, "body": body, "isBase64Encoded": false, "cookies": []})
+}
+
+/// Serves one HTTP API event with `handler`: what `lambda_http::run` does, without its panic on a
+/// malformed event.
+pub async fn serve_event<F, Fut>(event: Value, handler: F) -> Value
+where
+    F: FnOnce(Request) -> Fut,
+    Fut: std::future::Future<Output = Result<Response<Body>, Infallible>>,
+{
+    let resp = match request_from_event(event) {
+        Ok(request) => match handler(request).await {
+            Ok(resp) => resp,
+            Err(never) => match never {},
+        },
+        Err(e) => finish("malformed", Err(e)).unwrap_or_else(|never| match never {}),
+    };
+    into_event_response(resp)
+}
+
 /// The resend function serves two kinds of event: HTTP API requests for the resend route, and
 /// EventBridge's Scheduled Event, which runs the sweep until done or until the invocation's time runs
 /// short. A sweep that cannot read the due index fails the invocation, so EventBridge retries it.
@@ -441,7 +476,6 @@ pub async fn resend_or_sweep(
     sender: &Sender,
     event: lambda_http::LambdaEvent<Value>,
 ) -> Result<Value, lambda_http::Error> {
-    use lambda_http::{request::LambdaRequest, Adapter, Service};
     let (payload, context) = event.into_parts();
     if payload.get("detail-type").and_then(Value::as_str) == Some("Scheduled Event") {
         let left = context.deadline().duration_since(std::time::SystemTime::now()).unwrap_or_default();
@@ -461,8 +495,5 @@ pub async fn resend_or_sweep(
         println!("{}", summary.emf(deps.clock.now()));
         return Ok(serde_json::to_value(summary)?);
     }
-    let request: LambdaRequest = serde_json::from_value(payload)?;
-    let mut http = Adapter::from(lambda_http::service_fn(|req| resend(deps, sender, req)));
-    let response = http.call(lambda_http::LambdaEvent::new(request, context)).await?;
-    Ok(serde_json::to_value(response)?)
+    Ok(serve_event(payload, |req| resend(deps, sender, req)).await)
 }

@@ -216,6 +216,8 @@ forged = ["x", "!!!", "====", "e30", cursor({}), cursor({"after": UUID7}), curso
           "%00", "eyJhZnRlciI6IjAxOWFjM2YwLTdjNDAtN2U2My05ZDRmLTViODBhYzJlM2Y2NCIsInNjb3BlIjoiZDU3YWNjNGRmM2JmYTkyYjY3MTMzYmU3YjViNDM4NTEifQ"]
 for i, c in enumerate(forged):
     list_q(f"forged-cursor-{i}", 400, "cursor=" + c)
+for i, q in enumerate(["a={b}", "a=|", "x=%", "x=%zz", "a b=c", "q=\u0000", "q=\\", "q=^", "q=`", "#frag"]):
+    list_q(f"list-raw-query-not-a-uri-{i}", 400, q)
 list_q("cursor-for-another-filter", 400, "status=expired&cursor=" + cursor({"after": UUID7, "scope": scope_all}))
 list_q("list-no-claims", 401, "", no_claims=True)
 list_q("list-other-account", 403, "", path="/accounts/globex/invitations")

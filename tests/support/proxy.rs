@@ -37,6 +37,7 @@ type Rule = dyn Fn(usize, &RawRequest) -> Fault + Send + Sync;
 pub struct Proxy {
     pub url: String,
     seen: Arc<AtomicUsize>,
+    calls: Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Proxy {
@@ -44,14 +45,25 @@ impl Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let seen = Arc::new(AtomicUsize::new(0));
-        let counter = seen.clone();
+        let calls = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (counter, log) = (seen.clone(), calls.clone());
         let rule: Arc<Rule> = Arc::new(rule);
         tokio::spawn(async move {
             while let Ok((conn, _)) = listener.accept().await {
-                tokio::spawn(serve(conn, upstream.clone(), counter.clone(), rule.clone()));
+                tokio::spawn(serve(conn, upstream.clone(), counter.clone(), log.clone(), rule.clone()));
             }
         });
-        Self { url, seen }
+        Self { url, seen, calls }
+    }
+
+    /// Forwards everything, counting.
+    pub async fn counting(upstream: String) -> Self {
+        Self::start(upstream, |_, _| Fault::Forward).await
+    }
+
+    /// Each request's operation: the DynamoDB target (`DynamoDB_20120810.Query` …) or method and path.
+    pub fn calls(&self) -> Vec<String> {
+        self.calls.lock().unwrap().clone()
     }
 
     /// SES throttling for the first `throttle` requests.
@@ -66,10 +78,18 @@ impl Proxy {
 
 const HOP_BY_HOP: [&str; 4] = ["host", "content-length", "transfer-encoding", "connection"];
 
-async fn serve(conn: TcpStream, upstream: String, seen: Arc<AtomicUsize>, rule: Arc<Rule>) {
+async fn serve(
+    conn: TcpStream,
+    upstream: String,
+    seen: Arc<AtomicUsize>,
+    calls: Arc<std::sync::Mutex<Vec<String>>>,
+    rule: Arc<Rule>,
+) {
     let client = reqwest::Client::new();
     let mut conn = BufReader::new(conn);
     while let Some(req) = read_request(&mut conn).await {
+        let target = req.headers.iter().find(|(k, _)| k == "x-amz-target").map(|(_, v)| v.clone());
+        calls.lock().unwrap().push(target.unwrap_or_else(|| format!("{} {}", req.method, req.path)));
         let fault = rule(seen.fetch_add(1, Ordering::SeqCst), &req);
         let (status, headers, body) = match fault {
             Fault::Error { status, error_type } => {

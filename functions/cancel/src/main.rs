@@ -1,9 +1,13 @@
 use invitations::{api, logging, wiring};
-use lambda_http::{run, service_fn, Error};
+use lambda_http::{lambda_runtime, service_fn, Error, LambdaEvent};
+use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     logging::init();
     let deps = wiring::store_only().await?;
-    run(service_fn(|req| api::cancel(&deps, req))).await
+    let handle = |event: LambdaEvent<Value>| async {
+        Ok::<_, Error>(api::serve_event(event.payload, |req| api::cancel(&deps, req)).await)
+    };
+    lambda_runtime::run(service_fn(handle)).await
 }

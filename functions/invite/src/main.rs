@@ -1,9 +1,13 @@
 use invitations::{api, logging, wiring};
-use lambda_http::{run, service_fn, Error};
+use lambda_http::{lambda_runtime, service_fn, Error, LambdaEvent};
+use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     logging::init();
     let (deps, sender) = wiring::with_mail().await?;
-    run(service_fn(|req| api::invite(&deps, &sender, req))).await
+    let handle = |event: LambdaEvent<Value>| async {
+        Ok::<_, Error>(api::serve_event(event.payload, |req| api::invite(&deps, &sender, req)).await)
+    };
+    lambda_runtime::run(service_fn(handle)).await
 }

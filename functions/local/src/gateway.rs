@@ -128,7 +128,7 @@ impl Gateway {
         let Some((route, ev)) = event(&method, &path, &raw_query, Some(&claims), &body) else {
             return plain(404, "Not Found");
         };
-        let request = match lambda_http::request::from_str(&ev.to_string()) {
+        let request = match api::request_from_event(ev) {
             Ok(r) => r,
             Err(_) => return plain(400, "Bad Request"),
         };

@@ -1,0 +1,117 @@
+//! Calls per operation, counted by a proxy in front of each emulator: numbers that do not depend on
+//! the machine's speed, so they are assertions rather than benchmarks.
+use e2e::proxy::Proxy;
+use e2e::{answer, claims, event_json, new_table, request, sdk, unique, ManualClock, Ses};
+use invitations::api;
+use invitations::config::{MailSettings, Policy};
+use invitations::domain::Timestamp;
+use invitations::mail::SesMailer;
+use invitations::service::{Deps, Sender};
+use invitations::store::dynamo::DynamoStore;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::Duration;
+
+struct Counted {
+    deps: Deps,
+    sender: Sender,
+    db: Proxy,
+    ses: Proxy,
+    clock: Arc<ManualClock>,
+    account: String,
+}
+
+async fn counted() -> Counted {
+    let sdk = sdk().await;
+    let db = Proxy::counting(std::env::var("AWS_ENDPOINT_URL_DYNAMODB").unwrap()).await;
+    let ses_proxy = Proxy::counting(std::env::var("AWS_ENDPOINT_URL_SESV2").unwrap()).await;
+    let client = aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::config::Builder::from(&sdk).endpoint_url(&db.url).build(),
+    );
+    let table = new_table(&aws_sdk_dynamodb::Client::new(&sdk)).await;
+    let ses = Ses::new(&sdk).await;
+    let ses_client = aws_sdk_sesv2::Client::from_conf(
+        aws_sdk_sesv2::config::Builder::from(&sdk).endpoint_url(&ses_proxy.url).build(),
+    );
+    let clock = ManualClock::at(Timestamp::now());
+    let deps =
+        Deps { store: Arc::new(DynamoStore::new(client, &table)), clock: clock.clone(), policy: Policy::default() };
+    let settings = MailSettings {
+        sender: ses.sender.clone(),
+        accept_url: "https://app.example.com/a".parse().unwrap(),
+        configuration_set: None,
+    };
+    let sender = Sender { mailer: Arc::new(SesMailer::new(ses_client, &settings)), settings };
+    Counted { deps, sender, db, ses: ses_proxy, clock, account: unique("rt") }
+}
+
+impl Counted {
+    fn path(&self, rest: &str) -> String {
+        format!("/accounts/{}/invitations{rest}", self.account)
+    }
+
+    async fn invite(&self, invitees: Vec<String>) -> Value {
+        let body =
+            json!({"invitees": invitees, "access": {"infrastructure": {"permissions": "basic_user"}}}).to_string();
+        let ev = event_json("POST", &self.path(""), &[], Some(claims(&self.account, "owner")), Some(&body));
+        answer(api::invite(&self.deps, &self.sender, request(&ev)).await.unwrap()).body
+    }
+
+    /// The calls each proxy saw during `f`.
+    async fn during<F: std::future::Future<Output = u16>>(&self, f: F) -> (u16, Vec<String>, Vec<String>) {
+        let (db0, ses0) = (self.db.calls().len(), self.ses.calls().len());
+        let status = f.await;
+        (status, self.db.calls()[db0..].to_vec(), self.ses.calls()[ses0..].to_vec())
+    }
+}
+
+const UPDATE: &str = "DynamoDB_20120810.UpdateItem";
+
+#[tokio::test]
+async fn cancel_is_one_dynamodb_call() {
+    let c = counted().await;
+    let id = c.invite(vec!["c@x.io".into()]).await["results"][0]["invitation"]["id"].as_str().unwrap().to_owned();
+    let ev = event_json("DELETE", &c.path(&format!("/{id}")), &[], Some(claims(&c.account, "owner")), None);
+    let (status, db, ses) =
+        c.during(async { api::cancel(&c.deps, request(&ev)).await.unwrap().status().as_u16() }).await;
+    assert_eq!((status, db, ses), (200, vec![UPDATE.to_owned()], vec![]));
+}
+
+#[tokio::test]
+async fn resend_is_a_claim_an_email_and_a_release() {
+    let c = counted().await;
+    let id = c.invite(vec!["r@x.io".into()]).await["results"][0]["invitation"]["id"].as_str().unwrap().to_owned();
+    c.clock.advance(Duration::from_secs(61));
+    let ev = event_json("POST", &c.path(&format!("/{id}/resend")), &[], Some(claims(&c.account, "owner")), None);
+    let (status, db, ses) =
+        c.during(async { api::resend(&c.deps, &c.sender, request(&ev)).await.unwrap().status().as_u16() }).await;
+    assert_eq!(status, 200);
+    assert_eq!(db, [UPDATE, UPDATE], "the conditional claim, then the lease release");
+    assert_eq!(ses.len(), 1);
+}
+
+#[tokio::test]
+async fn a_list_page_is_one_query() {
+    let c = counted().await;
+    c.invite((0..10).map(|i| format!("l{i}@x.io")).collect()).await;
+    for query in [vec![], vec![("limit", "5")], vec![("email", "l3@x.io")]] {
+        let ev = event_json("GET", &c.path(""), &query, Some(claims(&c.account, "owner")), None);
+        let (status, db, _) =
+            c.during(async { api::list(&c.deps, request(&ev)).await.unwrap().status().as_u16() }).await;
+        assert_eq!((status, db), (200, vec!["DynamoDB_20120810.Query".to_owned()]), "{query:?}");
+    }
+}
+
+#[tokio::test]
+async fn an_invite_of_100_is_100_emails_and_two_writes_each() {
+    let c = counted().await;
+    let invitees: Vec<String> = (0..100).map(|i| format!("hundred{i}@x.io")).collect();
+    let (db0, ses0) = (c.db.calls().len(), c.ses.calls().len());
+    let answer = c.invite(invitees).await;
+    assert!(answer["results"].as_array().unwrap().iter().all(|r| r["invitation"]["status"] == "pending"));
+    let db = &c.db.calls()[db0..];
+    assert_eq!(c.ses.calls().len() - ses0, 100, "one email each");
+    assert_eq!(db.iter().filter(|t| *t == "DynamoDB_20120810.TransactWriteItems").count(), 100, "one create each");
+    assert_eq!(db.iter().filter(|t| *t == UPDATE).count(), 100, "one mark-sent each");
+    assert_eq!(db.len(), 200);
+}
