@@ -78,7 +78,8 @@ async fn no_route_lets_one_account_see_or_touch_another() {
     let mut leaks = Vec::new();
     // The intruder's own account, the victim's ids.
     let own = format!("/accounts/{b}/invitations");
-    let cases: Vec<(&str, String, Vec<(&str, &str)>, u16)> = vec![
+    type Case<'a> = (&'a str, String, Vec<(&'a str, &'a str)>, u16);
+    let cases: Vec<Case> = vec![
         ("GET", own.clone(), vec![], 200),
         ("GET", own.clone(), vec![("email", "secret@a.io")], 200),
         ("GET", own.clone(), vec![("status", "pending,processing")], 200),
