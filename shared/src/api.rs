@@ -433,14 +433,38 @@ pub async fn resend(deps: &Deps, sender: &Sender, req: Request) -> Result<Respon
     finish("resend", result.await)
 }
 
-/// An API Gateway event as the handlers take it. lambda_http's own conversion panics on a path or query
-/// that is not a valid URI, which a client can send; here that is a 400 like any other bad request.
+/// An API Gateway event as the handlers take it. lambda_http's own conversion panics on a scheme, host,
+/// path or query that does not make a valid URI, which a client can send; here that is a 400 like any
+/// other bad request. The check builds the URI as lambda_http 1.x does.
 pub fn request_from_event(event: Value) -> Result<Request, ApiError> {
     use lambda_http::request::LambdaRequest;
-    let bad = || ApiError::bad_request("the request's path or query is not valid");
+    let bad = || ApiError::bad_request("the request's host, path or query is not valid");
+    if !builds_a_uri(&event) {
+        return Err(bad());
+    }
     let event: LambdaRequest = serde_json::from_value(event).map_err(|_| bad())?;
-    // A panic hook would still print the panic; the message says nothing about the request.
+    // A backstop for any other panic in the conversion.
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Request::from(event))).map_err(|_| bad())
+}
+
+fn builds_a_uri(event: &Value) -> bool {
+    let text = |v: &Value| v.as_str().map(str::to_owned);
+    let host = text(&event["headers"]["host"]).or_else(|| text(&event["requestContext"]["domainName"]));
+    let scheme = text(&event["headers"]["x-forwarded-proto"]).unwrap_or_else(|| "https".into());
+    let mut path = text(&event["rawPath"]).unwrap_or_default();
+    if let Some(stage) = event["requestContext"]["stage"].as_str().filter(|s| *s != "$default") {
+        path = format!("/{stage}{path}");
+    }
+    let base = match host {
+        None => url::Url::parse(&format!("http://localhost{path}")).map(|u| u.path().to_owned()),
+        Some(host) => url::Url::parse(&format!("{scheme}://{host}{path}")).map(|u| u.to_string()),
+    };
+    let Ok(mut uri) = base else { return false };
+    if let Some(query) = event["rawQueryString"].as_str().filter(|q| !q.is_empty()) {
+        uri.push('?');
+        uri.push_str(query);
+    }
+    lambda_http::http::Uri::try_from(uri).is_ok()
 }
 
 /// The answer in the shape API Gateway's HTTP API (payload 2.0) expects from a function.

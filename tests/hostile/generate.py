@@ -218,6 +218,8 @@ for i, c in enumerate(forged):
     list_q(f"forged-cursor-{i}", 400, "cursor=" + c)
 for i, q in enumerate(["a={b}", "a=|", "x=%", "x=%zz", "a b=c", "q=\u0000", "q=\\", "q=^", "q=`", "#frag"]):
     list_q(f"list-raw-query-not-a-uri-{i}", 400, q)
+for i, h in enumerate([{"host": "a b"}, {"host": "exa mple.com"}, {"host": "[::1"}, {"x-forwarded-proto": "ht tp"}, {"x-forwarded-proto": "1http"}]):
+    list_q(f"list-bad-host-or-scheme-{i}", 400, "", headers=h)
 list_q("cursor-for-another-filter", 400, "status=expired&cursor=" + cursor({"after": UUID7, "scope": scope_all}))
 list_q("list-no-claims", 401, "", no_claims=True)
 list_q("list-other-account", 403, "", path="/accounts/globex/invitations")
