@@ -1,11 +1,12 @@
 //! The four handlers end to end in process: real DynamoDB Local and moto (SES v2) behind the production
 //! adapters, requests as API Gateway HTTP API events, answers checked against SPEC §2-§7.
 use e2e::proxy::Proxy;
-use e2e::{all_items, answer, claims, event_json, logs, new_table, request, sdk, unique, Answer, ManualClock, Ses};
+use e2e::{
+    all_items, answer, claims, event_json, logs, mail_settings, request, sdk, unique, Answer, Backend, ManualClock,
+    Options, Ses,
+};
 use futures::future::join_all;
 use invitations::api;
-use invitations::config::{MailSettings, Policy};
-use invitations::domain::Timestamp;
 use invitations::mail::SesMailer;
 use invitations::service::{Deps, Sender};
 use invitations::store::dynamo::DynamoStore;
@@ -24,31 +25,22 @@ struct Svc {
     account: String,
 }
 
-fn mail_settings(ses: &Ses) -> MailSettings {
-    MailSettings {
-        sender: ses.sender.clone(),
-        accept_url: "https://app.example.com/accept".parse().unwrap(),
-        configuration_set: None,
+async fn svc_with(options: Options) -> Svc {
+    logs::capture();
+    let b = Backend::with(options).await;
+    Svc {
+        deps: b.deps,
+        sender: b.sender,
+        ses: b.ses,
+        db: b.db,
+        table: b.table,
+        clock: b.clock,
+        account: unique("acct"),
     }
 }
 
-async fn svc_with(ses: Ses, ses_client: Option<aws_sdk_sesv2::Client>) -> Svc {
-    logs::capture();
-    let sdk = sdk().await;
-    let db = aws_sdk_dynamodb::Client::new(&sdk);
-    let table = new_table(&db).await;
-    let clock = ManualClock::at(Timestamp::now());
-    let deps =
-        Deps { store: Arc::new(DynamoStore::new(db.clone(), &table)), clock: clock.clone(), policy: Policy::default() };
-    let settings = mail_settings(&ses);
-    let mailer = SesMailer::new(ses_client.unwrap_or_else(|| aws_sdk_sesv2::Client::new(&sdk)), &settings);
-    let sender = Sender { mailer: Arc::new(mailer), settings };
-    Svc { deps, sender, ses, db, table, clock, account: unique("acct") }
-}
-
 async fn svc() -> Svc {
-    let ses = Ses::new(&sdk().await).await;
-    svc_with(ses, None).await
+    svc_with(Options::default()).await
 }
 
 fn access_infra() -> Value {
@@ -234,7 +226,7 @@ async fn reinvite_after_cancel_makes_a_new_invitation() {
 
 #[tokio::test]
 async fn when_ses_refuses_the_invitation_stays_processing() {
-    let s = svc_with(Ses::unverified(), None).await;
+    let s = svc_with(Options { ses: Some(Ses::unverified()), ..Default::default() }).await;
     let a = s.invite(json!({"invitees": "d@x.io", "access": access_infra()})).await;
     assert_eq!(a.status, 201, "{}", a.body);
     assert_eq!(a.body["results"][0]["outcome"], "invited");
@@ -251,12 +243,8 @@ async fn when_ses_refuses_the_invitation_stays_processing() {
 
 #[tokio::test]
 async fn ses_throttling_is_retried_with_backoff() {
-    let sdk = sdk().await;
-    let ses = Ses::new(&sdk).await;
     let proxy = Proxy::throttling(std::env::var("AWS_ENDPOINT_URL_SESV2").unwrap(), 2).await;
-    let client =
-        aws_sdk_sesv2::Client::from_conf(aws_sdk_sesv2::config::Builder::from(&sdk).endpoint_url(&proxy.url).build());
-    let s = svc_with(ses, Some(client)).await;
+    let s = svc_with(Options { ses_url: Some(proxy.url.clone()), ..Default::default() }).await;
     let a = s.invite(json!({"invitees": "e@x.io", "access": access_infra()})).await;
     assert_eq!(a.body["results"][0]["invitation"]["status"], "pending", "{}", a.body);
     assert_eq!(proxy.requests(), 3, "two throttled attempts, then the one that went through");

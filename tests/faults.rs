@@ -1,11 +1,8 @@
 //! Faults injected from outside the production code (a proxy in front of the emulators, or a dead
 //! endpoint): nothing is lost, nothing is half-written, and a retry succeeds.
 use e2e::proxy::{Fault, Proxy};
-use e2e::{all_items, answer, claims, event_json, new_table, request, sdk, unique, ManualClock, Ses};
+use e2e::{all_items, answer, claims, event_json, request, unique, Backend, ManualClock, Options, Ses};
 use invitations::api;
-use invitations::config::{MailSettings, Policy};
-use invitations::domain::Timestamp;
-use invitations::mail::SesMailer;
 use invitations::service::sweep::sweep;
 use invitations::service::{Deps, Sender};
 use invitations::store::dynamo::DynamoStore;
@@ -26,35 +23,21 @@ struct Setup {
 
 /// The service with SES, DynamoDB or both reached through the given endpoints.
 async fn setup(ses_endpoint: Option<&str>, dynamodb_endpoint: Option<&str>) -> Setup {
-    let sdk = sdk().await;
-    let db = aws_sdk_dynamodb::Client::new(&sdk);
-    let table = new_table(&db).await;
-    let store_client = match dynamodb_endpoint {
-        Some(url) => {
-            aws_sdk_dynamodb::Client::from_conf(aws_sdk_dynamodb::config::Builder::from(&sdk).endpoint_url(url).build())
-        }
-        None => db.clone(),
+    let options = Options {
+        ses_url: ses_endpoint.map(str::to_owned),
+        dynamodb_url: dynamodb_endpoint.map(str::to_owned),
+        ..Default::default()
     };
-    let ses_client = match ses_endpoint {
-        Some(url) => {
-            aws_sdk_sesv2::Client::from_conf(aws_sdk_sesv2::config::Builder::from(&sdk).endpoint_url(url).build())
-        }
-        None => aws_sdk_sesv2::Client::new(&sdk),
-    };
-    let ses = Ses::new(&sdk).await;
-    let clock = ManualClock::at(Timestamp::now());
-    let deps = Deps {
-        store: Arc::new(DynamoStore::new(store_client, &table)),
-        clock: clock.clone(),
-        policy: Policy::default(),
-    };
-    let settings = MailSettings {
-        sender: ses.sender.clone(),
-        accept_url: "https://app.example.com/accept".parse().unwrap(),
-        configuration_set: None,
-    };
-    let sender = Sender { mailer: Arc::new(SesMailer::new(ses_client, &settings)), settings };
-    Setup { deps, sender, ses, db, table, clock, account: unique("acct") }
+    let b = Backend::with(options).await;
+    Setup {
+        deps: b.deps,
+        sender: b.sender,
+        ses: b.ses,
+        db: b.db,
+        table: b.table,
+        clock: b.clock,
+        account: unique("acct"),
+    }
 }
 
 impl Setup {

@@ -1,34 +1,14 @@
 //! The hostile-request corpus (`tests/hostile/cases`, written by `tests/hostile/generate.py`) through
 //! the real handlers: each request gets the 4xx JSON answer its file names (or, for bad invitees, a 207
 //! whose every result is `invalid`), never a 5xx or a panic, and nothing is stored or sent.
-use e2e::{all_items, new_table, sdk, Ses};
+use e2e::{all_items, Backend};
 use invitations::api;
-use invitations::clock::SystemClock;
-use invitations::config::{MailSettings, Policy};
-use invitations::mail::SesMailer;
-use invitations::service::{Deps, Sender};
-use invitations::store::dynamo::DynamoStore;
 use local::gateway::{event, Route};
 use serde_json::{Map, Value};
-use std::sync::Arc;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_hostile_request_is_refused_cleanly_and_changes_nothing() {
-    let sdk = sdk().await;
-    let db = aws_sdk_dynamodb::Client::new(&sdk);
-    let table = new_table(&db).await;
-    let ses = Ses::new(&sdk).await;
-    let settings = MailSettings {
-        sender: ses.sender.clone(),
-        accept_url: "https://app.example.com/a".parse().unwrap(),
-        configuration_set: None,
-    };
-    let deps = Deps {
-        store: Arc::new(DynamoStore::new(db.clone(), &table)),
-        clock: Arc::new(SystemClock),
-        policy: Policy::default(),
-    };
-    let sender = Sender { mailer: Arc::new(SesMailer::new(aws_sdk_sesv2::Client::new(&sdk), &settings)), settings };
+    let Backend { deps, sender, ses, db, table, .. } = Backend::new().await;
 
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/hostile/cases");
     let mut files: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();

@@ -1,13 +1,9 @@
 //! Calls per operation, counted by a proxy in front of each emulator: numbers that do not depend on
 //! the machine's speed, so they are assertions rather than benchmarks.
 use e2e::proxy::Proxy;
-use e2e::{answer, claims, event_json, new_table, request, sdk, unique, ManualClock, Ses};
+use e2e::{answer, claims, event_json, request, unique, Backend, ManualClock, Options};
 use invitations::api;
-use invitations::config::{MailSettings, Policy};
-use invitations::domain::Timestamp;
-use invitations::mail::SesMailer;
 use invitations::service::{Deps, Sender};
-use invitations::store::dynamo::DynamoStore;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,27 +18,11 @@ struct Counted {
 }
 
 async fn counted() -> Counted {
-    let sdk = sdk().await;
     let db = Proxy::counting(std::env::var("AWS_ENDPOINT_URL_DYNAMODB").unwrap()).await;
-    let ses_proxy = Proxy::counting(std::env::var("AWS_ENDPOINT_URL_SESV2").unwrap()).await;
-    let client = aws_sdk_dynamodb::Client::from_conf(
-        aws_sdk_dynamodb::config::Builder::from(&sdk).endpoint_url(&db.url).build(),
-    );
-    let table = new_table(&aws_sdk_dynamodb::Client::new(&sdk)).await;
-    let ses = Ses::new(&sdk).await;
-    let ses_client = aws_sdk_sesv2::Client::from_conf(
-        aws_sdk_sesv2::config::Builder::from(&sdk).endpoint_url(&ses_proxy.url).build(),
-    );
-    let clock = ManualClock::at(Timestamp::now());
-    let deps =
-        Deps { store: Arc::new(DynamoStore::new(client, &table)), clock: clock.clone(), policy: Policy::default() };
-    let settings = MailSettings {
-        sender: ses.sender.clone(),
-        accept_url: "https://app.example.com/a".parse().unwrap(),
-        configuration_set: None,
-    };
-    let sender = Sender { mailer: Arc::new(SesMailer::new(ses_client, &settings)), settings };
-    Counted { deps, sender, db, ses: ses_proxy, clock, account: unique("rt") }
+    let ses = Proxy::counting(std::env::var("AWS_ENDPOINT_URL_SESV2").unwrap()).await;
+    let options = Options { dynamodb_url: Some(db.url.clone()), ses_url: Some(ses.url.clone()), ..Default::default() };
+    let b = Backend::with(options).await;
+    Counted { deps: b.deps, sender: b.sender, db, ses, clock: b.clock, account: unique("rt") }
 }
 
 impl Counted {

@@ -1,13 +1,8 @@
 //! Tenant isolation, the role table through the handlers, and what the logs may hold.
-use e2e::{answer, claims, event_json, logs, new_table, request, sdk, unique, Ses};
+use e2e::{answer, claims, event_json, logs, request, unique, Backend, Ses};
 use invitations::api;
-use invitations::clock::SystemClock;
-use invitations::config::{MailSettings, Policy};
-use invitations::mail::SesMailer;
 use invitations::service::{Deps, Sender};
-use invitations::store::dynamo::DynamoStore;
 use serde_json::{json, Value};
-use std::sync::Arc;
 
 struct Svc {
     deps: Deps,
@@ -17,19 +12,8 @@ struct Svc {
 
 async fn svc() -> Svc {
     logs::capture();
-    let sdk = sdk().await;
-    let db = aws_sdk_dynamodb::Client::new(&sdk);
-    let table = new_table(&db).await;
-    let ses = Ses::new(&sdk).await;
-    let settings = MailSettings {
-        sender: ses.sender.clone(),
-        accept_url: "https://app.example.com/a".parse().unwrap(),
-        configuration_set: None,
-    };
-    let deps =
-        Deps { store: Arc::new(DynamoStore::new(db, &table)), clock: Arc::new(SystemClock), policy: Policy::default() };
-    let sender = Sender { mailer: Arc::new(SesMailer::new(aws_sdk_sesv2::Client::new(&sdk), &settings)), settings };
-    Svc { deps, sender, ses }
+    let b = Backend::new().await;
+    Svc { deps: b.deps, sender: b.sender, ses: b.ses }
 }
 
 impl Svc {

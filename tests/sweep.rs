@@ -1,16 +1,15 @@
 //! The scheduled sweep against DynamoDB Local and moto, with a clock the tests move.
 use async_trait::async_trait;
-use e2e::{claims, new_table, sdk, unique, ManualClock, Ses};
+use e2e::{claims, sdk, unique, Backend, ManualClock, Options, Ses};
 use futures::future::join_all;
 use futures::StreamExt;
-use invitations::config::{MailSettings, Policy};
+use invitations::config::Policy;
 use invitations::domain::invitees::parse_invitees;
 use invitations::domain::{Access, Caller, InvitationId, Status, Timestamp};
 use invitations::mail::{MailError, Mailer, OutgoingEmail, SesMailer};
 use invitations::service::sweep::{sweep, Summary};
 use invitations::service::{cancel, invite, resend, Deps, Sender};
-use invitations::store::dynamo::DynamoStore;
-use invitations::store::{Invitation, InvitationStore, ListQuery};
+use invitations::store::{Invitation, ListQuery};
 use serde_json::json;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -42,17 +41,11 @@ struct World {
     ses: Ses,
     clock: Arc<ManualClock>,
     caller: Caller,
-    store: Arc<DynamoStore>,
 }
 
 const HOUR: Duration = Duration::from_secs(3600);
 
 async fn world_with(ses: Ses) -> World {
-    let sdk = sdk().await;
-    let db = aws_sdk_dynamodb::Client::new(&sdk);
-    let table = new_table(&db).await;
-    let clock = ManualClock::at(Timestamp::now());
-    let store = Arc::new(DynamoStore::new(db, &table));
     let policy = Policy {
         invitation_ttl: 10 * 24 * HOUR,
         resend_after: 72 * HOUR,
@@ -60,22 +53,28 @@ async fn world_with(ses: Ses) -> World {
         resend_min_interval: Duration::from_secs(60),
         processing_timeout: Duration::from_secs(300),
     };
-    let deps = Deps { store: store.clone(), clock: clock.clone(), policy };
-    let settings = MailSettings {
-        sender: ses.sender.clone(),
-        accept_url: "https://app.example.com/accept".parse().unwrap(),
-        configuration_set: None,
+    let recording = Arc::new(std::sync::OnceLock::new());
+    let slot = recording.clone();
+    let wrap = move |inner: SesMailer| -> Arc<dyn Mailer> {
+        let mail = Arc::new(Recording { inner, delay: Mutex::default(), accepted: Mutex::default() });
+        let _ = slot.set(mail.clone());
+        mail
     };
-    let mail = Arc::new(Recording {
-        inner: SesMailer::new(aws_sdk_sesv2::Client::new(&sdk), &settings),
-        delay: Mutex::default(),
-        accepted: Mutex::default(),
-    });
-    let sender = Sender { mailer: mail.clone(), settings };
+    let options =
+        Options { ses: Some(ses), policy: Some(policy), wrap_mailer: Some(Box::new(wrap)), ..Default::default() };
+    let b = Backend::with(options).await;
+    let mail = recording.get().expect("the mailer was wrapped").clone();
     let account = unique("acct");
     let claims = claims(&account, "owner");
     let claims = claims.as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned())).collect();
-    World { deps, sender, mail, ses, clock, caller: Caller::from_claims(&claims).unwrap(), store }
+    World {
+        deps: b.deps,
+        sender: b.sender,
+        mail,
+        ses: b.ses,
+        clock: b.clock,
+        caller: Caller::from_claims(&claims).unwrap(),
+    }
 }
 
 async fn world() -> World {
@@ -103,7 +102,7 @@ impl World {
 
     async fn get(&self, id: InvitationId) -> Invitation {
         let q = ListQuery { limit: 100, ..Default::default() };
-        let page = self.store.list(&self.caller.account_id, &q).await.unwrap();
+        let page = self.deps.store.list(&self.caller.account_id, &q).await.unwrap();
         page.items.into_iter().find(|i| i.id == id).unwrap()
     }
 
@@ -194,7 +193,7 @@ async fn a_stuck_invitation_is_sent_once_ses_accepts() {
     // Stored but never sent, as after a crash between the write and the send.
     let mut inv = w.invite("crash@x.io").await.remove(0);
     let (e, c) = invitations::rules::unsent(inv.token_hash.clone(), w.clock.now_for_tests(), &w.deps.policy);
-    w.store.update(&inv.account_id, inv.id, &e, &c).await.unwrap();
+    w.deps.store.update(&inv.account_id, inv.id, &e, &c).await.unwrap();
     inv = w.get(inv.id).await;
     assert_eq!(inv.status, Status::Processing);
     w.clock.advance(Duration::from_secs(301));
@@ -289,7 +288,7 @@ async fn the_sweep_reads_only_due_invitations() {
         (0..2000).map(|i| make(i, if i % 200 == 7 { now.minus(HOUR) } else { now.plus(72 * HOUR) })).collect();
     futures::stream::iter(all.iter())
         .for_each_concurrent(16, |inv| async {
-            w.store.create(inv).await.unwrap();
+            w.deps.store.create(inv).await.unwrap();
         })
         .await;
     let s = w.sweep().await;

@@ -249,3 +249,75 @@ pub fn answer(resp: lambda_http::Response<lambda_http::Body>) -> Answer {
         .unwrap_or_else(|e| panic!("answer is not JSON ({e}): {}", String::from_utf8_lossy(bytes)));
     Answer { status, headers, body }
 }
+
+/// Wraps the real SES mailer (to record or slow its sends).
+pub type WrapMailer = Box<dyn FnOnce(invitations::mail::SesMailer) -> Arc<dyn invitations::mail::Mailer>>;
+
+/// What a test's service is built from; the defaults are the emulators as the script started them.
+#[derive(Default)]
+pub struct Options {
+    /// A sender identity (default: a new verified one).
+    pub ses: Option<Ses>,
+    /// Reach DynamoDB or SES through this endpoint instead (a fault proxy, a dead port).
+    pub dynamodb_url: Option<String>,
+    pub ses_url: Option<String>,
+    pub policy: Option<invitations::config::Policy>,
+    pub wrap_mailer: Option<WrapMailer>,
+}
+
+/// A service on a fresh table and sender identity, with a clock the test moves.
+pub struct Backend {
+    pub deps: invitations::service::Deps,
+    pub sender: invitations::service::Sender,
+    pub ses: Ses,
+    /// A client that always reaches DynamoDB Local directly, for assertions.
+    pub db: aws_sdk_dynamodb::Client,
+    pub table: String,
+    pub clock: Arc<ManualClock>,
+}
+
+pub fn mail_settings(ses: &Ses) -> invitations::config::MailSettings {
+    invitations::config::MailSettings {
+        sender: ses.sender.clone(),
+        accept_url: "https://app.example.com/accept".parse().unwrap(),
+        configuration_set: None,
+    }
+}
+
+impl Backend {
+    pub async fn new() -> Self {
+        Self::with(Options::default()).await
+    }
+
+    pub async fn with(o: Options) -> Self {
+        let sdk = sdk().await;
+        let db = aws_sdk_dynamodb::Client::new(&sdk);
+        let table = new_table(&db).await;
+        let store_client = match &o.dynamodb_url {
+            Some(url) => aws_sdk_dynamodb::Client::from_conf(
+                aws_sdk_dynamodb::config::Builder::from(&sdk).endpoint_url(url).build(),
+            ),
+            None => db.clone(),
+        };
+        let ses_client = match &o.ses_url {
+            Some(url) => {
+                aws_sdk_sesv2::Client::from_conf(aws_sdk_sesv2::config::Builder::from(&sdk).endpoint_url(url).build())
+            }
+            None => aws_sdk_sesv2::Client::new(&sdk),
+        };
+        let ses = match o.ses {
+            Some(ses) => ses,
+            None => Ses::new(&sdk).await,
+        };
+        let clock = ManualClock::at(Timestamp::now());
+        let store = Arc::new(invitations::store::dynamo::DynamoStore::new(store_client, &table));
+        let deps = invitations::service::Deps { store, clock: clock.clone(), policy: o.policy.unwrap_or_default() };
+        let settings = mail_settings(&ses);
+        let ses_mailer = invitations::mail::SesMailer::new(ses_client, &settings);
+        let mailer = match o.wrap_mailer {
+            Some(wrap) => wrap(ses_mailer),
+            None => Arc::new(ses_mailer),
+        };
+        Backend { deps, sender: invitations::service::Sender { mailer, settings }, ses, db, table, clock }
+    }
+}

@@ -228,6 +228,20 @@ impl DynamoStore {
     }
 }
 
+/// `#status IN (…)` with one value placeholder per status, named from `prefix`.
+fn status_in(values: &mut Item, prefix: &str, statuses: &[Status]) -> String {
+    let placeholders: Vec<String> = statuses
+        .iter()
+        .enumerate()
+        .map(|(i, st)| {
+            let name = format!("{prefix}{i}");
+            values.insert(name.clone(), s(st.as_str()));
+            name
+        })
+        .collect();
+    format!("#status IN ({})", placeholders.join(", "))
+}
+
 fn failed_check(r: &CancellationReason) -> bool {
     r.code() == Some("ConditionalCheckFailed")
 }
@@ -262,16 +276,7 @@ impl InvitationStore for DynamoStore {
     ) -> Result<UpdateOutcome, StoreError> {
         let mut values: Item = HashMap::new();
         let names = HashMap::from([("#status".to_owned(), "status".to_owned())]);
-        let statuses: Vec<String> = expect
-            .statuses
-            .iter()
-            .enumerate()
-            .map(|(i, st)| {
-                values.insert(format!(":x{i}"), s(st.as_str()));
-                format!(":x{i}")
-            })
-            .collect();
-        let mut condition = format!("attribute_exists(pk) AND #status IN ({})", statuses.join(", "));
+        let mut condition = format!("attribute_exists(pk) AND {}", status_in(&mut values, ":x", expect.statuses));
         if let Some(h) = &expect.token_hash {
             condition.push_str(" AND token_hash = :xh");
             values.insert(":xh".into(), s(h.as_str()));
@@ -376,15 +381,7 @@ impl InvitationStore for DynamoStore {
         };
         let filter = query.statuses.as_ref().map(|statuses| {
             names.insert("#status".into(), "status".into());
-            let placeholders: Vec<String> = statuses
-                .iter()
-                .enumerate()
-                .map(|(i, st)| {
-                    values.insert(format!(":f{i}"), s(st.as_str()));
-                    format!(":f{i}")
-                })
-                .collect();
-            format!("#status IN ({})", placeholders.join(", "))
+            status_in(&mut values, ":f", statuses)
         });
         let mut items = Vec::new();
         let mut start = start;
