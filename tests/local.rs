@@ -91,3 +91,38 @@ async fn emails_land_in_the_outbox_as_rfc5322_files() {
     server.stop().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn dynamodb_and_ses_flags_use_the_real_adapters() {
+    let sdk = e2e::sdk().await;
+    let db = aws_sdk_dynamodb::Client::new(&sdk);
+    let table = e2e::new_table(&db).await;
+    let ses = e2e::Ses::new(&sdk).await;
+    let mut env: Vec<(&str, String)> = vec![
+        ("TABLE_NAME", table.clone()),
+        ("SENDER_EMAIL", ses.sender.clone()),
+        ("ACCEPT_URL", "https://app.example.com/accept".into()),
+    ];
+    for k in [
+        "AWS_ENDPOINT_URL_DYNAMODB",
+        "AWS_ENDPOINT_URL_SESV2",
+        "AWS_REGION",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+    ] {
+        env.push((k, std::env::var(k).unwrap()));
+    }
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let dir = temp_dir("aws");
+    let server = LocalServer::start(dir.clone(), &["--dynamodb", "--ses"], &env).await;
+    let (status, body) =
+        post(&server, "/accounts/acme/invitations", Some(&server.token), invite_body("aws@x.io")).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["results"][0]["invitation"]["status"], "pending");
+    let items = e2e::all_items(&db, &table).await;
+    assert!(items.iter().any(|i| i.get("email").and_then(|v| v.as_s().ok()).map(String::as_str) == Some("aws@x.io")));
+    assert_eq!(ses.sent().await.len(), 1, "sent through SES");
+    assert!(!dir.join("outbox").exists(), "no outbox with --ses");
+    server.stop().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
