@@ -16,6 +16,8 @@ import uuid
 import boto3
 import yaml
 
+# boto3 reads the region from AWS_DEFAULT_REGION; the Rust SDK and the test script use AWS_REGION.
+os.environ.setdefault("AWS_DEFAULT_REGION", os.environ.get("AWS_REGION", "us-east-1"))
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RUNS = int(os.environ.get("BENCH_RUNS", "20"))
 RELEASE = os.path.join(ROOT, "target", "release")
@@ -130,7 +132,7 @@ def main():
     table = create_table()
     sender = f"bench-{uuid.uuid4().hex[:8]}@example.com"
     boto3.client("sesv2").create_email_identity(EmailIdentity=sender)
-    aws = {k: os.environ[k] for k in ["AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SESV2", "AWS_REGION",
+    aws = {k: os.environ[k] for k in ["AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SESV2", "AWS_REGION", "AWS_DEFAULT_REGION",
                                       "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]}
     fn_env = {**aws, "TABLE_NAME": table, "SENDER_EMAIL": sender, "ACCEPT_URL": "https://app.example.com/accept"}
     targets = [
