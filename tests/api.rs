@@ -2,8 +2,7 @@
 //! adapters, requests as API Gateway HTTP API events, answers checked against SPEC §2-§7.
 use e2e::proxy::Proxy;
 use e2e::{
-    all_items, answer, claims, event_json, logs, mail_settings, request, sdk, unique, Answer, Backend, ManualClock,
-    Options, Ses,
+    all_items, answer, claims, event_json, logs, mail_settings, request, sdk, unique, Answer, Backend, Options, Ses,
 };
 use futures::future::join_all;
 use invitations::api;
@@ -15,28 +14,23 @@ use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// A backend and an account of this test's own.
 struct Svc {
-    deps: Deps,
-    sender: Sender,
-    ses: Ses,
-    db: aws_sdk_dynamodb::Client,
-    table: String,
-    clock: Arc<ManualClock>,
+    backend: Backend,
     account: String,
+}
+
+// The backend's fields read as the test's own (`s.deps`, `s.ses`, …).
+impl std::ops::Deref for Svc {
+    type Target = Backend;
+    fn deref(&self) -> &Backend {
+        &self.backend
+    }
 }
 
 async fn svc_with(options: Options) -> Svc {
     logs::capture();
-    let b = Backend::with(options).await;
-    Svc {
-        deps: b.deps,
-        sender: b.sender,
-        ses: b.ses,
-        db: b.db,
-        table: b.table,
-        clock: b.clock,
-        account: unique("acct"),
-    }
+    Svc { backend: Backend::with(options).await, account: unique("acct") }
 }
 
 async fn svc() -> Svc {

@@ -1,15 +1,8 @@
 //! The built Lambda binaries under the Runtime API emulator, with the environment the template gives
 //! them and the SDK pointed at the emulators through the standard endpoint variables.
 use e2e::runtime::{binary, invoke, Reply};
-use e2e::{claims, event_json, new_table, sdk, unique, Ses};
+use e2e::{aws_env, claims, event_json, new_table, sdk, unique, Ses};
 use serde_json::{json, Value};
-
-fn aws_env() -> Vec<(&'static str, String)> {
-    ["AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SESV2", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]
-        .into_iter()
-        .map(|k| (k, std::env::var(k).unwrap_or_else(|_| panic!("{k} is not set: run ./scripts/test"))))
-        .collect()
-}
 
 fn init_error(replies: &[Reply]) -> Value {
     match replies {

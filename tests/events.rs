@@ -54,15 +54,7 @@ fn template_env(function: &str, table: &str, params: &BTreeMap<&str, String>) ->
         }
     }
     assert!(env.iter().any(|(k, _)| k == "TABLE_NAME"), "{function} gets TABLE_NAME from the template");
-    for k in [
-        "AWS_ENDPOINT_URL_DYNAMODB",
-        "AWS_ENDPOINT_URL_SESV2",
-        "AWS_REGION",
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-    ] {
-        env.push((k.to_owned(), std::env::var(k).unwrap()));
-    }
+    env.extend(e2e::aws_env().into_iter().map(|(k, v)| (k.to_owned(), v)));
     env
 }
 

@@ -1,10 +1,10 @@
 //! Faults injected from outside the production code (a proxy in front of the emulators, or a dead
 //! endpoint): nothing is lost, nothing is half-written, and a retry succeeds.
 use e2e::proxy::{Fault, Proxy};
-use e2e::{all_items, answer, claims, event_json, request, unique, Backend, ManualClock, Options, Ses};
+use e2e::{all_items, answer, claims, event_json, request, unique, Backend, Options};
 use invitations::api;
 use invitations::service::sweep::sweep;
-use invitations::service::{Deps, Sender};
+use invitations::service::Deps;
 use invitations::store::dynamo::DynamoStore;
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -12,13 +12,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 struct Setup {
-    deps: Deps,
-    sender: Sender,
-    ses: Ses,
-    db: aws_sdk_dynamodb::Client,
-    table: String,
-    clock: Arc<ManualClock>,
+    backend: Backend,
     account: String,
+}
+
+impl std::ops::Deref for Setup {
+    type Target = Backend;
+    fn deref(&self) -> &Backend {
+        &self.backend
+    }
 }
 
 /// The service with SES, DynamoDB or both reached through the given endpoints.
@@ -28,16 +30,7 @@ async fn setup(ses_endpoint: Option<&str>, dynamodb_endpoint: Option<&str>) -> S
         dynamodb_url: dynamodb_endpoint.map(str::to_owned),
         ..Default::default()
     };
-    let b = Backend::with(options).await;
-    Setup {
-        deps: b.deps,
-        sender: b.sender,
-        ses: b.ses,
-        db: b.db,
-        table: b.table,
-        clock: b.clock,
-        account: unique("acct"),
-    }
+    Setup { backend: Backend::with(options).await, account: unique("acct") }
 }
 
 impl Setup {

@@ -103,15 +103,7 @@ async fn dynamodb_and_ses_flags_use_the_real_adapters() {
         ("SENDER_EMAIL", ses.sender.clone()),
         ("ACCEPT_URL", "https://app.example.com/accept".into()),
     ];
-    for k in [
-        "AWS_ENDPOINT_URL_DYNAMODB",
-        "AWS_ENDPOINT_URL_SESV2",
-        "AWS_REGION",
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-    ] {
-        env.push((k, std::env::var(k).unwrap()));
-    }
+    env.extend(e2e::aws_env());
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let dir = temp_dir("aws");
     let server = LocalServer::start(dir.clone(), &["--dynamodb", "--ses"], &env).await;

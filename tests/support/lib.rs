@@ -30,6 +30,14 @@ pub async fn sdk() -> aws_config::SdkConfig {
     invitations::aws::sdk_config().await
 }
 
+/// The variables that point a process at the emulators, for the binaries the tests start.
+pub fn aws_env() -> Vec<(&'static str, String)> {
+    ["AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SESV2", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]
+        .into_iter()
+        .map(|k| (k, endpoint(k)))
+        .collect()
+}
+
 pub fn unique(prefix: &str) -> String {
     format!("{prefix}-{}", &uuid::Uuid::new_v4().simple().to_string()[..12])
 }
