@@ -40,7 +40,7 @@ pub fn fingerprint(user_id: &str, body: &[u8]) -> String {
 }
 
 /// A finished request's answer, kept as it was sent.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Saved {
     pub status: u16,
     pub body: String,

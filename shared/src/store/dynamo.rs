@@ -192,14 +192,14 @@ impl DynamoStore {
 
     /// Second try: replace the slot's closed invitation, checking in the same transaction that it is closed.
     async fn create_replacing(&self, inv: &Invitation, latest: InvitationId) -> Result<Attempt, StoreError> {
+        let mut values = HashMap::new();
+        let closed = status_in(&mut values, ":r", &Status::REINVITABLE);
         let check = ConditionCheck::builder()
             .table_name(&self.table)
             .set_key(Some(invitation_key(&inv.account_id, latest)))
-            .condition_expression("attribute_not_exists(pk) OR #status IN (:c, :e, :f)")
+            .condition_expression(format!("attribute_not_exists(pk) OR {closed}"))
             .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":c", s(Status::Cancelled.as_str()))
-            .expression_attribute_values(":e", s(Status::Expired.as_str()))
-            .expression_attribute_values(":f", s(Status::Failed.as_str()))
+            .set_expression_attribute_values(Some(values))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .build()
             .expect("key, condition and table are set");
