@@ -83,7 +83,6 @@ fn seeded(id: &str, last_sent: Timestamp, due: Timestamp) -> Invitation {
         send_count: 1,
         expires_at: now.plus(Duration::from_secs(86_400)),
         token_hash: Token::generate().hash(),
-        lease_until: None,
         due_at: Some(due),
     }
 }

@@ -1,6 +1,6 @@
 //! Calls per operation, counted by a proxy in front of each emulator: numbers that do not depend on
 //! the machine's speed, so they are assertions rather than benchmarks.
-use e2e::proxy::Proxy;
+use e2e::proxy::{Fault, Gate, Proxy};
 use e2e::{answer, claims, event_json, request, unique, Backend, ManualClock, Options};
 use invitations::api;
 use invitations::service::{Deps, Sender};
@@ -46,6 +46,7 @@ impl Counted {
 }
 
 const UPDATE: &str = "DynamoDB_20120810.UpdateItem";
+const TRANSACT: &str = "DynamoDB_20120810.TransactWriteItems";
 
 #[tokio::test]
 async fn cancel_is_one_dynamodb_call() {
@@ -58,7 +59,7 @@ async fn cancel_is_one_dynamodb_call() {
 }
 
 #[tokio::test]
-async fn resend_is_a_claim_an_email_and_a_release() {
+async fn resend_is_one_dynamodb_call_and_one_email() {
     let c = counted().await;
     let id = c.invite(vec!["r@x.io".into()]).await["results"][0]["invitation"]["id"].as_str().unwrap().to_owned();
     c.clock.advance(Duration::from_secs(61));
@@ -66,8 +67,8 @@ async fn resend_is_a_claim_an_email_and_a_release() {
     let (status, db, ses) =
         c.during(async { api::resend(&c.deps, &c.sender, request(&ev)).await.unwrap().status().as_u16() }).await;
     assert_eq!(status, 200);
-    assert_eq!(db, [UPDATE, UPDATE], "the conditional claim, then the lease release");
-    assert_eq!(ses.len(), 1);
+    assert_eq!(db, [UPDATE], "the conditional write is the whole transition");
+    assert_eq!(ses, ["POST /v2/email/outbound-emails"]);
 }
 
 #[tokio::test]
@@ -91,7 +92,29 @@ async fn an_invite_of_100_is_100_emails_and_two_writes_each() {
     assert!(answer["results"].as_array().unwrap().iter().all(|r| r["invitation"]["status"] == "pending"));
     let db = &c.db.calls()[db0..];
     assert_eq!(c.ses.calls().len() - ses0, 100, "one email each");
-    assert_eq!(db.iter().filter(|t| *t == "DynamoDB_20120810.TransactWriteItems").count(), 100, "one create each");
+    assert_eq!(db.iter().filter(|t| *t == TRANSACT).count(), 100, "one create each");
     assert_eq!(db.iter().filter(|t| *t == UPDATE).count(), 100, "one mark-sent each");
     assert_eq!(db.len(), 200);
+}
+
+#[tokio::test]
+async fn an_invite_of_100_runs_in_three_waves() {
+    let gate = Gate::new(Duration::from_millis(200));
+    let (g1, g2) = (gate.clone(), gate.clone());
+    let db =
+        Proxy::start(std::env::var("AWS_ENDPOINT_URL_DYNAMODB").unwrap(), move |_, _| Fault::Gated(g1.clone())).await;
+    let ses =
+        Proxy::start(std::env::var("AWS_ENDPOINT_URL_SESV2").unwrap(), move |_, _| Fault::Gated(g2.clone())).await;
+    let options = Options { dynamodb_url: Some(db.url.clone()), ses_url: Some(ses.url.clone()), ..Default::default() };
+    let b = Backend::with(options).await;
+    let c = Counted { deps: b.deps, sender: b.sender, db, ses, clock: b.clock, account: unique("waves") };
+    let waves0 = gate.waves().len();
+    let answer = c.invite((0..100).map(|i| format!("wave{i}@x.io")).collect()).await;
+    assert!(answer["results"].as_array().unwrap().iter().all(|r| r["invitation"]["status"] == "pending"), "{answer}");
+    let waves = gate.waves()[waves0..].to_vec();
+    let shape: Vec<(usize, &String)> = waves.iter().map(|w| (w.len(), &w[0])).collect();
+    assert_eq!(waves.len(), 3, "create, send, mark: {shape:?}");
+    for (wave, op) in waves.iter().zip([TRANSACT, "POST /v2/email/outbound-emails", UPDATE]) {
+        assert_eq!((wave.len(), wave.iter().all(|w| w == op)), (100, true), "{shape:?}");
+    }
 }

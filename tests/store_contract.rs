@@ -46,7 +46,7 @@ contract!(
     update_tells_not_found_from_mismatch,
     update_requires_the_token_hash_it_names,
     update_cooldown_on_last_sent,
-    counts_sends_and_keeps_leases_and_due_times,
+    counts_sends_and_keeps_due_times,
     the_due_index_returns_only_due_invitations_earliest_first_in_pages,
     racing_creates_open_exactly_one,
     racing_cancels_win_once,
@@ -77,21 +77,12 @@ fn invitation(account: &AccountId, email: &str) -> Invitation {
         send_count: 0,
         expires_at: now.plus(Duration::from_secs(86_400)),
         token_hash: Token::generate().hash(),
-        lease_until: None,
         due_at: None,
     }
 }
 
 fn to(status: Status) -> Change {
-    Change {
-        status,
-        at: Timestamp::now(),
-        token_hash: None,
-        attempt: false,
-        sent: false,
-        lease: Lease::Keep,
-        due: Due::Keep,
-    }
+    Change { status, at: Timestamp::now(), token_hash: None, attempt: false, sent: false, due: Due::Keep }
 }
 
 fn any_state() -> Expect {
@@ -226,17 +217,15 @@ async fn update_cooldown_on_last_sent(store: Store) {
     );
 }
 
-async fn counts_sends_and_keeps_leases_and_due_times(store: Store) {
+async fn counts_sends_and_keeps_due_times(store: Store) {
     let acct = account();
     let inv = invitation(&acct, "g@x.io");
     store.create(&inv).await.unwrap();
     let at = Timestamp::from_millis(1_800_000_000_000);
-    let lease = at.plus(Duration::from_secs(10));
     let claim = Change {
         at,
         attempt: true,
         sent: true,
-        lease: Lease::Until(lease),
         due: Due::At(at.plus(Duration::from_secs(3600))),
         ..to(Status::Pending)
     };
@@ -246,20 +235,22 @@ async fn counts_sends_and_keeps_leases_and_due_times(store: Store) {
         other => panic!("{other:?}"),
     };
     assert_eq!((u.send_count, u.last_sent_at, u.updated_at), (2, Some(at), at));
-    assert_eq!((u.lease_until, u.due_at), (Some(lease), Some(at.plus(Duration::from_secs(3600)))));
-    // A lease holds off writes that require none until it ends.
-    let unleased = |t| Expect { unleased_at: Some(t), ..open() };
-    assert!(matches!(
-        store.update(&acct, inv.id, &unleased(at), &to(Status::Cancelled)).await.unwrap(),
-        UpdateOutcome::Mismatch(_)
-    ));
-    let release = Change { lease: Lease::Release, due: Due::Clear, ..to(Status::Processing) };
-    match store.update(&acct, inv.id, &unleased(lease), &release).await.unwrap() {
+    assert_eq!(u.due_at, Some(at.plus(Duration::from_secs(3600))));
+    // A write that keeps the due time leaves it; one that clears it takes the item out of the index.
+    let keep = Change { at, ..to(Status::Pending) };
+    match store.update(&acct, inv.id, &open(), &keep).await.unwrap() {
         UpdateOutcome::Updated(u) => {
-            assert_eq!((u.status, u.lease_until, u.due_at, u.send_count), (Status::Processing, None, None, 2))
+            assert_eq!((u.due_at, u.send_count), (Some(at.plus(Duration::from_secs(3600))), 2))
         }
         other => panic!("{other:?}"),
     }
+    let clear = Change { due: Due::Clear, ..to(Status::Processing) };
+    match store.update(&acct, inv.id, &open(), &clear).await.unwrap() {
+        UpdateOutcome::Updated(u) => assert_eq!((u.status, u.due_at, u.send_count), (Status::Processing, None, 2)),
+        other => panic!("{other:?}"),
+    }
+    let due = store.due(at.plus(Duration::from_secs(7200)), None, 100).await.unwrap();
+    assert!(due.items.iter().all(|i| i.id != inv.id), "a cleared due time leaves the due index");
     // Expiry guard.
     let not_expired = |t| Expect { expires_after: Some(t), ..open() };
     assert!(matches!(

@@ -18,6 +18,8 @@ pub enum Fault {
     },
     /// Hold the request this long, then forward it.
     Delay(Duration),
+    /// Forward the request in the gate's next wave.
+    Gated(Arc<Gate>),
 }
 
 impl Fault {
@@ -106,6 +108,13 @@ async fn serve(
                 forward(&client, &upstream, req).await
             }
             Fault::Forward => forward(&client, &upstream, req).await,
+            Fault::Gated(gate) => {
+                let op = calls.lock().unwrap().last().cloned().unwrap_or_default();
+                gate.enter(op).await;
+                let answer = forward(&client, &upstream, req).await;
+                gate.leave();
+                answer
+            }
         };
         if !write_response(&mut conn, status, &headers, &body).await {
             return;
@@ -127,4 +136,73 @@ async fn forward(client: &reqwest::Client, upstream: &str, req: RawRequest) -> (
         .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_owned()))
         .collect();
     (status, headers, resp.bytes().await.unwrap().to_vec())
+}
+
+/// Counts how many sequential waves of calls an operation needs, across every proxy that shares the
+/// gate. Calls are held, and let through together once the previous wave has finished and no new call
+/// has come for `quiet`; so calls that do not wait for each other share a wave, and a call that needs
+/// another's answer lands in a later one. The count measures the code's dependencies, not its speed.
+pub struct Gate {
+    quiet: Duration,
+    state: std::sync::Mutex<GateState>,
+    released: tokio::sync::watch::Sender<usize>,
+}
+
+#[derive(Default)]
+struct GateState {
+    held: usize,
+    in_flight: usize,
+    last_arrival: Option<tokio::time::Instant>,
+    /// The operations let through, wave by wave.
+    waves: Vec<Vec<String>>,
+    collecting: Vec<String>,
+}
+
+impl Gate {
+    pub fn new(quiet: Duration) -> Arc<Self> {
+        let gate =
+            Arc::new(Gate { quiet, state: std::sync::Mutex::default(), released: tokio::sync::watch::channel(0).0 });
+        let weak = Arc::downgrade(&gate);
+        tokio::spawn(async move {
+            while let Some(gate) = weak.upgrade() {
+                gate.tick();
+                drop(gate);
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        });
+        gate
+    }
+
+    fn tick(&self) {
+        let mut st = self.state.lock().unwrap();
+        let quiet = st.last_arrival.is_some_and(|t| t.elapsed() >= self.quiet);
+        if st.held > 0 && st.in_flight == 0 && quiet {
+            st.in_flight = std::mem::take(&mut st.held);
+            let wave = std::mem::take(&mut st.collecting);
+            st.waves.push(wave);
+            let n = st.waves.len();
+            self.released.send_replace(n);
+        }
+    }
+
+    async fn enter(&self, op: String) {
+        let ticket = {
+            let mut st = self.state.lock().unwrap();
+            st.held += 1;
+            st.last_arrival = Some(tokio::time::Instant::now());
+            st.collecting.push(op);
+            st.waves.len() + 1
+        };
+        let mut released = self.released.subscribe();
+        let _ = released.wait_for(|n| *n >= ticket).await;
+    }
+
+    fn leave(&self) {
+        self.state.lock().unwrap().in_flight -= 1;
+    }
+
+    /// The waves so far: the operations of each, in arrival order.
+    pub fn waves(&self) -> Vec<Vec<String>> {
+        self.state.lock().unwrap().waves.clone()
+    }
 }

@@ -63,17 +63,3 @@ pub fn authorize(caller: &Caller, path_account: &str) -> Result<(), AuthError> {
     }
     Ok(())
 }
-
-/// Lets go of a resent invitation once its email is accepted. If this write fails the lease simply
-/// runs out; the invitation is sent either way.
-pub(crate) async fn release(deps: &Deps, inv: Invitation) -> Invitation {
-    let (expect, change) = crate::rules::released(inv.token_hash.clone(), deps.clock.now());
-    match deps.store.update(&inv.account_id, inv.id, &expect, &change).await {
-        Ok(crate::store::UpdateOutcome::Updated(released)) => released,
-        Ok(_) => inv,
-        Err(e) => {
-            tracing::warn!(invitation = %inv.id, error = %crate::logging::chain(&e), "could not release the send lease");
-            inv
-        }
-    }
-}

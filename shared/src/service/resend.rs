@@ -23,9 +23,9 @@ pub enum ResendError {
     Mail(#[source] MailError),
 }
 
-/// One conditional write (state, cooldown, lease and the new token in one), the email, then a write that
-/// releases the lease so a cancel need not wait. An invitation that expires before its next scheduled
-/// resend costs one more write, to schedule its expiry.
+/// One conditional write (state, cooldown and the new token in one), then the email. An invitation that
+/// expires before its next scheduled resend costs one more write, to schedule its expiry; a refused email
+/// costs one more, to hand the invitation to the sweep.
 pub async fn resend(
     deps: &Deps,
     sender: &Sender,
@@ -51,11 +51,7 @@ pub async fn resend(
         if current.expires_at <= now {
             return Err(ResendError::InvalidState(Status::Expired));
         }
-        let free_at = [current.lease_until, current.last_sent_at.map(|t| t.plus(deps.policy.resend_min_interval))]
-            .into_iter()
-            .flatten()
-            .max()
-            .filter(|t| *t > now);
+        let free_at = current.last_sent_at.map(|t| t.plus(deps.policy.resend_min_interval)).filter(|t| *t > now);
         if let Some(free_at) = free_at {
             // Whole seconds, rounded up: what Retry-After can say.
             let secs = now.until(free_at).as_millis().div_ceil(1000) as u64;
@@ -73,5 +69,5 @@ pub async fn resend(
         }
         return Err(ResendError::Mail(e));
     }
-    Ok(super::release(deps, inv).await)
+    Ok(inv)
 }

@@ -111,7 +111,6 @@ async fn try_sweep_one(deps: &Deps, sender: &Sender, inv: &Invitation, now: Time
                 write(e, c).await?;
                 return Ok(Swept::Nothing);
             }
-            super::release(deps, claimed).await;
             Swept::Resent
         }
     })

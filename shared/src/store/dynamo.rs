@@ -94,9 +94,6 @@ fn to_item(inv: &Invitation) -> Item {
     item.insert("send_count".into(), n(inv.send_count));
     item.insert("expires_at".into(), n(inv.expires_at.millis()));
     item.insert("token_hash".into(), s(inv.token_hash.as_str()));
-    if let Some(t) = inv.lease_until {
-        item.insert("lease_until".into(), n(t.millis()));
-    }
     if let Some(t) = inv.due_at {
         item.insert("due_pk".into(), s(DUE_PARTITION));
         item.insert("due_at".into(), n(t.millis()));
@@ -124,7 +121,6 @@ fn from_item(item: &Item) -> Result<Invitation, StoreError> {
         send_count: u32::try_from(req_n("send_count")?).map_err(|_| corrupt("send_count"))?,
         expires_at: Timestamp::from_millis(req_n("expires_at")?),
         token_hash: TokenHash::from_stored(req_s("token_hash")?),
-        lease_until: get_n("lease_until").map(Timestamp::from_millis),
         due_at: get_n("due_at").map(Timestamp::from_millis),
     })
 }
@@ -289,10 +285,6 @@ impl InvitationStore for DynamoStore {
             condition.push_str(" AND expires_at > :xexp");
             values.insert(":xexp".into(), n(t.millis()));
         }
-        if let Some(t) = expect.unleased_at {
-            condition.push_str(" AND (attribute_not_exists(lease_until) OR lease_until <= :xlease)");
-            values.insert(":xlease".into(), n(t.millis()));
-        }
         let mut set = vec!["#status = :st", "updated_at = :at"];
         let mut remove = Vec::new();
         values.insert(":st".into(), s(change.status.as_str()));
@@ -307,14 +299,6 @@ impl InvitationStore for DynamoStore {
         }
         if change.sent {
             set.push("last_sent_at = :at");
-        }
-        match change.lease {
-            Lease::Keep => {}
-            Lease::Until(t) => {
-                set.push("lease_until = :lease");
-                values.insert(":lease".into(), n(t.millis()));
-            }
-            Lease::Release => remove.push("lease_until"),
         }
         match change.due {
             Due::Keep => {}

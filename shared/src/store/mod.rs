@@ -26,9 +26,6 @@ pub struct Invitation {
     pub send_count: u32,
     pub expires_at: Timestamp,
     pub token_hash: TokenHash,
-    /// Set while a send is in flight (see [`Lease`]).
-    #[serde(default)]
-    pub lease_until: Option<Timestamp>,
     /// When the sweep should next look at it; `None` once it is closed.
     #[serde(default)]
     pub due_at: Option<Timestamp>,
@@ -53,8 +50,6 @@ pub struct Expect {
     pub last_sent_at_or_before: Option<Timestamp>,
     /// The invitation expires after this instant.
     pub expires_after: Option<Timestamp>,
-    /// No send holds the invitation at this instant.
-    pub unleased_at: Option<Timestamp>,
 }
 
 impl Expect {
@@ -63,17 +58,7 @@ impl Expect {
             && self.token_hash.as_ref().is_none_or(|h| *h == inv.token_hash)
             && self.last_sent_at_or_before.is_none_or(|cut| inv.last_sent_at.is_none_or(|t| t <= cut))
             && self.expires_after.is_none_or(|t| inv.expires_at > t)
-            && self.unleased_at.is_none_or(|t| inv.lease_until.is_none_or(|until| until <= t))
     }
-}
-
-/// A send in flight holds its invitation until the lease ends, so a cancel cannot answer before an
-/// email it would race has gone out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lease {
-    Keep,
-    Until(Timestamp),
-    Release,
 }
 
 /// When the sweep next has work on the invitation (the sparse due index).
@@ -95,7 +80,6 @@ pub struct Change {
     pub attempt: bool,
     /// An email went out (or is going out now): `last_sent_at` = `at`.
     pub sent: bool,
-    pub lease: Lease,
     pub due: Due,
 }
 
@@ -111,11 +95,6 @@ impl Change {
         }
         if self.sent {
             inv.last_sent_at = Some(self.at);
-        }
-        match self.lease {
-            Lease::Keep => {}
-            Lease::Until(t) => inv.lease_until = Some(t),
-            Lease::Release => inv.lease_until = None,
         }
         match self.due {
             Due::Keep => {}
