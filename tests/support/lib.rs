@@ -308,10 +308,8 @@ impl Backend {
             None => db.clone(),
         };
         let ses_client = match &o.ses_url {
-            Some(url) => {
-                aws_sdk_sesv2::Client::from_conf(aws_sdk_sesv2::config::Builder::from(&sdk).endpoint_url(url).build())
-            }
-            None => aws_sdk_sesv2::Client::new(&sdk),
+            Some(url) => aws_sdk_sesv2::Client::from_conf(invitations::aws::ses_config(&sdk).endpoint_url(url).build()),
+            None => aws_sdk_sesv2::Client::from_conf(invitations::aws::ses_config(&sdk).build()),
         };
         let ses = match o.ses {
             Some(ses) => ses,
