@@ -85,7 +85,7 @@ impl Mailer for SesMailer {
             .subject(content(&email.subject))
             .body(Body::builder().text(content(&email.text)).html(content(&email.html)).build())
             .build();
-        // Throttling is retried with backoff by the client's retry policy (see `aws::sdk_config`).
+        // Throttling is retried with backoff by the client's retry policy (see `aws::ses_config`).
         let result = self
             .client
             .send_email()

@@ -42,7 +42,7 @@ pub async fn invite(
     }
     // Every invitee of the request at once (parsing bounds them to MAX_INVITEES), each one create, one
     // send, one mark: the whole request takes three round trips however many it names. SES throttles
-    // are retried with backoff by the client (`aws::sdk_config`); an email still refused leaves its
+    // are retried with backoff by the client (`aws::ses_config`); an email still refused leaves its
     // invitation `processing` for the sweep.
     let results: Vec<Result<InviteResult, StoreError>> = futures::future::join_all(
         invitees.into_iter().map(|invitee| invite_one(deps, sender, caller, &access, invitee)),
