@@ -85,13 +85,13 @@ def run_once(cmd, env, events):
     full_env = {"PATH": os.environ["PATH"], "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{server.server_address[1]}",
                 "AWS_LAMBDA_FUNCTION_NAME": "bench", "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
                 "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128", "AWS_LAMBDA_LOG_GROUP_NAME": "bench",
-                "AWS_LAMBDA_LOG_STREAM_NAME": "bench", "RUST_LOG": "warn", **env}
+                "AWS_LAMBDA_LOG_STREAM_NAME": "bench", "RUST_LOG": "warn,invitations::aws=info", **env}
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     finished = server.done.wait(60)
     rss = peak_rss_kib(proc.pid) if finished else 0
     proc.kill()
-    proc.wait()
+    logs, _ = proc.communicate()
     server.shutdown()
     server.server_close()
     if not finished or server.errors:
@@ -99,7 +99,19 @@ def run_once(cmd, env, events):
     n, r = server.nexts, [t for t, _ in server.responses]
     statuses = [json.loads(p).get("statusCode") for _, p in server.responses]
     return {"init": n[0] - start, "first": r[0] - n[0], "warm": r[1] - n[1] if len(r) > 1 else None,
-            "rss": rss, "statuses": statuses}
+            "warm_up": warm_up_seconds(logs), "rss": rss, "statuses": statuses}
+
+
+def warm_up_seconds(logs):
+    """The warm-up's own duration, from the line `aws::warm_up` logs (0 for binaries without one)."""
+    for line in logs.decode(errors="replace").splitlines():
+        try:
+            fields = json.loads(line)
+        except ValueError:
+            continue
+        if "warm_up_ms" in fields:
+            return fields["warm_up_ms"] / 1000
+    return 0.0
 
 
 def load_event(name):
@@ -146,17 +158,20 @@ def main():
     rows = {}
     for name, cmd, events in targets:
         runs = [run_once(cmd, fn_env, events()) for _ in range(RUNS)]
-        rows[name] = {k: statistics.median(r[k] for r in runs) * 1000 for k in ["init", "first", "warm"]}
+        rows[name] = {k: statistics.median(r[k] for r in runs) * 1000 for k in ["init", "first", "warm", "warm_up"]}
+        rows[name]["rest"] = statistics.median(r["init"] - r["warm_up"] for r in runs) * 1000
         rows[name]["statuses"] = sorted({s for r in runs for s in r["statuses"]})
         print(f"  {name}: {rows[name]}", file=sys.stderr)
     floor = rows["hello (floor)"]["init"]
     python = rows["python + boto3"]["init"]
     print(f"Cold starts: median of {RUNS} each, milliseconds.\n")
-    print("| function | init | × floor | Python ÷ it | first invocation | warm invocation | first ÷ warm | answers |")
-    print("|---|---:|---:|---:|---:|---:|---:|---|")
+    print("| function | init | × floor | Python ÷ it | warm-up calls | init without them | × floor "
+          "| first invocation | warm invocation | first ÷ warm | answers |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for name, r in rows.items():
-        print(f"| {name} | {r['init']:.1f} | {r['init'] / floor:.2f} | {python / r['init']:.0f} | {r['first']:.1f} | "
-              f"{r['warm']:.1f} | {r['first'] / r['warm']:.2f} | {', '.join(map(str, r['statuses']))} |")
+        print(f"| {name} | {r['init']:.1f} | {r['init'] / floor:.2f} | {python / r['init']:.0f} | {r['warm_up']:.1f} | "
+              f"{r['rest']:.1f} | {r['rest'] / floor:.2f} | {r['first']:.1f} | {r['warm']:.1f} | "
+              f"{r['first'] / r['warm']:.2f} | {', '.join(map(str, r['statuses']))} |")
     print("\nRelease binaries (stripped):\n")
     print("| binary | bytes | MB |")
     print("|---|---:|---:|")

@@ -7,6 +7,7 @@ use std::time::Duration;
 /// with exponential backoff and jitter.
 pub async fn sdk_config() -> aws_config::SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
+        .http_client(https_client())
         .retry_config(RetryConfig::standard().with_max_attempts(4).with_initial_backoff(Duration::from_millis(50)))
         .timeout_config(
             TimeoutConfig::builder()
@@ -17,6 +18,24 @@ pub async fn sdk_config() -> aws_config::SdkConfig {
         )
         .load()
         .await
+}
+
+/// The roots AWS endpoints chain to (Amazon Trust Services: Amazon Root CA 1 to 4 and Starfield Services
+/// Root CA G2), compiled in: the SDK's default client reads and parses the whole system store at init
+/// instead (2 to 5 ms of every cold start, BENCHMARKS.md). The functions talk TLS to nothing but AWS.
+const AWS_ROOT_CAS: &[u8] = include_bytes!("../certs/amazon-trust-services.pem");
+
+/// The SDK's default HTTPS client (hyper 1, rustls with aws-lc) with [`AWS_ROOT_CAS`] as its only roots.
+/// Unlike the default it ignores HTTPS_PROXY, which Lambda does not set.
+fn https_client() -> impl aws_sdk_dynamodb::config::HttpClient {
+    use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider, TlsContext, TrustStore};
+    let roots = TrustStore::empty().with_pem_certificate(AWS_ROOT_CAS);
+    let tls =
+        TlsContext::builder().with_trust_store(roots).build().expect("a trust store alone is a valid TLS context");
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
+        .tls_context(tls)
+        .build_https()
 }
 
 /// The SES client's settings. An invite sends up to 100 emails at once, which can exceed the account's
@@ -60,5 +79,26 @@ pub async fn warm_up(db: &aws_sdk_dynamodb::Client, ses: Option<&aws_sdk_sesv2::
             }
         }
     };
+    let started = std::time::Instant::now();
     let _ = tokio::time::timeout(Duration::from_secs(2), futures::future::join(dynamodb, ses)).await;
+    // Init's share spent waiting on the network, so an init duration can be read against the floor.
+    tracing::info!(warm_up_ms = started.elapsed().as_secs_f64() * 1000.0, "connections opened");
+}
+
+#[cfg(test)]
+mod tests {
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::CertificateDer;
+
+    #[test]
+    fn the_compiled_in_store_holds_the_five_aws_roots() {
+        let certs: Vec<_> = CertificateDer::pem_slice_iter(super::AWS_ROOT_CAS).collect::<Result<_, _>>().unwrap();
+        assert_eq!(certs.len(), 5);
+        // Each subject's common name appears in its DER; an emptied or swapped file fails here.
+        for name in
+            ["Amazon Root CA 1", "Amazon Root CA 2", "Amazon Root CA 3", "Amazon Root CA 4", "Starfield Services Root"]
+        {
+            assert!(certs.iter().any(|c| c.windows(name.len()).any(|w| w == name.as_bytes())), "{name}");
+        }
+    }
 }
