@@ -7,7 +7,7 @@ use invitations::config::Policy;
 use invitations::domain::invitees::parse_invitees;
 use invitations::domain::{Access, Caller, InvitationId, Status, Timestamp};
 use invitations::mail::{MailError, Mailer, OutgoingEmail, SesMailer};
-use invitations::service::sweep::{sweep, Summary};
+use invitations::service::sweep::{sweep, Summary, CLAIM_MARGIN};
 use invitations::service::{cancel, invite, resend, Deps, Sender};
 use invitations::store::{Invitation, ListQuery};
 use serde_json::json;
@@ -314,6 +314,27 @@ async fn a_sweep_short_of_time_stops_and_the_next_run_continues() {
     assert_eq!((out_of_time.read, out_of_time.complete), (0, false));
     let next = w.sweep().await;
     assert_eq!((next.resent, next.complete), (2, true));
+}
+
+#[tokio::test]
+async fn a_sweep_claims_nothing_it_could_not_send_before_the_deadline() {
+    let w = world().await;
+    let emails: Vec<String> = (0..20).map(|i| format!("margin{i}@x.io")).collect();
+    let invs = w.invite(&emails.join(" ")).await;
+    w.clock.advance(72 * HOUR);
+    w.mail.accepted.lock().unwrap().clear();
+    *w.mail.delay.lock().unwrap() = Duration::from_millis(700);
+    // Time for the first sends to start, not for all: later claims would run past the margin.
+    let deadline = Instant::now() + CLAIM_MARGIN + Duration::from_secs(1);
+    let first = sweep(&w.deps, &w.sender, Some(deadline)).await.unwrap();
+    assert!(first.resent > 0 && first.resent < 20 && !first.complete, "{first:?}");
+    assert_eq!(w.mail.accepted.lock().unwrap().len(), first.resent as usize, "every claim's email went out");
+    *w.mail.delay.lock().unwrap() = Duration::ZERO;
+    let next = w.sweep().await;
+    assert_eq!((first.resent + next.resent, next.complete), (20, true), "{next:?}");
+    for inv in &invs {
+        assert_eq!(w.get(inv.id).await.send_count, 2, "each resent exactly once");
+    }
 }
 
 #[tokio::test]

@@ -51,7 +51,7 @@ pub fn ses_config(aws: &aws_config::SdkConfig) -> aws_sdk_sesv2::config::Builder
     let quota = TokenBucket::builder().capacity(retries).retry_cost(1).throttling_retry_cost(1).timeout_retry_cost(1);
     let timeouts = aws.timeout_config().map(|t| t.to_builder()).unwrap_or_default();
     aws_sdk_sesv2::config::Builder::from(aws)
-        .timeout_config(timeouts.operation_timeout(Duration::from_secs(20)).build())
+        .timeout_config(timeouts.operation_timeout(SES_OPERATION_TIMEOUT).build())
         .retry_config(
             RetryConfig::standard()
                 .with_max_attempts(SES_ATTEMPTS)
@@ -62,6 +62,9 @@ pub fn ses_config(aws: &aws_config::SdkConfig) -> aws_sdk_sesv2::config::Builder
 }
 
 const SES_ATTEMPTS: u32 = 20;
+
+/// The longest one email may take, retries included.
+pub const SES_OPERATION_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Opens the connections (DNS, TCP, TLS) during init, which Lambda runs at full CPU, so the first
 /// request does not pay for a handshake at the function's share of a core. The calls are cheap reads;

@@ -13,8 +13,9 @@ use tokio::time::Instant;
 
 const PAGE: u32 = 25;
 const CONCURRENCY: usize = 8;
-/// Stop paging when less than this is left of the invocation: a page's sends must finish in time.
-pub const SAFETY_MARGIN: Duration = Duration::from_secs(10);
+/// No claim is made with less than this left of the invocation: a claimed invitation's email must go
+/// out (or be handed back) before the function is stopped, or it would wait for its next due time.
+pub const CLAIM_MARGIN: Duration = Duration::from_secs(crate::aws::SES_OPERATION_TIMEOUT.as_secs() + 5);
 
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
 pub struct Summary {
@@ -35,33 +36,43 @@ enum Swept {
     Retried,
     /// Rescheduled, skipped, lost a race, or its send was refused (it is due again later).
     Nothing,
+    /// Not touched: too little time was left. It stays due for the next run.
+    Deferred,
 }
 
 pub async fn sweep(deps: &Deps, sender: &Sender, deadline: Option<Instant>) -> Result<Summary, StoreError> {
     let now = deps.clock.now();
     let mut summary = Summary::default();
     let mut after = None;
+    let short_of_time = || deadline.is_some_and(|d| d.saturating_duration_since(Instant::now()) < CLAIM_MARGIN);
     loop {
-        if deadline.is_some_and(|d| d.saturating_duration_since(Instant::now()) < SAFETY_MARGIN) {
+        if short_of_time() {
             return Ok(summary);
         }
         let page = deps.store.due(now, after.take(), PAGE).await?;
         summary.read += page.read;
         let results: Vec<Swept> = stream::iter(page.items)
-            .map(|inv| sweep_one(deps, sender, inv, now))
+            .map(|inv| async move {
+                if short_of_time() {
+                    return Swept::Deferred;
+                }
+                sweep_one(deps, sender, inv, now).await
+            })
             .buffer_unordered(CONCURRENCY)
             .collect()
             .await;
+        let deferred = results.iter().any(|r| matches!(r, Swept::Deferred));
         for r in results {
             match r {
                 Swept::Resent => summary.resent += 1,
                 Swept::Expired => summary.expired += 1,
                 Swept::Failed => summary.failed += 1,
                 Swept::Retried => summary.retried += 1,
-                Swept::Nothing => {}
+                Swept::Nothing | Swept::Deferred => {}
             }
         }
         match page.next {
+            _ if deferred => return Ok(summary),
             Some(next) => after = Some(next),
             None => {
                 summary.complete = true;
