@@ -446,13 +446,8 @@ async fn a_resend_whose_email_fails_is_503_and_goes_back_to_the_sweep() {
     // Same table, a sender SES refuses.
     let refused = Ses::unverified();
     let settings = mail_settings(&refused);
-    let broken = Sender {
-        mailer: Arc::new(SesMailer::new(
-            aws_sdk_sesv2::Client::from_conf(invitations::aws::ses_config(&sdk().await).build()),
-            &settings,
-        )),
-        settings,
-    };
+    let broken =
+        Sender { mailer: Arc::new(SesMailer::new(invitations::aws::ses_client(&sdk().await), &settings)), settings };
     s.clock.advance(Duration::from_secs(61));
     let ev =
         event_json("POST", &format!("/accounts/{}/invitations/{id}/resend", s.account), &[], s.claims("owner"), None);

@@ -18,8 +18,13 @@ struct Counted {
 }
 
 async fn counted() -> Counted {
-    let db = Proxy::counting(std::env::var("AWS_ENDPOINT_URL_DYNAMODB").unwrap()).await;
-    let ses = Proxy::counting(std::env::var("AWS_ENDPOINT_URL_SESV2").unwrap()).await;
+    through(Proxy::counting).await
+}
+
+/// The service with each emulator behind a proxy that `proxy` starts for its upstream.
+async fn through<F: std::future::Future<Output = Proxy>>(proxy: impl Fn(String) -> F) -> Counted {
+    let db = proxy(std::env::var("AWS_ENDPOINT_URL_DYNAMODB").unwrap()).await;
+    let ses = proxy(std::env::var("AWS_ENDPOINT_URL_SESV2").unwrap()).await;
     let options = Options { dynamodb_url: Some(db.url.clone()), ses_url: Some(ses.url.clone()), ..Default::default() };
     let b = Backend::with(options).await;
     Counted { deps: b.deps, sender: b.sender, db, ses, clock: b.clock, account: unique("rt") }
@@ -47,6 +52,7 @@ impl Counted {
 
 const UPDATE: &str = "DynamoDB_20120810.UpdateItem";
 const TRANSACT: &str = "DynamoDB_20120810.TransactWriteItems";
+const SEND_EMAIL: &str = "POST /v2/email/outbound-emails";
 
 #[tokio::test]
 async fn cancel_is_one_dynamodb_call() {
@@ -68,7 +74,7 @@ async fn resend_is_one_dynamodb_call_and_one_email() {
         c.during(async { api::resend(&c.deps, &c.sender, request(&ev)).await.unwrap().status().as_u16() }).await;
     assert_eq!(status, 200);
     assert_eq!(db, [UPDATE], "the conditional write is the whole transition");
-    assert_eq!(ses, ["POST /v2/email/outbound-emails"]);
+    assert_eq!(ses, [SEND_EMAIL]);
 }
 
 #[tokio::test]
@@ -100,21 +106,18 @@ async fn an_invite_of_100_is_100_emails_and_two_writes_each() {
 #[tokio::test]
 async fn an_invite_of_100_runs_in_three_waves() {
     let gate = Gate::new(Duration::from_millis(200));
-    let (g1, g2) = (gate.clone(), gate.clone());
-    let db =
-        Proxy::start(std::env::var("AWS_ENDPOINT_URL_DYNAMODB").unwrap(), move |_, _| Fault::Gated(g1.clone())).await;
-    let ses =
-        Proxy::start(std::env::var("AWS_ENDPOINT_URL_SESV2").unwrap(), move |_, _| Fault::Gated(g2.clone())).await;
-    let options = Options { dynamodb_url: Some(db.url.clone()), ses_url: Some(ses.url.clone()), ..Default::default() };
-    let b = Backend::with(options).await;
-    let c = Counted { deps: b.deps, sender: b.sender, db, ses, clock: b.clock, account: unique("waves") };
+    let c = through(|url| {
+        let gate = gate.clone();
+        Proxy::start(url, move |_, _| Fault::Gated(gate.clone()))
+    })
+    .await;
     let waves0 = gate.waves().len();
     let answer = c.invite((0..100).map(|i| format!("wave{i}@x.io")).collect()).await;
     assert!(answer["results"].as_array().unwrap().iter().all(|r| r["invitation"]["status"] == "pending"), "{answer}");
     let waves = gate.waves()[waves0..].to_vec();
     let shape: Vec<(usize, &String)> = waves.iter().map(|w| (w.len(), &w[0])).collect();
     assert_eq!(waves.len(), 3, "create, send, mark: {shape:?}");
-    for (wave, op) in waves.iter().zip([TRANSACT, "POST /v2/email/outbound-emails", UPDATE]) {
+    for (wave, op) in waves.iter().zip([TRANSACT, SEND_EMAIL, UPDATE]) {
         assert_eq!((wave.len(), wave.iter().all(|w| w == op)), (100, true), "{shape:?}");
     }
 }

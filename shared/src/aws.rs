@@ -61,6 +61,11 @@ pub fn ses_config(aws: &aws_config::SdkConfig) -> aws_sdk_sesv2::config::Builder
         .retry_partition(RetryPartition::custom("invitations-ses").token_bucket(quota.build()).build())
 }
 
+/// The production SES client: [`ses_config`] as it stands.
+pub fn ses_client(aws: &aws_config::SdkConfig) -> aws_sdk_sesv2::Client {
+    aws_sdk_sesv2::Client::from_conf(ses_config(aws).build())
+}
+
 const SES_ATTEMPTS: u32 = 20;
 
 /// The longest one email may take, retries included.

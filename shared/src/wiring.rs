@@ -29,8 +29,7 @@ pub async fn with_mail() -> Result<(Deps, Sender), ConfigError> {
         (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return Err(init_failed(e).await),
     };
     let aws = crate::aws::sdk_config().await;
-    let (db, ses) =
-        (aws_sdk_dynamodb::Client::new(&aws), aws_sdk_sesv2::Client::from_conf(crate::aws::ses_config(&aws).build()));
+    let (db, ses) = (aws_sdk_dynamodb::Client::new(&aws), crate::aws::ses_client(&aws));
     crate::aws::warm_up(&db, Some(&ses), &table).await;
     let deps = Deps { store: Arc::new(DynamoStore::new(db, table)), clock: Arc::new(SystemClock), policy };
     let mailer = SesMailer::new(ses, &settings);

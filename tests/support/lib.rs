@@ -309,7 +309,7 @@ impl Backend {
         };
         let ses_client = match &o.ses_url {
             Some(url) => aws_sdk_sesv2::Client::from_conf(invitations::aws::ses_config(&sdk).endpoint_url(url).build()),
-            None => aws_sdk_sesv2::Client::from_conf(invitations::aws::ses_config(&sdk).build()),
+            None => invitations::aws::ses_client(&sdk),
         };
         let ses = match o.ses {
             Some(ses) => ses,

@@ -150,11 +150,11 @@ pub struct Gate {
 
 #[derive(Default)]
 struct GateState {
-    held: usize,
     in_flight: usize,
     last_arrival: Option<tokio::time::Instant>,
     /// The operations let through, wave by wave.
     waves: Vec<Vec<String>>,
+    /// The operations held for the next wave.
     collecting: Vec<String>,
 }
 
@@ -176,9 +176,9 @@ impl Gate {
     fn tick(&self) {
         let mut st = self.state.lock().unwrap();
         let quiet = st.last_arrival.is_some_and(|t| t.elapsed() >= self.quiet);
-        if st.held > 0 && st.in_flight == 0 && quiet {
-            st.in_flight = std::mem::take(&mut st.held);
+        if !st.collecting.is_empty() && st.in_flight == 0 && quiet {
             let wave = std::mem::take(&mut st.collecting);
+            st.in_flight = wave.len();
             st.waves.push(wave);
             let n = st.waves.len();
             self.released.send_replace(n);
@@ -188,7 +188,6 @@ impl Gate {
     async fn enter(&self, op: String) {
         let ticket = {
             let mut st = self.state.lock().unwrap();
-            st.held += 1;
             st.last_arrival = Some(tokio::time::Instant::now());
             st.collecting.push(op);
             st.waves.len() + 1

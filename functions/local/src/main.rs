@@ -72,14 +72,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let (mailer, settings, mail_note): (Arc<dyn Mailer>, MailSettings, String) = match &aws {
         Some(aws) if args.ses => {
             let settings = env.mail()?;
-            (
-                Arc::new(SesMailer::new(
-                    aws_sdk_sesv2::Client::from_conf(invitations::aws::ses_config(aws).build()),
-                    &settings,
-                )),
-                settings,
-                "SES".into(),
-            )
+            (Arc::new(SesMailer::new(invitations::aws::ses_client(aws), &settings)), settings, "SES".into())
         }
         _ => {
             let settings = MailSettings {
