@@ -1,43 +1,41 @@
-//! Configuration (SPEC §9), read once at start. Every error names its variable, so a bad deploy fails
-//! at init with a message that says what to fix.
+//! Configuration, read once at start from the environment. Every problem names its variable, and all
+//! of them are reported at once, so a bad deploy fails at init with one message that says what to fix.
+use crate::rules::Policy;
+use crate::service::MailSettings;
+use std::fmt;
 use std::time::Duration;
 use url::Url;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("configuration: {var} {problem}")]
+#[error("{var} {problem}")]
 pub struct ConfigError {
     pub var: &'static str,
     pub problem: String,
 }
 
-/// The rules' knobs: how long invitations live, when they are re-sent, how often at most.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Policy {
-    pub invitation_ttl: Duration,
-    pub resend_after: Duration,
-    pub max_sends: u32,
-    pub resend_min_interval: Duration,
-    pub processing_timeout: Duration,
-}
+/// Every problem found, in the order the variables were read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ConfigErrors(pub Vec<ConfigError>);
 
-impl Default for Policy {
-    fn default() -> Self {
-        Policy {
-            invitation_ttl: Duration::from_secs(30 * 24 * 3600),
-            resend_after: Duration::from_secs(72 * 3600),
-            max_sends: 3,
-            resend_min_interval: Duration::from_secs(60),
-            processing_timeout: Duration::from_secs(5 * 60),
-        }
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let all: Vec<String> = self.0.iter().map(ToString::to_string).collect();
+        write!(f, "configuration: {}", all.join("; "))
     }
 }
 
-/// Where invitation emails come from and where their links point.
+impl ConfigErrors {
+    pub fn vars(&self) -> Vec<&'static str> {
+        self.0.iter().map(|e| e.var).collect()
+    }
+}
+
+/// What a Lambda function needs: its table, the rules' knobs, and the mail settings where it sends.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MailSettings {
-    pub sender: String,
-    pub accept_url: Url,
-    pub configuration_set: Option<String>,
+pub struct FunctionConfig {
+    pub table: String,
+    pub policy: Policy,
+    pub mail: Option<MailSettings>,
 }
 
 /// Reads variables through a lookup function, so tests need not touch the process environment.
@@ -49,9 +47,14 @@ impl Env<fn(&str) -> Option<String>> {
     }
 }
 
+/// Keeps the value, or records the error and goes on reading.
+fn keep<T>(result: Result<T, ConfigError>, errors: &mut Vec<ConfigError>) -> Option<T> {
+    result.map_err(|e| errors.push(e)).ok()
+}
+
 impl<F: Fn(&str) -> Option<String>> Env<F> {
     fn get(&self, var: &'static str) -> Option<String> {
-        (self.0)(var).filter(|v| !v.trim().is_empty())
+        (self.0)(var).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
     }
 
     fn required(&self, var: &'static str) -> Result<String, ConfigError> {
@@ -62,7 +65,7 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
         let Some(raw) = self.get(var) else {
             return Ok(default);
         };
-        let d = humantime::parse_duration(raw.trim()).map_err(|e| ConfigError {
+        let d = humantime::parse_duration(&raw).map_err(|e| ConfigError {
             var,
             problem: format!("is not a duration like 30s, 72h or 30d ({raw:?}: {e})"),
         })?;
@@ -70,6 +73,16 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
             return Err(ConfigError { var, problem: "must be longer than zero".into() });
         }
         Ok(d)
+    }
+
+    fn max_sends(&self, default: u32) -> Result<u32, ConfigError> {
+        let Some(raw) = self.get("MAX_SENDS") else {
+            return Ok(default);
+        };
+        raw.parse::<u32>()
+            .ok()
+            .filter(|n| (1..=100).contains(n))
+            .ok_or(ConfigError { var: "MAX_SENDS", problem: format!("must be a whole number from 1 to 100 ({raw:?})") })
     }
 
     pub fn table_name(&self) -> Result<String, ConfigError> {
@@ -82,47 +95,60 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
         Ok(name)
     }
 
-    pub fn policy(&self) -> Result<Policy, ConfigError> {
+    pub fn policy(&self) -> Result<Policy, ConfigErrors> {
+        let mut errors = Vec::new();
         let d = Policy::default();
-        let max_sends = match self.get("MAX_SENDS") {
-            None => d.max_sends,
-            Some(raw) => match raw.trim().parse::<u32>() {
-                Ok(n) if (1..=100).contains(&n) => n,
-                _ => {
-                    return Err(ConfigError {
-                        var: "MAX_SENDS",
-                        problem: format!("must be a whole number from 1 to 100 ({raw:?})"),
-                    })
-                }
-            },
-        };
-        Ok(Policy {
-            invitation_ttl: self.duration("INVITATION_TTL", d.invitation_ttl)?,
-            resend_after: self.duration("RESEND_AFTER", d.resend_after)?,
-            max_sends,
-            resend_min_interval: self.duration("RESEND_MIN_INTERVAL", d.resend_min_interval)?,
-            processing_timeout: self.duration("PROCESSING_TIMEOUT", d.processing_timeout)?,
-        })
+        let invitation_ttl = keep(self.duration("INVITATION_TTL", d.invitation_ttl), &mut errors);
+        let resend_after = keep(self.duration("RESEND_AFTER", d.resend_after), &mut errors);
+        let max_sends = keep(self.max_sends(d.max_sends), &mut errors);
+        let resend_min_interval = keep(self.duration("RESEND_MIN_INTERVAL", d.resend_min_interval), &mut errors);
+        let processing_timeout = keep(self.duration("PROCESSING_TIMEOUT", d.processing_timeout), &mut errors);
+        match (invitation_ttl, resend_after, max_sends, resend_min_interval, processing_timeout) {
+            (
+                Some(invitation_ttl),
+                Some(resend_after),
+                Some(max_sends),
+                Some(resend_min_interval),
+                Some(processing_timeout),
+            ) if errors.is_empty() => {
+                Ok(Policy { invitation_ttl, resend_after, max_sends, resend_min_interval, processing_timeout })
+            }
+            _ => Err(ConfigErrors(errors)),
+        }
     }
 
-    pub fn mail(&self) -> Result<MailSettings, ConfigError> {
-        let sender = self.required("SENDER_EMAIL")?;
-        if crate::domain::Email::parse(sender.trim()).is_err() {
-            return Err(ConfigError { var: "SENDER_EMAIL", problem: format!("is not an email address ({sender:?})") });
+    pub fn mail(&self) -> Result<MailSettings, ConfigErrors> {
+        let mut errors = Vec::new();
+        let from = keep(self.required("SENDER_EMAIL"), &mut errors).and_then(|from| {
+            let ok = crate::domain::Email::parse(&from).is_ok();
+            let problem = format!("is not an email address ({from:?})");
+            keep(if ok { Ok(from) } else { Err(ConfigError { var: "SENDER_EMAIL", problem }) }, &mut errors)
+        });
+        let accept_url = keep(self.required("ACCEPT_URL"), &mut errors).and_then(|raw| {
+            let url = Url::parse(&raw)
+                .ok()
+                .filter(|u| matches!(u.scheme(), "https" | "http") && u.host().is_some() && u.fragment().is_none());
+            let problem = format!("is not an absolute http(s) URL without a fragment ({raw:?})");
+            keep(url.ok_or(ConfigError { var: "ACCEPT_URL", problem }), &mut errors)
+        });
+        match (from, accept_url) {
+            (Some(from), Some(accept_url)) => {
+                Ok(MailSettings { from, accept_url, configuration_set: self.get("SES_CONFIGURATION_SET") })
+            }
+            _ => Err(ConfigErrors(errors)),
         }
-        let raw = self.required("ACCEPT_URL")?;
-        let accept_url = Url::parse(raw.trim())
-            .ok()
-            .filter(|u| matches!(u.scheme(), "https" | "http") && u.host().is_some() && u.fragment().is_none())
-            .ok_or(ConfigError {
-                var: "ACCEPT_URL",
-                problem: format!("is not an absolute http(s) URL without a fragment ({raw:?})"),
-            })?;
-        Ok(MailSettings {
-            sender: sender.trim().to_owned(),
-            accept_url,
-            configuration_set: self.get("SES_CONFIGURATION_SET"),
-        })
+    }
+
+    /// Everything a function reads, every problem at once.
+    pub fn function(&self, sends_mail: bool) -> Result<FunctionConfig, ConfigErrors> {
+        let mut errors = Vec::new();
+        let table = keep(self.table_name(), &mut errors);
+        let policy = self.policy().map_err(|e| errors.extend(e.0)).ok();
+        let mail = if sends_mail { self.mail().map(Some).map_err(|e| errors.extend(e.0)).ok() } else { Some(None) };
+        match (table, policy, mail) {
+            (Some(table), Some(policy), Some(mail)) => Ok(FunctionConfig { table, policy, mail }),
+            _ => Err(ConfigErrors(errors)),
+        }
     }
 }
 
@@ -137,11 +163,13 @@ mod tests {
     }
 
     #[test]
-    fn defaults_follow_the_spec() {
+    fn defaults_are_the_documented_ones() {
         let p = env(&[]).policy().unwrap();
-        assert_eq!(p, Policy::default());
-        assert_eq!(p.invitation_ttl, Duration::from_secs(2_592_000));
-        assert_eq!(p.resend_after, Duration::from_secs(259_200));
+        assert_eq!(p.invitation_ttl, Duration::from_secs(30 * 86_400));
+        assert_eq!(p.resend_after, Duration::from_secs(72 * 3600));
+        assert_eq!(p.max_sends, 3);
+        assert_eq!(p.resend_min_interval, Duration::from_secs(60));
+        assert_eq!(p.processing_timeout, Duration::from_secs(300));
     }
 
     #[test]
@@ -149,7 +177,7 @@ mod tests {
         let p = env(&[
             ("INVITATION_TTL", "7d"),
             ("RESEND_AFTER", "12h"),
-            ("RESEND_MIN_INTERVAL", "30s"),
+            ("RESEND_MIN_INTERVAL", " 30s "),
             ("MAX_SENDS", "5"),
         ])
         .policy()
@@ -161,7 +189,7 @@ mod tests {
     }
 
     #[test]
-    fn each_bad_value_names_its_variable() {
+    fn each_bad_value_names_its_variable_and_value() {
         let cases = [
             ("INVITATION_TTL", "soon"),
             ("RESEND_AFTER", "0s"),
@@ -172,9 +200,19 @@ mod tests {
         ];
         for (var, value) in cases {
             let err = env(&[(var, value)]).policy().unwrap_err();
-            assert_eq!(err.var, var);
-            assert!(err.to_string().contains(var));
+            assert_eq!(err.vars(), [var]);
+            let text = err.to_string();
+            assert!(text.contains(var) && (text.contains(value) || text.contains("longer than zero")), "{text}");
         }
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let e = env(&[("TABLE_NAME", "ab"), ("RESEND_AFTER", "soon"), ("MAX_SENDS", "0"), ("ACCEPT_URL", "ftp://x")]);
+        let err = e.function(true).unwrap_err();
+        assert_eq!(err.vars(), ["TABLE_NAME", "RESEND_AFTER", "MAX_SENDS", "SENDER_EMAIL", "ACCEPT_URL"]);
+        // A function that sends no mail does not read the mail variables.
+        assert_eq!(e.function(false).unwrap_err().vars(), ["TABLE_NAME", "RESEND_AFTER", "MAX_SENDS"]);
     }
 
     #[test]
@@ -182,17 +220,19 @@ mod tests {
         assert_eq!(env(&[]).table_name().unwrap_err().var, "TABLE_NAME");
         assert_eq!(env(&[("TABLE_NAME", "ab")]).table_name().unwrap_err().var, "TABLE_NAME");
         assert_eq!(env(&[("TABLE_NAME", "invitations")]).table_name().unwrap(), "invitations");
-        assert_eq!(env(&[("ACCEPT_URL", "https://x.io/a")]).mail().unwrap_err().var, "SENDER_EMAIL");
-        assert_eq!(env(&[("SENDER_EMAIL", "no")]).mail().unwrap_err().var, "SENDER_EMAIL");
-        assert_eq!(env(&[("SENDER_EMAIL", "a@x.io")]).mail().unwrap_err().var, "ACCEPT_URL");
-        assert_eq!(
-            env(&[("SENDER_EMAIL", "a@x.io"), ("ACCEPT_URL", "ftp://x.io")]).mail().unwrap_err().var,
-            "ACCEPT_URL"
-        );
+        assert_eq!(env(&[("ACCEPT_URL", "https://x.io/a")]).mail().unwrap_err().vars(), ["SENDER_EMAIL"]);
+        assert_eq!(env(&[("SENDER_EMAIL", "no")]).mail().unwrap_err().vars(), ["SENDER_EMAIL", "ACCEPT_URL"]);
+        assert_eq!(env(&[("SENDER_EMAIL", "a@x.io")]).mail().unwrap_err().vars(), ["ACCEPT_URL"]);
+        let ftp = env(&[("SENDER_EMAIL", "a@x.io"), ("ACCEPT_URL", "ftp://x.io")]);
+        assert_eq!(ftp.mail().unwrap_err().vars(), ["ACCEPT_URL"]);
         let m =
             env(&[("SENDER_EMAIL", "a@x.io"), ("ACCEPT_URL", "https://x.io/accept"), ("SES_CONFIGURATION_SET", "cs")])
                 .mail()
                 .unwrap();
+        assert_eq!(m.from, "a@x.io");
         assert_eq!(m.configuration_set.as_deref(), Some("cs"));
+        let ok = env(&[("TABLE_NAME", "invitations"), ("SENDER_EMAIL", "a@x.io"), ("ACCEPT_URL", "https://x.io/a")]);
+        assert_eq!(ok.function(true).unwrap().mail.unwrap().from, "a@x.io");
+        assert_eq!(ok.function(false).unwrap().mail, None);
     }
 }

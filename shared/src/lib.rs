@@ -1,14 +1,22 @@
-//! The invitation service's core: domain types parsed at the edge, the rules of each use case, the ports
-//! they need (store, mailer, clock) and the adapters for DynamoDB and SES v2. The Lambda binaries only
-//! read configuration, build clients once and hand each request to [`api`].
-pub mod api;
-pub mod aws;
-pub mod clock;
+//! The invitation service's core, in layers that only look down (docs/DESIGN.md):
+//!
+//! `domain` ← `rules` ← `ports` ← `service` ← `adapters` ← `http`, `schedule` ← `wiring` ← the binaries.
+//!
+//! `domain` holds values parsed at the edge and trusted inside; `rules` the state machine as data;
+//! `ports` the traits the use cases need (store, mailer, clock); `service` the use cases; `adapters` the
+//! ports on DynamoDB, SES v2, memory and an outbox folder; `http` the API Gateway edge and its route
+//! table; `schedule` the sweep's entry; `config` and `wiring` start-up. A test reads every `use` and
+//! fails when a layer imports one above it.
+pub mod adapters;
 pub mod config;
 pub mod domain;
+pub mod http;
 pub mod logging;
-pub mod mail;
+pub mod ports;
 pub mod rules;
+pub mod schedule;
 pub mod service;
-pub mod store;
 pub mod wiring;
+
+#[cfg(test)]
+mod layers;

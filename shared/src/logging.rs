@@ -1,5 +1,5 @@
-//! JSON log lines (SPEC §10). Error texts from dependencies can quote addresses, so they pass through
-//! [`scrub`] before they are logged.
+//! JSON log lines carrying the Lambda request id. Tokens are never logged, and error texts from
+//! dependencies can quote addresses, so they pass through [`scrub`] before they are logged.
 use std::fmt::Write;
 
 /// JSON lines on stdout; the runtime's span carries the Lambda request id into every line of an invocation.
@@ -13,7 +13,7 @@ where
     W: for<'a> tracing_subscriber::fmt::MakeWriter<'a> + Send + Sync + 'static,
 {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level(std::env::var("AWS_LAMBDA_LOG_LEVEL").ok())));
     let _ = tracing_subscriber::fmt()
         .json()
         .with_env_filter(filter)
@@ -23,6 +23,18 @@ where
         .with_target(false)
         .with_writer(writer)
         .try_init();
+}
+
+/// The level Lambda's own log setting asks for (`AWS_LAMBDA_LOG_LEVEL`: TRACE, DEBUG, INFO, WARN, ERROR
+/// or FATAL); `RUST_LOG`, when set, wins. Anything else is `info`.
+fn level(lambda: Option<String>) -> &'static str {
+    match lambda.as_deref().map(str::to_ascii_uppercase).as_deref() {
+        Some("TRACE") => "trace",
+        Some("DEBUG") => "debug",
+        Some("WARN") => "warn",
+        Some("ERROR" | "FATAL") => "error",
+        _ => "info",
+    }
 }
 
 /// An error and its sources on one line, with every address masked.
@@ -68,6 +80,16 @@ pub fn scrub(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lambda_log_levels_map_to_filters() {
+        for (given, want) in
+            [("DEBUG", "debug"), ("warn", "warn"), ("FATAL", "error"), ("TRACE", "trace"), ("x", "info")]
+        {
+            assert_eq!(level(Some(given.into())), want, "{given}");
+        }
+        assert_eq!(level(None), "info");
+    }
 
     #[test]
     fn scrub_masks_addresses_anywhere() {

@@ -1,48 +1,60 @@
-//! Start-up for the Lambda binaries: read and check every variable first, then build the SDK clients
-//! once. A configuration error names its variable, is reported to the Runtime API as an init error
-//! (what Lambda shows for a failed init) and stops the function before it serves anything.
-use crate::clock::SystemClock;
-use crate::config::{ConfigError, Env};
-use crate::mail::SesMailer;
-use crate::service::{Deps, Sender};
-use crate::store::dynamo::DynamoStore;
+//! Start-up: read and check every variable first, then build the SDK clients once. A configuration
+//! error names each bad variable, is reported to the Runtime API as an init error (what Lambda shows for
+//! a failed init) and stops the function before it serves anything. The local server builds its
+//! DynamoDB and SES parts with the same functions.
+use crate::adapters::{aws, dynamo::DynamoStore, ses::SesMailer};
+use crate::config::{ConfigErrors, Env};
+use crate::ports::clock::SystemClock;
+use crate::rules::Policy;
+use crate::service::{Deps, MailSettings, Notifier};
 use std::sync::Arc;
 
+/// The use cases' dependencies on a DynamoDB table.
+pub fn dynamo_deps(sdk: &aws_config::SdkConfig, table: &str, policy: Policy) -> Deps {
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), table);
+    Deps { store: Arc::new(store), clock: Arc::new(SystemClock), policy }
+}
+
+/// A notifier that sends through SES v2.
+pub fn ses_notifier(sdk: &aws_config::SdkConfig, settings: MailSettings) -> Notifier {
+    let mailer = SesMailer::new(aws::ses_client(sdk), settings.from.clone(), settings.configuration_set.clone());
+    Notifier { mailer: Arc::new(mailer), settings }
+}
+
 /// For functions that only touch the table (list, cancel).
-pub async fn store_only() -> Result<Deps, ConfigError> {
-    let env = Env::process();
-    let (table, policy) = match (env.table_name(), env.policy()) {
-        (Ok(t), Ok(p)) => (t, p),
-        (Err(e), _) | (_, Err(e)) => return Err(init_failed(e).await),
+pub async fn store_only() -> Result<Deps, ConfigErrors> {
+    let config = match Env::process().function(false) {
+        Ok(config) => config,
+        Err(e) => return Err(init_failed(e).await),
     };
-    let aws = crate::aws::sdk_config().await;
-    let db = aws_sdk_dynamodb::Client::new(&aws);
-    crate::aws::warm_up(&db, None, &table).await;
-    Ok(Deps { store: Arc::new(DynamoStore::new(db, table)), clock: Arc::new(SystemClock), policy })
+    let sdk = aws::sdk_config().await;
+    let deps = dynamo_deps(&sdk, &config.table, config.policy);
+    aws::warm_up(&aws_sdk_dynamodb::Client::new(&sdk), None, &config.table).await;
+    Ok(deps)
 }
 
 /// For functions that send email too (invite, resend).
-pub async fn with_mail() -> Result<(Deps, Sender), ConfigError> {
-    let env = Env::process();
-    let (table, policy, settings) = match (env.table_name(), env.policy(), env.mail()) {
-        (Ok(t), Ok(p), Ok(m)) => (t, p, m),
-        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return Err(init_failed(e).await),
+pub async fn with_mail() -> Result<(Deps, Notifier), ConfigErrors> {
+    let config = match Env::process().function(true) {
+        Ok(config) => config,
+        Err(e) => return Err(init_failed(e).await),
     };
-    let aws = crate::aws::sdk_config().await;
-    let (db, ses) = (aws_sdk_dynamodb::Client::new(&aws), crate::aws::ses_client(&aws));
-    crate::aws::warm_up(&db, Some(&ses), &table).await;
-    let deps = Deps { store: Arc::new(DynamoStore::new(db, table)), clock: Arc::new(SystemClock), policy };
-    let mailer = SesMailer::new(ses, &settings);
-    Ok((deps, Sender { mailer: Arc::new(mailer), settings }))
+    let settings = config.mail.expect("function(true) reads the mail settings");
+    let sdk = aws::sdk_config().await;
+    let deps = dynamo_deps(&sdk, &config.table, config.policy);
+    let notifier = ses_notifier(&sdk, settings);
+    aws::warm_up(&aws_sdk_dynamodb::Client::new(&sdk), Some(&aws::ses_client(&sdk)), &config.table).await;
+    Ok((deps, notifier))
 }
 
-/// Logs the error and posts it to `/runtime/init/error`, as the runtime does for its own init failures.
-async fn init_failed(err: ConfigError) -> ConfigError {
-    tracing::error!(variable = err.var, error = %err, "init failed");
+/// Logs the errors and posts them to `/runtime/init/error`, as the runtime does for its own init failures.
+async fn init_failed(err: ConfigErrors) -> ConfigErrors {
+    tracing::error!(variables = ?err.vars(), error = %err, "init failed");
     let Ok(api) = std::env::var("AWS_LAMBDA_RUNTIME_API") else {
         return err;
     };
     let Ok(base) = format!("http://{api}").parse() else {
+        tracing::error!("AWS_LAMBDA_RUNTIME_API is not a host and port; the init error is only logged");
         return err;
     };
     let client = lambda_runtime_api_client::PooledClient::builder().with_endpoint(base).build();
@@ -52,10 +64,13 @@ async fn init_failed(err: ConfigError) -> ConfigError {
         .uri("/2018-06-01/runtime/init/error")
         .header("Lambda-Runtime-Function-Error-Type", "Runtime.InitError")
         .body(lambda_runtime_api_client::body::Body::from(body.to_string()));
-    if let Ok(request) = request {
-        if let Err(e) = client.call(request).await {
-            tracing::error!(error = %e, "could not report the init error to the Runtime API");
+    match request {
+        Ok(request) => {
+            if let Err(e) = client.call(request).await {
+                tracing::error!(error = %e, "could not report the init error to the Runtime API");
+            }
         }
+        Err(e) => tracing::error!(error = %e, "could not build the init error report"),
     }
     err
 }

@@ -1,7 +1,9 @@
-//! Starts the built `local` binary in a folder of its own and reads the development token it prints.
+//! Starts the built `local` binary in a folder of its own, reads the development token it prints, and
+//! keeps everything it writes for assertions about its log.
 use std::path::PathBuf;
 use std::process::Stdio;
-use tokio::io::{AsyncBufReadExt, BufReader};
+use std::sync::{Arc, Mutex};
+use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader, Lines};
 use tokio::process::{Child, Command};
 
 pub struct LocalServer {
@@ -9,11 +11,23 @@ pub struct LocalServer {
     pub token: String,
     /// The server's working directory: its `outbox/` is here.
     pub dir: PathBuf,
+    output: Arc<Mutex<String>>,
     child: Child,
 }
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Keeps reading into `output`, so the server never blocks on a full pipe.
+fn drain<R: AsyncRead + Unpin + Send + 'static>(mut lines: Lines<BufReader<R>>, output: Arc<Mutex<String>>) {
+    tokio::spawn(async move {
+        while let Ok(Some(line)) = lines.next_line().await {
+            let mut out = output.lock().unwrap();
+            out.push_str(&line);
+            out.push('\n');
+        }
+    });
 }
 
 impl LocalServer {
@@ -27,28 +41,35 @@ impl LocalServer {
             .envs(env.iter().copied())
             .current_dir(&dir)
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             .kill_on_drop(true)
             .spawn()
             .expect("start the local server");
+        let output = Arc::new(Mutex::new(String::new()));
+        drain(BufReader::new(child.stderr.take().unwrap()).lines(), output.clone());
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
         let token = loop {
             let line = tokio::time::timeout(std::time::Duration::from_secs(30), lines.next_line())
                 .await
                 .expect("the server prints its token")
                 .unwrap()
-                .expect("the server exited before printing its token");
+                .unwrap_or_else(|| panic!("the server exited before printing its token: {}", output.lock().unwrap()));
+            output.lock().unwrap().push_str(&format!("{line}\n"));
             if let Some(t) = line.strip_prefix("export TOKEN=") {
                 break t.to_owned();
             }
         };
-        // Keep reading so the server never blocks on a full pipe.
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        Self { port, token, dir, child }
+        drain(lines, output.clone());
+        Self { port, token, dir, output, child }
     }
 
     pub fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// Everything the server wrote so far, stdout and stderr: its banner and its log.
+    pub fn log(&self) -> String {
+        self.output.lock().unwrap().clone()
     }
 
     pub async fn stop(mut self) {

@@ -1,4 +1,4 @@
-use invitations::{api, logging, wiring};
+use invitations::{http, logging, wiring};
 use lambda_http::{lambda_runtime, service_fn, Error, LambdaEvent};
 use serde_json::Value;
 
@@ -7,7 +7,7 @@ async fn main() -> Result<(), Error> {
     logging::init();
     let deps = wiring::store_only().await?;
     let handle = |event: LambdaEvent<Value>| async {
-        Ok::<_, Error>(api::serve_event(event.payload, |req| api::cancel(&deps, req)).await)
+        Ok::<_, Error>(http::serve_event(event.payload, |req| http::cancel(&deps, req)).await)
     };
     lambda_runtime::run(service_fn(handle)).await
 }

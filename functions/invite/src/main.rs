@@ -1,13 +1,13 @@
-use invitations::{api, logging, wiring};
+use invitations::{http, logging, wiring};
 use lambda_http::{lambda_runtime, service_fn, Error, LambdaEvent};
 use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     logging::init();
-    let (deps, sender) = wiring::with_mail().await?;
+    let (deps, notifier) = wiring::with_mail().await?;
     let handle = |event: LambdaEvent<Value>| async {
-        Ok::<_, Error>(api::serve_event(event.payload, |req| api::invite(&deps, &sender, req)).await)
+        Ok::<_, Error>(http::serve_event(event.payload, |req| http::invite(&deps, &notifier, req)).await)
     };
     lambda_runtime::run(service_fn(handle)).await
 }

@@ -2,47 +2,9 @@
 use crate::auth::DevAuth;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
-use invitations::{api, service::Deps, service::Sender};
+use invitations::http::{self, Route};
+use invitations::service::{Deps, Notifier};
 use serde_json::{json, Map, Value};
-
-/// The routes of the HTTP API (SPEC §6), as `template.yaml` declares them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Route {
-    Invite,
-    List,
-    Cancel,
-    Resend,
-}
-
-impl Route {
-    /// The route and its path parameters, or `None` where API Gateway would answer 404.
-    pub fn matching(method: &str, path: &str) -> Option<(Route, &'static str, Map<String, Value>)> {
-        let segments: Vec<&str> = path.strip_prefix('/')?.split('/').collect();
-        let mut params = Map::new();
-        let (route, key) = match (method, segments.as_slice()) {
-            ("POST", ["accounts", a, "invitations"]) if !a.is_empty() => {
-                params.insert("account_id".into(), json!(a));
-                (Route::Invite, "POST /accounts/{account_id}/invitations")
-            }
-            ("GET", ["accounts", a, "invitations"]) if !a.is_empty() => {
-                params.insert("account_id".into(), json!(a));
-                (Route::List, "GET /accounts/{account_id}/invitations")
-            }
-            ("DELETE", ["accounts", a, "invitations", id]) if !a.is_empty() && !id.is_empty() => {
-                params.insert("account_id".into(), json!(a));
-                params.insert("id".into(), json!(id));
-                (Route::Cancel, "DELETE /accounts/{account_id}/invitations/{id}")
-            }
-            ("POST", ["accounts", a, "invitations", id, "resend"]) if !a.is_empty() && !id.is_empty() => {
-                params.insert("account_id".into(), json!(a));
-                params.insert("id".into(), json!(id));
-                (Route::Resend, "POST /accounts/{account_id}/invitations/{id}/resend")
-            }
-            _ => return None,
-        };
-        Some((route, key, params))
-    }
-}
 
 /// An API Gateway HTTP API payload-2.0 event for a matched route, with the authorizer's claims.
 pub fn event(
@@ -52,7 +14,9 @@ pub fn event(
     claims: Option<&Map<String, Value>>,
     body: &str,
 ) -> Option<(Route, Value)> {
-    let (route, route_key, params) = Route::matching(method, path)?;
+    let (route, params) = Route::matching(method, path)?;
+    let route_key = route.key();
+    let params: Map<String, Value> = params.into_iter().map(|(k, v)| (k.to_owned(), json!(v))).collect();
     let mut query = Map::new();
     for (k, v) in url::form_urlencoded::parse(raw_query.as_bytes()) {
         // API Gateway joins repeated parameters with commas.
@@ -89,7 +53,7 @@ fn uuid_like() -> String {
 
 pub struct Gateway {
     pub deps: Deps,
-    pub sender: Sender,
+    pub notifier: Notifier,
     pub auth: DevAuth,
 }
 
@@ -118,6 +82,9 @@ impl Gateway {
         let Some(claims) = token.and_then(|t| self.auth.verify(t.trim())) else {
             return plain(401, "Unauthorized");
         };
+        // API Gateway passes the client's headers on; the one the service reads is the idempotency key.
+        let idempotency_key =
+            req.headers().get("idempotency-key").map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
         let body = match Limited::new(req.into_body(), READ_LIMIT).collect().await {
             Ok(b) => b.to_bytes(),
             Err(_) => return plain(413, "Request Entity Too Large"),
@@ -125,23 +92,17 @@ impl Gateway {
         let Ok(body) = String::from_utf8(body.to_vec()) else {
             return plain(400, "Bad Request");
         };
-        let Some((route, ev)) = event(&method, &path, &raw_query, Some(&claims), &body) else {
+        let Some((route, mut ev)) = event(&method, &path, &raw_query, Some(&claims), &body) else {
             return plain(404, "Not Found");
         };
-        let request = match api::request_from_event(ev) {
+        if let Some(key) = idempotency_key {
+            ev["headers"]["idempotency-key"] = json!(key);
+        }
+        let request = match http::request_from_event(ev) {
             Ok(r) => r,
             Err(_) => return plain(400, "Bad Request"),
         };
-        let resp = match route {
-            Route::Invite => api::invite(&self.deps, &self.sender, request).await,
-            Route::List => api::list(&self.deps, request).await,
-            Route::Cancel => api::cancel(&self.deps, request).await,
-            Route::Resend => api::resend(&self.deps, &self.sender, request).await,
-        };
-        let resp = match resp {
-            Ok(r) => r,
-            Err(never) => match never {},
-        };
+        let resp = http::dispatch(route, &self.deps, &self.notifier, request).await;
         let (parts, body) = resp.into_parts();
         let bytes: &[u8] = body.as_ref();
         hyper::Response::from_parts(parts, Full::new(Bytes::copy_from_slice(bytes)))

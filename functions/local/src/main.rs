@@ -2,11 +2,13 @@ use clap::Parser;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use invitations::clock::SystemClock;
-use invitations::config::{Env, MailSettings};
-use invitations::mail::{Mailer, OutboxMailer, SesMailer};
-use invitations::service::{Deps, Sender};
-use invitations::store::{dynamo::DynamoStore, memory::MemoryStore, Store};
+use invitations::adapters::{memory::MemoryStore, outbox::OutboxMailer};
+use invitations::config::Env;
+use invitations::domain::Email;
+use invitations::ports::clock::SystemClock;
+use invitations::ports::Store;
+use invitations::service::{Deps, MailSettings, Notifier};
+use invitations::wiring;
 use local::auth::DevAuth;
 use local::gateway::Gateway;
 use serde_json::json;
@@ -60,35 +62,42 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let policy = env.policy()?;
     let addr = SocketAddr::from(([127, 0, 0, 1], args.port));
 
-    let aws = if args.dynamodb || args.ses { Some(invitations::aws::sdk_config().await) } else { None };
-    let (store, store_note): (Arc<dyn Store>, String) = match (&aws, args.dynamodb, &args.data) {
+    let aws = if args.dynamodb || args.ses { Some(invitations::adapters::aws::sdk_config().await) } else { None };
+    let (deps, store_note) = match (&aws, args.dynamodb, &args.data) {
         (Some(aws), true, _) => {
             let table = env.table_name()?;
-            (Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(aws), &table)), format!("DynamoDB table {table}"))
+            (wiring::dynamo_deps(aws, &table, policy), format!("DynamoDB table {table}"))
         }
-        (_, _, Some(path)) => (Arc::new(MemoryStore::open(path)?), format!("file {}", path.display())),
-        _ => (Arc::new(MemoryStore::new()), "memory (gone at exit; --data FILE keeps it)".into()),
+        (_, _, data) => {
+            let (store, note): (Arc<dyn Store>, String) = match data {
+                Some(path) => (Arc::new(MemoryStore::open(path)?), format!("file {}", path.display())),
+                None => (Arc::new(MemoryStore::new()), "memory (gone at exit; --data FILE keeps it)".into()),
+            };
+            (Deps { store, clock: Arc::new(SystemClock), policy }, note)
+        }
     };
-    let (mailer, settings, mail_note): (Arc<dyn Mailer>, MailSettings, String) = match &aws {
-        Some(aws) if args.ses => {
-            let settings = env.mail()?;
-            (Arc::new(SesMailer::new(invitations::aws::ses_client(aws), &settings)), settings, "SES".into())
-        }
+    let (notifier, mail_note) = match &aws {
+        Some(aws) if args.ses => (wiring::ses_notifier(aws, env.mail()?), "SES".to_owned()),
         _ => {
+            let from = match std::env::var("SENDER_EMAIL") {
+                Ok(from) => {
+                    Email::parse(from.trim()).map_err(|e| format!("SENDER_EMAIL is not an email address: it {e}"))?
+                }
+                Err(_) => Email::parse("invitations@example.com")?,
+            };
             let settings = MailSettings {
-                sender: std::env::var("SENDER_EMAIL").unwrap_or_else(|_| "invitations@example.com".into()),
+                from: from.as_str().to_owned(),
                 accept_url: format!("http://{addr}/accept").parse()?,
                 configuration_set: None,
             };
-            let mailer = OutboxMailer::new(args.outbox.clone(), settings.sender.clone())?;
-            (Arc::new(mailer), settings, format!("{}/", args.outbox.display()))
+            let mailer = OutboxMailer::new(args.outbox.clone(), settings.from.clone())?;
+            (Notifier { mailer: Arc::new(mailer), settings }, format!("{}/", args.outbox.display()))
         }
     };
-    let deps = Deps { store, clock: Arc::new(SystemClock), policy };
     let auth = DevAuth::new();
     let claims = json!({"sub": args.user, "email": args.email, "account_id": args.account, "roles": args.roles});
     let token = auth.mint(claims.as_object().expect("an object"), TOKEN_TTL);
-    let gateway = Arc::new(Gateway { deps, sender: Sender { mailer, settings }, auth });
+    let gateway = Arc::new(Gateway { deps, notifier, auth });
 
     let listener = tokio::net::TcpListener::bind(addr).await?;
     println!("Invitations API on http://{addr}");

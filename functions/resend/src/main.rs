@@ -1,9 +1,19 @@
-use invitations::{api, logging, wiring};
-use lambda_http::{lambda_runtime, service_fn, Error};
+//! Serves two kinds of event: HTTP API requests for the resend route, and EventBridge's Scheduled
+//! Event, which runs the sweep.
+use invitations::{http, logging, schedule, wiring};
+use lambda_http::{lambda_runtime, service_fn, Error, LambdaEvent};
+use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     logging::init();
-    let (deps, sender) = wiring::with_mail().await?;
-    lambda_runtime::run(service_fn(|event| api::resend_or_sweep(&deps, &sender, event))).await
+    let (deps, notifier) = wiring::with_mail().await?;
+    let (deps, notifier) = (&deps, &notifier);
+    let handle = |event: LambdaEvent<Value>| async move {
+        if schedule::is_scheduled(&event.payload) {
+            return schedule::run(deps, notifier, &event.context).await;
+        }
+        Ok(http::serve_event(event.payload, |req| http::resend(deps, notifier, req)).await)
+    };
+    lambda_runtime::run(service_fn(handle)).await
 }

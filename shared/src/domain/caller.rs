@@ -1,5 +1,6 @@
-//! Who is calling (SPEC §2): read from the JWT authorizer's claims only, with the role table written once.
+//! Who is calling: read from the JWT authorizer's claims only, with the role table written once.
 use super::access::AccessOption;
+use super::email::Email;
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 
@@ -70,7 +71,7 @@ impl Role {
         !matches!(self, Role::IamAdmin)
     }
 
-    /// The access options this role may grant (SPEC §2's table).
+    /// The access options this role may grant (docs/DESIGN.md has the role table).
     fn grants(self) -> &'static [AccessOption] {
         match self {
             Role::Owner => &[AccessOption::Iam, AccessOption::CloudFoundry, AccessOption::Infrastructure],
@@ -84,7 +85,8 @@ impl Role {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
     pub user_id: String,
-    pub email: Option<String>,
+    /// The `email` claim when it is a valid address; shown to invitees as the inviter.
+    pub email: Option<Email>,
     pub account_id: AccountId,
     roles: BTreeSet<Role>,
 }
@@ -115,7 +117,7 @@ impl Caller {
             .split(|c: char| c.is_whitespace() || c == ',')
             .filter_map(Role::parse)
             .collect();
-        let email = present("email").map(str::to_owned);
+        let email = present("email").and_then(|e| Email::parse(e).ok());
         Ok(Caller { user_id, email, account_id, roles })
     }
 

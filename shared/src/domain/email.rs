@@ -1,6 +1,6 @@
 use std::fmt;
 
-/// An invitee's address, lower-cased, checked against SPEC §4. Its `Debug` is masked so an address
+/// An invitee's address, lower-cased, checked against the address rules below. Its `Debug` is masked so an address
 /// that ends up in a log line through `?` is masked too.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 #[serde(try_from = "String", into = "String")]

@@ -1,4 +1,4 @@
-//! The `invitees` field (SPEC §4): a string split on separators or an array of strings, deduplicated
+//! The `invitees` field: a string split on separators or an array of strings, deduplicated
 //! case-insensitively, each piece parsed on its own so one bad address does not sink the batch.
 use super::email::{Email, InvalidEmail};
 use serde_json::Value;

@@ -1,7 +1,11 @@
+//! Values parsed at the edge and trusted inside: an `Email`, an `InvitationId`, a `Status` or an
+//! `Access` exists only if it is valid. Nothing here knows about storage, email or HTTP.
 pub mod access;
 pub mod caller;
 pub mod email;
 pub mod id;
+pub mod idempotency;
+pub mod invitation;
 pub mod invitees;
 pub mod status;
 pub mod time;
@@ -11,6 +15,8 @@ pub use access::{Access, AccessOption};
 pub use caller::{AccountId, Caller};
 pub use email::Email;
 pub use id::InvitationId;
+pub use idempotency::IdempotencyKey;
+pub use invitation::Invitation;
 pub use status::Status;
 pub use time::Timestamp;
 pub use token::{Token, TokenHash};

@@ -1,12 +1,12 @@
-use super::{authorize, AuthError, Deps};
-use crate::domain::{Caller, InvitationId, Status};
+//! Cancel: one conditional write from any open state to `cancelled`.
+use super::{Authorized, Deps};
+use crate::domain::{Invitation, InvitationId, Status};
+use crate::ports::store::UpdateOutcome;
+use crate::ports::StoreError;
 use crate::rules;
-use crate::store::{Invitation, StoreError, UpdateOutcome};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CancelError {
-    #[error(transparent)]
-    Auth(#[from] AuthError),
     #[error("no such invitation")]
     NotFound,
     #[error("only a processing or pending invitation can be cancelled; this one is {0}")]
@@ -15,17 +15,8 @@ pub enum CancelError {
     Store(#[from] StoreError),
 }
 
-/// One conditional write. `id` is `None` when the path held no valid id, which no invitation has.
-pub async fn cancel(
-    deps: &Deps,
-    caller: &Caller,
-    path_account: &str,
-    id: Option<InvitationId>,
-) -> Result<Invitation, CancelError> {
-    authorize(caller, path_account)?;
-    let id = id.ok_or(CancelError::NotFound)?;
-    let (expect, change) = rules::cancel(deps.clock.now());
-    match deps.store.update(&caller.account_id, id, &expect, &change).await? {
+pub async fn cancel(deps: &Deps, auth: &Authorized, id: InvitationId) -> Result<Invitation, CancelError> {
+    match deps.store.update(auth.account(), id, &rules::cancel(deps.clock.now())).await? {
         UpdateOutcome::Updated(inv) => Ok(inv),
         UpdateOutcome::NotFound => Err(CancelError::NotFound),
         UpdateOutcome::Mismatch(inv) => Err(CancelError::InvalidState(inv.status)),

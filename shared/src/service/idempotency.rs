@@ -1,95 +1,63 @@
-//! `Idempotency-Key` (SPEC §6): a retried invite within 24 hours gets the first answer again, byte for
-//! byte, and sends nothing twice. A key is claimed with one conditional write, so of concurrent requests
-//! with one key exactly one runs; the others wait for its answer.
-use crate::domain::{AccountId, Timestamp};
-use crate::store::StoreError;
-use async_trait::async_trait;
-use sha2::{Digest, Sha256};
+//! `Idempotency-Key`: a retried request within 24 hours gets the first answer again, byte for byte, and
+//! nothing runs twice. A key is claimed with one conditional write, so of concurrent requests with one
+//! key exactly one runs; the others wait a little for its answer.
+use super::Deps;
+use crate::domain::{AccountId, IdempotencyKey};
+use crate::ports::store::{Claim, Saved, Scope};
+use crate::ports::StoreError;
+use std::future::Future;
 use std::time::Duration;
 
-/// How long an answer is kept for retries.
-pub const RETENTION: Duration = Duration::from_secs(24 * 3600);
-/// A claim not completed within this time (its request died) may be taken over.
-pub const CLAIM_LEASE: Duration = Duration::from_secs(60);
+/// How long a request waits for another one running with its key.
+pub const KEY_WAIT: Duration = Duration::from_secs(10);
+const POLL: Duration = Duration::from_millis(100);
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IdempotencyKey(String);
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("Idempotency-Key must be 1 to 64 printable ASCII characters")]
-pub struct InvalidKey;
-
-impl IdempotencyKey {
-    pub fn parse(raw: &str) -> Result<Self, InvalidKey> {
-        let ok = (1..=64).contains(&raw.len()) && raw.bytes().all(|b| (0x20..0x7f).contains(&b)) && raw.trim() == raw;
-        ok.then(|| Self(raw.to_owned())).ok_or(InvalidKey)
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
+#[derive(Debug, thiserror::Error)]
+pub enum IdempotencyError {
+    #[error("this Idempotency-Key was used with another request")]
+    OtherRequest,
+    #[error("a request with this Idempotency-Key is still running; retry later")]
+    StillRunning,
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
-/// What identifies "the same request": who sent it and the exact body.
-pub fn fingerprint(user_id: &str, body: &[u8]) -> String {
-    let mut h = Sha256::new();
-    h.update(user_id.as_bytes());
-    h.update([0]);
-    h.update(body);
-    hex::encode(h.finalize())
-}
-
-/// A finished request's answer, kept as it was sent.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Saved {
-    pub status: u16,
-    pub body: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Claim {
-    /// This request owns the key now and does the work.
-    Claimed,
-    /// A live record exists: finished (`saved`) or still running.
-    Existing { fingerprint: String, saved: Option<Saved> },
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Scope<'a> {
-    pub account: &'a AccountId,
-    pub key: &'a IdempotencyKey,
-    pub fingerprint: &'a str,
-}
-
-#[async_trait]
-pub trait IdempotencyStore: Send + Sync {
-    /// Claims the key unless a record that has neither expired nor been abandoned holds it.
-    async fn claim(&self, scope: &Scope<'_>, now: Timestamp) -> Result<Claim, StoreError>;
-    /// Keeps the answer until `now` + [`RETENTION`].
-    async fn complete(&self, scope: &Scope<'_>, saved: &Saved, now: Timestamp) -> Result<(), StoreError>;
-    /// Gives the key up after a failure a retry may cure.
-    async fn release(&self, scope: &Scope<'_>) -> Result<(), StoreError>;
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn keys_are_1_to_64_printable_characters() {
-        for ok in ["a", "order-42", "Ab 9_~!", &"k".repeat(64)] {
-            assert!(IdempotencyKey::parse(ok).is_ok(), "{ok}");
-        }
-        for bad in ["", " a", "a ", &"k".repeat(65), "a\nb", "a\tb", "é", "a\u{7f}"] {
-            assert!(IdempotencyKey::parse(bad).is_err(), "{bad:?}");
+/// Runs `work` unless this (account, key) already has an answer, and keeps the answer it gives: any but
+/// a 5xx, which a retry may cure, so a 5xx gives the key up instead.
+pub async fn once<F, Fut>(
+    deps: &Deps,
+    account: &AccountId,
+    key: &IdempotencyKey,
+    fingerprint: &str,
+    work: F,
+) -> Result<Saved, IdempotencyError>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Saved>,
+{
+    let scope = Scope { account, key, fingerprint };
+    let give_up = tokio::time::Instant::now() + KEY_WAIT;
+    loop {
+        match deps.store.claim(&scope, deps.clock.now()).await? {
+            Claim::Claimed => break,
+            Claim::Existing { fingerprint: theirs, .. } if theirs != fingerprint => {
+                return Err(IdempotencyError::OtherRequest)
+            }
+            Claim::Existing { saved: Some(saved), .. } => return Ok(saved),
+            Claim::Existing { saved: None, .. } if tokio::time::Instant::now() < give_up => {
+                tokio::time::sleep(POLL).await;
+            }
+            Claim::Existing { saved: None, .. } => return Err(IdempotencyError::StillRunning),
         }
     }
-
-    #[test]
-    fn fingerprints_differ_by_caller_and_body() {
-        let a = fingerprint("u1", b"{}");
-        assert_eq!(a, fingerprint("u1", b"{}"));
-        assert_ne!(a, fingerprint("u2", b"{}"));
-        assert_ne!(a, fingerprint("u1", b"{ }"));
+    let saved = work().await;
+    let kept = if saved.status >= 500 {
+        deps.store.release(&scope).await
+    } else {
+        deps.store.complete(&scope, &saved, deps.clock.now()).await
+    };
+    if let Err(e) = kept {
+        tracing::warn!(error = %crate::logging::chain(&e), "could not keep the answer for Idempotency-Key retries");
     }
+    Ok(saved)
 }

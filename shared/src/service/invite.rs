@@ -1,8 +1,11 @@
-use super::{authorize, AuthError, Deps, Sender};
+//! Invite: one invitation per distinct invitee, each created with one conditional transaction and
+//! sent at once; an invitation whose email is refused stays `processing` for the sweep.
+use super::{Authorized, Deps, Notifier};
 use crate::domain::invitees::Invitee;
-use crate::domain::{Access, AccessOption, Caller, InvitationId, Status, Token};
+use crate::domain::{Access, AccessOption, Invitation, InvitationId, Status, Token};
+use crate::ports::store::{CreateOutcome, UpdateOutcome};
+use crate::ports::StoreError;
 use crate::rules;
-use crate::store::{CreateOutcome, Invitation, StoreError, UpdateOutcome};
 
 #[derive(Debug)]
 pub enum Outcome {
@@ -20,8 +23,6 @@ pub struct InviteResult {
 
 #[derive(Debug, thiserror::Error)]
 pub enum InviteError {
-    #[error(transparent)]
-    Auth(#[from] AuthError),
     #[error("you may not grant {} access", .0.as_str())]
     Forbidden(AccessOption),
     #[error(transparent)]
@@ -30,22 +31,20 @@ pub enum InviteError {
 
 pub async fn invite(
     deps: &Deps,
-    sender: &Sender,
-    caller: &Caller,
-    path_account: &str,
+    notifier: &Notifier,
+    auth: &Authorized,
     invitees: Vec<Invitee>,
     access: Access,
 ) -> Result<Vec<InviteResult>, InviteError> {
-    authorize(caller, path_account)?;
-    if let Some(option) = caller.first_forbidden(&access.options()) {
+    if let Some(option) = auth.caller().first_forbidden(&access.options()) {
         return Err(InviteError::Forbidden(option));
     }
     // Every invitee of the request at once (parsing bounds them to MAX_INVITEES), each one create, one
     // send, one mark: the whole request takes three round trips however many it names. SES throttles
-    // are retried with backoff by the client (`aws::ses_config`); an email still refused leaves its
+    // are retried with backoff by the SES client; an email still refused leaves its
     // invitation `processing` for the sweep.
     let results: Vec<Result<InviteResult, StoreError>> = futures::future::join_all(
-        invitees.into_iter().map(|invitee| invite_one(deps, sender, caller, &access, invitee)),
+        invitees.into_iter().map(|invitee| invite_one(deps, notifier, auth, &access, invitee)),
     )
     .await;
     // A store failure fails the request (503): the invitations made so far stay, and a retry answers
@@ -55,8 +54,8 @@ pub async fn invite(
 
 async fn invite_one(
     deps: &Deps,
-    sender: &Sender,
-    caller: &Caller,
+    notifier: &Notifier,
+    auth: &Authorized,
     access: &Access,
     invitee: Invitee,
 ) -> Result<InviteResult, StoreError> {
@@ -69,6 +68,7 @@ async fn invite_one(
             })
         }
     };
+    let caller = auth.caller();
     let now = deps.clock.now();
     let token = Token::generate();
     let invitation = rules::new_invitation(
@@ -93,19 +93,19 @@ async fn invite_one(
     let outcome = match deps.store.create(&invitation).await? {
         CreateOutcome::AlreadyOpen(existing) => Outcome::AlreadyInvited(existing),
         CreateOutcome::AlreadyMember(existing) => Outcome::AlreadyMember(existing),
-        CreateOutcome::Created => Outcome::Invited(send_first(deps, sender, invitation, &token).await),
+        CreateOutcome::Created => Outcome::Invited(send_first(deps, notifier, invitation, &token).await),
     };
     Ok(InviteResult { invitee: invitee.given, outcome })
 }
 
 /// Sends a new invitation's email and marks it `pending`. On any failure the invitation stays
 /// `processing`, which the sweep retries; the answer shows what is stored.
-async fn send_first(deps: &Deps, sender: &Sender, invitation: Invitation, token: &Token) -> Invitation {
-    if sender.deliver(&invitation, token).await.is_err() {
+async fn send_first(deps: &Deps, notifier: &Notifier, invitation: Invitation, token: &Token) -> Invitation {
+    if notifier.deliver(&invitation, token).await.is_err() {
         return invitation;
     }
-    let (expect, change) = rules::sent(&invitation, deps.clock.now(), &deps.policy);
-    match deps.store.update(&invitation.account_id, invitation.id, &expect, &change).await {
+    let sent = rules::sent(&invitation, deps.clock.now(), &deps.policy);
+    match deps.store.update(&invitation.account_id, invitation.id, &sent).await {
         Ok(UpdateOutcome::Updated(sent) | UpdateOutcome::Mismatch(sent)) => sent,
         Ok(UpdateOutcome::NotFound) => invitation,
         Err(e) => {

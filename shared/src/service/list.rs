@@ -1,6 +1,9 @@
-use super::{authorize, AuthError, Deps};
-use crate::domain::{AccountId, Caller, Email, InvitationId, Status};
-use crate::store::{Invitation, ListQuery, StoreError};
+//! List: one account's invitations, newest first, filtered and paged with a cursor bound to the account
+//! and filter it came from.
+use super::{Authorized, Deps};
+use crate::domain::{AccountId, Email, Invitation, InvitationId, Status};
+use crate::ports::store::ListQuery;
+use crate::ports::StoreError;
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -8,9 +11,9 @@ use sha2::{Digest, Sha256};
 pub const DEFAULT_LIMIT: u32 = 50;
 pub const MAX_LIMIT: u32 = 100;
 
-/// A list request as parsed at the edge.
+/// What the caller asked for, as parsed at the edge; the store gets a [`ListQuery`].
 #[derive(Debug, Clone, Default)]
-pub struct ListRequest {
+pub struct ListParams {
     pub statuses: Option<Vec<Status>>,
     pub email: Option<Email>,
     pub limit: u32,
@@ -25,8 +28,6 @@ pub struct ListAnswer {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ListError {
-    #[error(transparent)]
-    Auth(#[from] AuthError),
     #[error("the cursor is not one this list gave out for this account and filter")]
     InvalidCursor,
     #[error(transparent)]
@@ -56,7 +57,7 @@ fn scope(account: &AccountId, statuses: &Option<Vec<Status>>, email: &Option<Ema
 }
 
 fn encode(after: InvitationId, scope: String) -> String {
-    let json = serde_json::to_vec(&Cursor { after: after.to_string(), scope }).unwrap_or_default();
+    let json = serde_json::to_vec(&Cursor { after: after.to_string(), scope }).expect("two strings serialize");
     URL_SAFE_NO_PAD.encode(json)
 }
 
@@ -74,9 +75,8 @@ fn decode(raw: &str, expected_scope: &str) -> Result<InvitationId, ListError> {
     Ok(after)
 }
 
-pub async fn list(deps: &Deps, caller: &Caller, path_account: &str, req: ListRequest) -> Result<ListAnswer, ListError> {
-    authorize(caller, path_account)?;
-    let account = &caller.account_id;
+pub async fn list(deps: &Deps, auth: &Authorized, req: ListParams) -> Result<ListAnswer, ListError> {
+    let account = auth.account();
     let scope = scope(account, &req.statuses, &req.email);
     let after = req.cursor.as_deref().map(|c| decode(c, &scope)).transpose()?;
     let query = ListQuery { statuses: req.statuses, email: req.email, limit: req.limit.clamp(1, MAX_LIMIT), after };

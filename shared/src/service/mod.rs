@@ -1,17 +1,18 @@
-//! The use cases. Each takes parsed domain values, applies the rules of SPEC §2 and §5, and returns its
-//! own error enum; `api` is the one place those become HTTP answers.
+//! The use cases. Each takes parsed domain values and a proof that its caller was authorized, applies
+//! the rules, and returns its own error enum; the HTTP edge is the one place those become answers.
 pub mod cancel;
 pub mod idempotency;
 pub mod invite;
 pub mod list;
+pub mod message;
 pub mod resend;
 pub mod sweep;
 
-use crate::clock::Clock;
-use crate::config::{MailSettings, Policy};
-use crate::domain::{Caller, Token};
-use crate::mail::{invitation_email, MailError, Mailer};
-use crate::store::{Invitation, Store};
+pub use message::{MailSettings, Notifier};
+
+use crate::domain::{AccountId, Caller};
+use crate::ports::{Clock, Store};
+use crate::rules::Policy;
 use std::sync::Arc;
 
 /// What every use case needs: built once per process and borrowed by each request.
@@ -22,29 +23,6 @@ pub struct Deps {
     pub policy: Policy,
 }
 
-/// What the use cases that send email need besides.
-#[derive(Clone)]
-pub struct Sender {
-    pub mailer: Arc<dyn Mailer>,
-    pub settings: MailSettings,
-}
-
-impl Sender {
-    pub async fn deliver(&self, inv: &Invitation, token: &Token) -> Result<(), MailError> {
-        let email = invitation_email(&self.settings, inv, token);
-        let result = self.mailer.send(&email).await;
-        match &result {
-            Ok(()) => {
-                tracing::info!(invitation = %inv.id, to = %inv.email.masked(), "invitation email accepted")
-            }
-            Err(e) => {
-                tracing::warn!(invitation = %inv.id, to = %inv.email.masked(), error = %crate::logging::chain(e), "invitation email not sent")
-            }
-        }
-        result
-    }
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum AuthError {
     #[error("the token is scoped to another account")]
@@ -53,13 +31,35 @@ pub enum AuthError {
     NotInviter,
 }
 
-/// Every route: the path's account must be the token's, and the caller must hold an inviter role.
-pub fn authorize(caller: &Caller, path_account: &str) -> Result<(), AuthError> {
-    if caller.account_id.as_str() != path_account {
+/// Proof that a caller may manage invitations of an account: the path's account is the token's, and
+/// the caller holds an inviter role. Only [`authorize`] makes one, so a use case that takes it cannot
+/// run for a caller who was not checked.
+#[derive(Debug, Clone)]
+pub struct Authorized {
+    caller: Caller,
+}
+
+impl Authorized {
+    pub fn caller(&self) -> &Caller {
+        &self.caller
+    }
+
+    /// The account every read and write of this request is confined to.
+    pub fn account(&self) -> &AccountId {
+        &self.caller.account_id
+    }
+}
+
+/// `path_account` is `None` when the path's account is not a valid account id, which no token has.
+pub fn authorize(caller: Caller, path_account: Option<&AccountId>) -> Result<Authorized, AuthError> {
+    if path_account != Some(&caller.account_id) {
         return Err(AuthError::OtherAccount);
     }
     if !caller.is_inviter() {
         return Err(AuthError::NotInviter);
     }
-    Ok(())
+    Ok(Authorized { caller })
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,14 +1,14 @@
-use super::{authorize, AuthError, Deps, Sender};
-use crate::domain::{Caller, InvitationId, Status, Token};
-use crate::mail::MailError;
+//! Manual resend: a new token and a new email for a pending invitation, at most once per
+//! `RESEND_MIN_INTERVAL`.
+use super::{Authorized, Deps, Notifier};
+use crate::domain::{Invitation, InvitationId, Status, Token};
+use crate::ports::store::UpdateOutcome;
+use crate::ports::{MailError, StoreError};
 use crate::rules;
-use crate::store::{Invitation, StoreError, UpdateOutcome};
 use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ResendError {
-    #[error(transparent)]
-    Auth(#[from] AuthError),
     #[error("no such invitation")]
     NotFound,
     #[error("only a pending invitation can be resent; this one is {0}")]
@@ -28,19 +28,16 @@ pub enum ResendError {
 /// costs one more, to hand the invitation to the sweep.
 pub async fn resend(
     deps: &Deps,
-    sender: &Sender,
-    caller: &Caller,
-    path_account: &str,
-    id: Option<InvitationId>,
+    notifier: &Notifier,
+    auth: &Authorized,
+    id: InvitationId,
 ) -> Result<Invitation, ResendError> {
-    authorize(caller, path_account)?;
-    let id = id.ok_or(ResendError::NotFound)?;
     let now = deps.clock.now();
     let token = Token::generate();
     let mut due = now.plus(deps.policy.resend_after);
     let inv = loop {
-        let (expect, change) = rules::resend(now, token.hash(), due, &deps.policy);
-        let current = match deps.store.update(&caller.account_id, id, &expect, &change).await? {
+        let claim = rules::resend(now, token.hash(), due, &deps.policy);
+        let current = match deps.store.update(auth.account(), id, &claim).await? {
             UpdateOutcome::Updated(inv) => break inv,
             UpdateOutcome::NotFound => return Err(ResendError::NotFound),
             UpdateOutcome::Mismatch(current) => current,
@@ -62,9 +59,9 @@ pub async fn resend(
         }
         due = current.expires_at;
     };
-    if let Err(e) = sender.deliver(&inv, &token).await {
-        let (expect, change) = rules::unsent(inv.token_hash.clone(), deps.clock.now(), &deps.policy);
-        if let Err(store_err) = deps.store.update(&inv.account_id, inv.id, &expect, &change).await {
+    if let Err(e) = notifier.deliver(&inv, &token).await {
+        let unsent = rules::unsent(inv.token_hash.clone(), deps.clock.now(), &deps.policy);
+        if let Err(store_err) = deps.store.update(&inv.account_id, inv.id, &unsent).await {
             tracing::error!(invitation = %inv.id, error = %crate::logging::chain(&store_err), "resend failed and could not be handed to the sweep");
         }
         return Err(ResendError::Mail(e));

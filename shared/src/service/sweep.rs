@@ -1,11 +1,11 @@
-//! The scheduled sweep (SPEC §8): re-sends stale pending invitations, expires old ones, retries stuck
-//! ones. It reads only due invitations, from the sparse due index, page by page, and every change is a
+//! The scheduled sweep: re-sends stale pending invitations, expires old ones, retries stuck ones. It reads only due invitations, from the sparse due index, page by page, and every change is a
 //! conditional write on what it read, so two sweeps at once, or a sweep racing a cancel or a manual
 //! resend, send each email at most once.
-use super::{Deps, Sender};
-use crate::domain::{Timestamp, Token};
-use crate::rules::{self, SweepAction};
-use crate::store::{Invitation, StoreError, UpdateOutcome};
+use super::{Deps, Notifier};
+use crate::domain::{Invitation, Timestamp, Token};
+use crate::ports::store::UpdateOutcome;
+use crate::ports::StoreError;
+use crate::rules::{self, DueAction, Transition};
 use futures::{stream, StreamExt};
 use serde::Serialize;
 use std::time::Duration;
@@ -13,9 +13,15 @@ use tokio::time::Instant;
 
 const PAGE: u32 = 25;
 const CONCURRENCY: usize = 8;
-/// No claim is made with less than this left of the invocation: a claimed invitation's email must go
-/// out (or be handed back) before the function is stopped, or it would wait for its next due time.
-pub const CLAIM_MARGIN: Duration = Duration::from_secs(crate::aws::SES_OPERATION_TIMEOUT.as_secs() + 5);
+/// No claim is made with less than the longest send plus this left of the invocation: a claimed
+/// invitation's email must go out (or be handed back) before the function is stopped, or it would wait
+/// for its next due time.
+const CLAIM_SLACK: Duration = Duration::from_secs(5);
+
+/// How much of the invocation must be left for the sweep to claim one more invitation.
+pub fn claim_margin(notifier: &Notifier) -> Duration {
+    notifier.mailer.longest_send() + CLAIM_SLACK
+}
 
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
 pub struct Summary {
@@ -40,11 +46,12 @@ enum Swept {
     Deferred,
 }
 
-pub async fn sweep(deps: &Deps, sender: &Sender, deadline: Option<Instant>) -> Result<Summary, StoreError> {
+pub async fn sweep(deps: &Deps, notifier: &Notifier, deadline: Option<Instant>) -> Result<Summary, StoreError> {
     let now = deps.clock.now();
     let mut summary = Summary::default();
     let mut after = None;
-    let short_of_time = || deadline.is_some_and(|d| d.saturating_duration_since(Instant::now()) < CLAIM_MARGIN);
+    let margin = claim_margin(notifier);
+    let short_of_time = || deadline.is_some_and(|d| d.saturating_duration_since(Instant::now()) < margin);
     loop {
         if short_of_time() {
             return Ok(summary);
@@ -56,7 +63,7 @@ pub async fn sweep(deps: &Deps, sender: &Sender, deadline: Option<Instant>) -> R
                 if short_of_time() {
                     return Swept::Deferred;
                 }
-                sweep_one(deps, sender, inv, now).await
+                sweep_one(deps, notifier, inv, now).await
             })
             .buffer_unordered(CONCURRENCY)
             .collect()
@@ -82,8 +89,8 @@ pub async fn sweep(deps: &Deps, sender: &Sender, deadline: Option<Instant>) -> R
     }
 }
 
-async fn sweep_one(deps: &Deps, sender: &Sender, inv: Invitation, now: Timestamp) -> Swept {
-    match try_sweep_one(deps, sender, &inv, now).await {
+async fn sweep_one(deps: &Deps, notifier: &Notifier, inv: Invitation, now: Timestamp) -> Swept {
+    match try_sweep_one(deps, notifier, &inv, now).await {
         Ok(s) => s,
         Err(e) => {
             // One item's failure must not stop the rest; it stays due for the next run.
@@ -93,33 +100,36 @@ async fn sweep_one(deps: &Deps, sender: &Sender, inv: Invitation, now: Timestamp
     }
 }
 
-async fn try_sweep_one(deps: &Deps, sender: &Sender, inv: &Invitation, now: Timestamp) -> Result<Swept, StoreError> {
+async fn try_sweep_one(
+    deps: &Deps,
+    notifier: &Notifier,
+    inv: &Invitation,
+    now: Timestamp,
+) -> Result<Swept, StoreError> {
     let token = Token::generate();
     let store = &deps.store;
-    let write = |expect, change| async move { store.update(&inv.account_id, inv.id, &expect, &change).await };
-    Ok(match rules::sweep(inv, now, token.hash(), &deps.policy) {
-        SweepAction::Skip => Swept::Nothing,
-        SweepAction::Expire(e, c) => won(write(e, c).await?).map_or(Swept::Nothing, |_| Swept::Expired),
-        SweepAction::Fail(e, c) => won(write(e, c).await?).map_or(Swept::Nothing, |_| Swept::Failed),
-        SweepAction::Reschedule(e, c) => {
-            write(e, c).await?;
+    let write = |t: Transition| async move { store.update(&inv.account_id, inv.id, &t).await };
+    Ok(match rules::due_action(inv, now, token.hash(), &deps.policy) {
+        DueAction::Skip => Swept::Nothing,
+        DueAction::Expire(t) => won(write(t).await?).map_or(Swept::Nothing, |_| Swept::Expired),
+        DueAction::Fail(t) => won(write(t).await?).map_or(Swept::Nothing, |_| Swept::Failed),
+        DueAction::Reschedule(t) => {
+            write(t).await?;
             Swept::Nothing
         }
-        SweepAction::Retry(e, c) => {
-            let Some(claimed) = won(write(e, c).await?) else { return Ok(Swept::Nothing) };
-            if sender.deliver(&claimed, &token).await.is_err() {
+        DueAction::Retry(t) => {
+            let Some(claimed) = won(write(t).await?) else { return Ok(Swept::Nothing) };
+            if notifier.deliver(&claimed, &token).await.is_err() {
                 // Still processing, with this attempt counted: due again after the processing timeout.
                 return Ok(Swept::Nothing);
             }
-            let (e, c) = rules::sent(&claimed, deps.clock.now(), &deps.policy);
-            write(e, c).await?;
+            write(rules::sent(&claimed, deps.clock.now(), &deps.policy)).await?;
             Swept::Retried
         }
-        SweepAction::Resend(e, c) => {
-            let Some(claimed) = won(write(e, c).await?) else { return Ok(Swept::Nothing) };
-            if sender.deliver(&claimed, &token).await.is_err() {
-                let (e, c) = rules::unsent(claimed.token_hash.clone(), deps.clock.now(), &deps.policy);
-                write(e, c).await?;
+        DueAction::Resend(t) => {
+            let Some(claimed) = won(write(t).await?) else { return Ok(Swept::Nothing) };
+            if notifier.deliver(&claimed, &token).await.is_err() {
+                write(rules::unsent(claimed.token_hash.clone(), deps.clock.now(), &deps.policy)).await?;
                 return Ok(Swept::Nothing);
             }
             Swept::Resent

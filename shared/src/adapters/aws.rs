@@ -1,0 +1,112 @@
+//! Shared SDK configuration: built once per process, endpoints from the standard variables only.
+use aws_config::{retry::RetryConfig, timeout::TimeoutConfig, BehaviorVersion};
+use std::time::Duration;
+
+/// Timeouts keep a stuck dependency from eating the whole invocation: it fails as `unavailable` instead.
+/// The standard retry mode retries throttling (SES `TooManyRequestsException`, DynamoDB throughput errors)
+/// with exponential backoff and jitter.
+pub async fn sdk_config() -> aws_config::SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .http_client(https_client())
+        .retry_config(RetryConfig::standard().with_max_attempts(4).with_initial_backoff(Duration::from_millis(50)))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(2))
+                .operation_attempt_timeout(Duration::from_secs(3))
+                .operation_timeout(Duration::from_secs(10))
+                .build(),
+        )
+        .load()
+        .await
+}
+
+/// The roots AWS endpoints chain to (Amazon Trust Services: Amazon Root CA 1 to 4 and Starfield Services
+/// Root CA G2), compiled in: the SDK's default client reads and parses the whole system store at init
+/// instead (2 to 5 ms of every cold start, BENCHMARKS.md). The functions talk TLS to nothing but AWS.
+const AWS_ROOT_CAS: &[u8] = include_bytes!("../../certs/amazon-trust-services.pem");
+
+/// The SDK's default HTTPS client (hyper 1, rustls with aws-lc) with [`AWS_ROOT_CAS`] as its only roots.
+/// Unlike the default it ignores HTTPS_PROXY, which Lambda does not set.
+fn https_client() -> impl aws_sdk_dynamodb::config::HttpClient {
+    use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider, TlsContext, TrustStore};
+    let roots = TrustStore::empty().with_pem_certificate(AWS_ROOT_CAS);
+    let tls =
+        TlsContext::builder().with_trust_store(roots).build().expect("a trust store alone is a valid TLS context");
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
+        .tls_context(tls)
+        .build_https()
+}
+
+/// The SES client's settings. An invite sends up to 100 emails at once, which can exceed the account's
+/// sending rate (14 a second by default); SES answers the excess with 429. It measures its rate per
+/// second, so retries back off from 500 ms up to 2 s (the tables' 50 ms would spend every attempt in
+/// the same second), and attempts are many (20) so that time, not their number, bounds a send. The
+/// default retry quota (500 tokens at 5 a retry) would give up after 100 throttles, so this one holds
+/// every retry of a full invite. 100 emails at 14 a second take at least 7 s; a send may take 20 s in
+/// all, which leaves an invite time to answer within the function's 29 s.
+pub fn ses_config(aws: &aws_config::SdkConfig) -> aws_sdk_sesv2::config::Builder {
+    use aws_sdk_sesv2::config::retry::{RetryPartition, TokenBucket};
+    let retries = crate::domain::invitees::MAX_INVITEES * (SES_ATTEMPTS as usize - 1);
+    let quota = TokenBucket::builder().capacity(retries).retry_cost(1).throttling_retry_cost(1).timeout_retry_cost(1);
+    let timeouts = aws.timeout_config().map(|t| t.to_builder()).unwrap_or_default();
+    aws_sdk_sesv2::config::Builder::from(aws)
+        .timeout_config(timeouts.operation_timeout(SES_OPERATION_TIMEOUT).build())
+        .retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(SES_ATTEMPTS)
+                .with_initial_backoff(Duration::from_millis(500))
+                .with_max_backoff(Duration::from_secs(2)),
+        )
+        .retry_partition(RetryPartition::custom("invitations-ses").token_bucket(quota.build()).build())
+}
+
+/// The production SES client: [`ses_config`] as it stands.
+pub fn ses_client(aws: &aws_config::SdkConfig) -> aws_sdk_sesv2::Client {
+    aws_sdk_sesv2::Client::from_conf(ses_config(aws).build())
+}
+
+const SES_ATTEMPTS: u32 = 20;
+
+/// The longest one email may take, retries included.
+pub const SES_OPERATION_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Opens the connections (DNS, TCP, TLS) during init, which Lambda runs at full CPU, so the first
+/// request does not pay for a handshake at the function's share of a core. The calls are cheap reads;
+/// their answers do not matter, a failure only means the first request connects itself.
+pub async fn warm_up(db: &aws_sdk_dynamodb::Client, ses: Option<&aws_sdk_sesv2::Client>, table: &str) {
+    let dynamodb = async {
+        if let Err(e) = db.describe_table().table_name(table).send().await {
+            tracing::debug!(error = %e, "DynamoDB warm-up call failed");
+        }
+    };
+    let ses = async {
+        if let Some(ses) = ses {
+            if let Err(e) = ses.get_account().send().await {
+                tracing::debug!(error = %e, "SES warm-up call failed");
+            }
+        }
+    };
+    let started = std::time::Instant::now();
+    let _ = tokio::time::timeout(Duration::from_secs(2), futures::future::join(dynamodb, ses)).await;
+    // Init's share spent waiting on the network, so an init duration can be read against the floor.
+    tracing::info!(warm_up_ms = started.elapsed().as_secs_f64() * 1000.0, "connections opened");
+}
+
+#[cfg(test)]
+mod tests {
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::CertificateDer;
+
+    #[test]
+    fn the_compiled_in_store_holds_the_five_aws_roots() {
+        let certs: Vec<_> = CertificateDer::pem_slice_iter(super::AWS_ROOT_CAS).collect::<Result<_, _>>().unwrap();
+        assert_eq!(certs.len(), 5);
+        // Each subject's common name appears in its DER; an emptied or swapped file fails here.
+        for name in
+            ["Amazon Root CA 1", "Amazon Root CA 2", "Amazon Root CA 3", "Amazon Root CA 4", "Starfield Services Root"]
+        {
+            assert!(certs.iter().any(|c| c.windows(name.len()).any(|w| w == name.as_bytes())), "{name}");
+        }
+    }
+}

@@ -1,0 +1,141 @@
+//! The create transaction: a new invitation and its (account, email) slot in one `TransactWriteItems`.
+//! A fresh address takes a free slot; a re-invite replaces the slot of a closed invitation, checking in
+//! the same transaction that it is closed.
+use super::item::{from_item, to_item};
+use super::{account_pk, invitation_key, s, slot_sk, status_in, unavailable, DynamoStore};
+use crate::domain::{Invitation, InvitationId, Status};
+use crate::ports::store::{CreateOutcome, StoreError, StoreResult};
+use aws_sdk_dynamodb::{
+    error::SdkError,
+    operation::transact_write_items::TransactWriteItemsError,
+    types::{CancellationReason, ConditionCheck, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem},
+};
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// Transactions that collide with another transaction on the same items are retried this often.
+const CONFLICT_RETRIES: u32 = 8;
+
+/// How a create transaction ended. Lives for one attempt, so its size does not matter.
+#[allow(clippy::large_enum_variant)]
+enum Attempt {
+    Done(CreateOutcome),
+    /// The slot names this invitation as the latest for the address.
+    SlotTaken(Option<InvitationId>),
+    /// Another writer moved the slot or held the items: start again.
+    Retry,
+}
+
+impl DynamoStore {
+    fn slot_put(&self, inv: &Invitation, condition: &str) -> Put {
+        Put::builder()
+            .table_name(&self.table)
+            .item("pk", s(account_pk(&inv.account_id)))
+            .item("sk", s(slot_sk(&inv.email)))
+            .item("invitation_id", s(inv.id.to_string()))
+            .condition_expression(condition)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()
+            .expect("pk, sk and table are set")
+    }
+
+    fn invitation_put(&self, inv: &Invitation) -> TransactWriteItem {
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(to_item(inv)))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .expect("item and table are set");
+        TransactWriteItem::builder().put(put).build()
+    }
+
+    async fn transact(&self, items: Vec<TransactWriteItem>) -> StoreResult<Option<Vec<CancellationReason>>> {
+        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
+            Ok(_) => Ok(None),
+            Err(SdkError::ServiceError(e)) => match e.into_err() {
+                TransactWriteItemsError::TransactionCanceledException(c) => {
+                    Ok(Some(c.cancellation_reasons.unwrap_or_default()))
+                }
+                other => Err(unavailable(other)),
+            },
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    /// First try: the address has never been invited in this account.
+    async fn create_fresh(&self, inv: &Invitation) -> StoreResult<Attempt> {
+        let slot = TransactWriteItem::builder().put(self.slot_put(inv, "attribute_not_exists(pk)")).build();
+        let Some(reasons) = self.transact(vec![slot, self.invitation_put(inv)]).await? else {
+            return Ok(Attempt::Done(CreateOutcome::Created));
+        };
+        match reasons.first() {
+            Some(r) if failed_check(r) => {
+                let latest = r.item().and_then(|i| i.get("invitation_id")).and_then(|v| v.as_s().ok());
+                Ok(Attempt::SlotTaken(latest.and_then(|id| InvitationId::parse(id).ok())))
+            }
+            _ => Ok(Attempt::Retry),
+        }
+    }
+
+    /// Second try: replace the slot's closed invitation, checking in the same transaction that it is closed.
+    async fn create_replacing(&self, inv: &Invitation, latest: InvitationId) -> StoreResult<Attempt> {
+        let mut values = HashMap::new();
+        let closed = status_in(&mut values, ":r", &Status::REINVITABLE);
+        let check = ConditionCheck::builder()
+            .table_name(&self.table)
+            .set_key(Some(invitation_key(&inv.account_id, latest)))
+            .condition_expression(format!("attribute_not_exists(pk) OR {closed}"))
+            .expression_attribute_names("#status", "status")
+            .set_expression_attribute_values(Some(values))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()
+            .expect("key, condition and table are set");
+        let mut slot = self.slot_put(inv, "invitation_id = :latest");
+        slot.expression_attribute_values = Some(HashMap::from([(":latest".to_owned(), s(latest.to_string()))]));
+        let items = vec![
+            TransactWriteItem::builder().condition_check(check).build(),
+            TransactWriteItem::builder().put(slot).build(),
+            self.invitation_put(inv),
+        ];
+        let Some(reasons) = self.transact(items).await? else {
+            return Ok(Attempt::Done(CreateOutcome::Created));
+        };
+        match reasons.first() {
+            Some(r) if failed_check(r) => {
+                let current = r.item().ok_or_else(|| StoreError::Corrupt("condition failure without item".into()))?;
+                let current = from_item(current)?;
+                Ok(Attempt::Done(if current.status == Status::Accepted {
+                    CreateOutcome::AlreadyMember(current)
+                } else {
+                    CreateOutcome::AlreadyOpen(current)
+                }))
+            }
+            _ => Ok(Attempt::Retry),
+        }
+    }
+}
+
+impl DynamoStore {
+    pub(super) async fn create_invitation(&self, inv: &Invitation) -> StoreResult<CreateOutcome> {
+        for attempt in 0..CONFLICT_RETRIES {
+            if attempt > 0 {
+                // Jittered, growing pause so racing writers stop colliding.
+                let ms = 10u64 << attempt.min(5);
+                tokio::time::sleep(Duration::from_millis(ms / 2 + rand::random_range(0..=ms))).await;
+            }
+            let outcome = match self.create_fresh(inv).await? {
+                Attempt::SlotTaken(Some(latest)) => self.create_replacing(inv, latest).await?,
+                Attempt::SlotTaken(None) => return Err(StoreError::Corrupt("slot item without invitation_id".into())),
+                other => other,
+            };
+            if let Attempt::Done(done) = outcome {
+                return Ok(done);
+            }
+        }
+        Err(StoreError::Unavailable("invitation create kept colliding with concurrent writes".into()))
+    }
+}
+
+fn failed_check(r: &CancellationReason) -> bool {
+    r.code() == Some("ConditionalCheckFailed")
+}

@@ -1,0 +1,59 @@
+//! An invitation as a DynamoDB item, and back. Reading is strict: an item that does not make a valid
+//! invitation is `Corrupt`, never guessed at.
+use super::{email_key, invitation_key, n, s, Item, DUE_PARTITION};
+use crate::domain::{Access, AccountId, Email, Invitation, InvitationId, Timestamp, TokenHash};
+use crate::ports::store::{StoreError, StoreResult};
+
+pub(super) fn to_item(inv: &Invitation) -> Item {
+    let mut item = invitation_key(&inv.account_id, inv.id);
+    item.insert("id".into(), s(inv.id.to_string()));
+    item.insert("account_id".into(), s(inv.account_id.as_str()));
+    item.insert("email".into(), s(inv.email.as_str()));
+    item.insert("email_key".into(), s(email_key(&inv.account_id, &inv.email)));
+    item.insert("status".into(), s(inv.status.as_str()));
+    item.insert("access".into(), s(serde_json::to_string(&inv.access).expect("access serializes")));
+    item.insert("invited_by".into(), s(&inv.invited_by));
+    if let Some(e) = &inv.inviter_email {
+        item.insert("inviter_email".into(), s(e.as_str()));
+    }
+    item.insert("created_at".into(), n(inv.created_at.millis()));
+    item.insert("updated_at".into(), n(inv.updated_at.millis()));
+    if let Some(t) = inv.last_sent_at {
+        item.insert("last_sent_at".into(), n(t.millis()));
+    }
+    item.insert("send_count".into(), n(inv.send_count));
+    item.insert("expires_at".into(), n(inv.expires_at.millis()));
+    item.insert("token_hash".into(), s(inv.token_hash.as_str()));
+    if let Some(t) = inv.due_at {
+        item.insert("due_pk".into(), s(DUE_PARTITION));
+        item.insert("due_at".into(), n(t.millis()));
+    }
+    item
+}
+
+pub(super) fn from_item(item: &Item) -> StoreResult<Invitation> {
+    let corrupt = |what: &str| StoreError::Corrupt(format!("invitation item: {what}"));
+    let get_s = |k: &str| item.get(k).and_then(|v| v.as_s().ok()).cloned();
+    let get_n = |k: &str| item.get(k).and_then(|v| v.as_n().ok()).and_then(|v| v.parse::<i64>().ok());
+    let req_s = |k: &str| get_s(k).ok_or_else(|| corrupt(k));
+    let req_n = |k: &str| get_n(k).ok_or_else(|| corrupt(k));
+    Ok(Invitation {
+        id: InvitationId::parse(&req_s("id")?).map_err(|_| corrupt("id"))?,
+        account_id: AccountId::parse(&req_s("account_id")?).ok_or_else(|| corrupt("account_id"))?,
+        email: Email::parse(&req_s("email")?).map_err(|_| corrupt("email"))?,
+        status: req_s("status")?.parse().map_err(|_| corrupt("status"))?,
+        access: serde_json::from_str::<Access>(&req_s("access")?).map_err(|_| corrupt("access"))?,
+        invited_by: req_s("invited_by")?,
+        inviter_email: get_s("inviter_email")
+            .map(|e| Email::parse(&e))
+            .transpose()
+            .map_err(|_| corrupt("inviter_email"))?,
+        created_at: Timestamp::from_millis(req_n("created_at")?),
+        updated_at: Timestamp::from_millis(req_n("updated_at")?),
+        last_sent_at: get_n("last_sent_at").map(Timestamp::from_millis),
+        send_count: u32::try_from(req_n("send_count")?).map_err(|_| corrupt("send_count"))?,
+        expires_at: Timestamp::from_millis(req_n("expires_at")?),
+        token_hash: TokenHash::from_stored(req_s("token_hash")?),
+        due_at: get_n("due_at").map(Timestamp::from_millis),
+    })
+}

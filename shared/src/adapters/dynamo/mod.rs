@@ -1,0 +1,110 @@
+//! DynamoDB adapter. One table holds every item:
+//! - an invitation: `pk` = `ACCOUNT#<account>`, `sk` = `INV#<id>` (ids sort by creation time);
+//! - a slot per (account, email), `sk` = `OPEN#<email>`, naming the address's latest invitation; the
+//!   create transaction writes both, so two racing invites of one address cannot both open one;
+//! - an idempotency record, `pk` = `IDEMP#<account>`, removed by the table's TTL.
+//!
+//! Every state change is one conditional `UpdateItem` whose failure returns the old item, so "not found"
+//! and "wrong state" are told apart in the same call. The files: `item` maps invitations to items,
+//! `create` the create transaction, `write` the conditional update, `query` the list and due-index
+//! reads, `idempotency` the key records.
+mod create;
+mod idempotency;
+mod item;
+mod query;
+mod write;
+
+use crate::domain::{AccountId, Email, Invitation, InvitationId, Status, Timestamp};
+use crate::ports::store::{
+    CreateOutcome, DueKey, DuePage, InvitationStore, ListQuery, Page, StoreError, StoreResult, UpdateOutcome,
+};
+use crate::rules::Transition;
+use async_trait::async_trait;
+use aws_sdk_dynamodb::{types::AttributeValue, Client};
+use std::collections::HashMap;
+
+type Item = HashMap<String, AttributeValue>;
+
+/// Names the code and `template.yaml` share; the tests create the table from the template.
+pub const EMAIL_INDEX: &str = "by_email";
+/// The sparse index of open invitations by the time the sweep next has work on them. One partition:
+/// its writes follow invitation changes, far below a partition's throughput.
+pub const DUE_INDEX: &str = "due";
+const DUE_PARTITION: &str = "due";
+
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self { client, table: table.into() }
+    }
+}
+
+fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+fn n(v: impl ToString) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+fn account_pk(account: &AccountId) -> String {
+    format!("ACCOUNT#{account}")
+}
+
+fn invitation_sk(id: InvitationId) -> String {
+    format!("INV#{id}")
+}
+
+fn slot_sk(email: &Email) -> String {
+    format!("OPEN#{}", email.as_str())
+}
+
+/// `#` never occurs in an account id, so this key cannot collide across accounts.
+fn email_key(account: &AccountId, email: &Email) -> String {
+    format!("{account}#{}", email.as_str())
+}
+
+fn invitation_key(account: &AccountId, id: InvitationId) -> Item {
+    HashMap::from([("pk".into(), s(account_pk(account))), ("sk".into(), s(invitation_sk(id)))])
+}
+
+fn unavailable<E: std::error::Error + Send + Sync + 'static>(e: E) -> StoreError {
+    StoreError::Unavailable(Box::new(e))
+}
+
+/// `#status IN (…)` with one value placeholder per status, named from `prefix`.
+fn status_in(values: &mut Item, prefix: &str, statuses: &[Status]) -> String {
+    let placeholders: Vec<String> = statuses
+        .iter()
+        .enumerate()
+        .map(|(i, st)| {
+            let name = format!("{prefix}{i}");
+            values.insert(name.clone(), s(st.as_str()));
+            name
+        })
+        .collect();
+    format!("#status IN ({})", placeholders.join(", "))
+}
+
+#[async_trait]
+impl InvitationStore for DynamoStore {
+    async fn create(&self, inv: &Invitation) -> StoreResult<CreateOutcome> {
+        self.create_invitation(inv).await
+    }
+
+    async fn update(&self, account: &AccountId, id: InvitationId, write: &Transition) -> StoreResult<UpdateOutcome> {
+        self.conditional_update(account, id, write).await
+    }
+
+    async fn list(&self, account: &AccountId, query: &ListQuery) -> StoreResult<Page> {
+        self.list_page(account, query).await
+    }
+
+    async fn due(&self, now: Timestamp, after: Option<DueKey>, limit: u32) -> StoreResult<DuePage> {
+        self.due_page(now, after, limit).await
+    }
+}

@@ -1,0 +1,116 @@
+//! Reads: an account's invitations (by key, or through the `by_email` index), and the sparse due index.
+//! Each is a `Query`; nothing here scans the table.
+use super::item::from_item;
+use super::{
+    account_pk, email_key, invitation_key, n, s, status_in, unavailable, DynamoStore, Item, DUE_INDEX, DUE_PARTITION,
+    EMAIL_INDEX,
+};
+use crate::domain::{AccountId, InvitationId, Timestamp};
+use crate::ports::store::{DueKey, DuePage, ListQuery, Page, StoreError, StoreResult};
+use std::collections::HashMap;
+
+impl DynamoStore {
+    pub(super) async fn list_page(&self, account: &AccountId, query: &ListQuery) -> StoreResult<Page> {
+        /// A page of sparse matches may take several queries; past this many it returns short, with a cursor.
+        const MAX_QUERIES_PER_PAGE: usize = 10;
+        let limit = query.limit.max(1) as usize;
+        let mut values: Item = HashMap::new();
+        let mut names: HashMap<String, String> = HashMap::new();
+        let (index, key_condition, start) = match &query.email {
+            Some(email) => {
+                values.insert(":ek".into(), s(email_key(account, email)));
+                let start = query.after.map(|after| {
+                    let mut k = invitation_key(account, after);
+                    k.insert("email_key".into(), s(email_key(account, email)));
+                    k
+                });
+                (Some(EMAIL_INDEX), "email_key = :ek", start)
+            }
+            None => {
+                values.insert(":pk".into(), s(account_pk(account)));
+                values.insert(":inv".into(), s("INV#"));
+                (None, "pk = :pk AND begins_with(sk, :inv)", query.after.map(|after| invitation_key(account, after)))
+            }
+        };
+        let filter = query.statuses.as_ref().map(|statuses| {
+            names.insert("#status".into(), "status".into());
+            status_in(&mut values, ":f", statuses)
+        });
+        let mut items = Vec::new();
+        let mut start = start;
+        for _ in 0..MAX_QUERIES_PER_PAGE {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .set_index_name(index.map(str::to_owned))
+                .key_condition_expression(key_condition)
+                .set_filter_expression(filter.clone())
+                .set_expression_attribute_names((!names.is_empty()).then(|| names.clone()))
+                .set_expression_attribute_values(Some(values.clone()))
+                .scan_index_forward(false)
+                .limit((limit - items.len()) as i32)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for item in out.items() {
+                items.push(from_item(item)?);
+            }
+            start = out.last_evaluated_key.filter(|k| !k.is_empty());
+            if start.is_none() || items.len() >= limit {
+                break;
+            }
+        }
+        let next_after = match start {
+            None => None,
+            Some(key) => {
+                let sk = key.get("sk").and_then(|v| v.as_s().ok()).and_then(|sk| sk.strip_prefix("INV#"));
+                Some(
+                    sk.and_then(|id| InvitationId::parse(id).ok())
+                        .ok_or_else(|| StoreError::Corrupt("last key".into()))?,
+                )
+            }
+        };
+        Ok(Page { items, next_after })
+    }
+
+    pub(super) async fn due_page(&self, now: Timestamp, after: Option<DueKey>, limit: u32) -> StoreResult<DuePage> {
+        let start = after.map(|k| {
+            let mut key = invitation_key(&k.account, k.id);
+            key.insert("due_pk".into(), s(DUE_PARTITION));
+            key.insert("due_at".into(), n(k.due_at.millis()));
+            key
+        });
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(DUE_INDEX)
+            .key_condition_expression("due_pk = :d AND due_at <= :now")
+            .expression_attribute_values(":d", s(DUE_PARTITION))
+            .expression_attribute_values(":now", n(now.millis()))
+            .limit(limit.max(1) as i32)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        let items = out.items().iter().map(from_item).collect::<Result<Vec<_>, _>>()?;
+        let read = out.scanned_count().max(0) as usize;
+        let next = match out.last_evaluated_key.filter(|k| !k.is_empty()) {
+            None => None,
+            Some(key) => {
+                let get = |k: &str| key.get(k).and_then(|v| v.as_s().ok().or_else(|| v.as_n().ok()));
+                let parsed = (|| {
+                    Some(DueKey {
+                        due_at: Timestamp::from_millis(get("due_at")?.parse().ok()?),
+                        account: AccountId::parse(get("pk")?.strip_prefix("ACCOUNT#")?)?,
+                        id: InvitationId::parse(get("sk")?.strip_prefix("INV#")?).ok()?,
+                    })
+                })();
+                Some(parsed.ok_or_else(|| StoreError::Corrupt("due index key".into()))?)
+            }
+        };
+        Ok(DuePage { items, next, read })
+    }
+}

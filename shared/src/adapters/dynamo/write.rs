@@ -1,0 +1,93 @@
+//! The one conditional write every state change is: the rules' [`Expect`] as a condition expression,
+//! their [`Change`] as an update expression.
+use super::item::from_item;
+use super::{invitation_key, n, s, status_in, unavailable, DynamoStore, Item, DUE_PARTITION};
+use crate::domain::{AccountId, InvitationId};
+use crate::ports::store::{StoreError, StoreResult, UpdateOutcome};
+use crate::rules::{Due, Transition};
+use aws_sdk_dynamodb::{
+    error::SdkError,
+    operation::update_item::UpdateItemError,
+    types::{ReturnValue, ReturnValuesOnConditionCheckFailure},
+};
+use std::collections::HashMap;
+
+impl DynamoStore {
+    pub(super) async fn conditional_update(
+        &self,
+        account: &AccountId,
+        id: InvitationId,
+        write: &Transition,
+    ) -> StoreResult<UpdateOutcome> {
+        let (expect, change) = (&write.expect, &write.change);
+        let mut values: Item = HashMap::new();
+        let names = HashMap::from([("#status".to_owned(), "status".to_owned())]);
+        let mut condition = format!("attribute_exists(pk) AND {}", status_in(&mut values, ":x", expect.statuses));
+        if let Some(h) = &expect.token_hash {
+            condition.push_str(" AND token_hash = :xh");
+            values.insert(":xh".into(), s(h.as_str()));
+        }
+        if let Some(cut) = expect.last_sent_at_or_before {
+            condition.push_str(" AND (attribute_not_exists(last_sent_at) OR last_sent_at <= :xcut)");
+            values.insert(":xcut".into(), n(cut.millis()));
+        }
+        if let Some(t) = expect.expires_after {
+            condition.push_str(" AND expires_at > :xexp");
+            values.insert(":xexp".into(), n(t.millis()));
+        }
+        let mut set = vec!["#status = :st", "updated_at = :at"];
+        let mut remove = Vec::new();
+        values.insert(":st".into(), s(change.status.as_str()));
+        values.insert(":at".into(), n(change.at.millis()));
+        if let Some(h) = &change.token_hash {
+            set.push("token_hash = :th");
+            values.insert(":th".into(), s(h.as_str()));
+        }
+        if change.attempt {
+            set.push("send_count = send_count + :one");
+            values.insert(":one".into(), n(1));
+        }
+        if change.sent {
+            set.push("last_sent_at = :at");
+        }
+        match change.due {
+            Due::Keep => {}
+            Due::At(t) => {
+                set.push("due_pk = :duepk, due_at = :due");
+                values.insert(":duepk".into(), s(DUE_PARTITION));
+                values.insert(":due".into(), n(t.millis()));
+            }
+            Due::Clear => remove.push("due_pk, due_at"),
+        }
+        let mut update = format!("SET {}", set.join(", "));
+        if !remove.is_empty() {
+            update.push_str(&format!(" REMOVE {}", remove.join(", ")));
+        }
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(invitation_key(account, id)))
+            .condition_expression(condition)
+            .update_expression(update)
+            .set_expression_attribute_names(Some(names))
+            .set_expression_attribute_values(Some(values))
+            .return_values(ReturnValue::AllNew)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(out) => Ok(UpdateOutcome::Updated(from_item(
+                out.attributes().ok_or_else(|| StoreError::Corrupt("update returned no attributes".into()))?,
+            )?)),
+            Err(SdkError::ServiceError(e)) => match e.into_err() {
+                UpdateItemError::ConditionalCheckFailedException(c) => match c.item() {
+                    None => Ok(UpdateOutcome::NotFound),
+                    Some(item) => Ok(UpdateOutcome::Mismatch(from_item(item)?)),
+                },
+                other => Err(unavailable(other)),
+            },
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+}

@@ -1,0 +1,212 @@
+//! The in-memory twin of the DynamoDB store: the same semantics behind one lock, for the local run and
+//! fast rule tests. The contract suite runs the same cases against both. With a file it persists every
+//! change (written whole to a temporary file, then renamed over the old one), so a restart keeps
+//! the invitations.
+use crate::domain::{AccountId, Email, Invitation, InvitationId, Status, Timestamp};
+use crate::ports::store::{
+    Claim, CreateOutcome, DueKey, DuePage, IdempotencyStore, InvitationStore, ListQuery, Page, Saved, Scope,
+    StoreError, StoreResult, UpdateOutcome, CLAIM_LEASE, RETENTION,
+};
+use crate::rules::Transition;
+use async_trait::async_trait;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+#[derive(Default)]
+pub struct MemoryStore {
+    inner: Mutex<Inner>,
+    file: Option<PathBuf>,
+}
+
+#[derive(Default)]
+struct Inner {
+    invitations: BTreeMap<(AccountId, InvitationId), Invitation>,
+    /// Idempotency records by (account, key); kept in memory only, like the 24-hour window they serve.
+    keys: HashMap<(AccountId, String), KeyRecord>,
+    /// The latest invitation per (account, email), as DynamoDB's slot items.
+    latest: HashMap<(AccountId, Email), InvitationId>,
+}
+
+struct KeyRecord {
+    fingerprint: String,
+    saved: Option<Saved>,
+    /// Until when an unfinished claim holds the key.
+    lease_until: Timestamp,
+    expires: Timestamp,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Snapshot {
+    invitations: Vec<Invitation>,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A store kept in `path`, loaded from it when it exists.
+    pub fn open(path: &Path) -> StoreResult<Self> {
+        let mut inner = Inner::default();
+        match std::fs::read(path) {
+            Ok(bytes) => {
+                let snapshot: Snapshot = serde_json::from_slice(&bytes)
+                    .map_err(|e| StoreError::Corrupt(format!("{}: {e}", path.display())))?;
+                for inv in snapshot.invitations {
+                    // Ids grow with creation time, so the greatest id per address is its latest.
+                    let slot = inner.latest.entry((inv.account_id.clone(), inv.email.clone())).or_insert(inv.id);
+                    *slot = (*slot).max(inv.id);
+                    inner.invitations.insert((inv.account_id.clone(), inv.id), inv);
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(StoreError::Unavailable(Box::new(e))),
+        }
+        Ok(Self { inner: Mutex::new(inner), file: Some(path.to_owned()) })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        // A panic elsewhere cannot leave an invitation half-written: every write below is one insert.
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Called with the lock held, so snapshots are written in the order of the changes.
+    fn persist(&self, inner: &Inner) -> StoreResult<()> {
+        let Some(path) = &self.file else {
+            return Ok(());
+        };
+        let snapshot = Snapshot { invitations: inner.invitations.values().cloned().collect() };
+        let bytes = serde_json::to_vec_pretty(&snapshot).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let tmp = path.with_extension("tmp");
+        std::fs::write(&tmp, bytes)
+            .and_then(|()| std::fs::rename(&tmp, path))
+            .map_err(|e| StoreError::Unavailable(Box::new(e)))
+    }
+}
+
+#[async_trait]
+impl InvitationStore for MemoryStore {
+    async fn create(&self, invitation: &Invitation) -> StoreResult<CreateOutcome> {
+        let mut inner = self.lock();
+        let slot = (invitation.account_id.clone(), invitation.email.clone());
+        if let Some(prev) = inner.latest.get(&slot).and_then(|id| inner.invitations.get(&(slot.0.clone(), *id))) {
+            if prev.status.is_open() {
+                return Ok(CreateOutcome::AlreadyOpen(prev.clone()));
+            }
+            if prev.status == Status::Accepted {
+                return Ok(CreateOutcome::AlreadyMember(prev.clone()));
+            }
+        }
+        let key = (invitation.account_id.clone(), invitation.id);
+        let previous = inner.latest.insert(slot.clone(), invitation.id);
+        inner.invitations.insert(key.clone(), invitation.clone());
+        if let Err(e) = self.persist(&inner) {
+            // Not on disk, so not stored: undo, as a failed DynamoDB write leaves nothing behind.
+            inner.invitations.remove(&key);
+            match previous {
+                Some(id) => inner.latest.insert(slot, id),
+                None => inner.latest.remove(&slot),
+            };
+            return Err(e);
+        }
+        Ok(CreateOutcome::Created)
+    }
+
+    async fn update(&self, account: &AccountId, id: InvitationId, write: &Transition) -> StoreResult<UpdateOutcome> {
+        let mut inner = self.lock();
+        let key = (account.clone(), id);
+        let Some(inv) = inner.invitations.get_mut(&key) else {
+            return Ok(UpdateOutcome::NotFound);
+        };
+        if !write.expect.matches(inv) {
+            return Ok(UpdateOutcome::Mismatch(inv.clone()));
+        }
+        let before = inv.clone();
+        write.change.apply(inv);
+        let updated = inv.clone();
+        if let Err(e) = self.persist(&inner) {
+            inner.invitations.insert(key, before);
+            return Err(e);
+        }
+        Ok(UpdateOutcome::Updated(updated))
+    }
+
+    async fn list(&self, account: &AccountId, query: &ListQuery) -> StoreResult<Page> {
+        let inner = self.lock();
+        let limit = query.limit.max(1) as usize;
+        let items: Vec<Invitation> = inner
+            .invitations
+            .range((account.clone(), InvitationId::MIN)..=(account.clone(), InvitationId::MAX))
+            .rev()
+            .map(|(_, inv)| inv)
+            .filter(|inv| query.after.is_none_or(|after| inv.id < after))
+            .filter(|inv| query.statuses.as_ref().is_none_or(|s| s.contains(&inv.status)))
+            .filter(|inv| query.email.as_ref().is_none_or(|e| *e == inv.email))
+            .take(limit)
+            .cloned()
+            .collect();
+        // Like DynamoDB with a limit: a full page says more may follow.
+        let next_after = (items.len() == limit).then(|| items.last().map(|i| i.id)).flatten();
+        Ok(Page { items, next_after })
+    }
+
+    async fn due(&self, now: Timestamp, after: Option<DueKey>, limit: u32) -> StoreResult<DuePage> {
+        let inner = self.lock();
+        let key =
+            |inv: &Invitation| inv.due_at.map(|due_at| DueKey { due_at, account: inv.account_id.clone(), id: inv.id });
+        let mut due: Vec<(DueKey, &Invitation)> = inner
+            .invitations
+            .values()
+            .filter_map(|inv| key(inv).map(|k| (k, inv)))
+            .filter(|(k, _)| k.due_at <= now && after.as_ref().is_none_or(|a| k > a))
+            .collect();
+        due.sort_by(|a, b| a.0.cmp(&b.0));
+        due.truncate(limit.max(1) as usize);
+        let next = (due.len() == limit as usize).then(|| due.last().map(|(k, _)| k.clone())).flatten();
+        let items: Vec<Invitation> = due.into_iter().map(|(_, inv)| inv.clone()).collect();
+        Ok(DuePage { read: items.len(), items, next })
+    }
+}
+
+#[async_trait]
+impl IdempotencyStore for MemoryStore {
+    async fn claim(&self, scope: &Scope<'_>, now: Timestamp) -> StoreResult<Claim> {
+        let mut inner = self.lock();
+        let id = (scope.account.clone(), scope.key.as_str().to_owned());
+        if let Some(r) = inner.keys.get(&id) {
+            let live = r.expires > now && (r.saved.is_some() || r.lease_until > now);
+            if live {
+                return Ok(Claim::Existing { fingerprint: r.fingerprint.clone(), saved: r.saved.clone() });
+            }
+        }
+        let record = KeyRecord {
+            fingerprint: scope.fingerprint.to_owned(),
+            saved: None,
+            lease_until: now.plus(CLAIM_LEASE),
+            expires: now.plus(RETENTION),
+        };
+        inner.keys.insert(id, record);
+        Ok(Claim::Claimed)
+    }
+
+    async fn complete(&self, scope: &Scope<'_>, saved: &Saved, now: Timestamp) -> StoreResult<()> {
+        let mut inner = self.lock();
+        if let Some(r) = inner.keys.get_mut(&(scope.account.clone(), scope.key.as_str().to_owned())) {
+            if r.fingerprint == scope.fingerprint && r.saved.is_none() {
+                r.saved = Some(saved.clone());
+                r.expires = now.plus(RETENTION);
+            }
+        }
+        Ok(())
+    }
+
+    async fn release(&self, scope: &Scope<'_>) -> StoreResult<()> {
+        let mut inner = self.lock();
+        let id = (scope.account.clone(), scope.key.as_str().to_owned());
+        if inner.keys.get(&id).is_some_and(|r| r.fingerprint == scope.fingerprint && r.saved.is_none()) {
+            inner.keys.remove(&id);
+        }
+        Ok(())
+    }
+}

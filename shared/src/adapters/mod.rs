@@ -1,0 +1,8 @@
+//! Adapters: the ports implemented on DynamoDB, SES v2, memory (optionally a file), an `.eml` outbox
+//! and a recording mailer for tests, and the shared AWS SDK configuration.
+pub mod aws;
+pub mod dynamo;
+pub mod memory;
+pub mod outbox;
+pub mod recording;
+pub mod ses;

@@ -1,0 +1,63 @@
+//! A mailer that keeps every message in memory and can be told to refuse: the email port's twin for
+//! the fast service tests and the fuzz target, as the in-memory store is the store's.
+use crate::domain::Email;
+use crate::ports::{MailError, Mailer, OutgoingEmail};
+use async_trait::async_trait;
+use std::sync::Mutex;
+use std::time::Duration;
+
+#[derive(Default)]
+pub struct RecordingMailer {
+    sent: Mutex<Vec<OutgoingEmail>>,
+    refuse: Mutex<Option<Refusal>>,
+}
+
+/// How the mailer fails while it is told to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    Rejected,
+    Unavailable,
+}
+
+impl RecordingMailer {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Every accepted message, in the order they were sent.
+    pub fn sent(&self) -> Vec<OutgoingEmail> {
+        self.sent.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Every accepted message since the last `take`, which forgets them (a long fuzz run keeps none).
+    pub fn take(&self) -> Vec<OutgoingEmail> {
+        std::mem::take(&mut *self.sent.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// The accepted messages to one address.
+    pub fn sent_to(&self, to: &Email) -> Vec<OutgoingEmail> {
+        self.sent().into_iter().filter(|m| m.to == *to).collect()
+    }
+
+    /// From now on every send fails this way (`None`: sends are accepted again).
+    pub fn refuse(&self, refusal: Option<Refusal>) {
+        *self.refuse.lock().unwrap_or_else(|p| p.into_inner()) = refusal;
+    }
+}
+
+#[async_trait]
+impl Mailer for RecordingMailer {
+    async fn send(&self, email: &OutgoingEmail) -> Result<(), MailError> {
+        match *self.refuse.lock().unwrap_or_else(|p| p.into_inner()) {
+            Some(Refusal::Rejected) => return Err(MailError::Rejected("refused by the test".into())),
+            Some(Refusal::Unavailable) => return Err(MailError::Unavailable("unavailable in the test".into())),
+            None => {}
+        }
+        self.sent.lock().unwrap_or_else(|p| p.into_inner()).push(email.clone());
+        Ok(())
+    }
+
+    fn longest_send(&self) -> Duration {
+        Duration::ZERO
+    }
+}

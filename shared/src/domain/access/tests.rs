@@ -1,0 +1,88 @@
+use super::*;
+use serde_json::json;
+
+fn full() -> Value {
+    json!({
+        "iam": [{"service": "cloud-object-storage", "resource_group": "default", "roles": ["Viewer", "Writer"]}],
+        "cloud_foundry": {"org": "acme", "org_roles": ["Auditor"],
+                          "spaces": [{"region": "us-south", "space": "dev", "roles": ["Developer"]}]},
+        "infrastructure": {"permissions": "basic_user"}
+    })
+}
+
+#[test]
+fn parses_the_spec_example_and_round_trips() {
+    let a = Access::parse(full()).unwrap();
+    assert_eq!(a.options(), vec![AccessOption::Iam, AccessOption::CloudFoundry, AccessOption::Infrastructure]);
+    assert_eq!(serde_json::to_value(&a).unwrap(), full());
+    let back: Access = serde_json::from_value(serde_json::to_value(&a).unwrap()).unwrap();
+    assert_eq!(back, a);
+}
+
+#[test]
+fn unassigned_options_are_no_access() {
+    let a = Access::parse(json!({"infrastructure": {"permissions": "view_only"}, "iam": "no_access"})).unwrap();
+    let v = serde_json::to_value(&a).unwrap();
+    assert_eq!(v["iam"], "no_access");
+    assert_eq!(v["cloud_foundry"], "no_access");
+    assert_eq!(a.options(), vec![AccessOption::Infrastructure]);
+}
+
+#[test]
+fn rejects_each_violation() {
+    let cases: Vec<(&str, Value)> = vec![
+        ("not an object", json!([])),
+        ("nothing assigned", json!({})),
+        ("all no_access", json!({"iam": "no_access", "cloud_foundry": null})),
+        ("unknown option", json!({"infrastructure": {"permissions": "basic_user"}, "billing": {}})),
+        ("unknown iam field", json!({"iam": [{"service": "s", "roles": ["Viewer"], "x": 1}]})),
+        ("empty iam", json!({"iam": []})),
+        ("21 policies", json!({"iam": vec![json!({"service": "s", "roles": ["Viewer"]}); 21]})),
+        ("service upper", json!({"iam": [{"service": "Bad", "roles": ["Viewer"]}]})),
+        ("service empty", json!({"iam": [{"service": "", "roles": ["Viewer"]}]})),
+        ("service long", json!({"iam": [{"service": "a".repeat(65), "roles": ["Viewer"]}]})),
+        ("rg chars", json!({"iam": [{"service": "s", "resource_group": "a/b", "roles": ["Viewer"]}]})),
+        ("rg empty", json!({"iam": [{"service": "s", "resource_group": "", "roles": ["Viewer"]}]})),
+        ("no roles", json!({"iam": [{"service": "s", "roles": []}]})),
+        ("repeat role", json!({"iam": [{"service": "s", "roles": ["Viewer", "Viewer"]}]})),
+        ("unknown role", json!({"iam": [{"service": "s", "roles": ["Root"]}]})),
+        ("lower role", json!({"iam": [{"service": "s", "roles": ["viewer"]}]})),
+        ("missing service", json!({"iam": [{"roles": ["Viewer"]}]})),
+        ("cf no roles no spaces", json!({"cloud_foundry": {"org": "acme"}})),
+        ("cf org empty", json!({"cloud_foundry": {"org": "", "org_roles": ["Auditor"]}})),
+        ("cf org control", json!({"cloud_foundry": {"org": "a\nb", "org_roles": ["Auditor"]}})),
+        ("cf org role", json!({"cloud_foundry": {"org": "a", "org_roles": ["Developer"]}})),
+        (
+            "cf space role",
+            json!({"cloud_foundry": {"org": "a", "spaces": [{"region": "r", "space": "s", "roles": ["BillingManager"]}]}}),
+        ),
+        (
+            "cf space no roles",
+            json!({"cloud_foundry": {"org": "a", "spaces": [{"region": "r", "space": "s", "roles": []}]}}),
+        ),
+        (
+            "cf region",
+            json!({"cloud_foundry": {"org": "a", "spaces": [{"region": "US", "space": "s", "roles": ["Developer"]}]}}),
+        ),
+        (
+            "cf 21 spaces",
+            json!({"cloud_foundry": {"org": "a", "spaces": vec![json!({"region": "r", "space": "s", "roles": ["Developer"]}); 21]}}),
+        ),
+        ("cf unknown", json!({"cloud_foundry": {"org": "a", "org_roles": ["Auditor"], "extra": true}})),
+        ("infra value", json!({"infrastructure": {"permissions": "admin"}})),
+        ("infra missing", json!({"infrastructure": {}})),
+        ("infra string", json!({"infrastructure": "basic_user"})),
+        ("wrong type", json!({"iam": 5})),
+    ];
+    for (name, v) in cases {
+        assert!(Access::parse(v).is_err(), "accepted: {name}");
+    }
+}
+
+#[test]
+fn describes_each_assigned_option() {
+    let lines = Access::parse(full()).unwrap().describe();
+    assert_eq!(lines.len(), 4, "{lines:?}");
+    assert!(lines[0].contains("cloud-object-storage"));
+    assert!(lines[3].contains("basic_user"));
+}

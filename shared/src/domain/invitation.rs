@@ -1,0 +1,24 @@
+//! The aggregate: one invitation as the rules see it and the stores keep it. Answers show it through
+//! the HTTP edge's view, which leaves out the token hash and the due time.
+use super::{Access, AccountId, Email, InvitationId, Status, Timestamp, TokenHash};
+
+/// Its serde form is the in-memory store's file format.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Invitation {
+    pub id: InvitationId,
+    pub account_id: AccountId,
+    pub email: Email,
+    pub status: Status,
+    pub access: Access,
+    pub invited_by: String,
+    pub inviter_email: Option<Email>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub last_sent_at: Option<Timestamp>,
+    pub send_count: u32,
+    pub expires_at: Timestamp,
+    pub token_hash: TokenHash,
+    /// When the sweep should next look at it; `None` once it is closed.
+    #[serde(default)]
+    pub due_at: Option<Timestamp>,
+}

@@ -1,0 +1,166 @@
+//! The one place errors become answers: each use case's error enum maps to a status and a code here.
+//! A failing dependency is `unavailable` (503, retrying is safe); a bug is `internal` (500), whose answer
+//! says nothing of the cause while the log says all of it.
+use crate::domain::caller::CallerError;
+use crate::domain::Status;
+use crate::ports::StoreError;
+use crate::service::cancel::CancelError;
+use crate::service::idempotency::IdempotencyError;
+use crate::service::invite::InviteError;
+use crate::service::list::ListError;
+use crate::service::resend::ResendError;
+use crate::service::AuthError;
+use lambda_http::http::{header, HeaderValue, StatusCode};
+use lambda_http::{Body, Response};
+use serde::Serialize;
+use serde_json::json;
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub(super) status: StatusCode,
+    pub(super) code: &'static str,
+    pub(super) message: String,
+    retry_after: Option<u64>,
+}
+
+/// Parser messages can quote the input; answers stay small.
+const MAX_MESSAGE: usize = 300;
+
+impl ApiError {
+    pub(super) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        let mut message: String = message.into();
+        if message.len() > MAX_MESSAGE {
+            let cut = (0..=MAX_MESSAGE).rev().find(|i| message.is_char_boundary(*i)).unwrap_or(0);
+            message.truncate(cut);
+            message.push('…');
+        }
+        Self { status, code, message, retry_after: None }
+    }
+
+    pub(super) fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_request", message)
+    }
+
+    pub(super) fn not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", "no such invitation")
+    }
+
+    fn invalid_state(status: Status, message: &str) -> Self {
+        Self::new(StatusCode::CONFLICT, "invalid_state", format!("{message} (status: {status})"))
+    }
+
+    /// A failing dependency: logged in full, answered as `unavailable` (retrying is safe).
+    fn unavailable(cause: &(dyn std::error::Error + 'static)) -> Self {
+        tracing::error!(error = %crate::logging::chain(cause), "dependency failed");
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "a dependency is unavailable; retrying is safe")
+    }
+
+    /// A bug: the log says everything, the answer nothing.
+    fn internal(cause: &(dyn std::error::Error + 'static)) -> Self {
+        tracing::error!(error = %crate::logging::chain(cause), "internal error");
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error")
+    }
+
+    pub(super) fn into_response(self) -> Response<Body> {
+        let body = json!({"error": {"code": self.code, "message": self.message}});
+        let mut resp = json_response(self.status, &body);
+        if let Some(secs) = self.retry_after {
+            resp.headers_mut().insert(header::RETRY_AFTER, secs.into());
+        }
+        resp
+    }
+}
+
+pub(super) fn json_response(status: StatusCode, body: &impl Serialize) -> Response<Body> {
+    // The answers are built from strings, numbers and maps with string keys, which always serialize.
+    let text = serde_json::to_string(body).expect("answers serialize");
+    let mut resp = Response::new(Body::Text(text));
+    *resp.status_mut() = status;
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    resp
+}
+
+impl From<CallerError> for ApiError {
+    fn from(e: CallerError) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", e.to_string())
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(e: AuthError) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", e.to_string())
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match &e {
+            StoreError::Unavailable(_) => Self::unavailable(&e),
+            StoreError::Corrupt(_) => Self::internal(&e),
+        }
+    }
+}
+
+impl From<IdempotencyError> for ApiError {
+    fn from(e: IdempotencyError) -> Self {
+        match e {
+            IdempotencyError::Store(s) => s.into(),
+            other => Self::new(StatusCode::CONFLICT, "idempotency_conflict", other.to_string()),
+        }
+    }
+}
+
+impl From<InviteError> for ApiError {
+    fn from(e: InviteError) -> Self {
+        match e {
+            InviteError::Forbidden(_) => Self::new(StatusCode::FORBIDDEN, "forbidden", e.to_string()),
+            InviteError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<ListError> for ApiError {
+    fn from(e: ListError) -> Self {
+        match e {
+            ListError::InvalidCursor => Self::new(StatusCode::BAD_REQUEST, "invalid_cursor", e.to_string()),
+            ListError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<CancelError> for ApiError {
+    fn from(e: CancelError) -> Self {
+        match e {
+            CancelError::NotFound => Self::not_found(),
+            CancelError::InvalidState(s) => {
+                Self::invalid_state(s, "only a processing or pending invitation can be cancelled")
+            }
+            CancelError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<ResendError> for ApiError {
+    fn from(e: ResendError) -> Self {
+        match e {
+            ResendError::NotFound => Self::not_found(),
+            ResendError::InvalidState(s) => Self::invalid_state(s, "only a pending invitation can be resent"),
+            ResendError::TooSoon { retry_after } => {
+                let mut err = Self::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "resend_too_soon",
+                    "the invitation was sent less than RESEND_MIN_INTERVAL ago; retry after the seconds in Retry-After",
+                );
+                err.retry_after = Some(retry_after.as_secs());
+                err
+            }
+            ResendError::Store(s) => s.into(),
+            ResendError::Mail(m) => {
+                let mut err = Self::unavailable(&m);
+                err.message =
+                    "the email could not be sent; the invitation is back in processing and will be retried".into();
+                err
+            }
+        }
+    }
+}

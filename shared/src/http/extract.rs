@@ -1,0 +1,103 @@
+//! Reading a request: the caller from the authorizer's claims (never from headers), the path's account
+//! and invitation id, the query and the body, each parsed into domain values or refused with a 4xx.
+use super::error::ApiError;
+use crate::domain::caller::CallerError;
+use crate::domain::{AccountId, Caller, Email, IdempotencyKey, InvitationId, Status};
+use crate::service::list::{ListParams, DEFAULT_LIMIT, MAX_LIMIT};
+use crate::service::{authorize, Authorized};
+use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext;
+use lambda_http::http::StatusCode;
+use lambda_http::request::RequestContext;
+use lambda_http::{Request, RequestExt};
+use serde_json::Value;
+
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+pub(super) fn caller(req: &Request) -> Result<Caller, ApiError> {
+    let claims = match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ApiGatewayV2httpRequestContext { authorizer: Some(a), .. })) => {
+            a.jwt.as_ref().map(|jwt| &jwt.claims)
+        }
+        _ => None,
+    };
+    Ok(Caller::from_claims(claims.ok_or(CallerError::NoClaims)?)?)
+}
+
+fn path_param<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
+    req.path_parameters_ref().and_then(|p| p.first(name))
+}
+
+/// The caller, checked against the path's account once, for every inviter route.
+pub(super) fn authorized(req: &Request) -> Result<Authorized, ApiError> {
+    let caller = caller(req)?;
+    let account = path_param(req, "account_id").and_then(AccountId::parse);
+    Ok(authorize(caller, account.as_ref())?)
+}
+
+/// The path's invitation id; one that does not parse names no invitation.
+pub(super) fn invitation_id(req: &Request) -> Result<InvitationId, ApiError> {
+    path_param(req, "id").and_then(|id| InvitationId::parse(id).ok()).ok_or_else(ApiError::not_found)
+}
+
+pub(super) fn json_body(req: &Request) -> Result<Value, ApiError> {
+    let bytes: &[u8] = req.body().as_ref();
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "the body is larger than 64 KiB",
+        ));
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::bad_request("the body must be a JSON object"));
+    }
+    serde_json::from_slice(bytes).map_err(|e| ApiError::bad_request(format!("the body is not valid JSON: {e}")))
+}
+
+/// The `Idempotency-Key` header, when the request has one.
+pub(super) fn idempotency_key(req: &Request) -> Result<Option<IdempotencyKey>, ApiError> {
+    let Some(raw) = req.headers().get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = raw.to_str().ok().and_then(|k| IdempotencyKey::parse(k).ok());
+    key.map(Some).ok_or_else(|| ApiError::bad_request("Idempotency-Key must be 1 to 64 printable ASCII characters"))
+}
+
+pub(super) fn list_params(req: &Request) -> Result<ListParams, ApiError> {
+    let mut out = ListParams { limit: DEFAULT_LIMIT, ..Default::default() };
+    let Some(params) = req.query_string_parameters_ref() else {
+        return Ok(out);
+    };
+    for (key, _) in params.iter() {
+        if !["limit", "status", "email", "cursor"].contains(&key) {
+            return Err(ApiError::bad_request(format!(
+                "unknown query parameter {key:?}; expected limit, status, email or cursor"
+            )));
+        }
+        if params.all(key).is_some_and(|v| v.len() > 1) {
+            return Err(ApiError::bad_request(format!("query parameter {key} is given more than once")));
+        }
+    }
+    if let Some(raw) = params.first("limit") {
+        out.limit = raw
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=MAX_LIMIT).contains(n))
+            .ok_or_else(|| ApiError::bad_request(format!("limit must be a whole number from 1 to {MAX_LIMIT}")))?;
+    }
+    if let Some(raw) = params.first("status") {
+        let statuses = raw
+            .split(',')
+            .map(|s| s.trim().parse::<Status>())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| ApiError::bad_request(format!("status: {e}")))?;
+        out.statuses = Some(statuses);
+    }
+    if let Some(raw) = params.first("email") {
+        let email = Email::parse(raw.trim())
+            .map_err(|e| ApiError::bad_request(format!("email is not a valid address: it {e}")))?;
+        out.email = Some(email);
+    }
+    out.cursor = params.first("cursor").map(str::to_owned);
+    Ok(out)
+}

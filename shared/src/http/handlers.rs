@@ -1,0 +1,107 @@
+//! One handler per route: read the request, authorize once, call the use case, render the answer.
+use super::error::{json_response, ApiError};
+use super::extract::{authorized, idempotency_key, invitation_id, json_body, list_params};
+use super::routes::Route;
+use super::view::{InvitationView, ResultView};
+use crate::domain::idempotency::fingerprint;
+use crate::domain::invitees::parse_invitees;
+use crate::domain::Access;
+use crate::ports::store::Saved;
+use crate::ports::StoreError;
+use crate::service::invite::Outcome;
+use crate::service::{self, Authorized, Deps, Notifier};
+use lambda_http::http::{header, HeaderValue, StatusCode};
+use lambda_http::{Body, Request, Response};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+/// Logs one line per request and turns the result into the answer.
+pub(super) fn finish(route: &'static str, result: Result<Response<Body>, ApiError>) -> Response<Body> {
+    let resp = result.unwrap_or_else(|e| {
+        if e.status.is_client_error() {
+            tracing::info!(route, code = e.code, message = %crate::logging::scrub(&e.message), "request refused");
+        }
+        e.into_response()
+    });
+    tracing::info!(route, status = resp.status().as_u16(), "request done");
+    resp
+}
+
+pub async fn invite(deps: &Deps, notifier: &Notifier, req: Request) -> Response<Body> {
+    finish(Route::Invite.name(), idempotent_invite(deps, notifier, &req).await)
+}
+
+/// With an `Idempotency-Key`, the first answer is kept and given again, byte for byte, to a retry.
+async fn idempotent_invite(deps: &Deps, notifier: &Notifier, req: &Request) -> Result<Response<Body>, ApiError> {
+    let auth = authorized(req)?;
+    let Some(key) = idempotency_key(req)? else {
+        return invite_answer(deps, notifier, &auth, req).await;
+    };
+    let fp = fingerprint(&auth.caller().user_id, req.body().as_ref());
+    let work = || async {
+        let resp = invite_answer(deps, notifier, &auth, req).await.unwrap_or_else(ApiError::into_response);
+        Saved { status: resp.status().as_u16(), body: String::from_utf8_lossy(resp.body().as_ref()).into_owned() }
+    };
+    let saved = service::idempotency::once(deps, auth.account(), &key, &fp, work).await?;
+    let mut resp = Response::new(Body::Text(saved.body.clone()));
+    let corrupt = || StoreError::Corrupt(format!("an idempotency record keeps status {}", saved.status));
+    *resp.status_mut() = StatusCode::from_u16(saved.status).map_err(|_| ApiError::from(corrupt()))?;
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    Ok(resp)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InviteBody {
+    invitees: Value,
+    access: Value,
+}
+
+async fn invite_answer(
+    deps: &Deps,
+    notifier: &Notifier,
+    auth: &Authorized,
+    req: &Request,
+) -> Result<Response<Body>, ApiError> {
+    let body = json_body(req)?;
+    if !body.is_object() {
+        return Err(ApiError::bad_request("the body must be a JSON object"));
+    }
+    let body: InviteBody = serde_json::from_value(body).map_err(|e| ApiError::bad_request(format!("the body {e}")))?;
+    let access = Access::parse(body.access).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let invitees = parse_invitees(&body.invitees).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let results = service::invite::invite(deps, notifier, auth, invitees, access).await?;
+    let all_invited = results.iter().all(|r| matches!(r.outcome, Outcome::Invited(_)));
+    let status = if all_invited { StatusCode::CREATED } else { StatusCode::MULTI_STATUS };
+    let results: Vec<ResultView> = results.iter().map(ResultView::from).collect();
+    Ok(json_response(status, &json!({ "results": results })))
+}
+
+pub async fn list(deps: &Deps, req: Request) -> Response<Body> {
+    let answer = async {
+        let auth = authorized(&req)?;
+        let params = list_params(&req)?;
+        let answer = service::list::list(deps, &auth, params).await?;
+        let invitations: Vec<InvitationView> = answer.invitations.iter().map(InvitationView::from).collect();
+        Ok(json_response(StatusCode::OK, &json!({"invitations": invitations, "next_cursor": answer.next_cursor})))
+    };
+    finish(Route::List.name(), answer.await)
+}
+
+pub async fn cancel(deps: &Deps, req: Request) -> Response<Body> {
+    let answer = async {
+        let auth = authorized(&req)?;
+        let inv = service::cancel::cancel(deps, &auth, invitation_id(&req)?).await?;
+        Ok(json_response(StatusCode::OK, &InvitationView::from(&inv)))
+    };
+    finish(Route::Cancel.name(), answer.await)
+}
+
+pub async fn resend(deps: &Deps, notifier: &Notifier, req: Request) -> Response<Body> {
+    let answer = async {
+        let auth = authorized(&req)?;
+        let inv = service::resend::resend(deps, notifier, &auth, invitation_id(&req)?).await?;
+        Ok(json_response(StatusCode::OK, &InvitationView::from(&inv)))
+    };
+    finish(Route::Resend.name(), answer.await)
+}

@@ -1,0 +1,150 @@
+//! The route table: every route of the HTTP API with its method, path and the Lambda function that
+//! serves it. The local server, the tests and the fuzz target dispatch through it, and a test holds it
+//! to `template.yaml`, so a route exists in one place.
+use super::handlers;
+use crate::service::{Deps, Notifier};
+use lambda_http::{Body, Request, Response};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Route {
+    Invite,
+    List,
+    Cancel,
+    Resend,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RouteDef {
+    pub route: Route,
+    pub method: &'static str,
+    /// As API Gateway writes it: `{name}` is a path parameter matching one non-empty segment.
+    pub path: &'static str,
+    /// The binary (and the template's function) that serves it.
+    pub function: &'static str,
+}
+
+pub const ROUTES: &[RouteDef] = &[
+    RouteDef { route: Route::Invite, method: "POST", path: "/accounts/{account_id}/invitations", function: "invite" },
+    RouteDef { route: Route::List, method: "GET", path: "/accounts/{account_id}/invitations", function: "list" },
+    RouteDef {
+        route: Route::Cancel,
+        method: "DELETE",
+        path: "/accounts/{account_id}/invitations/{id}",
+        function: "cancel",
+    },
+    RouteDef {
+        route: Route::Resend,
+        method: "POST",
+        path: "/accounts/{account_id}/invitations/{id}/resend",
+        function: "resend",
+    },
+];
+
+impl Route {
+    pub fn def(self) -> &'static RouteDef {
+        ROUTES.iter().find(|d| d.route == self).expect("every route is in the table")
+    }
+
+    /// The name logs use for it: its function's.
+    pub fn name(self) -> &'static str {
+        self.def().function
+    }
+
+    /// API Gateway's route key, `METHOD /path`.
+    pub fn key(self) -> String {
+        format!("{} {}", self.def().method, self.def().path)
+    }
+
+    /// The route a request matches, with its path parameters in order, or `None` where API Gateway
+    /// answers 404 itself.
+    pub fn matching(method: &str, path: &str) -> Option<(Route, Vec<(&'static str, String)>)> {
+        let segments: Vec<&str> = path.strip_prefix('/')?.split('/').collect();
+        ROUTES.iter().filter(|d| d.method == method).find_map(|d| {
+            let pattern: Vec<&str> = d.path[1..].split('/').collect();
+            if pattern.len() != segments.len() {
+                return None;
+            }
+            let mut params = Vec::new();
+            for (p, s) in pattern.iter().zip(&segments) {
+                match p.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+                    Some(name) if !s.is_empty() => params.push((name, (*s).to_owned())),
+                    Some(_) => return None,
+                    None if p == s => {}
+                    None => return None,
+                }
+            }
+            Some((d.route, params))
+        })
+    }
+}
+
+/// Serves a request for `route`: the one dispatch every in-process caller uses. Each Lambda binary
+/// serves its own route with the handler directly.
+pub async fn dispatch(route: Route, deps: &Deps, notifier: &Notifier, req: Request) -> Response<Body> {
+    match route {
+        Route::Invite => handlers::invite(deps, notifier, req).await,
+        Route::List => handlers::list(deps, req).await,
+        Route::Cancel => handlers::cancel(deps, req).await,
+        Route::Resend => handlers::resend(deps, notifier, req).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_match_their_routes_only() {
+        let (r, p) = Route::matching("POST", "/accounts/acme/invitations/abc/resend").unwrap();
+        assert_eq!(r, Route::Resend);
+        assert_eq!(p, [("account_id", "acme".to_owned()), ("id", "abc".to_owned())]);
+        assert_eq!(Route::matching("GET", "/accounts/acme/invitations").unwrap().0, Route::List);
+        assert_eq!(Route::matching("DELETE", "/accounts/acme/invitations/x").unwrap().0, Route::Cancel);
+        for (m, p) in [
+            ("GET", "/accounts//invitations"),
+            ("DELETE", "/accounts/acme/invitations/"),
+            ("PUT", "/accounts/acme/invitations"),
+            ("POST", "/accounts/acme/invitations/x/resend/"),
+            ("GET", "accounts/acme/invitations"),
+            ("GET", "/"),
+        ] {
+            assert!(Route::matching(m, p).is_none(), "{m} {p}");
+        }
+    }
+
+    /// (function, method, path) of every HttpApi event in `template.yaml`.
+    fn template_routes() -> Vec<(String, String, String)> {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml");
+        let yaml: serde_yaml::Value = serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let mut out = Vec::new();
+        for resource in yaml["Resources"].as_mapping().unwrap().values() {
+            if resource["Type"].as_str() != Some("AWS::Serverless::Function") {
+                continue;
+            }
+            let binary = resource["Metadata"]["BuildProperties"]["Binary"].as_str().unwrap().to_owned();
+            let Some(events) = resource["Properties"]["Events"].as_mapping() else { continue };
+            for event in events.values().filter(|e| e["Type"].as_str() == Some("HttpApi")) {
+                let props = &event["Properties"];
+                let method = props["Method"].as_str().unwrap().to_ascii_uppercase();
+                out.push((binary.clone(), method, props["Path"].as_str().unwrap().to_owned()));
+            }
+        }
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn the_table_is_the_templates_routes() {
+        let mut ours: Vec<(String, String, String)> =
+            ROUTES.iter().map(|d| (d.function.to_owned(), d.method.to_owned(), d.path.to_owned())).collect();
+        ours.sort();
+        assert_eq!(ours, template_routes());
+    }
+
+    #[test]
+    fn every_route_is_in_the_table_once() {
+        for r in [Route::Invite, Route::List, Route::Cancel, Route::Resend] {
+            assert_eq!(ROUTES.iter().filter(|d| d.route == r).count(), 1, "{r:?}");
+        }
+    }
+}

@@ -1,0 +1,33 @@
+//! The email port: one message to one recipient, and the two ways a send can fail.
+use super::store::BoxError;
+use crate::domain::Email;
+use async_trait::async_trait;
+use std::time::Duration;
+
+/// One message to one recipient, with both parts.
+#[derive(Clone)]
+pub struct OutgoingEmail {
+    pub to: Email,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    /// The provider refused this message; sending it again unchanged will not help.
+    #[error("the email was rejected")]
+    Rejected(#[source] BoxError),
+    /// The provider could not be reached or kept throttling; a later try may succeed.
+    #[error("the email service is unavailable")]
+    Unavailable(#[source] BoxError),
+}
+
+#[async_trait]
+pub trait Mailer: Send + Sync {
+    async fn send(&self, email: &OutgoingEmail) -> Result<(), MailError>;
+
+    /// The longest one send may take, retries included: the sweep claims nothing it could not send
+    /// before its invocation ends.
+    fn longest_send(&self) -> Duration;
+}

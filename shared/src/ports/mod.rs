@@ -1,0 +1,9 @@
+//! What the use cases need from the outside world, as traits: storage, email and the clock. Adapters
+//! implement them; nothing here names DynamoDB, SES or HTTP.
+pub mod clock;
+pub mod mail;
+pub mod store;
+
+pub use clock::Clock;
+pub use mail::{MailError, Mailer, OutgoingEmail};
+pub use store::{Store, StoreError};

@@ -1,0 +1,128 @@
+//! The storage port. Rules about which state may follow which live in `rules` and reach a store as an
+//! [`Expect`] (the state a write requires) and a [`Change`] (what it writes); a store's only job is to
+//! apply them atomically, so the DynamoDB adapter and the in-memory twin cannot disagree about rules.
+use crate::domain::{AccountId, Email, IdempotencyKey, Invitation, InvitationId, Status, Timestamp};
+use crate::rules::Transition;
+use async_trait::async_trait;
+use std::time::Duration;
+
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// What every store operation answers.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[derive(Debug)]
+pub enum CreateOutcome {
+    Created,
+    /// An invitation for this (account, email) is still `processing` or `pending`.
+    AlreadyOpen(Invitation),
+    /// The latest invitation for this (account, email) was accepted.
+    AlreadyMember(Invitation),
+}
+
+#[derive(Debug)]
+pub enum UpdateOutcome {
+    Updated(Invitation),
+    /// The invitation exists but is not in the expected state; this is what it is.
+    Mismatch(Invitation),
+    NotFound,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListQuery {
+    /// `None`: every status.
+    pub statuses: Option<Vec<Status>>,
+    pub email: Option<Email>,
+    pub limit: u32,
+    /// Continue after this id (ids sort newest first).
+    pub after: Option<InvitationId>,
+}
+
+#[derive(Debug, Default)]
+pub struct Page {
+    pub items: Vec<Invitation>,
+    /// Set when more may follow: the next page continues after this id.
+    pub next_after: Option<InvitationId>,
+}
+
+/// A position in the due index.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct DueKey {
+    pub due_at: Timestamp,
+    pub account: AccountId,
+    pub id: InvitationId,
+}
+
+#[derive(Debug, Default)]
+pub struct DuePage {
+    pub items: Vec<Invitation>,
+    /// Set when more may follow.
+    pub next: Option<DueKey>,
+    /// Index entries the store read for this page (DynamoDB's ScannedCount).
+    pub read: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database could not be reached or refused for now; retrying is safe.
+    #[error("the invitation store is unavailable")]
+    Unavailable(#[source] BoxError),
+    /// A stored item the code cannot read: a bug or a hand edit, never the caller's fault.
+    #[error("a stored item is malformed: {0}")]
+    Corrupt(String),
+}
+
+#[async_trait]
+pub trait InvitationStore: Send + Sync {
+    /// Stores a new invitation unless an open one exists for its (account, email); atomic under races.
+    async fn create(&self, invitation: &Invitation) -> StoreResult<CreateOutcome>;
+    /// One conditional write: applies `change` only when the stored invitation meets `expect`.
+    async fn update(&self, account: &AccountId, id: InvitationId, write: &Transition) -> StoreResult<UpdateOutcome>;
+    /// Invitations of one account, newest first.
+    async fn list(&self, account: &AccountId, query: &ListQuery) -> StoreResult<Page>;
+    /// Invitations due at `now`, earliest first, from the sparse due index (never a scan).
+    async fn due(&self, now: Timestamp, after: Option<DueKey>, limit: u32) -> StoreResult<DuePage>;
+}
+
+/// How long an idempotent answer is kept for retries.
+pub const RETENTION: Duration = Duration::from_secs(24 * 3600);
+/// A claim not completed within this time (its request died) may be taken over.
+pub const CLAIM_LEASE: Duration = Duration::from_secs(60);
+
+/// A finished request's answer, kept as it was sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Saved {
+    pub status: u16,
+    pub body: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// This request owns the key now and does the work.
+    Claimed,
+    /// A live record exists: finished (`saved`) or still running.
+    Existing { fingerprint: String, saved: Option<Saved> },
+}
+
+/// One idempotency record: an account's key, and the fingerprint of the request that claimed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope<'a> {
+    pub account: &'a AccountId,
+    pub key: &'a IdempotencyKey,
+    pub fingerprint: &'a str,
+}
+
+#[async_trait]
+pub trait IdempotencyStore: Send + Sync {
+    /// Claims the key unless a record that has neither expired nor been abandoned holds it.
+    async fn claim(&self, scope: &Scope<'_>, now: Timestamp) -> StoreResult<Claim>;
+    /// Keeps the answer until `now` + [`RETENTION`].
+    async fn complete(&self, scope: &Scope<'_>, saved: &Saved, now: Timestamp) -> StoreResult<()>;
+    /// Gives the key up after a failure a retry may cure.
+    async fn release(&self, scope: &Scope<'_>) -> StoreResult<()>;
+}
+
+/// Everything the use cases need of storage: one object in each deployment (one table, or one process).
+pub trait Store: InvitationStore + IdempotencyStore {}
+
+impl<T: InvitationStore + IdempotencyStore> Store for T {}

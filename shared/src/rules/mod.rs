@@ -1,0 +1,152 @@
+//! The state machine as data: each transition is the state a conditional write expects and the change
+//! it makes. Services and the sweep take their writes from here, and both stores apply them, so every
+//! rule is written once (docs/DESIGN.md has the state table).
+mod policy;
+mod write;
+
+pub use policy::Policy;
+pub use write::{Change, Due, Expect, Transition};
+
+use crate::domain::{Invitation, Status, Timestamp, TokenHash};
+use std::time::Duration;
+
+/// When the sweep next has work on `inv`; `None` once it is closed.
+pub fn next_due(inv: &Invitation, policy: &Policy) -> Option<Timestamp> {
+    let at = match inv.status {
+        Status::Processing => inv.updated_at.plus(policy.processing_timeout),
+        Status::Pending if inv.send_count < policy.max_sends => {
+            inv.last_sent_at.unwrap_or(inv.updated_at).plus(policy.resend_after)
+        }
+        Status::Pending => inv.expires_at,
+        _ => return None,
+    };
+    Some(at.min(inv.expires_at))
+}
+
+fn change(status: Status, at: Timestamp) -> Change {
+    Change { status, at, token_hash: None, attempt: false, sent: false, due: Due::Keep }
+}
+
+/// `change` with its due time computed from the invitation it will produce.
+fn scheduled(inv: &Invitation, mut change: Change, policy: &Policy) -> Change {
+    let mut after = inv.clone();
+    change.apply(&mut after);
+    change.due = next_due(&after, policy).map_or(Due::Clear, Due::At);
+    change
+}
+
+/// The writes that must find the invitation exactly as it was read: a claim changes the token hash,
+/// so of two sweeps (or a sweep and a resend) that read the same invitation only one can send.
+fn as_read(inv: &Invitation) -> Expect {
+    Expect {
+        statuses: match inv.status {
+            Status::Processing => &[Status::Processing],
+            Status::Pending => &[Status::Pending],
+            _ => &[],
+        },
+        token_hash: Some(inv.token_hash.clone()),
+        ..Default::default()
+    }
+}
+
+/// A new invitation, stored `processing` until its first email is accepted.
+pub fn new_invitation(mut inv: Invitation, policy: &Policy) -> Invitation {
+    inv.status = Status::Processing;
+    inv.send_count = 1;
+    inv.last_sent_at = None;
+    inv.due_at = next_due(&inv, policy);
+    inv
+}
+
+/// The send of a `processing` invitation (a new one or a stuck one) was accepted.
+pub fn sent(inv: &Invitation, now: Timestamp, policy: &Policy) -> Transition {
+    let expect =
+        Expect { statuses: &[Status::Processing], token_hash: Some(inv.token_hash.clone()), ..Default::default() };
+    let change = Change { sent: true, ..change(Status::Pending, now) };
+    Transition { expect, change: scheduled(inv, change, policy) }
+}
+
+/// Cancel: any open invitation, at once. A send already past its claim still delivers its email,
+/// whose link then leads to a cancelled invitation: the cancel came second.
+pub fn cancel(now: Timestamp) -> Transition {
+    let expect = Expect { statuses: &Status::OPEN, ..Default::default() };
+    Transition { expect, change: Change { due: Due::Clear, ..change(Status::Cancelled, now) } }
+}
+
+/// A manual resend, written without reading: pending, past the cooldown, and not expiring before `due`
+/// (its next stale resend, or its expiry when that comes first). The write is the whole transition;
+/// the email follows it.
+pub fn resend(now: Timestamp, token: TokenHash, due: Timestamp, policy: &Policy) -> Transition {
+    let expect = Expect {
+        statuses: &[Status::Pending],
+        last_sent_at_or_before: Some(now.minus(policy.resend_min_interval)),
+        expires_after: Some(due.minus(Duration::from_millis(1))),
+        ..Default::default()
+    };
+    let change = Change {
+        token_hash: Some(token),
+        attempt: true,
+        sent: true,
+        due: Due::At(due),
+        ..change(Status::Pending, now)
+    };
+    Transition { expect, change }
+}
+
+/// A pending invitation whose send was refused goes back to `processing`, where the sweep retries it.
+pub fn unsent(token: TokenHash, now: Timestamp, policy: &Policy) -> Transition {
+    let expect = Expect { statuses: &[Status::Pending], token_hash: Some(token), ..Default::default() };
+    let due = Due::At(now.plus(policy.processing_timeout));
+    Transition { expect, change: Change { due, ..change(Status::Processing, now) } }
+}
+
+/// What the sweep does with an invitation it found in the due index.
+#[derive(Debug)]
+pub enum DueAction {
+    Expire(Transition),
+    Fail(Transition),
+    /// Claim a stuck `processing` invitation for another send; [`sent`] follows when it is accepted.
+    Retry(Transition),
+    /// Claim a stale `pending` invitation for another send; [`unsent`] follows when it is refused.
+    Resend(Transition),
+    /// Nothing to send (the cap is reached, or it is not due after all): move its due time.
+    Reschedule(Transition),
+    /// Closed since the index was read: nothing to do.
+    Skip,
+}
+
+pub fn due_action(inv: &Invitation, now: Timestamp, new_token: TokenHash, policy: &Policy) -> DueAction {
+    if !inv.status.is_open() {
+        return DueAction::Skip;
+    }
+    let expect = as_read(inv);
+    if inv.expires_at <= now {
+        let change = Change { due: Due::Clear, ..change(Status::Expired, now) };
+        return DueAction::Expire(Transition { expect, change });
+    }
+    match inv.status {
+        Status::Processing if inv.updated_at.plus(policy.processing_timeout) <= now => {
+            if inv.send_count >= policy.max_sends {
+                let change = Change { due: Due::Clear, ..change(Status::Failed, now) };
+                return DueAction::Fail(Transition { expect, change });
+            }
+            let change = Change { token_hash: Some(new_token), attempt: true, ..change(Status::Processing, now) };
+            DueAction::Retry(Transition { expect, change: scheduled(inv, change, policy) })
+        }
+        Status::Pending
+            if inv.send_count < policy.max_sends
+                && inv.last_sent_at.unwrap_or(inv.updated_at).plus(policy.resend_after) <= now =>
+        {
+            let change =
+                Change { token_hash: Some(new_token), attempt: true, sent: true, ..change(Status::Pending, now) };
+            DueAction::Resend(Transition { expect, change: scheduled(inv, change, policy) })
+        }
+        _ => {
+            let due = next_due(inv, policy).map_or(Due::Clear, Due::At);
+            DueAction::Reschedule(Transition { expect, change: Change { due, ..change(inv.status, inv.updated_at) } })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,195 @@
+//! Table-driven tests of every transition: each status against expired, stale, capped, stuck and not
+//! yet due, with the write each rule makes checked against the invitation it was read from.
+use super::*;
+use crate::domain::{Access, AccountId, Email, InvitationId, Token};
+use std::time::Duration;
+
+const H: u64 = 3600;
+
+fn secs(n: u64) -> Duration {
+    Duration::from_secs(n)
+}
+
+fn now() -> Timestamp {
+    Timestamp::from_millis(1_800_000_000_000)
+}
+
+/// An invitation in `status` with `sends` emails counted, last sent `sent_ago` ago (or never), last
+/// changed `changed_ago` ago, expiring `expires_in` from now (negative: already past).
+fn inv(status: Status, sends: u32, sent_ago: Option<u64>, changed_ago: u64, expires_in: i64) -> Invitation {
+    let t = now();
+    let expires_at = Timestamp::from_millis(t.millis() + expires_in * 1000);
+    let mut inv = Invitation {
+        id: InvitationId::new(),
+        account_id: AccountId::parse("acme").unwrap(),
+        email: Email::parse("ada@example.com").unwrap(),
+        status,
+        access: Access::parse(serde_json::json!({"infrastructure": {"permissions": "basic_user"}})).unwrap(),
+        invited_by: "u1".into(),
+        inviter_email: None,
+        created_at: t.minus(secs(10 * 24 * H)),
+        updated_at: t.minus(secs(changed_ago)),
+        last_sent_at: sent_ago.map(|a| t.minus(secs(a))),
+        send_count: sends,
+        expires_at,
+        token_hash: Token::generate().hash(),
+        due_at: None,
+    };
+    inv.due_at = next_due(&inv, &Policy::default());
+    inv
+}
+
+/// What the sweep should do, as a name, and the status it leaves.
+#[derive(Debug, PartialEq, Eq)]
+enum Want {
+    Expire,
+    Fail,
+    Retry,
+    Resend,
+    Reschedule,
+    Skip,
+}
+
+fn kind(a: &DueAction) -> (Want, Option<&Transition>) {
+    match a {
+        DueAction::Expire(t) => (Want::Expire, Some(t)),
+        DueAction::Fail(t) => (Want::Fail, Some(t)),
+        DueAction::Retry(t) => (Want::Retry, Some(t)),
+        DueAction::Resend(t) => (Want::Resend, Some(t)),
+        DueAction::Reschedule(t) => (Want::Reschedule, Some(t)),
+        DueAction::Skip => (Want::Skip, None),
+    }
+}
+
+#[test]
+fn the_sweep_does_what_the_state_table_says() {
+    use Status::*;
+    const D: i64 = 10 * 24 * 3600;
+    // (case, invitation, action, status after, send_count after, sent now?, due after)
+    let p = Policy::default();
+    let cases: Vec<(&str, Invitation, Want, Option<Status>, u32, bool)> = vec![
+        ("pending, stale", inv(Pending, 1, Some(73 * H), 73 * H, D), Want::Resend, Some(Pending), 2, true),
+        ("pending, just stale", inv(Pending, 2, Some(72 * H), 72 * H, D), Want::Resend, Some(Pending), 3, true),
+        ("pending, not yet stale", inv(Pending, 1, Some(71 * H), 71 * H, D), Want::Reschedule, Some(Pending), 1, false),
+        ("pending, capped", inv(Pending, 3, Some(100 * H), 100 * H, D), Want::Reschedule, Some(Pending), 3, false),
+        ("pending, expired", inv(Pending, 1, Some(73 * H), 73 * H, -1), Want::Expire, Some(Expired), 1, false),
+        ("pending, expires now", inv(Pending, 1, Some(H), H, 0), Want::Expire, Some(Expired), 1, false),
+        ("processing, stuck", inv(Processing, 1, None, 6 * 60, D), Want::Retry, Some(Processing), 2, false),
+        ("processing, stuck, capped", inv(Processing, 3, None, 6 * 60, D), Want::Fail, Some(Failed), 3, false),
+        ("processing, young", inv(Processing, 1, None, 60, D), Want::Reschedule, Some(Processing), 1, false),
+        ("processing, expired", inv(Processing, 1, None, 6 * 60, -1), Want::Expire, Some(Expired), 1, false),
+        ("accepted", inv(Accepted, 1, Some(100 * H), H, D), Want::Skip, None, 1, false),
+        ("cancelled", inv(Cancelled, 1, Some(100 * H), H, D), Want::Skip, None, 1, false),
+        ("expired", inv(Expired, 1, Some(100 * H), H, -1), Want::Skip, None, 1, false),
+        ("failed", inv(Failed, 3, None, H, D), Want::Skip, None, 3, false),
+    ];
+    for (case, read, want, status, sends, sent) in cases {
+        let token = Token::generate().hash();
+        let action = due_action(&read, now(), token.clone(), &p);
+        let (got, write) = kind(&action);
+        assert_eq!(got, want, "{case}");
+        let Some(Transition { expect, change }) = write else { continue };
+        assert!(expect.matches(&read), "{case}: the write must expect the invitation as it was read");
+        let mut moved = read.clone();
+        moved.token_hash = Token::generate().hash();
+        assert!(!expect.matches(&moved), "{case}: a write after another claim must fail");
+        let mut after = read.clone();
+        change.apply(&mut after);
+        assert_eq!(Some(after.status), status, "{case}");
+        assert_eq!(after.send_count, sends, "{case}");
+        assert_eq!(after.last_sent_at == Some(now()), sent, "{case}");
+        let claims = matches!(want, Want::Resend | Want::Retry);
+        assert_eq!(after.token_hash == token, claims, "{case}: only a claim rotates the token");
+        match after.status {
+            Pending | Processing => {
+                let due = after.due_at.unwrap_or_else(|| panic!("{case}: an open invitation stays due"));
+                assert!(due > now() || want == Want::Reschedule && due == after.expires_at, "{case}: {due:?}");
+                assert!(due <= after.expires_at, "{case}: never due after it expires");
+            }
+            _ => assert_eq!(after.due_at, None, "{case}: a closed invitation leaves the due index"),
+        }
+    }
+}
+
+#[test]
+fn next_due_is_the_earliest_work_and_never_past_expiry() {
+    use Status::*;
+    let p = Policy::default();
+    let t = now();
+    let pending = inv(Pending, 1, Some(H), H, 30 * 24 * 3600);
+    assert_eq!(next_due(&pending, &p), Some(t.minus(secs(H)).plus(p.resend_after)));
+    let capped = inv(Pending, 3, Some(H), H, 30 * 24 * 3600);
+    assert_eq!(next_due(&capped, &p), Some(capped.expires_at));
+    let processing = inv(Processing, 1, None, 60, 30 * 24 * 3600);
+    assert_eq!(next_due(&processing, &p), Some(t.minus(secs(60)).plus(p.processing_timeout)));
+    let soon = inv(Pending, 1, Some(H), H, 60);
+    assert_eq!(next_due(&soon, &p), Some(soon.expires_at));
+    for closed in [Accepted, Cancelled, Expired, Failed] {
+        assert_eq!(next_due(&inv(closed, 1, Some(H), H, 3600), &p), None, "{closed}");
+    }
+}
+
+#[test]
+fn cancel_takes_any_open_invitation_and_nothing_else() {
+    let Transition { expect, change } = cancel(now());
+    for status in Status::ALL {
+        let read = inv(status, 1, Some(H), H, 3600);
+        assert_eq!(expect.matches(&read), status.is_open(), "{status}");
+    }
+    let mut after = inv(Status::Pending, 1, Some(H), H, 3600);
+    change.apply(&mut after);
+    assert_eq!((after.status, after.due_at, after.updated_at), (Status::Cancelled, None, now()));
+}
+
+#[test]
+fn resend_needs_pending_past_the_cooldown_and_not_expiring_first() {
+    let p = Policy::default();
+    let token = Token::generate().hash();
+    let due = now().plus(p.resend_after);
+    let Transition { expect, change } = resend(now(), token.clone(), due, &p);
+    let days = 30 * 24 * 3600;
+    for status in Status::ALL {
+        assert_eq!(expect.matches(&inv(status, 1, Some(H), H, days)), status == Status::Pending, "{status}");
+    }
+    assert!(!expect.matches(&inv(Status::Pending, 1, Some(30), 30, days)), "within the cooldown");
+    assert!(expect.matches(&inv(Status::Pending, 1, Some(60), 60, days)), "exactly at the cooldown");
+    assert!(!expect.matches(&inv(Status::Pending, 1, Some(H), H, 3600)), "expires before its next resend");
+    let mut after = inv(Status::Pending, 1, Some(H), H, days);
+    change.apply(&mut after);
+    assert_eq!(after.send_count, 2);
+    assert_eq!(after.last_sent_at, Some(now()));
+    assert_eq!(after.token_hash, token);
+    assert_eq!(after.due_at, Some(due));
+}
+
+#[test]
+fn a_sent_email_makes_processing_pending_and_a_refused_one_hands_back() {
+    let p = Policy::default();
+    let read = inv(Status::Processing, 1, None, 0, 30 * 24 * 3600);
+    let Transition { expect, change } = sent(&read, now(), &p);
+    assert!(expect.matches(&read));
+    let mut other_send = read.clone();
+    other_send.token_hash = Token::generate().hash();
+    assert!(!expect.matches(&other_send), "only the send that stored this token may mark it");
+    let mut after = read.clone();
+    change.apply(&mut after);
+    assert_eq!((after.status, after.last_sent_at, after.send_count), (Status::Pending, Some(now()), 1));
+    assert_eq!(after.due_at, Some(now().plus(p.resend_after)));
+
+    let Transition { expect, change } = unsent(after.token_hash.clone(), now(), &p);
+    assert!(expect.matches(&after));
+    assert!(!expect.matches(&read), "a processing invitation is not handed back twice");
+    change.apply(&mut after);
+    assert_eq!(after.status, Status::Processing);
+    assert_eq!(after.due_at, Some(now().plus(p.processing_timeout)));
+}
+
+#[test]
+fn a_new_invitation_is_processing_with_one_attempt_due_after_the_timeout() {
+    let p = Policy::default();
+    let mut draft = inv(Status::Pending, 0, Some(H), 0, 30 * 24 * 3600);
+    draft.updated_at = now();
+    let made = new_invitation(draft, &p);
+    assert_eq!((made.status, made.send_count, made.last_sent_at), (Status::Processing, 1, None));
+    assert_eq!(made.due_at, Some(now().plus(p.processing_timeout)));
+}

@@ -1,0 +1,75 @@
+//! The vocabulary of a conditional write: the state it [`Expect`]s and the [`Change`] it makes. The rules
+//! produce them; every store applies them atomically (DynamoDB as a condition and update expression, the
+//! in-memory store with [`Expect::matches`] and [`Change::apply`]), so the stores cannot disagree.
+use crate::domain::{Invitation, Status, Timestamp, TokenHash};
+
+/// What a conditional write requires of the stored invitation.
+#[derive(Debug, Clone, Default)]
+pub struct Expect {
+    pub statuses: &'static [Status],
+    /// The write belongs to the send that stored this token hash (a version check).
+    pub token_hash: Option<TokenHash>,
+    /// The last send happened at or before this instant (or never).
+    pub last_sent_at_or_before: Option<Timestamp>,
+    /// The invitation expires after this instant.
+    pub expires_after: Option<Timestamp>,
+}
+
+impl Expect {
+    pub fn matches(&self, inv: &Invitation) -> bool {
+        self.statuses.contains(&inv.status)
+            && self.token_hash.as_ref().is_none_or(|h| *h == inv.token_hash)
+            && self.last_sent_at_or_before.is_none_or(|cut| inv.last_sent_at.is_none_or(|t| t <= cut))
+            && self.expires_after.is_none_or(|t| inv.expires_at > t)
+    }
+}
+
+/// One conditional write: the state it requires and the change it makes.
+#[derive(Debug, Clone)]
+pub struct Transition {
+    pub expect: Expect,
+    pub change: Change,
+}
+
+/// When the sweep next has work on the invitation (the sparse due index).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Due {
+    Keep,
+    At(Timestamp),
+    Clear,
+}
+
+/// What a conditional write sets.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub status: Status,
+    pub at: Timestamp,
+    /// A new token for a new send.
+    pub token_hash: Option<TokenHash>,
+    /// A send is attempted: `send_count` + 1.
+    pub attempt: bool,
+    /// An email went out (or is going out now): `last_sent_at` = `at`.
+    pub sent: bool,
+    pub due: Due,
+}
+
+impl Change {
+    pub fn apply(&self, inv: &mut Invitation) {
+        inv.status = self.status;
+        inv.updated_at = self.at;
+        if let Some(h) = &self.token_hash {
+            inv.token_hash = h.clone();
+        }
+        if self.attempt {
+            inv.send_count += 1;
+        }
+        if self.sent {
+            inv.last_sent_at = Some(self.at);
+        }
+        match self.due {
+            Due::Keep => {}
+            Due::At(t) => inv.due_at = Some(t),
+            Due::Clear => inv.due_at = None,
+        }
+    }
+}

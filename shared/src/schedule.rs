@@ -1,0 +1,32 @@
+//! The scheduled sweep's entry: EventBridge invokes the resend function with a Scheduled Event, which
+//! runs the sweep until done or until the invocation's time runs short. A sweep that cannot read the
+//! due index fails the invocation, so the schedule's retries and its failure destination see it.
+use crate::service::{sweep, Deps, Notifier};
+use lambda_http::lambda_runtime::{self, Context};
+use serde_json::Value;
+
+/// Whether an event is EventBridge's Scheduled Event rather than an HTTP API request.
+pub fn is_scheduled(event: &Value) -> bool {
+    event.get("detail-type").and_then(Value::as_str) == Some("Scheduled Event")
+}
+
+/// Runs one sweep within the invocation's deadline, logs its summary line and its metrics, and answers
+/// with the summary.
+pub async fn run(deps: &Deps, notifier: &Notifier, context: &Context) -> Result<Value, lambda_runtime::Error> {
+    let left = context.deadline().duration_since(std::time::SystemTime::now()).unwrap_or_default();
+    let deadline = tokio::time::Instant::now() + left;
+    let summary = sweep::sweep(deps, notifier, Some(deadline)).await.inspect_err(|e| {
+        tracing::error!(error = %crate::logging::chain(e), "sweep failed");
+    })?;
+    tracing::info!(
+        resent = summary.resent,
+        expired = summary.expired,
+        failed = summary.failed,
+        retried = summary.retried,
+        read = summary.read,
+        complete = summary.complete,
+        "sweep done"
+    );
+    println!("{}", summary.emf(deps.clock.now()));
+    Ok(serde_json::to_value(summary)?)
+}

@@ -1,0 +1,62 @@
+//! The invitation email and the one object that sends it: what it says, where its link points, and the
+//! log line each send leaves (the address masked, the token never).
+use crate::domain::{Invitation, Token};
+use crate::ports::{MailError, Mailer, OutgoingEmail};
+use std::sync::Arc;
+use url::Url;
+
+/// Where invitation emails come from and where their links point.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailSettings {
+    pub from: String,
+    pub accept_url: Url,
+    pub configuration_set: Option<String>,
+}
+
+/// Sends invitation emails: a mailer and the settings every message shares.
+#[derive(Clone)]
+pub struct Notifier {
+    pub mailer: Arc<dyn Mailer>,
+    pub settings: MailSettings,
+}
+
+impl Notifier {
+    pub async fn deliver(&self, inv: &Invitation, token: &Token) -> Result<(), MailError> {
+        let email = invitation_email(&self.settings, inv, token);
+        let result = self.mailer.send(&email).await;
+        match &result {
+            Ok(()) => {
+                tracing::info!(invitation = %inv.id, to = %inv.email.masked(), "invitation email accepted")
+            }
+            Err(e) => {
+                tracing::warn!(invitation = %inv.id, to = %inv.email.masked(), error = %crate::logging::chain(e), "invitation email not sent")
+            }
+        }
+        result
+    }
+}
+
+/// Composes the invitation email; the only place a raw token is read.
+pub fn invitation_email(settings: &MailSettings, inv: &Invitation, token: &Token) -> OutgoingEmail {
+    let mut link = settings.accept_url.clone();
+    link.query_pairs_mut().append_pair("invitation", &inv.id.to_string()).append_pair("token", token.expose());
+    let inviter = inv.inviter_email.as_ref().map_or("An administrator", |e| e.as_str());
+    let account = inv.account_id.as_str();
+    let expires = inv.expires_at.to_rfc3339();
+    let access = inv.access.describe();
+    let subject = format!("You are invited to join account {account}");
+    let text = format!(
+        "{inviter} invited you to join account {account}.\n\nAccess granted:\n{}\n\nAccept the invitation before {expires}:\n{link}\n\nIf you did not expect this email, you can ignore it.\n",
+        access.iter().map(|l| format!("- {l}")).collect::<Vec<_>>().join("\n"),
+    );
+    let esc = |v: &str| html_escape::encode_text(v).into_owned();
+    let html = format!(
+        "<!DOCTYPE html><html><body><p>{} invited you to join account <strong>{}</strong>.</p><p>Access granted:</p><ul>{}</ul><p><a href=\"{}\">Accept the invitation</a> before {}.</p><p>If you did not expect this email, you can ignore it.</p></body></html>",
+        esc(inviter),
+        esc(account),
+        access.iter().map(|l| format!("<li>{}</li>", esc(l))).collect::<String>(),
+        html_escape::encode_double_quoted_attribute(link.as_str()),
+        esc(&expires),
+    );
+    OutgoingEmail { to: inv.email.clone(), subject, text, html }
+}

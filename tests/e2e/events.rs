@@ -1,0 +1,162 @@
+//! Every sample event in `events/` drives its function's built binary under the Runtime API emulator,
+//! with the environment `template.yaml` gives that function: what `sam local invoke -e` does inside its
+//! container, minus Docker.
+use e2e::runtime::{binary, invoke, Reply};
+use e2e::{new_table, sdk, sent_invitation, Ses};
+use invitations::adapters::dynamo::DynamoStore;
+use invitations::domain::{AccountId, Invitation, InvitationId, Timestamp};
+use invitations::ports::store::{CreateOutcome, InvitationStore};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+fn repo(path: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path)
+}
+
+fn read_json(path: &std::path::Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// The variables the template sets for `function`, with `!Ref`s resolved: the table to the test's
+/// table, parameters to their defaults or to the test's values for those without one.
+fn template_env(function: &str, table: &str, params: &BTreeMap<&str, String>) -> Vec<(String, String)> {
+    let yaml: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(repo("template.yaml")).unwrap()).unwrap();
+    let resolve = |v: &serde_yaml::Value| -> String {
+        match v {
+            serde_yaml::Value::Tagged(t) if t.tag == "!Ref" => {
+                let name = t.value.as_str().unwrap();
+                if name == "InvitationsTable" {
+                    return table.to_owned();
+                }
+                if let Some(v) = params.get(name) {
+                    return v.clone();
+                }
+                let default = &yaml["Parameters"][name]["Default"];
+                match default {
+                    serde_yaml::Value::String(s) => s.clone(),
+                    serde_yaml::Value::Number(n) => n.to_string(),
+                    _ => panic!("parameter {name} has no default and the test gives no value"),
+                }
+            }
+            serde_yaml::Value::String(s) => s.clone(),
+            other => panic!("unexpected variable value {other:?}"),
+        }
+    };
+    let mut env = Vec::new();
+    for vars in [
+        &yaml["Globals"]["Function"]["Environment"]["Variables"],
+        &yaml["Resources"][function]["Properties"]["Environment"]["Variables"],
+    ] {
+        for (k, v) in vars.as_mapping().into_iter().flatten() {
+            env.push((k.as_str().unwrap().to_owned(), resolve(v)));
+        }
+    }
+    assert!(env.iter().any(|(k, _)| k == "TABLE_NAME"), "{function} gets TABLE_NAME from the template");
+    env.extend(e2e::aws_env().into_iter().map(|(k, v)| (k.to_owned(), v)));
+    env
+}
+
+fn http(reply: &Reply) -> (u16, Value) {
+    match reply {
+        Reply::Response(r) => {
+            (r["statusCode"].as_u64().unwrap() as u16, serde_json::from_str(r["body"].as_str().unwrap()).unwrap())
+        }
+        other => panic!("expected a response, got {other:?}"),
+    }
+}
+
+/// A pending invitation of the sample events' account, sent at `last_sent` and due at `due`.
+fn seeded(id: &str, last_sent: Timestamp, due: Timestamp) -> Invitation {
+    let acme = AccountId::parse("acme").unwrap();
+    let email = format!("seed-{id}@example.com");
+    Invitation { id: InvitationId::parse(id).unwrap(), ..sent_invitation(&acme, &email, last_sent, due) }
+}
+
+#[tokio::test]
+async fn every_sample_event_drives_its_function() {
+    let sdk = sdk().await;
+    let db = aws_sdk_dynamodb::Client::new(&sdk);
+    let table = new_table(&db).await;
+    let ses = Ses::new(&sdk).await;
+    let params = BTreeMap::from([
+        ("SenderEmail", ses.sender.clone()),
+        ("AcceptUrl", "https://app.example.com/accept".to_owned()),
+    ]);
+
+    let mut events: BTreeMap<String, Value> = std::fs::read_dir(repo("events"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap() != "env.json")
+        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), read_json(&p)))
+        .collect();
+    let mut take = |name: &str| events.remove(name).unwrap_or_else(|| panic!("events/{name} is missing"));
+
+    // The invitations the cancel and resend events name, and one stale one for the sweep.
+    let now = Timestamp::now();
+    let store = DynamoStore::new(db.clone(), &table);
+    let cancel = take("cancel.json");
+    let resend = take("resend.json");
+    let cancel_id = cancel["pathParameters"]["id"].as_str().unwrap().to_owned();
+    let resend_id = resend["pathParameters"]["id"].as_str().unwrap().to_owned();
+    let later = now.plus(Duration::from_secs(3600));
+    for id in [&cancel_id, &resend_id] {
+        let created = store.create(&seeded(id, now.minus(Duration::from_secs(7200)), later)).await.unwrap();
+        assert!(matches!(created, CreateOutcome::Created));
+    }
+    let stale = InvitationId::new().to_string();
+    let long_ago = now.minus(Duration::from_secs(73 * 3600));
+    store.create(&seeded(&stale, long_ago, long_ago.plus(Duration::from_secs(72 * 3600)))).await.unwrap();
+
+    let run =
+        invoke(&binary("invite"), &template_env("InviteFunction", &table, &params), vec![take("invite.json")]).await;
+    let (status, body) = http(&run.replies[0]);
+    assert_eq!(status, 207, "{body}");
+    let outcomes: Vec<_> = body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["invitee"].as_str().unwrap(), r["outcome"].as_str().unwrap()))
+        .collect();
+    assert_eq!(outcomes, [("ann@example.com", "invited"), ("not-an-email", "invalid"), ("bob@example.com", "invited")]);
+
+    let list_env = template_env("ListFunction", &table, &params);
+    let run = invoke(&binary("list"), &list_env, vec![take("list.json"), take("list-cursor.json")]).await;
+    let (status, body) = http(&run.replies[0]);
+    assert_eq!(status, 200, "{body}");
+    let listed = body["invitations"].as_array().unwrap();
+    assert_eq!(listed.len(), 5, "{body}");
+    assert!(listed.iter().all(|i| ["pending", "processing"].contains(&i["status"].as_str().unwrap())));
+    let (status, body) = http(&run.replies[1]);
+    assert_eq!(status, 200, "the sample cursor is valid for its account and filter: {body}");
+    let ids: Vec<&str> = body["invitations"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, [resend_id.as_str(), cancel_id.as_str()], "the page after the cursor's position");
+
+    let run = invoke(&binary("cancel"), &template_env("CancelFunction", &table, &params), vec![cancel]).await;
+    let (status, body) = http(&run.replies[0]);
+    assert_eq!((status, body["status"].as_str()), (200, Some("cancelled")), "{body}");
+
+    let resend_env = template_env("ResendFunction", &table, &params);
+    let run = invoke(&binary("resend"), &resend_env, vec![resend, take("scheduled.json")]).await;
+    let (status, body) = http(&run.replies[0]);
+    assert_eq!((status, body["send_count"].as_u64()), (200, Some(2)), "{body}");
+    let summary = match &run.replies[1] {
+        Reply::Response(v) => v.clone(),
+        other => panic!("{other:?}\n{}", run.stdout),
+    };
+    assert_eq!(summary["resent"], 1, "the stale invitation: {summary}");
+    assert_eq!(summary["complete"], true);
+    let emf = run.stdout.lines().find(|l| l.contains("\"_aws\"")).expect("an EMF metrics line");
+    let emf: Value = serde_json::from_str(emf).unwrap();
+    assert_eq!(emf["resent"], 1);
+    assert_eq!(emf["_aws"]["CloudWatchMetrics"][0]["Namespace"], "Invitations");
+    assert!(run.stdout.contains("\"sweep done\""), "one summary log line");
+
+    assert!(
+        events.is_empty(),
+        "every file in events/ has its assertions here; new ones: {:?}",
+        events.keys().collect::<Vec<_>>()
+    );
+    assert_eq!(ses.sent().await.len(), 4, "ann, bob, the manual resend and the sweep's resend");
+}

@@ -1,0 +1,14 @@
+//! The end-to-end suite, one test binary (each binary would link the whole AWS SDK again): the core
+//! against DynamoDB Local and moto (SES v2), the built Lambda binaries under a Runtime API emulator,
+//! and the local server. Fixtures live in `support/` (the `e2e` library).
+mod api;
+mod binaries;
+mod events;
+mod faults;
+mod hostile;
+mod local_run;
+mod readme;
+mod round_trips;
+mod security;
+mod store_contract;
+mod sweep;

@@ -1,0 +1,100 @@
+//! Calls per operation, counted by a proxy in front of each emulator: numbers that do not depend on
+//! the machine's speed, so they are assertions rather than benchmarks.
+use e2e::proxy::{Fault, Gate, Proxy};
+use e2e::{access_infra, App, Options};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+/// The app with each emulator behind a proxy that `proxy` starts for its upstream: (app, DynamoDB's
+/// proxy, SES's proxy).
+async fn through<F: std::future::Future<Output = Proxy>>(proxy: impl Fn(String) -> F) -> (App, Proxy, Proxy) {
+    let db = proxy(std::env::var("AWS_ENDPOINT_URL_DYNAMODB").unwrap()).await;
+    let ses = proxy(std::env::var("AWS_ENDPOINT_URL_SESV2").unwrap()).await;
+    let options = Options { dynamodb_url: Some(db.url.clone()), ses_url: Some(ses.url.clone()), ..Default::default() };
+    (App::with(options).await, db, ses)
+}
+
+async fn counted() -> (App, Proxy, Proxy) {
+    through(Proxy::counting).await
+}
+
+async fn invite(app: &App, invitees: Vec<String>) -> Value {
+    app.invite(json!({"invitees": invitees, "access": access_infra()})).await.body
+}
+
+/// The calls each proxy saw during `f`.
+async fn during<F: std::future::Future<Output = u16>>(
+    db: &Proxy,
+    ses: &Proxy,
+    f: F,
+) -> (u16, Vec<String>, Vec<String>) {
+    let (db0, ses0) = (db.calls().len(), ses.calls().len());
+    let status = f.await;
+    (status, db.calls()[db0..].to_vec(), ses.calls()[ses0..].to_vec())
+}
+
+const UPDATE: &str = "DynamoDB_20120810.UpdateItem";
+const TRANSACT: &str = "DynamoDB_20120810.TransactWriteItems";
+const SEND_EMAIL: &str = "POST /v2/email/outbound-emails";
+
+#[tokio::test]
+async fn cancel_is_one_dynamodb_call() {
+    let (c, db, ses) = counted().await;
+    let id = invite(&c, vec!["c@x.io".into()]).await["results"][0]["invitation"]["id"].as_str().unwrap().to_owned();
+    let (status, db, ses) = during(&db, &ses, async { c.cancel(&id).await.status }).await;
+    assert_eq!((status, db, ses), (200, vec![UPDATE.to_owned()], vec![]));
+}
+
+#[tokio::test]
+async fn resend_is_one_dynamodb_call_and_one_email() {
+    let (c, db, ses) = counted().await;
+    let id = invite(&c, vec!["r@x.io".into()]).await["results"][0]["invitation"]["id"].as_str().unwrap().to_owned();
+    c.backend.clock.advance(Duration::from_secs(61));
+    let (status, db, ses) = during(&db, &ses, async { c.resend(&id).await.status }).await;
+    assert_eq!(status, 200);
+    assert_eq!(db, [UPDATE], "the conditional write is the whole transition");
+    assert_eq!(ses, [SEND_EMAIL]);
+}
+
+#[tokio::test]
+async fn a_list_page_is_one_query() {
+    let (c, db_proxy, ses_proxy) = counted().await;
+    invite(&c, (0..10).map(|i| format!("l{i}@x.io")).collect()).await;
+    for query in [vec![], vec![("limit", "5")], vec![("email", "l3@x.io")]] {
+        let (status, db, _) = during(&db_proxy, &ses_proxy, async { c.list(&query).await.status }).await;
+        assert_eq!((status, db), (200, vec!["DynamoDB_20120810.Query".to_owned()]), "{query:?}");
+    }
+}
+
+#[tokio::test]
+async fn an_invite_of_100_is_100_emails_and_two_writes_each() {
+    let (c, db_proxy, ses_proxy) = counted().await;
+    let invitees: Vec<String> = (0..100).map(|i| format!("hundred{i}@x.io")).collect();
+    let (db0, ses0) = (db_proxy.calls().len(), ses_proxy.calls().len());
+    let answer = invite(&c, invitees).await;
+    assert!(answer["results"].as_array().unwrap().iter().all(|r| r["invitation"]["status"] == "pending"));
+    let db = &db_proxy.calls()[db0..];
+    assert_eq!(ses_proxy.calls().len() - ses0, 100, "one email each");
+    assert_eq!(db.iter().filter(|t| *t == TRANSACT).count(), 100, "one create each");
+    assert_eq!(db.iter().filter(|t| *t == UPDATE).count(), 100, "one mark-sent each");
+    assert_eq!(db.len(), 200);
+}
+
+#[tokio::test]
+async fn an_invite_of_100_runs_in_three_waves() {
+    let gate = Gate::new(Duration::from_millis(200));
+    let (c, _db, _ses) = through(|url| {
+        let gate = gate.clone();
+        Proxy::start(url, move |_, _| Fault::Gated(gate.clone()))
+    })
+    .await;
+    let waves0 = gate.waves().len();
+    let answer = invite(&c, (0..100).map(|i| format!("wave{i}@x.io")).collect()).await;
+    assert!(answer["results"].as_array().unwrap().iter().all(|r| r["invitation"]["status"] == "pending"), "{answer}");
+    let waves = gate.waves()[waves0..].to_vec();
+    let shape: Vec<(usize, &String)> = waves.iter().map(|w| (w.len(), &w[0])).collect();
+    assert_eq!(waves.len(), 3, "create, send, mark: {shape:?}");
+    for (wave, op) in waves.iter().zip([TRANSACT, SEND_EMAIL, UPDATE]) {
+        assert_eq!((wave.len(), wave.iter().all(|w| w == op)), (100, true), "{shape:?}");
+    }
+}

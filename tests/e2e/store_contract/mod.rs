@@ -1,0 +1,96 @@
+//! One contract, three stores: every case runs against the in-memory store, the in-memory store kept in
+//! a file (reopened from the file for every operation) and DynamoDB Local, so the local run and
+//! production cannot drift apart.
+mod keys;
+mod reads;
+mod writes;
+
+use e2e::file_store::ReopenedStore;
+use e2e::{new_table, sdk, unique};
+use invitations::adapters::dynamo::DynamoStore;
+use invitations::adapters::memory::MemoryStore;
+use invitations::domain::{AccountId, InvitationId, Status, Timestamp};
+use invitations::ports::store::ListQuery;
+use invitations::rules::{Change, Due, Expect, Transition};
+use keys::*;
+use reads::*;
+use std::sync::Arc;
+use writes::*;
+
+type Store = Arc<dyn invitations::ports::Store>;
+
+async fn dynamo() -> Store {
+    let client = aws_sdk_dynamodb::Client::new(&sdk().await);
+    let table = new_table(&client).await;
+    Arc::new(DynamoStore::new(client, table))
+}
+
+fn memory() -> Store {
+    Arc::new(MemoryStore::new())
+}
+
+fn file() -> Store {
+    let path = e2e::local_server::temp_dir("store").join("invitations.json");
+    Arc::new(ReopenedStore::new(path))
+}
+
+macro_rules! contract {
+    ($($case:ident),* $(,)?) => {
+        mod in_memory { $( #[tokio::test(flavor = "multi_thread", worker_threads = 4)] async fn $case() { super::$case(super::memory()).await } )* }
+        mod in_file { $( #[tokio::test(flavor = "multi_thread", worker_threads = 4)] async fn $case() { super::$case(super::file()).await } )* }
+        mod dynamodb { $( #[tokio::test(flavor = "multi_thread", worker_threads = 4)] async fn $case() { super::$case(super::dynamo().await).await } )* }
+    };
+}
+
+contract!(
+    create_then_list,
+    second_open_invitation_is_refused,
+    reinvite_after_each_closed_state_makes_a_new_invitation,
+    accepted_means_already_member,
+    update_tells_not_found_from_mismatch,
+    update_requires_the_token_hash_it_names,
+    update_cooldown_on_last_sent,
+    counts_sends_and_keeps_due_times,
+    the_due_index_returns_only_due_invitations_earliest_first_in_pages,
+    racing_creates_open_exactly_one,
+    racing_cancels_win_once,
+    paging_returns_every_invitation_once_newest_first,
+    paging_with_status_and_email_filters,
+    accounts_are_isolated,
+    cursors_are_bound_to_account_and_filter,
+    idempotency_keys_claim_once_keep_answers_and_expire,
+);
+
+fn account() -> AccountId {
+    AccountId::parse(&unique("acct")).unwrap()
+}
+
+fn to(status: Status) -> Change {
+    Change { status, at: Timestamp::now(), token_hash: None, attempt: false, sent: false, due: Due::Keep }
+}
+
+fn any_state() -> Expect {
+    Expect { statuses: &Status::ALL, ..Default::default() }
+}
+
+fn open() -> Expect {
+    Expect { statuses: &Status::OPEN, ..Default::default() }
+}
+
+async fn all_pages(store: &Store, account: &AccountId, mut q: ListQuery) -> Vec<Vec<InvitationId>> {
+    let mut pages = Vec::new();
+    loop {
+        let page = store.list(account, &q).await.unwrap();
+        pages.push(page.items.iter().map(|i| i.id).collect());
+        match page.next_after {
+            Some(after) => q.after = Some(after),
+            None => return pages,
+        }
+        assert!(pages.len() < 100, "paging does not end");
+    }
+}
+
+/// The write of `expect` and `change`, as a rule would make it.
+fn transition(expect: &Expect, change: &Change) -> Transition {
+    Transition { expect: expect.clone(), change: change.clone() }
+}

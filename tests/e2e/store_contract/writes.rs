@@ -1,0 +1,202 @@
+//! Creating and changing invitations: one open invitation per address, conditional writes that say
+//! why they did not apply, and races with exactly one winner.
+use super::{account, any_state, open, to, transition, Store};
+use e2e::invitation;
+use futures::future::join_all;
+use invitations::domain::{Invitation, InvitationId, Status, Timestamp, Token};
+use invitations::ports::store::{CreateOutcome, ListQuery, UpdateOutcome};
+use invitations::rules::{Change, Due, Expect};
+use std::collections::HashSet;
+use std::time::Duration;
+
+pub(super) async fn create_then_list(store: Store) {
+    let acct = account();
+    let inv = invitation(&acct, "Ann@Example.com");
+    assert!(matches!(store.create(&inv).await.unwrap(), CreateOutcome::Created));
+    let page = store.list(&acct, &ListQuery { limit: 10, ..Default::default() }).await.unwrap();
+    assert_eq!(page.items, vec![inv.clone()], "what is listed is what was stored, field for field");
+    assert_eq!(page.items[0].email.as_str(), "ann@example.com");
+    assert!(page.next_after.is_none());
+}
+
+pub(super) async fn second_open_invitation_is_refused(store: Store) {
+    let acct = account();
+    let first = invitation(&acct, "a@x.io");
+    store.create(&first).await.unwrap();
+    for status in [Status::Processing, Status::Pending] {
+        store.update(&acct, first.id, &transition(&any_state(), &to(status))).await.unwrap();
+        match store.create(&invitation(&acct, "A@X.IO")).await.unwrap() {
+            CreateOutcome::AlreadyOpen(existing) => {
+                assert_eq!(existing.id, first.id);
+                assert_eq!(existing.status, status);
+            }
+            other => panic!("expected AlreadyOpen, got {other:?}"),
+        }
+    }
+    let page = store.list(&acct, &ListQuery { limit: 10, ..Default::default() }).await.unwrap();
+    assert_eq!(page.items.len(), 1);
+}
+
+pub(super) async fn reinvite_after_each_closed_state_makes_a_new_invitation(store: Store) {
+    let acct = account();
+    let mut ids = HashSet::new();
+    let mut latest = invitation(&acct, "b@x.io");
+    store.create(&latest).await.unwrap();
+    ids.insert(latest.id);
+    for closed in Status::REINVITABLE {
+        store.update(&acct, latest.id, &transition(&open(), &to(closed))).await.unwrap();
+        let next = invitation(&acct, "b@x.io");
+        assert!(matches!(store.create(&next).await.unwrap(), CreateOutcome::Created), "after {closed}");
+        assert!(ids.insert(next.id));
+        latest = next;
+    }
+    let page = store.list(&acct, &ListQuery { limit: 10, ..Default::default() }).await.unwrap();
+    let statuses: Vec<Status> = page.items.iter().map(|i| i.status).collect();
+    assert_eq!(statuses, vec![Status::Processing, Status::Failed, Status::Expired, Status::Cancelled]);
+}
+
+pub(super) async fn accepted_means_already_member(store: Store) {
+    let acct = account();
+    let inv = invitation(&acct, "c@x.io");
+    store.create(&inv).await.unwrap();
+    store.update(&acct, inv.id, &transition(&any_state(), &to(Status::Accepted))).await.unwrap();
+    assert!(
+        matches!(store.create(&invitation(&acct, "c@x.io")).await.unwrap(), CreateOutcome::AlreadyMember(m) if m.id == inv.id)
+    );
+}
+
+pub(super) async fn update_tells_not_found_from_mismatch(store: Store) {
+    let acct = account();
+    let inv = invitation(&acct, "d@x.io");
+    store.create(&inv).await.unwrap();
+    assert!(matches!(
+        store.update(&acct, InvitationId::new(), &transition(&open(), &to(Status::Cancelled))).await.unwrap(),
+        UpdateOutcome::NotFound
+    ));
+    match store.update(&acct, inv.id, &transition(&open(), &to(Status::Cancelled))).await.unwrap() {
+        UpdateOutcome::Updated(u) => assert_eq!(u.status, Status::Cancelled),
+        other => panic!("{other:?}"),
+    }
+    match store.update(&acct, inv.id, &transition(&open(), &to(Status::Cancelled))).await.unwrap() {
+        UpdateOutcome::Mismatch(current) => assert_eq!(current.status, Status::Cancelled),
+        other => panic!("{other:?}"),
+    }
+}
+
+pub(super) async fn update_requires_the_token_hash_it_names(store: Store) {
+    let acct = account();
+    let inv = invitation(&acct, "e@x.io");
+    store.create(&inv).await.unwrap();
+    let wrong = Expect { token_hash: Some(Token::generate().hash()), ..open() };
+    assert!(matches!(
+        store.update(&acct, inv.id, &transition(&wrong, &to(Status::Pending))).await.unwrap(),
+        UpdateOutcome::Mismatch(_)
+    ));
+    let right = Expect { token_hash: Some(inv.token_hash.clone()), ..open() };
+    let new_hash = Token::generate().hash();
+    let change = Change { token_hash: Some(new_hash.clone()), ..to(Status::Pending) };
+    match store.update(&acct, inv.id, &transition(&right, &change)).await.unwrap() {
+        UpdateOutcome::Updated(u) => assert_eq!(u.token_hash, new_hash),
+        other => panic!("{other:?}"),
+    }
+}
+
+pub(super) async fn update_cooldown_on_last_sent(store: Store) {
+    let acct = account();
+    let inv = invitation(&acct, "f@x.io");
+    store.create(&inv).await.unwrap();
+    let sent_at = Timestamp::now();
+    let send = Change { attempt: true, sent: true, at: sent_at, ..to(Status::Pending) };
+    // Never sent: no cooldown applies.
+    let cut = Expect { last_sent_at_or_before: Some(sent_at.minus(Duration::from_secs(60))), ..open() };
+    assert!(matches!(store.update(&acct, inv.id, &transition(&cut, &send)).await.unwrap(), UpdateOutcome::Updated(_)));
+    // Sent just now: a cut a minute ago refuses, a cut at the send time allows.
+    assert!(
+        matches!(store.update(&acct, inv.id, &transition(&cut, &send)).await.unwrap(), UpdateOutcome::Mismatch(m) if m.last_sent_at == Some(sent_at))
+    );
+    let at = Expect { last_sent_at_or_before: Some(sent_at), ..open() };
+    assert!(
+        matches!(store.update(&acct, inv.id, &transition(&at, &send)).await.unwrap(), UpdateOutcome::Updated(u) if u.send_count == 2)
+    );
+}
+
+pub(super) async fn counts_sends_and_keeps_due_times(store: Store) {
+    let acct = account();
+    let inv = invitation(&acct, "g@x.io");
+    store.create(&inv).await.unwrap();
+    let at = Timestamp::from_millis(1_800_000_000_000);
+    let claim = Change {
+        at,
+        attempt: true,
+        sent: true,
+        due: Due::At(at.plus(Duration::from_secs(3600))),
+        ..to(Status::Pending)
+    };
+    store.update(&acct, inv.id, &transition(&open(), &claim)).await.unwrap();
+    let u = match store.update(&acct, inv.id, &transition(&open(), &claim)).await.unwrap() {
+        UpdateOutcome::Updated(u) => u,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!((u.send_count, u.last_sent_at, u.updated_at), (2, Some(at), at));
+    assert_eq!(u.due_at, Some(at.plus(Duration::from_secs(3600))));
+    // A write that keeps the due time leaves it; one that clears it takes the item out of the index.
+    let keep = Change { at, ..to(Status::Pending) };
+    match store.update(&acct, inv.id, &transition(&open(), &keep)).await.unwrap() {
+        UpdateOutcome::Updated(u) => {
+            assert_eq!((u.due_at, u.send_count), (Some(at.plus(Duration::from_secs(3600))), 2))
+        }
+        other => panic!("{other:?}"),
+    }
+    let clear = Change { due: Due::Clear, ..to(Status::Processing) };
+    match store.update(&acct, inv.id, &transition(&open(), &clear)).await.unwrap() {
+        UpdateOutcome::Updated(u) => assert_eq!((u.status, u.due_at, u.send_count), (Status::Processing, None, 2)),
+        other => panic!("{other:?}"),
+    }
+    let due = store.due(at.plus(Duration::from_secs(7200)), None, 100).await.unwrap();
+    assert!(due.items.iter().all(|i| i.id != inv.id), "a cleared due time leaves the due index");
+    // Expiry guard.
+    let not_expired = |t| Expect { expires_after: Some(t), ..open() };
+    assert!(matches!(
+        store.update(&acct, inv.id, &transition(&not_expired(inv.expires_at), &to(Status::Pending))).await.unwrap(),
+        UpdateOutcome::Mismatch(_)
+    ));
+    let just_before = inv.expires_at.minus(Duration::from_millis(1));
+    assert!(matches!(
+        store.update(&acct, inv.id, &transition(&not_expired(just_before), &to(Status::Pending))).await.unwrap(),
+        UpdateOutcome::Updated(_)
+    ));
+}
+
+pub(super) async fn racing_creates_open_exactly_one(store: Store) {
+    let acct = account();
+    let attempts: Vec<Invitation> = (0..20).map(|_| invitation(&acct, "race@x.io")).collect();
+    let results = join_all(attempts.iter().map(|inv| {
+        let store = store.clone();
+        let inv = inv.clone();
+        tokio::spawn(async move { store.create(&inv).await.unwrap() })
+    }))
+    .await;
+    let created = results.iter().filter(|r| matches!(r.as_ref().unwrap(), CreateOutcome::Created)).count();
+    assert_eq!(created, 1, "exactly one of 20 racing creates wins");
+    let page = store.list(&acct, &ListQuery { limit: 100, ..Default::default() }).await.unwrap();
+    assert_eq!(page.items.len(), 1, "one invitation stored");
+}
+
+pub(super) async fn racing_cancels_win_once(store: Store) {
+    let acct = account();
+    let inv = invitation(&acct, "h@x.io");
+    store.create(&inv).await.unwrap();
+    let results = join_all((0..20).map(|_| {
+        let (store, acct) = (store.clone(), acct.clone());
+        tokio::spawn(
+            async move { store.update(&acct, inv.id, &transition(&open(), &to(Status::Cancelled))).await.unwrap() },
+        )
+    }))
+    .await;
+    let won = results.iter().filter(|r| matches!(r.as_ref().unwrap(), UpdateOutcome::Updated(_))).count();
+    let lost = results
+        .iter()
+        .filter(|r| matches!(r.as_ref().unwrap(), UpdateOutcome::Mismatch(m) if m.status == Status::Cancelled))
+        .count();
+    assert_eq!((won, lost), (1, 19));
+}

@@ -1,0 +1,70 @@
+//! The in-memory store as the local server keeps it in a file, checked for what the file holds: every
+//! invitation operation runs on a store freshly opened from the file, so each read sees only what the
+//! writes before it persisted. A store that kept changes in memory but wrote them badly (or not at all)
+//! fails the contract here.
+use async_trait::async_trait;
+use invitations::adapters::memory::MemoryStore;
+use invitations::domain::{AccountId, Invitation, InvitationId, Timestamp};
+use invitations::ports::store::{
+    Claim, CreateOutcome, DueKey, DuePage, IdempotencyStore, InvitationStore, ListQuery, Page, Saved, Scope,
+    StoreResult, UpdateOutcome,
+};
+use invitations::rules::Transition;
+use std::path::PathBuf;
+
+pub struct ReopenedStore {
+    path: PathBuf,
+    /// One operation at a time, as one process owning the file runs them: each reopened store has a lock
+    /// of its own, which would not keep two operations from reading the same old file.
+    turn: tokio::sync::Mutex<()>,
+    /// Idempotency records are kept in memory only, by design: they live in one long-lived store.
+    keys: MemoryStore,
+}
+
+impl ReopenedStore {
+    pub fn new(path: PathBuf) -> Self {
+        Self { path, turn: tokio::sync::Mutex::new(()), keys: MemoryStore::new() }
+    }
+
+    fn reopen(&self) -> MemoryStore {
+        MemoryStore::open(&self.path).expect("the store file reads back")
+    }
+}
+
+#[async_trait]
+impl InvitationStore for ReopenedStore {
+    async fn create(&self, invitation: &Invitation) -> StoreResult<CreateOutcome> {
+        let _turn = self.turn.lock().await;
+        self.reopen().create(invitation).await
+    }
+
+    async fn update(&self, account: &AccountId, id: InvitationId, write: &Transition) -> StoreResult<UpdateOutcome> {
+        let _turn = self.turn.lock().await;
+        self.reopen().update(account, id, write).await
+    }
+
+    async fn list(&self, account: &AccountId, query: &ListQuery) -> StoreResult<Page> {
+        let _turn = self.turn.lock().await;
+        self.reopen().list(account, query).await
+    }
+
+    async fn due(&self, now: Timestamp, after: Option<DueKey>, limit: u32) -> StoreResult<DuePage> {
+        let _turn = self.turn.lock().await;
+        self.reopen().due(now, after, limit).await
+    }
+}
+
+#[async_trait]
+impl IdempotencyStore for ReopenedStore {
+    async fn claim(&self, scope: &Scope<'_>, now: Timestamp) -> StoreResult<Claim> {
+        self.keys.claim(scope, now).await
+    }
+
+    async fn complete(&self, scope: &Scope<'_>, saved: &Saved, now: Timestamp) -> StoreResult<()> {
+        self.keys.complete(scope, saved, now).await
+    }
+
+    async fn release(&self, scope: &Scope<'_>) -> StoreResult<()> {
+        self.keys.release(scope).await
+    }
+}

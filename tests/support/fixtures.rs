@@ -1,0 +1,63 @@
+//! Values many tests need, written once: the caller's claims, an access grant, and an invitation as a
+//! store holds it.
+use invitations::domain::{Access, AccountId, Caller, Email, Invitation, InvitationId, Status, Timestamp, Token};
+use invitations::service::{authorize, Authorized};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// Claims as API Gateway's JWT authorizer passes them.
+pub fn claims(account: &str, roles: &str) -> Value {
+    json!({"sub": "user-1", "email": "admin@example.com", "account_id": account, "roles": roles})
+}
+
+/// The owner of `account`, authorized as a handler would authorize them, for calling the use cases.
+pub fn owner_of(account: &AccountId) -> Authorized {
+    let claims: HashMap<String, String> = claims(account.as_str(), "owner")
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
+        .collect();
+    authorize(Caller::from_claims(&claims).unwrap(), Some(account)).unwrap()
+}
+
+/// An access grant every inviter role but `org_manager` alone may give.
+pub fn access_infra() -> Value {
+    json!({"infrastructure": {"permissions": "basic_user"}})
+}
+
+/// A new invitation as the invite use case stores it before its first send: `processing`, never sent,
+/// expiring in a day. Tests set the fields their case is about with `Invitation { .., ..invitation() }`.
+pub fn invitation(account: &AccountId, email: &str) -> Invitation {
+    let now = Timestamp::now();
+    Invitation {
+        id: InvitationId::new(),
+        account_id: account.clone(),
+        email: Email::parse(email).unwrap(),
+        status: Status::Processing,
+        access: Access::parse(access_infra()).unwrap(),
+        invited_by: "user-1".into(),
+        inviter_email: Some(Email::parse("admin@example.com").unwrap()),
+        created_at: now,
+        updated_at: now,
+        last_sent_at: None,
+        send_count: 0,
+        expires_at: now.plus(Duration::from_secs(86_400)),
+        token_hash: Token::generate().hash(),
+        due_at: None,
+    }
+}
+
+/// The same, `pending` after one send at `sent_at`, due again at `due`.
+pub fn sent_invitation(account: &AccountId, email: &str, sent_at: Timestamp, due: Timestamp) -> Invitation {
+    Invitation {
+        status: Status::Pending,
+        created_at: sent_at,
+        updated_at: sent_at,
+        last_sent_at: Some(sent_at),
+        send_count: 1,
+        due_at: Some(due),
+        ..invitation(account, email)
+    }
+}
