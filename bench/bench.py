@@ -153,6 +153,8 @@ def main():
         ("list", [os.path.join(RELEASE, "list")], lambda: [load_event("list.json")] * 2),
         ("cancel", [os.path.join(RELEASE, "cancel")], lambda: [load_event("cancel.json")] * 2),
         ("resend", [os.path.join(RELEASE, "resend")], lambda: [load_event("resend.json")] * 2),
+        # The refused path (one read of an invitation that does not exist): the same init as a success.
+        ("accept", [os.path.join(RELEASE, "accept")], lambda: [load_event("accept-wrong-token.json")] * 2),
         ("python + boto3", [sys.executable, os.path.join(ROOT, "bench", "python", "bootstrap.py")], lambda: [load_event("list.json")] * 2),
     ]
     rows = {}
@@ -175,7 +177,7 @@ def main():
     print("\nRelease binaries (stripped):\n")
     print("| binary | bytes | MB |")
     print("|---|---:|---:|")
-    for b in ["hello", "invite", "list", "cancel", "resend"]:
+    for b in ["hello", "invite", "list", "cancel", "resend", "accept"]:
         size = os.path.getsize(os.path.join(RELEASE, b))
         print(f"| {b} | {size} | {size / 1e6:.2f} |")
     big = run_once([os.path.join(RELEASE, "invite")], fn_env, [invite_event(100)])

@@ -4,7 +4,7 @@
 use e2e::runtime::{binary, invoke, Reply};
 use e2e::{new_table, sdk, sent_invitation, Ses};
 use invitations::adapters::dynamo::DynamoStore;
-use invitations::domain::{AccountId, Invitation, InvitationId, Timestamp};
+use invitations::domain::{AccountId, Invitation, InvitationId, Timestamp, TokenHash};
 use invitations::ports::store::{CreateOutcome, InvitationStore};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -152,6 +152,32 @@ async fn every_sample_event_drives_its_function() {
     assert_eq!(emf["resent"], 1);
     assert_eq!(emf["_aws"]["CloudWatchMetrics"][0]["Namespace"], "Invitations");
     assert!(run.stdout.contains("\"sweep done\""), "one summary log line");
+
+    // The accept events name one invitation and carry its link's token; only the right invitee's works,
+    // and the refusals before it leave the invitation acceptable.
+    let accept = take("accept.json");
+    let accept_id = accept["pathParameters"]["id"].as_str().unwrap().to_owned();
+    let token: Value = serde_json::from_str(accept["body"].as_str().unwrap()).unwrap();
+    let seed = Invitation {
+        token_hash: TokenHash::of(token["token"].as_str().unwrap()),
+        ..seeded(&accept_id, now.minus(Duration::from_secs(60)), later)
+    };
+    assert!(matches!(store.create(&seed).await.unwrap(), CreateOutcome::Created));
+    let refusals = vec![take("accept-email-mismatch.json"), take("accept-wrong-token.json"), accept];
+    let run = invoke(&binary("accept"), &template_env("AcceptFunction", &table, &params), refusals).await;
+    let codes: Vec<(u16, String)> = run.replies[..2]
+        .iter()
+        .map(http)
+        .map(|(status, body)| (status, body["error"]["code"].as_str().unwrap().to_owned()))
+        .collect();
+    assert_eq!(codes, [(403, "email_mismatch".to_owned()), (403, "invalid_token".to_owned())]);
+    let (status, body) = http(&run.replies[2]);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["invitation"]["status"], "accepted");
+    assert_eq!(
+        (body["member"]["status"].as_str(), body["member"]["user_id"].as_str()),
+        (Some("active"), Some("c3d4e5f6-invitee"))
+    );
 
     assert!(
         events.is_empty(),

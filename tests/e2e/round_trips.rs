@@ -34,6 +34,7 @@ async fn during<F: std::future::Future<Output = u16>>(
 }
 
 const UPDATE: &str = "DynamoDB_20120810.UpdateItem";
+const GET: &str = "DynamoDB_20120810.GetItem";
 const TRANSACT: &str = "DynamoDB_20120810.TransactWriteItems";
 const SEND_EMAIL: &str = "POST /v2/email/outbound-emails";
 
@@ -54,6 +55,22 @@ async fn resend_is_one_dynamodb_call_and_one_email() {
     assert_eq!(status, 200);
     assert_eq!(db, [UPDATE], "the conditional write is the whole transition");
     assert_eq!(ses, [SEND_EMAIL]);
+}
+
+#[tokio::test]
+async fn accept_is_one_read_and_one_transaction_and_a_refusal_is_one_read() {
+    let (c, db, ses) = counted().await;
+    invite(&c, vec!["a@x.io".into()]).await;
+    let (id, token) = c.backend.ses.sent().await.pop().expect("the email").link();
+    let accept = |token: &str| {
+        let path = format!("/accounts/{}/invitations/{id}/accept", c.account);
+        let claims = Some(json!({"sub": "a-sub", "email": "a@x.io"}));
+        e2e::event_json("POST", &path, &[], claims, Some(&json!({"token": token}).to_string()))
+    };
+    let wrong = during(&db, &ses, async { c.call(accept("wrong-token")).await.status }).await;
+    assert_eq!(wrong, (403, vec![GET.to_owned()], vec![]));
+    let (status, calls, emails) = during(&db, &ses, async { c.call(accept(&token)).await.status }).await;
+    assert_eq!((status, calls, emails), (200, vec![GET.to_owned(), TRANSACT.to_owned()], vec![]));
 }
 
 #[tokio::test]

@@ -3,7 +3,7 @@
 
 Each file: name, method, path, query (raw), claims (null: no authorizer), headers, body (raw text or
 null) and expect: the status it must get, or "invalid" for a 207 whose every result is `invalid`
-(SPEC §4: a bad invitee is a per-invitee result, not a failed request). Run it again after editing;
+(a bad invitee is a per-invitee result, not a failed request). Run it again after editing;
 it rewrites cases/.
 """
 import base64, hashlib, json, os, shutil
@@ -237,6 +237,28 @@ for i, (method, suffix) in enumerate([("DELETE", f"/{UUID7}"), ("POST", f"/{UUID
     add(f"other-account-id-{i}", 403, method=method, path=f"/accounts/globex/invitations{suffix}")
     add(f"no-claims-id-{i}", 401, method=method, path=BASE + suffix, no_claims=True)
     add(f"iam-admin-only-id-{i}", 403, method=method, path=BASE + suffix, claims_=claims(roles="iam_admin"))
+
+# The invitee's accept: bad tokens and bodies are 400; any id, account or token that opens nothing is the
+# same 403 invalid_token; no sub is 401. None of them may change anything.
+ACCEPT = f"{BASE}/{UUID7}/accept"
+invitee = {"sub": "hostile-invitee", "email": "invitee@acme.example"}
+good_token = "A" * 43
+bad_tokens = [None, "", 42, True, [], {}, "a" * 257, "not base64url", "a+b/c=", "\u00e9t\u00e9", "a\nb", " " + good_token]
+for i, t in enumerate(bad_tokens):
+    add(f"accept-bad-token-{i}", 400, path=ACCEPT, body=json.dumps({"token": t}), claims_=invitee)
+for i, raw in enumerate(["", "{}", "[]", "null", "\"tok\"", "{\"token\": ", json.dumps({"token": good_token, "role": "owner"}),
+                         json.dumps({"Token": good_token})]):
+    add(f"accept-bad-body-{i}", 400, path=ACCEPT, body=raw, claims_=invitee)
+add("accept-too-large", 413, path=ACCEPT, body=json.dumps({"token": "a" * (65 * 1024)}), claims_=invitee)
+add("accept-no-claims", 401, path=ACCEPT, body=json.dumps({"token": good_token}), no_claims=True)
+add("accept-no-sub", 401, path=ACCEPT, body=json.dumps({"token": good_token}), claims_={"email": "invitee@acme.example"})
+add("accept-bad-sub", 401, path=ACCEPT, body=json.dumps({"token": good_token}), claims_={"sub": "a b", "email": "x@y.io"})
+for i, oid in enumerate(odd_ids):
+    add(f"accept-odd-id-{i}", 403, path=f"{BASE}/{oid}/accept", body=json.dumps({"token": good_token}), claims_=invitee)
+for i, acct in enumerate(["globex", "a#b", "%00"]):
+    add(f"accept-other-account-{i}", 403, path=f"/accounts/{acct}/invitations/{UUID7}/accept",
+        body=json.dumps({"token": good_token}), claims_=invitee)
+add("accept-inviter-claims-change-nothing", 403, path=ACCEPT, body=json.dumps({"token": good_token}))
 
 shutil.rmtree(OUT, ignore_errors=True)
 os.makedirs(OUT)

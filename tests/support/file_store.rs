@@ -4,10 +4,10 @@
 //! fails the contract here.
 use async_trait::async_trait;
 use invitations::adapters::memory::MemoryStore;
-use invitations::domain::{AccountId, Invitation, InvitationId, Timestamp};
+use invitations::domain::{AccountId, Email, Invitation, InvitationId, Member, Timestamp, UserId};
 use invitations::ports::store::{
-    Claim, CreateOutcome, DueKey, DuePage, IdempotencyStore, InvitationStore, ListQuery, Page, Saved, Scope,
-    StoreResult, UpdateOutcome,
+    Claim, CreateOutcome, DueKey, DuePage, IdempotencyStore, InvitationStore, JoinOutcome, ListQuery, MemberStore,
+    Page, Saved, Scope, StoreResult, UpdateOutcome,
 };
 use invitations::rules::Transition;
 use std::path::PathBuf;
@@ -43,6 +43,11 @@ impl InvitationStore for ReopenedStore {
         self.reopen().update(account, id, write).await
     }
 
+    async fn get(&self, account: &AccountId, id: InvitationId) -> StoreResult<Option<Invitation>> {
+        let _turn = self.turn.lock().await;
+        self.reopen().get(account, id).await
+    }
+
     async fn list(&self, account: &AccountId, query: &ListQuery) -> StoreResult<Page> {
         let _turn = self.turn.lock().await;
         self.reopen().list(account, query).await
@@ -51,6 +56,19 @@ impl InvitationStore for ReopenedStore {
     async fn due(&self, now: Timestamp, after: Option<DueKey>, limit: u32) -> StoreResult<DuePage> {
         let _turn = self.turn.lock().await;
         self.reopen().due(now, after, limit).await
+    }
+}
+
+#[async_trait]
+impl MemberStore for ReopenedStore {
+    async fn join(&self, write: &Transition, member: &Member, directory: Option<&Email>) -> StoreResult<JoinOutcome> {
+        let _turn = self.turn.lock().await;
+        self.reopen().join(write, member, directory).await
+    }
+
+    async fn member(&self, account: &AccountId, user: &UserId) -> StoreResult<Option<Member>> {
+        let _turn = self.turn.lock().await;
+        self.reopen().member(account, user).await
     }
 }
 

@@ -46,6 +46,8 @@ pub fn invitation(account: &AccountId, email: &str) -> Invitation {
         expires_at: now.plus(Duration::from_secs(86_400)),
         token_hash: Token::generate().hash(),
         due_at: None,
+        user_id: None,
+        accepted_by: None,
     }
 }
 

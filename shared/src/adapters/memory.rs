@@ -2,10 +2,10 @@
 //! fast rule tests. The contract suite runs the same cases against both. With a file it persists every
 //! change (written whole to a temporary file, then renamed over the old one), so a restart keeps
 //! the invitations.
-use crate::domain::{AccountId, Email, Invitation, InvitationId, Status, Timestamp};
+use crate::domain::{AccountId, Email, Invitation, InvitationId, Member, Status, Timestamp, UserId};
 use crate::ports::store::{
-    Claim, CreateOutcome, DueKey, DuePage, IdempotencyStore, InvitationStore, ListQuery, Page, Saved, Scope,
-    StoreError, StoreResult, UpdateOutcome, CLAIM_LEASE, RETENTION,
+    Claim, CreateOutcome, DueKey, DuePage, IdempotencyStore, InvitationStore, JoinOutcome, ListQuery, MemberStore,
+    Page, Saved, Scope, StoreError, StoreResult, UpdateOutcome, CLAIM_LEASE, RETENTION,
 };
 use crate::rules::Transition;
 use async_trait::async_trait;
@@ -26,6 +26,9 @@ struct Inner {
     keys: HashMap<(AccountId, String), KeyRecord>,
     /// The latest invitation per (account, email), as DynamoDB's slot items.
     latest: HashMap<(AccountId, Email), InvitationId>,
+    members: BTreeMap<(AccountId, UserId), Member>,
+    /// The address each user's token carried when they last accepted.
+    directory: HashMap<UserId, Email>,
 }
 
 struct KeyRecord {
@@ -39,6 +42,10 @@ struct KeyRecord {
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Snapshot {
     invitations: Vec<Invitation>,
+    #[serde(default)]
+    members: Vec<Member>,
+    #[serde(default)]
+    directory: Vec<(UserId, Email)>,
 }
 
 impl MemoryStore {
@@ -59,6 +66,10 @@ impl MemoryStore {
                     *slot = (*slot).max(inv.id);
                     inner.invitations.insert((inv.account_id.clone(), inv.id), inv);
                 }
+                for m in snapshot.members {
+                    inner.members.insert((m.account_id.clone(), m.user_id.clone()), m);
+                }
+                inner.directory.extend(snapshot.directory);
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(StoreError::Unavailable(Box::new(e))),
@@ -76,7 +87,11 @@ impl MemoryStore {
         let Some(path) = &self.file else {
             return Ok(());
         };
-        let snapshot = Snapshot { invitations: inner.invitations.values().cloned().collect() };
+        let snapshot = Snapshot {
+            invitations: inner.invitations.values().cloned().collect(),
+            members: inner.members.values().cloned().collect(),
+            directory: inner.directory.iter().map(|(u, e)| (u.clone(), e.clone())).collect(),
+        };
         let bytes = serde_json::to_vec_pretty(&snapshot).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let tmp = path.with_extension("tmp");
         std::fs::write(&tmp, bytes)
@@ -132,6 +147,10 @@ impl InvitationStore for MemoryStore {
         Ok(UpdateOutcome::Updated(updated))
     }
 
+    async fn get(&self, account: &AccountId, id: InvitationId) -> StoreResult<Option<Invitation>> {
+        Ok(self.lock().invitations.get(&(account.clone(), id)).cloned())
+    }
+
     async fn list(&self, account: &AccountId, query: &ListQuery) -> StoreResult<Page> {
         let inner = self.lock();
         let limit = query.limit.max(1) as usize;
@@ -166,6 +185,42 @@ impl InvitationStore for MemoryStore {
         let next = (due.len() == limit as usize).then(|| due.last().map(|(k, _)| k.clone())).flatten();
         let items: Vec<Invitation> = due.into_iter().map(|(_, inv)| inv.clone()).collect();
         Ok(DuePage { read: items.len(), items, next })
+    }
+}
+
+#[async_trait]
+impl MemberStore for MemoryStore {
+    async fn join(&self, write: &Transition, member: &Member, directory: Option<&Email>) -> StoreResult<JoinOutcome> {
+        let mut inner = self.lock();
+        let key = (member.account_id.clone(), member.invitation_id);
+        let Some(before) = inner.invitations.get(&key).filter(|inv| write.expect.matches(inv)).cloned() else {
+            return Ok(JoinOutcome::Changed);
+        };
+        let member_key = (member.account_id.clone(), member.user_id.clone());
+        if inner.members.contains_key(&member_key) {
+            return Ok(JoinOutcome::AlreadyMember);
+        }
+        let mut accepted = before.clone();
+        write.change.apply(&mut accepted);
+        inner.invitations.insert(key.clone(), accepted);
+        inner.members.insert(member_key.clone(), member.clone());
+        let known =
+            directory.map(|e| (member.user_id.clone(), inner.directory.insert(member.user_id.clone(), e.clone())));
+        if let Err(e) = self.persist(&inner) {
+            inner.invitations.insert(key, before);
+            inner.members.remove(&member_key);
+            match known {
+                Some((user, Some(previous))) => inner.directory.insert(user, previous),
+                Some((user, None)) => inner.directory.remove(&user),
+                None => None,
+            };
+            return Err(e);
+        }
+        Ok(JoinOutcome::Joined)
+    }
+
+    async fn member(&self, account: &AccountId, user: &UserId) -> StoreResult<Option<Member>> {
+        Ok(self.lock().members.get(&(account.clone(), user.clone())).cloned())
     }
 }
 

@@ -1,6 +1,6 @@
 //! The aggregate: one invitation as the rules see it and the stores keep it. Answers show it through
 //! the HTTP edge's view, which leaves out the token hash and the due time.
-use super::{Access, AccountId, Email, InvitationId, Status, Timestamp, TokenHash};
+use super::{Access, AccountId, Email, InvitationId, Status, Timestamp, TokenHash, UserId};
 
 /// Its serde form is the in-memory store's file format.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -21,4 +21,10 @@ pub struct Invitation {
     /// When the sweep should next look at it; `None` once it is closed.
     #[serde(default)]
     pub due_at: Option<Timestamp>,
+    /// Invited by user id: only this user may accept it.
+    #[serde(default)]
+    pub user_id: Option<UserId>,
+    /// Who accepted it, once it is `accepted`.
+    #[serde(default)]
+    pub accepted_by: Option<UserId>,
 }

@@ -28,7 +28,22 @@ impl Token {
     }
 }
 
+/// A token as an invitee presents it: 1 to 256 base64url characters. Anything else is a malformed
+/// request, not a wrong token.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("token must be 1 to {MAX_PRESENTED} base64url characters")]
+pub struct MalformedToken;
+
+pub const MAX_PRESENTED: usize = 256;
+
 impl TokenHash {
+    /// The hash of a presented token, which is only ever compared, never kept.
+    pub fn of_presented(raw: &str) -> Result<Self, MalformedToken> {
+        let ok = (1..=MAX_PRESENTED).contains(&raw.len())
+            && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        ok.then(|| Self::of(raw)).ok_or(MalformedToken)
+    }
+
     pub fn of(token: &str) -> Self {
         Self(hex::encode(Sha256::digest(token.as_bytes())))
     }
@@ -66,6 +81,16 @@ mod tests {
         assert_ne!(a.expose(), b.expose());
         assert_eq!(URL_SAFE_NO_PAD.decode(a.expose()).unwrap().len(), 32);
         assert_eq!(a.expose().len(), 43);
+    }
+
+    #[test]
+    fn presented_tokens_are_base64url_and_bounded() {
+        let t = Token::generate();
+        assert_eq!(TokenHash::of_presented(t.expose()), Ok(t.hash()));
+        for bad in ["", "a b", "a+b", "a/b", "a=", "é", &"a".repeat(257)] {
+            assert_eq!(TokenHash::of_presented(bad), Err(MalformedToken), "{bad:?}");
+        }
+        assert!(TokenHash::of_presented(&"a".repeat(256)).is_ok());
     }
 
     #[test]

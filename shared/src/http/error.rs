@@ -2,8 +2,10 @@
 //! A failing dependency is `unavailable` (503, retrying is safe); a bug is `internal` (500), whose answer
 //! says nothing of the cause while the log says all of it.
 use crate::domain::caller::CallerError;
+use crate::domain::member::ClaimantError;
 use crate::domain::Status;
 use crate::ports::StoreError;
+use crate::service::accept::AcceptError;
 use crate::service::cancel::CancelError;
 use crate::service::idempotency::IdempotencyError;
 use crate::service::invite::InviteError;
@@ -83,6 +85,26 @@ pub(super) fn json_response(status: StatusCode, body: &impl Serialize) -> Respon
 impl From<CallerError> for ApiError {
     fn from(e: CallerError) -> Self {
         Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", e.to_string())
+    }
+}
+
+impl From<ClaimantError> for ApiError {
+    fn from(e: ClaimantError) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", e.to_string())
+    }
+}
+
+impl From<AcceptError> for ApiError {
+    fn from(e: AcceptError) -> Self {
+        let (status, code) = match e {
+            AcceptError::Store(s) => return s.into(),
+            AcceptError::InvalidToken => (StatusCode::FORBIDDEN, "invalid_token"),
+            AcceptError::EmailMismatch { .. } => (StatusCode::FORBIDDEN, "email_mismatch"),
+            AcceptError::UserMismatch => (StatusCode::FORBIDDEN, "user_mismatch"),
+            AcceptError::Closed(_) => (StatusCode::GONE, "invitation_closed"),
+            AcceptError::AlreadyMember => (StatusCode::CONFLICT, "already_member"),
+        };
+        Self::new(status, code, e.to_string())
     }
 }
 

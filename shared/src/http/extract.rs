@@ -2,25 +2,62 @@
 //! and invitation id, the query and the body, each parsed into domain values or refused with a 4xx.
 use super::error::ApiError;
 use crate::domain::caller::CallerError;
-use crate::domain::{AccountId, Caller, Email, IdempotencyKey, InvitationId, Status};
+use crate::domain::token::MalformedToken;
+use crate::domain::{AccountId, Caller, Claimant, Email, IdempotencyKey, InvitationId, Status, TokenHash};
 use crate::service::list::{ListParams, DEFAULT_LIMIT, MAX_LIMIT};
 use crate::service::{authorize, Authorized};
 use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext;
 use lambda_http::http::StatusCode;
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
+use serde::Deserialize;
 use serde_json::Value;
+use std::collections::HashMap;
 
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-pub(super) fn caller(req: &Request) -> Result<Caller, ApiError> {
+fn claims(req: &Request) -> Result<&HashMap<String, String>, CallerError> {
     let claims = match req.request_context_ref() {
         Some(RequestContext::ApiGatewayV2(ApiGatewayV2httpRequestContext { authorizer: Some(a), .. })) => {
             a.jwt.as_ref().map(|jwt| &jwt.claims)
         }
         _ => None,
     };
-    Ok(Caller::from_claims(claims.ok_or(CallerError::NoClaims)?)?)
+    claims.ok_or(CallerError::NoClaims)
+}
+
+pub(super) fn caller(req: &Request) -> Result<Caller, ApiError> {
+    Ok(Caller::from_claims(claims(req)?)?)
+}
+
+/// The caller of the accept route: only its `sub` and `email` claims count.
+pub(super) fn claimant(req: &Request) -> Result<Claimant, ApiError> {
+    Ok(Claimant::from_claims(claims(req)?)?)
+}
+
+/// The path's account and invitation id, when both are well formed.
+pub(super) fn invitation_ref(req: &Request) -> Option<(AccountId, InvitationId)> {
+    let account = path_param(req, "account_id").and_then(AccountId::parse)?;
+    let id = path_param(req, "id").and_then(|id| InvitationId::parse(id).ok())?;
+    Some((account, id))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AcceptBody {
+    token: Value,
+}
+
+/// The accept body's token, hashed: a missing, empty, non-string, over-long or non-base64url token is
+/// a malformed request.
+pub(super) fn presented_token(req: &Request) -> Result<TokenHash, ApiError> {
+    let body: AcceptBody =
+        serde_json::from_value(json_body(req)?).map_err(|e| ApiError::bad_request(format!("the body {e}")))?;
+    body.token
+        .as_str()
+        .ok_or(MalformedToken)
+        .and_then(TokenHash::of_presented)
+        .map_err(|e| ApiError::bad_request(e.to_string()))
 }
 
 fn path_param<'a>(req: &'a Request, name: &str) -> Option<&'a str> {

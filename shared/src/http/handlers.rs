@@ -1,8 +1,10 @@
 //! One handler per route: read the request, authorize once, call the use case, render the answer.
 use super::error::{json_response, ApiError};
-use super::extract::{authorized, idempotency_key, invitation_id, json_body, list_params};
+use super::extract::{
+    authorized, claimant, idempotency_key, invitation_id, invitation_ref, json_body, list_params, presented_token,
+};
 use super::routes::Route;
-use super::view::{InvitationView, ResultView};
+use super::view::{InvitationView, MemberView, ResultView};
 use crate::domain::idempotency::fingerprint;
 use crate::domain::invitees::parse_invitees;
 use crate::domain::Access;
@@ -95,6 +97,20 @@ pub async fn cancel(deps: &Deps, req: Request) -> Response<Body> {
         Ok(json_response(StatusCode::OK, &InvitationView::from(&inv)))
     };
     finish(Route::Cancel.name(), answer.await)
+}
+
+/// The invitee's route: any signed-in user, judged by the token and the invitation's binding, never by
+/// an account or a role.
+pub async fn accept(deps: &Deps, req: Request) -> Response<Body> {
+    let answer = async {
+        let claimant = claimant(&req)?;
+        let token = presented_token(&req)?;
+        let (account, id) = invitation_ref(&req).ok_or(service::accept::AcceptError::InvalidToken)?;
+        let (invitation, member) = service::accept::accept(deps, &claimant, &account, id, &token).await?;
+        let body = json!({"member": MemberView::from(&member), "invitation": InvitationView::from(&invitation)});
+        Ok(json_response(StatusCode::OK, &body))
+    };
+    finish(Route::Accept.name(), answer.await)
 }
 
 pub async fn resend(deps: &Deps, notifier: &Notifier, req: Request) -> Response<Body> {

@@ -9,7 +9,7 @@ mod view;
 
 pub use error::ApiError;
 pub use extract::MAX_BODY_BYTES;
-pub use handlers::{cancel, invite, list, resend};
+pub use handlers::{accept, cancel, invite, list, resend};
 pub use routes::{dispatch, Route, RouteDef, ROUTES};
 
 use lambda_http::{Body, Request, Response};

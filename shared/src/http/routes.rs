@@ -7,6 +7,7 @@ use lambda_http::{Body, Request, Response};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Route {
+    Accept,
     Invite,
     List,
     Cancel,
@@ -37,6 +38,12 @@ pub const ROUTES: &[RouteDef] = &[
         method: "POST",
         path: "/accounts/{account_id}/invitations/{id}/resend",
         function: "resend",
+    },
+    RouteDef {
+        route: Route::Accept,
+        method: "POST",
+        path: "/accounts/{account_id}/invitations/{id}/accept",
+        function: "accept",
     },
 ];
 
@@ -86,6 +93,7 @@ pub async fn dispatch(route: Route, deps: &Deps, notifier: &Notifier, req: Reque
         Route::List => handlers::list(deps, req).await,
         Route::Cancel => handlers::cancel(deps, req).await,
         Route::Resend => handlers::resend(deps, notifier, req).await,
+        Route::Accept => handlers::accept(deps, req).await,
     }
 }
 
@@ -100,6 +108,7 @@ mod tests {
         assert_eq!(p, [("account_id", "acme".to_owned()), ("id", "abc".to_owned())]);
         assert_eq!(Route::matching("GET", "/accounts/acme/invitations").unwrap().0, Route::List);
         assert_eq!(Route::matching("DELETE", "/accounts/acme/invitations/x").unwrap().0, Route::Cancel);
+        assert_eq!(Route::matching("POST", "/accounts/acme/invitations/x/accept").unwrap().0, Route::Accept);
         for (m, p) in [
             ("GET", "/accounts//invitations"),
             ("DELETE", "/accounts/acme/invitations/"),
@@ -143,7 +152,7 @@ mod tests {
 
     #[test]
     fn every_route_is_in_the_table_once() {
-        for r in [Route::Invite, Route::List, Route::Cancel, Route::Resend] {
+        for r in [Route::Invite, Route::List, Route::Cancel, Route::Resend, Route::Accept] {
             assert_eq!(ROUTES.iter().filter(|d| d.route == r).count(), 1, "{r:?}");
         }
     }

@@ -1,5 +1,5 @@
 //! Answers as clients see them: no token, token hash, due time or storage key ever appears.
-use crate::domain::{Access, Invitation, Status};
+use crate::domain::{Access, Invitation, Member, Status};
 use crate::service::invite::{InviteResult, Outcome};
 use serde::Serialize;
 
@@ -32,6 +32,34 @@ impl<'a> From<&'a Invitation> for InvitationView<'a> {
             last_sent_at: i.last_sent_at.map(|t| t.to_rfc3339()),
             send_count: i.send_count,
             expires_at: i.expires_at.to_rfc3339(),
+        }
+    }
+}
+
+/// A member of an account: always `active` while it exists.
+#[derive(Serialize)]
+pub struct MemberView<'a> {
+    user_id: &'a str,
+    account_id: &'a str,
+    email: &'a str,
+    status: &'static str,
+    access: &'a Access,
+    invited_by: &'a str,
+    invitation_id: String,
+    joined_at: String,
+}
+
+impl<'a> From<&'a Member> for MemberView<'a> {
+    fn from(m: &'a Member) -> Self {
+        MemberView {
+            user_id: m.user_id.as_str(),
+            account_id: m.account_id.as_str(),
+            email: m.email.as_str(),
+            status: "active",
+            access: &m.access,
+            invited_by: &m.invited_by,
+            invitation_id: m.invitation_id.to_string(),
+            joined_at: m.joined_at.to_rfc3339(),
         }
     }
 }

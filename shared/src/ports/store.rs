@@ -1,7 +1,7 @@
 //! The storage port. Rules about which state may follow which live in `rules` and reach a store as an
 //! [`Expect`] (the state a write requires) and a [`Change`] (what it writes); a store's only job is to
 //! apply them atomically, so the DynamoDB adapter and the in-memory twin cannot disagree about rules.
-use crate::domain::{AccountId, Email, IdempotencyKey, Invitation, InvitationId, Status, Timestamp};
+use crate::domain::{AccountId, Email, IdempotencyKey, Invitation, InvitationId, Member, Status, Timestamp, UserId};
 use crate::rules::Transition;
 use async_trait::async_trait;
 use std::time::Duration;
@@ -78,6 +78,8 @@ pub trait InvitationStore: Send + Sync {
     async fn create(&self, invitation: &Invitation) -> StoreResult<CreateOutcome>;
     /// One conditional write: applies `change` only when the stored invitation meets `expect`.
     async fn update(&self, account: &AccountId, id: InvitationId, write: &Transition) -> StoreResult<UpdateOutcome>;
+    /// One invitation as stored now (a strongly consistent read).
+    async fn get(&self, account: &AccountId, id: InvitationId) -> StoreResult<Option<Invitation>>;
     /// Invitations of one account, newest first.
     async fn list(&self, account: &AccountId, query: &ListQuery) -> StoreResult<Page>;
     /// Invitations due at `now`, earliest first, from the sparse due index (never a scan).
@@ -122,7 +124,27 @@ pub trait IdempotencyStore: Send + Sync {
     async fn release(&self, scope: &Scope<'_>) -> StoreResult<()>;
 }
 
-/// Everything the use cases need of storage: one object in each deployment (one table, or one process).
-pub trait Store: InvitationStore + IdempotencyStore {}
+/// How an accept's one atomic write ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JoinOutcome {
+    /// The invitation is accepted and the member exists.
+    Joined,
+    /// The invitation was no longer as the write expects (a cancel, a resend or another accept came
+    /// first, or another transaction held it): nothing was written.
+    Changed,
+    /// The user is already a member of the account: nothing was written.
+    AlreadyMember,
+}
 
-impl<T: InvitationStore + IdempotencyStore> Store for T {}
+#[async_trait]
+pub trait MemberStore: Send + Sync {
+    /// In one atomic write: `write` on the member's invitation; the member, unless its user is already a
+    /// member of the account; and, when given, the address the directory keeps for the user.
+    async fn join(&self, write: &Transition, member: &Member, directory: Option<&Email>) -> StoreResult<JoinOutcome>;
+    async fn member(&self, account: &AccountId, user: &UserId) -> StoreResult<Option<Member>>;
+}
+
+/// Everything the use cases need of storage: one object in each deployment (one table, or one process).
+pub trait Store: InvitationStore + IdempotencyStore + MemberStore {}
+
+impl<T: InvitationStore + IdempotencyStore + MemberStore> Store for T {}

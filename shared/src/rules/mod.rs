@@ -5,9 +5,9 @@ mod policy;
 mod write;
 
 pub use policy::Policy;
-pub use write::{Change, Due, Expect, Transition};
+pub use write::{is_invitee, Change, Due, Expect, Transition};
 
-use crate::domain::{Invitation, Status, Timestamp, TokenHash};
+use crate::domain::{Claimant, Invitation, Status, Timestamp, TokenHash};
 use std::time::Duration;
 
 /// When the sweep next has work on `inv`; `None` once it is closed.
@@ -24,7 +24,7 @@ pub fn next_due(inv: &Invitation, policy: &Policy) -> Option<Timestamp> {
 }
 
 fn change(status: Status, at: Timestamp) -> Change {
-    Change { status, at, token_hash: None, attempt: false, sent: false, due: Due::Keep }
+    Change { status, at, token_hash: None, attempt: false, sent: false, due: Due::Keep, accepted_by: None }
 }
 
 /// `change` with its due time computed from the invitation it will produce.
@@ -90,6 +90,22 @@ pub fn resend(now: Timestamp, token: TokenHash, due: Timestamp, policy: &Policy)
         due: Due::At(due),
         ..change(Status::Pending, now)
     };
+    Transition { expect, change }
+}
+
+/// Accept: an open invitation, not past its expiry, whose stored hash is the presented token's, by its
+/// invitee. It leaves the due index and records who accepted it; the member is written in the same
+/// transaction.
+pub fn accept(now: Timestamp, token: TokenHash, claimant: &Claimant) -> Transition {
+    let expect = Expect {
+        statuses: &Status::OPEN,
+        token_hash: Some(token),
+        expires_after: Some(now),
+        invitee: Some(claimant.clone()),
+        ..Default::default()
+    };
+    let change =
+        Change { due: Due::Clear, accepted_by: Some(claimant.user_id.clone()), ..change(Status::Accepted, now) };
     Transition { expect, change }
 }
 

@@ -34,6 +34,8 @@ fn inv(status: Status, sends: u32, sent_ago: Option<u64>, changed_ago: u64, expi
         expires_at,
         token_hash: Token::generate().hash(),
         due_at: None,
+        user_id: None,
+        accepted_by: None,
     };
     inv.due_at = next_due(&inv, &Policy::default());
     inv

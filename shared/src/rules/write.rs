@@ -1,7 +1,7 @@
 //! The vocabulary of a conditional write: the state it [`Expect`]s and the [`Change`] it makes. The rules
 //! produce them; every store applies them atomically (DynamoDB as a condition and update expression, the
 //! in-memory store with [`Expect::matches`] and [`Change::apply`]), so the stores cannot disagree.
-use crate::domain::{Invitation, Status, Timestamp, TokenHash};
+use crate::domain::{Claimant, Invitation, Status, Timestamp, TokenHash, UserId};
 
 /// What a conditional write requires of the stored invitation.
 #[derive(Debug, Clone, Default)]
@@ -13,6 +13,8 @@ pub struct Expect {
     pub last_sent_at_or_before: Option<Timestamp>,
     /// The invitation expires after this instant.
     pub expires_after: Option<Timestamp>,
+    /// The invitation is this claimant's: invited by its user id, or by the address its email claim names.
+    pub invitee: Option<Claimant>,
 }
 
 impl Expect {
@@ -21,6 +23,15 @@ impl Expect {
             && self.token_hash.as_ref().is_none_or(|h| *h == inv.token_hash)
             && self.last_sent_at_or_before.is_none_or(|cut| inv.last_sent_at.is_none_or(|t| t <= cut))
             && self.expires_after.is_none_or(|t| inv.expires_at > t)
+            && self.invitee.as_ref().is_none_or(|c| is_invitee(inv, c))
+    }
+}
+
+/// Whom an invitation binds: the user it names, else whoever holds its address.
+pub fn is_invitee(inv: &Invitation, claimant: &Claimant) -> bool {
+    match &inv.user_id {
+        Some(user) => *user == claimant.user_id,
+        None => claimant.email.as_ref() == Some(&inv.email),
     }
 }
 
@@ -51,6 +62,8 @@ pub struct Change {
     /// An email went out (or is going out now): `last_sent_at` = `at`.
     pub sent: bool,
     pub due: Due,
+    /// The user who accepted it.
+    pub accepted_by: Option<UserId>,
 }
 
 impl Change {
@@ -65,6 +78,9 @@ impl Change {
         }
         if self.sent {
             inv.last_sent_at = Some(self.at);
+        }
+        if let Some(user) = &self.accepted_by {
+            inv.accepted_by = Some(user.clone());
         }
         match self.due {
             Due::Keep => {}

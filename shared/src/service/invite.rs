@@ -87,6 +87,8 @@ async fn invite_one(
             expires_at: now.plus(deps.policy.invitation_ttl),
             token_hash: token.hash(),
             due_at: None,
+            user_id: None,
+            accepted_by: None,
         },
         &deps.policy,
     );

@@ -1,5 +1,6 @@
 //! The use cases. Each takes parsed domain values and a proof that its caller was authorized, applies
 //! the rules, and returns its own error enum; the HTTP edge is the one place those become answers.
+pub mod accept;
 pub mod cancel;
 pub mod idempotency;
 pub mod invite;

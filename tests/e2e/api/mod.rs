@@ -1,6 +1,7 @@
 //! The four handlers end to end in process: real DynamoDB Local and moto (SES v2) behind the production
 //! adapters, requests as API Gateway HTTP API events through the route table, answers checked against
 //! the API's documented statuses, bodies and error codes.
+mod accept;
 mod failures;
 mod idempotency;
 mod invite;

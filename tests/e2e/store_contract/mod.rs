@@ -2,6 +2,7 @@
 //! a file (reopened from the file for every operation) and DynamoDB Local, so the local run and
 //! production cannot drift apart.
 mod keys;
+mod members;
 mod reads;
 mod writes;
 
@@ -13,6 +14,7 @@ use invitations::domain::{AccountId, InvitationId, Status, Timestamp};
 use invitations::ports::store::ListQuery;
 use invitations::rules::{Change, Due, Expect, Transition};
 use keys::*;
+use members::*;
 use reads::*;
 use std::sync::Arc;
 use writes::*;
@@ -59,6 +61,10 @@ contract!(
     accounts_are_isolated,
     cursors_are_bound_to_account_and_filter,
     idempotency_keys_claim_once_keep_answers_and_expire,
+    join_accepts_and_creates_the_member_in_one_write,
+    join_writes_nothing_when_the_invitation_moved_or_is_not_the_claimants,
+    a_member_joins_an_account_once,
+    racing_accepts_win_once,
 );
 
 fn account() -> AccountId {
@@ -66,7 +72,15 @@ fn account() -> AccountId {
 }
 
 fn to(status: Status) -> Change {
-    Change { status, at: Timestamp::now(), token_hash: None, attempt: false, sent: false, due: Due::Keep }
+    Change {
+        status,
+        at: Timestamp::now(),
+        token_hash: None,
+        attempt: false,
+        sent: false,
+        due: Due::Keep,
+        accepted_by: None,
+    }
 }
 
 fn any_state() -> Expect {

@@ -2,14 +2,10 @@
 //! A fresh address takes a free slot; a re-invite replaces the slot of a closed invitation, checking in
 //! the same transaction that it is closed.
 use super::item::{from_item, to_item};
-use super::{account_pk, invitation_key, s, slot_sk, status_in, unavailable, DynamoStore};
+use super::{account_pk, failed_check, invitation_key, s, slot_sk, status_in, DynamoStore};
 use crate::domain::{Invitation, InvitationId, Status};
 use crate::ports::store::{CreateOutcome, StoreError, StoreResult};
-use aws_sdk_dynamodb::{
-    error::SdkError,
-    operation::transact_write_items::TransactWriteItemsError,
-    types::{CancellationReason, ConditionCheck, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem},
-};
+use aws_sdk_dynamodb::types::{ConditionCheck, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem};
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -47,19 +43,6 @@ impl DynamoStore {
             .build()
             .expect("item and table are set");
         TransactWriteItem::builder().put(put).build()
-    }
-
-    async fn transact(&self, items: Vec<TransactWriteItem>) -> StoreResult<Option<Vec<CancellationReason>>> {
-        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
-            Ok(_) => Ok(None),
-            Err(SdkError::ServiceError(e)) => match e.into_err() {
-                TransactWriteItemsError::TransactionCanceledException(c) => {
-                    Ok(Some(c.cancellation_reasons.unwrap_or_default()))
-                }
-                other => Err(unavailable(other)),
-            },
-            Err(e) => Err(unavailable(e)),
-        }
     }
 
     /// First try: the address has never been invited in this account.
@@ -134,8 +117,4 @@ impl DynamoStore {
         }
         Err(StoreError::Unavailable("invitation create kept colliding with concurrent writes".into()))
     }
-}
-
-fn failed_check(r: &CancellationReason) -> bool {
-    r.code() == Some("ConditionalCheckFailed")
 }

@@ -1,7 +1,7 @@
 //! An invitation as a DynamoDB item, and back. Reading is strict: an item that does not make a valid
 //! invitation is `Corrupt`, never guessed at.
 use super::{email_key, invitation_key, n, s, Item, DUE_PARTITION};
-use crate::domain::{Access, AccountId, Email, Invitation, InvitationId, Timestamp, TokenHash};
+use crate::domain::{Access, AccountId, Email, Invitation, InvitationId, Timestamp, TokenHash, UserId};
 use crate::ports::store::{StoreError, StoreResult};
 
 pub(super) fn to_item(inv: &Invitation) -> Item {
@@ -27,6 +27,12 @@ pub(super) fn to_item(inv: &Invitation) -> Item {
     if let Some(t) = inv.due_at {
         item.insert("due_pk".into(), s(DUE_PARTITION));
         item.insert("due_at".into(), n(t.millis()));
+    }
+    if let Some(u) = &inv.user_id {
+        item.insert("user_id".into(), s(u.as_str()));
+    }
+    if let Some(u) = &inv.accepted_by {
+        item.insert("accepted_by".into(), s(u.as_str()));
     }
     item
 }
@@ -55,5 +61,7 @@ pub(super) fn from_item(item: &Item) -> StoreResult<Invitation> {
         expires_at: Timestamp::from_millis(req_n("expires_at")?),
         token_hash: TokenHash::from_stored(req_s("token_hash")?),
         due_at: get_n("due_at").map(Timestamp::from_millis),
+        user_id: get_s("user_id").map(|u| UserId::parse(&u)).transpose().map_err(|_| corrupt("user_id"))?,
+        accepted_by: get_s("accepted_by").map(|u| UserId::parse(&u)).transpose().map_err(|_| corrupt("accepted_by"))?,
     })
 }

@@ -2,15 +2,18 @@
 //! - an invitation: `pk` = `ACCOUNT#<account>`, `sk` = `INV#<id>` (ids sort by creation time);
 //! - a slot per (account, email), `sk` = `OPEN#<email>`, naming the address's latest invitation; the
 //!   create transaction writes both, so two racing invites of one address cannot both open one;
+//! - a member, `sk` = `MEMBER#<user id>`, written with its invitation's acceptance in one transaction;
+//! - the user directory, `pk` = `USER#<user id>`, `sk` = `DIRECTORY`: the address a user accepted with;
 //! - an idempotency record, `pk` = `IDEMP#<account>`, removed by the table's TTL.
 //!
 //! Every state change is one conditional `UpdateItem` whose failure returns the old item, so "not found"
 //! and "wrong state" are told apart in the same call. The files: `item` maps invitations to items,
 //! `create` the create transaction, `write` the conditional update, `query` the list and due-index
-//! reads, `idempotency` the key records.
+//! reads, `members` the accept transaction and member reads, `idempotency` the key records.
 mod create;
 mod idempotency;
 mod item;
+mod members;
 mod query;
 mod write;
 
@@ -20,7 +23,12 @@ use crate::ports::store::{
 };
 use crate::rules::Transition;
 use async_trait::async_trait;
-use aws_sdk_dynamodb::{types::AttributeValue, Client};
+use aws_sdk_dynamodb::{
+    error::SdkError,
+    operation::transact_write_items::TransactWriteItemsError,
+    types::{AttributeValue, CancellationReason, TransactWriteItem},
+    Client,
+};
 use std::collections::HashMap;
 
 type Item = HashMap<String, AttributeValue>;
@@ -90,6 +98,27 @@ fn status_in(values: &mut Item, prefix: &str, statuses: &[Status]) -> String {
     format!("#status IN ({})", placeholders.join(", "))
 }
 
+impl DynamoStore {
+    /// One transaction; `Some` with each item's reason when DynamoDB cancelled it.
+    pub(super) async fn transact(&self, items: Vec<TransactWriteItem>) -> StoreResult<Option<Vec<CancellationReason>>> {
+        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
+            Ok(_) => Ok(None),
+            Err(SdkError::ServiceError(e)) => match e.into_err() {
+                TransactWriteItemsError::TransactionCanceledException(c) => {
+                    Ok(Some(c.cancellation_reasons.unwrap_or_default()))
+                }
+                other => Err(unavailable(other)),
+            },
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+}
+
+/// A transaction item whose condition failed.
+pub(super) fn failed_check(r: &CancellationReason) -> bool {
+    r.code() == Some("ConditionalCheckFailed")
+}
+
 #[async_trait]
 impl InvitationStore for DynamoStore {
     async fn create(&self, inv: &Invitation) -> StoreResult<CreateOutcome> {
@@ -98,6 +127,10 @@ impl InvitationStore for DynamoStore {
 
     async fn update(&self, account: &AccountId, id: InvitationId, write: &Transition) -> StoreResult<UpdateOutcome> {
         self.conditional_update(account, id, write).await
+    }
+
+    async fn get(&self, account: &AccountId, id: InvitationId) -> StoreResult<Option<Invitation>> {
+        self.get_invitation(account, id).await
     }
 
     async fn list(&self, account: &AccountId, query: &ListQuery) -> StoreResult<Page> {

@@ -1,16 +1,96 @@
 //! The one conditional write every state change is: the rules' [`Expect`] as a condition expression,
-//! their [`Change`] as an update expression.
+//! their [`Change`] as an update expression. The same expressions serve a lone `UpdateItem` and the
+//! update inside the accept transaction (`members`).
 use super::item::from_item;
 use super::{invitation_key, n, s, status_in, unavailable, DynamoStore, Item, DUE_PARTITION};
 use crate::domain::{AccountId, InvitationId};
 use crate::ports::store::{StoreError, StoreResult, UpdateOutcome};
-use crate::rules::{Due, Transition};
+use crate::rules::{Change, Due, Expect, Transition};
 use aws_sdk_dynamodb::{
     error::SdkError,
     operation::update_item::UpdateItemError,
     types::{ReturnValue, ReturnValuesOnConditionCheckFailure},
 };
 use std::collections::HashMap;
+
+/// A transition as DynamoDB expressions.
+pub(super) struct Expressions {
+    pub condition: String,
+    pub update: String,
+    pub names: HashMap<String, String>,
+    pub values: Item,
+}
+
+fn condition(expect: &Expect, values: &mut Item) -> String {
+    let mut condition = format!("attribute_exists(pk) AND {}", status_in(values, ":x", expect.statuses));
+    if let Some(h) = &expect.token_hash {
+        condition.push_str(" AND token_hash = :xh");
+        values.insert(":xh".into(), s(h.as_str()));
+    }
+    if let Some(cut) = expect.last_sent_at_or_before {
+        condition.push_str(" AND (attribute_not_exists(last_sent_at) OR last_sent_at <= :xcut)");
+        values.insert(":xcut".into(), n(cut.millis()));
+    }
+    if let Some(t) = expect.expires_after {
+        condition.push_str(" AND expires_at > :xexp");
+        values.insert(":xexp".into(), n(t.millis()));
+    }
+    if let Some(claimant) = &expect.invitee {
+        // Invited by user id: that user only. Invited by address: whoever holds it.
+        values.insert(":xuser".into(), s(claimant.user_id.as_str()));
+        match &claimant.email {
+            Some(email) => {
+                values.insert(":xemail".into(), s(email.as_str()));
+                condition.push_str(" AND (user_id = :xuser OR (attribute_not_exists(user_id) AND email = :xemail))");
+            }
+            None => condition.push_str(" AND user_id = :xuser"),
+        }
+    }
+    condition
+}
+
+fn update(change: &Change, values: &mut Item) -> String {
+    let mut set = vec!["#status = :st", "updated_at = :at"];
+    let mut remove = Vec::new();
+    values.insert(":st".into(), s(change.status.as_str()));
+    values.insert(":at".into(), n(change.at.millis()));
+    if let Some(h) = &change.token_hash {
+        set.push("token_hash = :th");
+        values.insert(":th".into(), s(h.as_str()));
+    }
+    if change.attempt {
+        set.push("send_count = send_count + :one");
+        values.insert(":one".into(), n(1));
+    }
+    if change.sent {
+        set.push("last_sent_at = :at");
+    }
+    if let Some(user) = &change.accepted_by {
+        set.push("accepted_by = :by");
+        values.insert(":by".into(), s(user.as_str()));
+    }
+    match change.due {
+        Due::Keep => {}
+        Due::At(t) => {
+            set.push("due_pk = :duepk, due_at = :due");
+            values.insert(":duepk".into(), s(DUE_PARTITION));
+            values.insert(":due".into(), n(t.millis()));
+        }
+        Due::Clear => remove.push("due_pk, due_at"),
+    }
+    let mut update = format!("SET {}", set.join(", "));
+    if !remove.is_empty() {
+        update.push_str(&format!(" REMOVE {}", remove.join(", ")));
+    }
+    update
+}
+
+pub(super) fn expressions(write: &Transition) -> Expressions {
+    let mut values = HashMap::new();
+    let condition = condition(&write.expect, &mut values);
+    let update = update(&write.change, &mut values);
+    Expressions { condition, update, names: HashMap::from([("#status".to_owned(), "status".to_owned())]), values }
+}
 
 impl DynamoStore {
     pub(super) async fn conditional_update(
@@ -19,59 +99,16 @@ impl DynamoStore {
         id: InvitationId,
         write: &Transition,
     ) -> StoreResult<UpdateOutcome> {
-        let (expect, change) = (&write.expect, &write.change);
-        let mut values: Item = HashMap::new();
-        let names = HashMap::from([("#status".to_owned(), "status".to_owned())]);
-        let mut condition = format!("attribute_exists(pk) AND {}", status_in(&mut values, ":x", expect.statuses));
-        if let Some(h) = &expect.token_hash {
-            condition.push_str(" AND token_hash = :xh");
-            values.insert(":xh".into(), s(h.as_str()));
-        }
-        if let Some(cut) = expect.last_sent_at_or_before {
-            condition.push_str(" AND (attribute_not_exists(last_sent_at) OR last_sent_at <= :xcut)");
-            values.insert(":xcut".into(), n(cut.millis()));
-        }
-        if let Some(t) = expect.expires_after {
-            condition.push_str(" AND expires_at > :xexp");
-            values.insert(":xexp".into(), n(t.millis()));
-        }
-        let mut set = vec!["#status = :st", "updated_at = :at"];
-        let mut remove = Vec::new();
-        values.insert(":st".into(), s(change.status.as_str()));
-        values.insert(":at".into(), n(change.at.millis()));
-        if let Some(h) = &change.token_hash {
-            set.push("token_hash = :th");
-            values.insert(":th".into(), s(h.as_str()));
-        }
-        if change.attempt {
-            set.push("send_count = send_count + :one");
-            values.insert(":one".into(), n(1));
-        }
-        if change.sent {
-            set.push("last_sent_at = :at");
-        }
-        match change.due {
-            Due::Keep => {}
-            Due::At(t) => {
-                set.push("due_pk = :duepk, due_at = :due");
-                values.insert(":duepk".into(), s(DUE_PARTITION));
-                values.insert(":due".into(), n(t.millis()));
-            }
-            Due::Clear => remove.push("due_pk, due_at"),
-        }
-        let mut update = format!("SET {}", set.join(", "));
-        if !remove.is_empty() {
-            update.push_str(&format!(" REMOVE {}", remove.join(", ")));
-        }
+        let e = expressions(write);
         let result = self
             .client
             .update_item()
             .table_name(&self.table)
             .set_key(Some(invitation_key(account, id)))
-            .condition_expression(condition)
-            .update_expression(update)
-            .set_expression_attribute_names(Some(names))
-            .set_expression_attribute_values(Some(values))
+            .condition_expression(e.condition)
+            .update_expression(e.update)
+            .set_expression_attribute_names(Some(e.names))
+            .set_expression_attribute_values(Some(e.values))
             .return_values(ReturnValue::AllNew)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()

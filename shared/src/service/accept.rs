@@ -1,0 +1,98 @@
+//! Accept: the invitee, signed in, presents the token from the link. The invitation is read, judged, and
+//! accepted in one transaction that also creates the member; the transaction's conditions repeat the
+//! judgement, so a cancel, a resend or another accept that lands in between makes it fail and the
+//! invitation is judged again. A refusal changes nothing, so the right person can still accept.
+use super::Deps;
+use crate::domain::{AccountId, Claimant, Invitation, InvitationId, Member, Status, Timestamp, TokenHash};
+use crate::ports::store::JoinOutcome;
+use crate::ports::StoreError;
+use crate::rules;
+
+/// Reads and transactions one accept may make before it gives up on an invitation that keeps moving.
+const ATTEMPTS: usize = 4;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AcceptError {
+    /// The same answer whether the invitation exists or not, so ids cannot be probed.
+    #[error("this link's token does not open this invitation; it may have been replaced by a newer email")]
+    InvalidToken,
+    #[error("this invitation was sent to {invited}; sign in with that verified address to accept it")]
+    EmailMismatch { invited: String },
+    #[error("this invitation was sent to another user; sign in as that user to accept it")]
+    UserMismatch,
+    #[error("this invitation is {0} and can no longer be accepted")]
+    Closed(Status),
+    #[error("you are already a member of this account")]
+    AlreadyMember,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+pub async fn accept(
+    deps: &Deps,
+    claimant: &Claimant,
+    account: &AccountId,
+    id: InvitationId,
+    token: &TokenHash,
+) -> Result<(Invitation, Member), AcceptError> {
+    for _ in 0..ATTEMPTS {
+        let now = deps.clock.now();
+        let inv = deps.store.get(account, id).await?.ok_or(AcceptError::InvalidToken)?;
+        judge(&inv, claimant, token, now)?;
+        if let Some(member) = retried(deps, &inv, claimant).await? {
+            return Ok((inv, member));
+        }
+        let write = rules::accept(now, token.clone(), claimant);
+        let member = Member {
+            user_id: claimant.user_id.clone(),
+            account_id: inv.account_id.clone(),
+            email: inv.email.clone(),
+            access: inv.access.clone(),
+            invited_by: inv.invited_by.clone(),
+            invitation_id: inv.id,
+            joined_at: now,
+        };
+        match deps.store.join(&write, &member, claimant.email.as_ref()).await? {
+            JoinOutcome::Joined => {
+                let mut accepted = inv;
+                write.change.apply(&mut accepted);
+                return Ok((accepted, member));
+            }
+            JoinOutcome::AlreadyMember => return Err(AcceptError::AlreadyMember),
+            JoinOutcome::Changed => continue,
+        }
+    }
+    Err(StoreError::Unavailable("the invitation kept changing while it was accepted".into()).into())
+}
+
+/// Everything but the retry of an accept that already succeeded: the token, the invitee, the state.
+fn judge(inv: &Invitation, claimant: &Claimant, token: &TokenHash, now: Timestamp) -> Result<(), AcceptError> {
+    if inv.token_hash != *token {
+        return Err(AcceptError::InvalidToken);
+    }
+    if !rules::is_invitee(inv, claimant) {
+        return Err(match inv.user_id {
+            Some(_) => AcceptError::UserMismatch,
+            None => AcceptError::EmailMismatch { invited: inv.email.masked() },
+        });
+    }
+    match inv.status {
+        Status::Accepted if inv.accepted_by.as_ref() == Some(&claimant.user_id) => Ok(()),
+        status if !status.is_open() => Err(AcceptError::Closed(status)),
+        _ if inv.expires_at <= now => Err(AcceptError::Closed(Status::Expired)),
+        _ => Ok(()),
+    }
+}
+
+/// The same caller accepting again gets the member it became.
+async fn retried(deps: &Deps, inv: &Invitation, claimant: &Claimant) -> Result<Option<Member>, AcceptError> {
+    if inv.status != Status::Accepted {
+        return Ok(None);
+    }
+    let member = deps.store.member(&inv.account_id, &claimant.user_id).await?;
+    match member.filter(|m| m.invitation_id == inv.id) {
+        Some(m) => Ok(Some(m)),
+        // Accepted by this user, who has since been removed: the invitation is spent.
+        None => Err(AcceptError::Closed(Status::Accepted)),
+    }
+}

@@ -1,0 +1,109 @@
+//! Accepting: one write takes the invitation to `accepted` and creates the member, or writes nothing.
+use super::{account, Store};
+use e2e::invitation;
+use futures::future::join_all;
+use invitations::domain::{Claimant, Email, Invitation, InvitationId, Member, Status, Timestamp, Token, UserId};
+use invitations::ports::store::{CreateOutcome, JoinOutcome};
+use invitations::rules;
+
+fn claimant(sub: &str, address: &str) -> Claimant {
+    Claimant { user_id: UserId::parse(sub).unwrap(), email: Some(Email::parse(address).unwrap()) }
+}
+
+fn member_of(inv: &Invitation, who: &Claimant) -> Member {
+    Member {
+        user_id: who.user_id.clone(),
+        account_id: inv.account_id.clone(),
+        email: inv.email.clone(),
+        access: inv.access.clone(),
+        invited_by: inv.invited_by.clone(),
+        invitation_id: inv.id,
+        joined_at: Timestamp::now(),
+    }
+}
+
+async fn join(store: &Store, inv: &Invitation, who: &Claimant) -> JoinOutcome {
+    let write = rules::accept(Timestamp::now(), inv.token_hash.clone(), who);
+    store.join(&write, &member_of(inv, who), who.email.as_ref()).await.unwrap()
+}
+
+async fn stored(store: &Store, inv: &Invitation) -> Invitation {
+    store.get(&inv.account_id, inv.id).await.unwrap().expect("stored")
+}
+
+pub(super) async fn join_accepts_and_creates_the_member_in_one_write(store: Store) {
+    let acct = account();
+    let inv = invitation(&acct, "ada@x.io");
+    store.create(&inv).await.unwrap();
+    assert_eq!(stored(&store, &inv).await, inv, "get reads back what was written");
+    assert_eq!(store.get(&acct, InvitationId::new()).await.unwrap(), None);
+    let ada = claimant("ada", "ada@x.io");
+    assert_eq!(join(&store, &inv, &ada).await, JoinOutcome::Joined);
+    let after = stored(&store, &inv).await;
+    assert_eq!((after.status, after.due_at), (Status::Accepted, None));
+    assert_eq!(after.accepted_by.as_ref(), Some(&ada.user_id));
+    let member = store.member(&acct, &ada.user_id).await.unwrap().expect("the member");
+    assert_eq!(member, Member { joined_at: member.joined_at, ..member_of(&inv, &ada) });
+    assert!(matches!(store.create(&invitation(&acct, "ada@x.io")).await.unwrap(), CreateOutcome::AlreadyMember(_)));
+    assert_eq!(join(&store, &after, &ada).await, JoinOutcome::Changed, "an accepted invitation is not open");
+}
+
+pub(super) async fn join_writes_nothing_when_the_invitation_moved_or_is_not_the_claimants(store: Store) {
+    let acct = account();
+    let inv = invitation(&acct, "bo@x.io");
+    store.create(&inv).await.unwrap();
+    let bo = claimant("bo", "bo@x.io");
+    let stale = Invitation { token_hash: Token::generate().hash(), ..inv.clone() };
+    let unknown = Invitation { id: InvitationId::new(), ..inv.clone() };
+    let someone = claimant("eve", "eve@x.io");
+    for (case, outcome) in [
+        ("another token", join(&store, &stale, &bo).await),
+        ("no such invitation", join(&store, &unknown, &bo).await),
+        ("another address", join(&store, &inv, &someone).await),
+    ] {
+        assert_eq!(outcome, JoinOutcome::Changed, "{case}");
+    }
+    assert_eq!(stored(&store, &inv).await, inv, "nothing written");
+    assert_eq!(store.member(&acct, &bo.user_id).await.unwrap(), None);
+    assert_eq!(store.member(&acct, &someone.user_id).await.unwrap(), None);
+
+    // Bound to a user id: that user only, whatever address the token carries.
+    let bound = Invitation { user_id: Some(UserId::parse("cy").unwrap()), ..invitation(&acct, "cy@x.io") };
+    store.create(&bound).await.unwrap();
+    assert_eq!(join(&store, &bound, &claimant("not-cy", "cy@x.io")).await, JoinOutcome::Changed);
+    assert_eq!(join(&store, &bound, &claimant("cy", "other@x.io")).await, JoinOutcome::Joined);
+}
+
+pub(super) async fn a_member_joins_an_account_once(store: Store) {
+    let acct = account();
+    let (one, two) = (invitation(&acct, "one@x.io"), invitation(&acct, "two@x.io"));
+    store.create(&one).await.unwrap();
+    store.create(&two).await.unwrap();
+    assert_eq!(join(&store, &one, &claimant("pat", "one@x.io")).await, JoinOutcome::Joined);
+    assert_eq!(join(&store, &two, &claimant("pat", "two@x.io")).await, JoinOutcome::AlreadyMember);
+    assert_eq!(stored(&store, &two).await, two, "unchanged");
+    // Membership is per account.
+    let elsewhere = invitation(&account(), "one@x.io");
+    store.create(&elsewhere).await.unwrap();
+    assert_eq!(join(&store, &elsewhere, &claimant("pat", "one@x.io")).await, JoinOutcome::Joined);
+}
+
+pub(super) async fn racing_accepts_win_once(store: Store) {
+    let acct = account();
+    let inv = invitation(&acct, "team@x.io");
+    store.create(&inv).await.unwrap();
+    let tries = (0..10).map(|i| {
+        let (store, inv) = (store.clone(), inv.clone());
+        tokio::spawn(async move { join(&store, &inv, &claimant(&format!("u{i}"), "team@x.io")).await })
+    });
+    let outcomes: Vec<JoinOutcome> = join_all(tries).await.into_iter().map(Result::unwrap).collect();
+    assert_eq!(outcomes.iter().filter(|o| **o == JoinOutcome::Joined).count(), 1, "{outcomes:?}");
+    assert!(outcomes.iter().all(|o| matches!(o, JoinOutcome::Joined | JoinOutcome::Changed)), "{outcomes:?}");
+    let winner = stored(&store, &inv).await.accepted_by.expect("accepted by the winner");
+    let mut found: Vec<Member> = Vec::new();
+    for i in 0..10 {
+        found.extend(store.member(&acct, &UserId::parse(&format!("u{i}")).unwrap()).await.unwrap());
+    }
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].user_id, winner);
+}
