@@ -122,12 +122,20 @@ async fn every_sample_event_drives_its_function() {
     assert_eq!(outcomes, [("ann@example.com", "invited"), ("not-an-email", "invalid"), ("bob@example.com", "invited")]);
 
     let list_env = template_env("ListFunction", &table, &params);
-    let run = invoke(&binary("list"), &list_env, vec![take("list.json"), take("list-cursor.json")]).await;
+    let run =
+        invoke(&binary("list"), &list_env, vec![take("list.json"), take("list-cursor.json"), take("users.json")]).await;
     let (status, body) = http(&run.replies[0]);
     assert_eq!(status, 200, "{body}");
     let listed = body["invitations"].as_array().unwrap();
     assert_eq!(listed.len(), 5, "{body}");
     assert!(listed.iter().all(|i| ["pending", "processing"].contains(&i["status"].as_str().unwrap())));
+    let (status, body) = http(&run.replies[2]);
+    let emails: Vec<&str> = body["users"].as_array().unwrap().iter().map(|u| u["email"].as_str().unwrap()).collect();
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        emails.windows(2).all(|w| w[0] <= w[1]) && emails.len() == 5,
+        "the list function serves the Users list too: {body}"
+    );
     let (status, body) = http(&run.replies[1]);
     assert_eq!(status, 200, "the sample cursor is valid for its account and filter: {body}");
     let ids: Vec<&str> = body["invitations"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap()).collect();

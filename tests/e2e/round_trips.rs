@@ -74,12 +74,16 @@ async fn accept_is_one_read_and_one_transaction_and_a_refusal_is_one_read() {
 }
 
 #[tokio::test]
-async fn a_list_page_is_one_query() {
+async fn a_list_page_and_a_users_page_are_one_query_each() {
     let (c, db_proxy, ses_proxy) = counted().await;
     invite(&c, (0..10).map(|i| format!("l{i}@x.io")).collect()).await;
     for query in [vec![], vec![("limit", "5")], vec![("email", "l3@x.io")]] {
         let (status, db, _) = during(&db_proxy, &ses_proxy, async { c.list(&query).await.status }).await;
         assert_eq!((status, db), (200, vec!["DynamoDB_20120810.Query".to_owned()]), "{query:?}");
+    }
+    for query in [vec![], vec![("limit", "3")], vec![("status", "active")]] {
+        let (status, db, _) = during(&db_proxy, &ses_proxy, async { c.users(&query).await.status }).await;
+        assert_eq!((status, db), (200, vec!["DynamoDB_20120810.Query".to_owned()]), "users {query:?}");
     }
 }
 

@@ -260,6 +260,21 @@ for i, acct in enumerate(["globex", "a#b", "%00"]):
         body=json.dumps({"token": good_token}), claims_=invitee)
 add("accept-inviter-claims-change-nothing", 403, path=ACCEPT, body=json.dumps({"token": good_token}))
 
+# The Users list and member removal: bad queries and cursors are 400; odd user ids name no member (404).
+USERS = f"/accounts/{ACCOUNT}/users"
+for i, q in enumerate(["limit=0", "limit=101", "limit=x", "status=accepted", "status=", "email=a@x.io", "x=1",
+                       "limit=1&limit=2", "cursor=x", "cursor=" + cursor({"after": "a@x.io#INV#" + UUID7, "scope": "0" * 32}),
+                       "cursor=" + cursor({"after": "no-hash", "scope": scope_all})]):
+    add(f"users-bad-query-{i}", 400, method="GET", path=USERS, query=q)
+add("users-no-claims", 401, method="GET", path=USERS, no_claims=True)
+add("users-other-account", 403, method="GET", path="/accounts/globex/users")
+add("users-iam-admin-only", 403, method="GET", path=USERS, claims_=claims(roles="iam_admin"))
+for i, uid in enumerate(["a%20b", "a@b", "%00", "u" * 129, "nobody", "..", "%2e%2e"]):
+    add(f"remove-user-odd-id-{i}", 404, method="DELETE", path=f"{USERS}/{uid}")
+add("remove-user-self", 409, method="DELETE", path=f"{USERS}/hostile-user")
+add("remove-user-other-account", 403, method="DELETE", path="/accounts/globex/users/someone")
+add("remove-user-no-claims", 401, method="DELETE", path=f"{USERS}/someone", no_claims=True)
+
 shutil.rmtree(OUT, ignore_errors=True)
 os.makedirs(OUT)
 names = set()

@@ -137,6 +137,18 @@ impl App {
         self.call(self.event("POST", &format!("/{id}/resend"), &[], None)).await
     }
 
+    /// The account's Users list.
+    pub async fn users(&self, query: &[(&str, &str)]) -> Answer {
+        let path = format!("/accounts/{}/users", self.account);
+        self.call(event_json("GET", &path, query, self.owner(), None)).await
+    }
+
+    /// Removes a member, as a caller of this account with `roles`.
+    pub async fn remove_user(&self, user: &str, roles: &str) -> Answer {
+        let path = format!("/accounts/{}/users/{user}", self.account);
+        self.call(event_json("DELETE", &path, &[], Some(crate::claims(&self.account, roles)), None)).await
+    }
+
     /// The invitation as stored now.
     pub async fn stored(&self, id: InvitationId) -> Invitation {
         let query = ListQuery { limit: 100, ..Default::default() };

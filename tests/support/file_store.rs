@@ -7,7 +7,7 @@ use invitations::adapters::memory::MemoryStore;
 use invitations::domain::{AccountId, Email, Invitation, InvitationId, Member, Timestamp, UserId};
 use invitations::ports::store::{
     Claim, CreateOutcome, DueKey, DuePage, IdempotencyStore, InvitationStore, JoinOutcome, ListQuery, MemberStore,
-    Page, Saved, Scope, StoreResult, UpdateOutcome,
+    Page, Saved, Scope, StoreResult, UpdateOutcome, UsersPage, UsersQuery,
 };
 use invitations::rules::Transition;
 use std::path::PathBuf;
@@ -69,6 +69,21 @@ impl MemberStore for ReopenedStore {
     async fn member(&self, account: &AccountId, user: &UserId) -> StoreResult<Option<Member>> {
         let _turn = self.turn.lock().await;
         self.reopen().member(account, user).await
+    }
+
+    async fn remove_member(&self, member: &Member) -> StoreResult<bool> {
+        let _turn = self.turn.lock().await;
+        self.reopen().remove_member(member).await
+    }
+
+    async fn directory(&self, user: &UserId) -> StoreResult<Option<Email>> {
+        let _turn = self.turn.lock().await;
+        self.reopen().directory(user).await
+    }
+
+    async fn users(&self, account: &AccountId, query: &UsersQuery) -> StoreResult<UsersPage> {
+        let _turn = self.turn.lock().await;
+        self.reopen().users(account, query).await
     }
 }
 

@@ -1,4 +1,6 @@
-use invitations::{http, logging, wiring};
+//! Serves the two removals an inviter makes: cancelling an invitation and removing a member.
+use invitations::http::{self, Route};
+use invitations::{logging, wiring};
 use lambda_http::{lambda_runtime, service_fn, Error, LambdaEvent};
 use serde_json::Value;
 
@@ -7,7 +9,13 @@ async fn main() -> Result<(), Error> {
     logging::init();
     let deps = wiring::store_only().await?;
     let handle = |event: LambdaEvent<Value>| async {
-        Ok::<_, Error>(http::serve_event(event.payload, |req| http::cancel(&deps, req)).await)
+        let serve = |req| async {
+            match http::route_of(&req) {
+                Some(Route::RemoveUser) => http::remove_user(&deps, req).await,
+                _ => http::cancel(&deps, req).await,
+            }
+        };
+        Ok::<_, Error>(http::serve_event(event.payload, serve).await)
     };
     lambda_runtime::run(service_fn(handle)).await
 }

@@ -1,6 +1,8 @@
-//! The `invitees` field: a string split on separators or an array of strings, deduplicated
-//! case-insensitively, each piece parsed on its own so one bad address does not sink the batch.
+//! The `invitees` field: a string split on separators or an array of strings, deduplicated, each piece
+//! parsed on its own so one bad piece does not sink the batch. A piece with an `@` is an address
+//! (compared case-insensitively); one without is a user id (compared exactly).
 use super::email::{Email, InvalidEmail};
+use super::member::{InvalidUserId, UserId};
 use serde_json::Value;
 use std::collections::HashSet;
 
@@ -10,7 +12,49 @@ pub const MAX_INVITEES: usize = 100;
 pub struct Invitee {
     /// The piece as the caller wrote it, echoed back in the answer.
     pub given: String,
-    pub parsed: Result<Email, InvalidEmail>,
+    pub parsed: Result<Target, InvalidInvitee>,
+}
+
+/// Whom a piece names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Email(Email),
+    /// A user who accepted an invitation in this deployment, found in the directory.
+    User(UserId),
+}
+
+impl Target {
+    pub fn email(&self) -> Option<&Email> {
+        match self {
+            Target::Email(e) => Some(e),
+            Target::User(_) => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidInvitee {
+    #[error("not a valid email address: it {0}")]
+    Email(InvalidEmail),
+    #[error("not a valid user id: it {0}")]
+    User(InvalidUserId),
+}
+
+fn target(piece: &str) -> Result<Target, InvalidInvitee> {
+    if piece.contains('@') {
+        Email::parse(piece).map(Target::Email).map_err(InvalidInvitee::Email)
+    } else {
+        UserId::parse(piece).map(Target::User).map_err(InvalidInvitee::User)
+    }
+}
+
+/// What makes two pieces the same invitee: an address in any case, a user id exactly.
+fn identity(piece: &str) -> String {
+    if piece.contains('@') {
+        piece.to_lowercase()
+    } else {
+        piece.to_owned()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -35,8 +79,8 @@ pub fn parse_invitees(value: &Value) -> Result<Vec<Invitee>, InvalidInvitees> {
     let invitees: Vec<Invitee> = pieces
         .into_iter()
         .filter(|p| !p.is_empty())
-        .filter(|p| seen.insert(p.to_lowercase()))
-        .map(|p| Invitee { given: p.to_owned(), parsed: Email::parse(p) })
+        .filter(|p| seen.insert(identity(p)))
+        .map(|p| Invitee { given: p.to_owned(), parsed: target(p) })
         .collect();
     if invitees.is_empty() {
         return Err(InvalidInvitees("name at least one invitee".into()));
@@ -64,14 +108,29 @@ mod tests {
         let v = parse_invitees(&json!(["Ann@X.io", "bob@x.io", "ann@x.io", "ANN@x.IO"])).unwrap();
         assert_eq!(v.len(), 2);
         assert_eq!(v[0].given, "Ann@X.io");
-        assert_eq!(v[0].parsed.as_ref().unwrap().as_str(), "ann@x.io");
+        assert_eq!(v[0].parsed.as_ref().unwrap().email().unwrap().as_str(), "ann@x.io");
     }
 
     #[test]
     fn keeps_invalid_pieces_as_per_invitee_results() {
-        let v = parse_invitees(&json!("ok@x.io nope")).unwrap();
+        let v = parse_invitees(&json!("ok@x.io no@pe a/b")).unwrap();
         assert!(v[0].parsed.is_ok());
-        assert!(v[1].parsed.is_err());
+        assert!(matches!(v[1].parsed, Err(InvalidInvitee::Email(_))));
+        assert!(matches!(v[2].parsed, Err(InvalidInvitee::User(_))));
+    }
+
+    #[test]
+    fn pieces_without_an_at_are_user_ids_compared_exactly() {
+        let v = parse_invitees(&json!("auth0|42, Auth0|42 auth0|42 bo@x.io")).unwrap();
+        let targets: Vec<_> = v.iter().map(|i| i.parsed.clone().unwrap()).collect();
+        assert_eq!(
+            targets,
+            [
+                Target::User(UserId::parse("auth0|42").unwrap()),
+                Target::User(UserId::parse("Auth0|42").unwrap()),
+                Target::Email(Email::parse("bo@x.io").unwrap())
+            ]
+        );
     }
 
     #[test]
@@ -90,7 +149,7 @@ mod tests {
     fn unicode_whitespace_is_not_trimmed_away() {
         let v = parse_invitees(&json!(["a@x.io\u{2028}", "\u{a0}b@x.io", " c@x.io\t"])).unwrap();
         assert!(v[0].parsed.is_err() && v[1].parsed.is_err());
-        assert_eq!(v[2].parsed.as_ref().unwrap().as_str(), "c@x.io");
+        assert_eq!(v[2].parsed.as_ref().unwrap().email().unwrap().as_str(), "c@x.io");
     }
 
     #[test]

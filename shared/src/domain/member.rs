@@ -11,7 +11,7 @@ use std::fmt;
 pub struct UserId(String);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("is not a user id: 1 to 128 letters, digits or . _ : | + -")]
+#[error("must be 1 to 128 letters, digits or . _ : | + -")]
 pub struct InvalidUserId;
 
 impl UserId {
@@ -61,6 +61,40 @@ pub struct Member {
     pub invited_by: String,
     pub invitation_id: InvitationId,
     pub joined_at: Timestamp,
+}
+
+/// A row's status in an account's Users list: a member, or an open invitation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UserStatus {
+    Active,
+    Pending,
+    Processing,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown status {0:?}; expected one of active, pending, processing")]
+pub struct UnknownUserStatus(pub String);
+
+impl UserStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserStatus::Active => "active",
+            UserStatus::Pending => "pending",
+            UserStatus::Processing => "processing",
+        }
+    }
+}
+
+impl std::str::FromStr for UserStatus {
+    type Err = UnknownUserStatus;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "active" => Ok(UserStatus::Active),
+            "pending" => Ok(UserStatus::Pending),
+            "processing" => Ok(UserStatus::Processing),
+            other => Err(UnknownUserStatus(other.to_owned())),
+        }
+    }
 }
 
 /// The caller of the accept route: its `sub`, and its `email` claim only when the identity provider

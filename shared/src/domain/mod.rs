@@ -18,7 +18,7 @@ pub use email::Email;
 pub use id::InvitationId;
 pub use idempotency::IdempotencyKey;
 pub use invitation::Invitation;
-pub use member::{Claimant, Member, UserId};
+pub use member::{Claimant, Member, UserId, UserStatus};
 pub use status::Status;
 pub use time::Timestamp;
 pub use token::{Token, TokenHash};

@@ -11,6 +11,7 @@ use crate::service::idempotency::IdempotencyError;
 use crate::service::invite::InviteError;
 use crate::service::list::ListError;
 use crate::service::resend::ResendError;
+use crate::service::users::{RemoveError, UsersError};
 use crate::service::AuthError;
 use lambda_http::http::{header, HeaderValue, StatusCode};
 use lambda_http::{Body, Response};
@@ -105,6 +106,26 @@ impl From<AcceptError> for ApiError {
             AcceptError::AlreadyMember => (StatusCode::CONFLICT, "already_member"),
         };
         Self::new(status, code, e.to_string())
+    }
+}
+
+impl From<UsersError> for ApiError {
+    fn from(e: UsersError) -> Self {
+        match e {
+            UsersError::InvalidCursor(c) => Self::new(StatusCode::BAD_REQUEST, "invalid_cursor", c.to_string()),
+            UsersError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<RemoveError> for ApiError {
+    fn from(e: RemoveError) -> Self {
+        match e {
+            RemoveError::NotFound => Self::new(StatusCode::NOT_FOUND, "not_found", e.to_string()),
+            RemoveError::Yourself => Self::new(StatusCode::CONFLICT, "invalid_state", e.to_string()),
+            RemoveError::Forbidden(_) => Self::new(StatusCode::FORBIDDEN, "forbidden", e.to_string()),
+            RemoveError::Store(s) => s.into(),
+        }
     }
 }
 

@@ -3,10 +3,14 @@
 use super::error::ApiError;
 use crate::domain::caller::CallerError;
 use crate::domain::token::MalformedToken;
-use crate::domain::{AccountId, Caller, Claimant, Email, IdempotencyKey, InvitationId, Status, TokenHash};
+use crate::domain::{
+    AccountId, Caller, Claimant, Email, IdempotencyKey, InvitationId, Status, TokenHash, UserId, UserStatus,
+};
 use crate::service::list::{ListParams, DEFAULT_LIMIT, MAX_LIMIT};
+use crate::service::users::{self, UsersParams};
 use crate::service::{authorize, Authorized};
 use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext;
+use lambda_http::aws_lambda_events::query_map::QueryMap;
 use lambda_http::http::StatusCode;
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
@@ -100,36 +104,64 @@ pub(super) fn idempotency_key(req: &Request) -> Result<Option<IdempotencyKey>, A
     key.map(Some).ok_or_else(|| ApiError::bad_request("Idempotency-Key must be 1 to 64 printable ASCII characters"))
 }
 
-pub(super) fn list_params(req: &Request) -> Result<ListParams, ApiError> {
-    let mut out = ListParams { limit: DEFAULT_LIMIT, ..Default::default() };
+/// The query's parameters, each at most once and each one of `known`.
+fn query<'a>(req: &'a Request, known: &[&str]) -> Result<Option<&'a QueryMap>, ApiError> {
     let Some(params) = req.query_string_parameters_ref() else {
-        return Ok(out);
+        return Ok(None);
     };
     for (key, _) in params.iter() {
-        if !["limit", "status", "email", "cursor"].contains(&key) {
+        if !known.contains(&key) {
             return Err(ApiError::bad_request(format!(
-                "unknown query parameter {key:?}; expected limit, status, email or cursor"
+                "unknown query parameter {key:?}; expected {}",
+                known.join(", ")
             )));
         }
         if params.all(key).is_some_and(|v| v.len() > 1) {
             return Err(ApiError::bad_request(format!("query parameter {key} is given more than once")));
         }
     }
-    if let Some(raw) = params.first("limit") {
-        out.limit = raw
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=MAX_LIMIT).contains(n))
-            .ok_or_else(|| ApiError::bad_request(format!("limit must be a whole number from 1 to {MAX_LIMIT}")))?;
-    }
-    if let Some(raw) = params.first("status") {
-        let statuses = raw
-            .split(',')
-            .map(|s| s.trim().parse::<Status>())
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| ApiError::bad_request(format!("status: {e}")))?;
-        out.statuses = Some(statuses);
-    }
+    Ok(Some(params))
+}
+
+fn limit(params: &QueryMap, max: u32) -> Result<Option<u32>, ApiError> {
+    let Some(raw) = params.first("limit") else { return Ok(None) };
+    let n = raw.parse::<u32>().ok().filter(|n| (1..=max).contains(n));
+    n.map(Some).ok_or_else(|| ApiError::bad_request(format!("limit must be a whole number from 1 to {max}")))
+}
+
+fn statuses<T: std::str::FromStr>(params: &QueryMap) -> Result<Option<Vec<T>>, ApiError>
+where
+    T::Err: std::fmt::Display,
+{
+    let Some(raw) = params.first("status") else { return Ok(None) };
+    let parsed = raw.split(',').map(|s| s.trim().parse::<T>()).collect::<Result<Vec<_>, _>>();
+    parsed.map(Some).map_err(|e| ApiError::bad_request(format!("status: {e}")))
+}
+
+pub(super) fn users_params(req: &Request) -> Result<UsersParams, ApiError> {
+    let mut out = UsersParams { limit: users::DEFAULT_LIMIT, ..Default::default() };
+    let Some(params) = query(req, &["limit", "status", "cursor"])? else {
+        return Ok(out);
+    };
+    out.limit = limit(params, users::MAX_LIMIT)?.unwrap_or(out.limit);
+    out.statuses = statuses::<UserStatus>(params)?;
+    out.cursor = params.first("cursor").map(str::to_owned);
+    Ok(out)
+}
+
+/// The path's user id; one that does not parse names no member.
+pub(super) fn user_id(req: &Request) -> Result<UserId, ApiError> {
+    let id = path_param(req, "user_id").and_then(|u| UserId::parse(u).ok());
+    id.ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such member"))
+}
+
+pub(super) fn list_params(req: &Request) -> Result<ListParams, ApiError> {
+    let mut out = ListParams { limit: DEFAULT_LIMIT, ..Default::default() };
+    let Some(params) = query(req, &["limit", "status", "email", "cursor"])? else {
+        return Ok(out);
+    };
+    out.limit = limit(params, MAX_LIMIT)?.unwrap_or(out.limit);
+    out.statuses = statuses::<Status>(params)?;
     if let Some(raw) = params.first("email") {
         let email = Email::parse(raw.trim())
             .map_err(|e| ApiError::bad_request(format!("email is not a valid address: it {e}")))?;

@@ -2,9 +2,10 @@
 use super::error::{json_response, ApiError};
 use super::extract::{
     authorized, claimant, idempotency_key, invitation_id, invitation_ref, json_body, list_params, presented_token,
+    user_id, users_params,
 };
 use super::routes::Route;
-use super::view::{InvitationView, MemberView, ResultView};
+use super::view::{InvitationView, MemberView, ResultView, UserRowView};
 use crate::domain::idempotency::fingerprint;
 use crate::domain::invitees::parse_invitees;
 use crate::domain::Access;
@@ -111,6 +112,26 @@ pub async fn accept(deps: &Deps, req: Request) -> Response<Body> {
         Ok(json_response(StatusCode::OK, &body))
     };
     finish(Route::Accept.name(), answer.await)
+}
+
+pub async fn users(deps: &Deps, req: Request) -> Response<Body> {
+    let answer = async {
+        let auth = authorized(&req)?;
+        let params = users_params(&req)?;
+        let answer = service::users::users(deps, &auth, params).await?;
+        let users: Vec<UserRowView> = answer.rows.iter().map(UserRowView::from).collect();
+        Ok(json_response(StatusCode::OK, &json!({"users": users, "next_cursor": answer.next_cursor})))
+    };
+    finish(Route::Users.name(), answer.await)
+}
+
+pub async fn remove_user(deps: &Deps, req: Request) -> Response<Body> {
+    let answer = async {
+        let auth = authorized(&req)?;
+        let member = service::users::remove(deps, &auth, &user_id(&req)?).await?;
+        Ok(json_response(StatusCode::OK, &MemberView::from(&member)))
+    };
+    finish(Route::RemoveUser.name(), answer.await)
 }
 
 pub async fn resend(deps: &Deps, notifier: &Notifier, req: Request) -> Response<Body> {

@@ -9,8 +9,8 @@ mod view;
 
 pub use error::ApiError;
 pub use extract::MAX_BODY_BYTES;
-pub use handlers::{accept, cancel, invite, list, resend};
-pub use routes::{dispatch, Route, RouteDef, ROUTES};
+pub use handlers::{accept, cancel, invite, list, remove_user, resend, users};
+pub use routes::{dispatch, route_of, Route, RouteDef, ROUTES};
 
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};

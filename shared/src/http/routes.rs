@@ -12,6 +12,8 @@ pub enum Route {
     List,
     Cancel,
     Resend,
+    Users,
+    RemoveUser,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +46,13 @@ pub const ROUTES: &[RouteDef] = &[
         method: "POST",
         path: "/accounts/{account_id}/invitations/{id}/accept",
         function: "accept",
+    },
+    RouteDef { route: Route::Users, method: "GET", path: "/accounts/{account_id}/users", function: "list" },
+    RouteDef {
+        route: Route::RemoveUser,
+        method: "DELETE",
+        path: "/accounts/{account_id}/users/{user_id}",
+        function: "cancel",
     },
 ];
 
@@ -85,6 +94,12 @@ impl Route {
     }
 }
 
+/// The route a request is for, from its method and path: for a function that serves two routes.
+pub fn route_of(req: &Request) -> Option<Route> {
+    use lambda_http::RequestExt;
+    Route::matching(req.method().as_str(), &req.raw_http_path()).map(|(route, _)| route)
+}
+
 /// Serves a request for `route`: the one dispatch every in-process caller uses. Each Lambda binary
 /// serves its own route with the handler directly.
 pub async fn dispatch(route: Route, deps: &Deps, notifier: &Notifier, req: Request) -> Response<Body> {
@@ -94,6 +109,8 @@ pub async fn dispatch(route: Route, deps: &Deps, notifier: &Notifier, req: Reque
         Route::Cancel => handlers::cancel(deps, req).await,
         Route::Resend => handlers::resend(deps, notifier, req).await,
         Route::Accept => handlers::accept(deps, req).await,
+        Route::Users => handlers::users(deps, req).await,
+        Route::RemoveUser => handlers::remove_user(deps, req).await,
     }
 }
 
@@ -109,6 +126,9 @@ mod tests {
         assert_eq!(Route::matching("GET", "/accounts/acme/invitations").unwrap().0, Route::List);
         assert_eq!(Route::matching("DELETE", "/accounts/acme/invitations/x").unwrap().0, Route::Cancel);
         assert_eq!(Route::matching("POST", "/accounts/acme/invitations/x/accept").unwrap().0, Route::Accept);
+        assert_eq!(Route::matching("GET", "/accounts/acme/users").unwrap().0, Route::Users);
+        let (r, p) = Route::matching("DELETE", "/accounts/acme/users/auth0|42").unwrap();
+        assert_eq!((r, p[1].1.as_str()), (Route::RemoveUser, "auth0|42"));
         for (m, p) in [
             ("GET", "/accounts//invitations"),
             ("DELETE", "/accounts/acme/invitations/"),
@@ -152,7 +172,9 @@ mod tests {
 
     #[test]
     fn every_route_is_in_the_table_once() {
-        for r in [Route::Invite, Route::List, Route::Cancel, Route::Resend, Route::Accept] {
+        for r in
+            [Route::Invite, Route::List, Route::Cancel, Route::Resend, Route::Accept, Route::Users, Route::RemoveUser]
+        {
             assert_eq!(ROUTES.iter().filter(|d| d.route == r).count(), 1, "{r:?}");
         }
     }

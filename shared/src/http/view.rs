@@ -1,5 +1,6 @@
 //! Answers as clients see them: no token, token hash, due time or storage key ever appears.
 use crate::domain::{Access, Invitation, Member, Status};
+use crate::ports::store::UserRow;
 use crate::service::invite::{InviteResult, Outcome};
 use serde::Serialize;
 
@@ -7,7 +8,7 @@ use serde::Serialize;
 pub struct InvitationView<'a> {
     id: String,
     account_id: &'a str,
-    email: &'a str,
+    email: String,
     status: Status,
     access: &'a Access,
     invited_by: &'a str,
@@ -18,12 +19,20 @@ pub struct InvitationView<'a> {
     expires_at: String,
 }
 
+impl InvitationView<'_> {
+    /// For an invitee named by user id: whatever the invitation, its address stays hidden.
+    fn email_masked(mut self, i: &Invitation) -> Self {
+        self.email = i.email.masked();
+        self
+    }
+}
+
 impl<'a> From<&'a Invitation> for InvitationView<'a> {
     fn from(i: &'a Invitation) -> Self {
         InvitationView {
             id: i.id.to_string(),
             account_id: i.account_id.as_str(),
-            email: i.email.as_str(),
+            email: shown_email(i),
             status: i.status,
             access: &i.access,
             invited_by: &i.invited_by,
@@ -64,6 +73,56 @@ impl<'a> From<&'a Member> for MemberView<'a> {
     }
 }
 
+/// A row of the Users list. An invitation sent by user id shows its address masked: an inviter never
+/// learns the address behind a user id.
+#[derive(Serialize)]
+pub struct UserRowView<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user_id: Option<&'a str>,
+    email: String,
+    status: &'static str,
+    access: &'a Access,
+    invitation_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    invited_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    joined_at: Option<String>,
+}
+
+impl<'a> From<&'a UserRow> for UserRowView<'a> {
+    fn from(row: &'a UserRow) -> Self {
+        let status = row.status().map_or("closed", |s| s.as_str());
+        match row {
+            UserRow::Member(m) => UserRowView {
+                user_id: Some(m.user_id.as_str()),
+                email: m.email.as_str().to_owned(),
+                status,
+                access: &m.access,
+                invitation_id: m.invitation_id.to_string(),
+                invited_at: None,
+                joined_at: Some(m.joined_at.to_rfc3339()),
+            },
+            UserRow::Invited(i) => UserRowView {
+                user_id: i.user_id.as_ref().map(|u| u.as_str()),
+                email: shown_email(i),
+                status,
+                access: &i.access,
+                invitation_id: i.id.to_string(),
+                invited_at: Some(i.created_at.to_rfc3339()),
+                joined_at: None,
+            },
+        }
+    }
+}
+
+/// The address an inviter may see: masked when the invitation was sent by user id.
+fn shown_email(i: &Invitation) -> String {
+    match i.user_id {
+        Some(_) => i.email.masked(),
+        None => i.email.as_str().to_owned(),
+    }
+}
+
 /// One invitee's line of an invite answer.
 #[derive(Serialize)]
 pub struct ResultView<'a> {
@@ -82,9 +141,18 @@ impl<'a> From<&'a InviteResult> for ResultView<'a> {
             Outcome::AlreadyInvited(i) => {
                 ("already_invited", Some(i), Some("an open invitation exists for this address"))
             }
-            Outcome::AlreadyMember(i) => ("already_member", Some(i), Some("this address already joined the account")),
+            Outcome::AlreadyMember(i) => {
+                ("already_member", i.as_ref(), Some("this invitee already joined the account"))
+            }
             Outcome::Invalid(msg) => ("invalid", None, Some(msg.as_str())),
         };
-        ResultView { invitee: &r.invitee, outcome, invitation: invitation.map(InvitationView::from), error }
+        let view = |i: &'a Invitation| {
+            if r.by_user_id {
+                InvitationView::from(i).email_masked(i)
+            } else {
+                InvitationView::from(i)
+            }
+        };
+        ResultView { invitee: &r.invitee, outcome, invitation: invitation.map(view), error }
     }
 }

@@ -1,7 +1,9 @@
 //! The storage port. Rules about which state may follow which live in `rules` and reach a store as an
 //! [`Expect`] (the state a write requires) and a [`Change`] (what it writes); a store's only job is to
 //! apply them atomically, so the DynamoDB adapter and the in-memory twin cannot disagree about rules.
-use crate::domain::{AccountId, Email, IdempotencyKey, Invitation, InvitationId, Member, Status, Timestamp, UserId};
+use crate::domain::{
+    AccountId, Email, IdempotencyKey, Invitation, InvitationId, Member, Status, Timestamp, UserId, UserStatus,
+};
 use crate::rules::Transition;
 use async_trait::async_trait;
 use std::time::Duration;
@@ -136,12 +138,81 @@ pub enum JoinOutcome {
     AlreadyMember,
 }
 
+/// A row of an account's Users list: a member, or an open invitation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserRow {
+    Member(Member),
+    Invited(Invitation),
+}
+
+impl UserRow {
+    /// The list's order, which every store keeps: by address, then the row itself.
+    pub fn sort_key(&self) -> String {
+        match self {
+            UserRow::Member(m) => member_sort_key(m),
+            UserRow::Invited(i) => invitation_sort_key(i),
+        }
+    }
+
+    pub fn status(&self) -> Option<UserStatus> {
+        match self {
+            UserRow::Member(_) => Some(UserStatus::Active),
+            UserRow::Invited(i) if i.status == Status::Pending => Some(UserStatus::Pending),
+            UserRow::Invited(i) if i.status == Status::Processing => Some(UserStatus::Processing),
+            UserRow::Invited(_) => None,
+        }
+    }
+}
+
+pub fn member_sort_key(m: &Member) -> String {
+    format!("{}#MEMBER#{}", m.email.as_str(), m.user_id)
+}
+
+pub fn invitation_sort_key(i: &Invitation) -> String {
+    format!("{}#INV#{}", i.email.as_str(), i.id)
+}
+
+/// Whether `key` is a sort key a Users row can have: `<address>#INV#<id>` or `<address>#MEMBER#<user>`.
+pub fn is_user_sort_key(key: &str) -> bool {
+    let mut parts = key.rsplitn(3, '#');
+    let (Some(id), Some(kind), Some(address)) = (parts.next(), parts.next(), parts.next()) else { return false };
+    Email::parse(address).is_ok_and(|e| e.as_str() == address)
+        && match kind {
+            "INV" => InvitationId::parse(id).is_ok(),
+            "MEMBER" => UserId::parse(id).is_ok(),
+            _ => false,
+        }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UsersQuery {
+    /// `None`: every status.
+    pub statuses: Option<Vec<UserStatus>>,
+    pub limit: u32,
+    /// Continue after the row with this sort key.
+    pub after: Option<String>,
+}
+
+#[derive(Debug, Default)]
+pub struct UsersPage {
+    pub rows: Vec<UserRow>,
+    /// Set when more may follow: the sort key of the last row read.
+    pub next_after: Option<String>,
+}
+
 #[async_trait]
 pub trait MemberStore: Send + Sync {
     /// In one atomic write: `write` on the member's invitation; the member, unless its user is already a
     /// member of the account; and, when given, the address the directory keeps for the user.
     async fn join(&self, write: &Transition, member: &Member, directory: Option<&Email>) -> StoreResult<JoinOutcome>;
     async fn member(&self, account: &AccountId, user: &UserId) -> StoreResult<Option<Member>>;
+    /// Removes the member if it is still the one given (joined through the same invitation), and frees
+    /// its address for a new invitation. `false`: it was not there any more.
+    async fn remove_member(&self, member: &Member) -> StoreResult<bool>;
+    /// The address a user's token carried when they last accepted an invitation in this deployment.
+    async fn directory(&self, user: &UserId) -> StoreResult<Option<Email>>;
+    /// Members and open invitations of one account, in [`UserRow::sort_key`] order; one query a page.
+    async fn users(&self, account: &AccountId, query: &UsersQuery) -> StoreResult<UsersPage>;
 }
 
 /// Everything the use cases need of storage: one object in each deployment (one table, or one process).

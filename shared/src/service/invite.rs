@@ -1,7 +1,7 @@
 //! Invite: one invitation per distinct invitee, each created with one conditional transaction and
 //! sent at once; an invitation whose email is refused stays `processing` for the sweep.
 use super::{Authorized, Deps, Notifier};
-use crate::domain::invitees::Invitee;
+use crate::domain::invitees::{Invitee, Target};
 use crate::domain::{Access, AccessOption, Invitation, InvitationId, Status, Token};
 use crate::ports::store::{CreateOutcome, UpdateOutcome};
 use crate::ports::StoreError;
@@ -11,13 +11,16 @@ use crate::rules;
 pub enum Outcome {
     Invited(Invitation),
     AlreadyInvited(Invitation),
-    AlreadyMember(Invitation),
+    /// The invitation that made them a member, when the invitee was named by address.
+    AlreadyMember(Option<Invitation>),
     Invalid(String),
 }
 
 #[derive(Debug)]
 pub struct InviteResult {
     pub invitee: String,
+    /// Named by user id: the answer must not show the address behind it.
+    pub by_user_id: bool,
     pub outcome: Outcome,
 }
 
@@ -59,13 +62,19 @@ async fn invite_one(
     access: &Access,
     invitee: Invitee,
 ) -> Result<InviteResult, StoreError> {
-    let email = match invitee.parsed {
-        Ok(email) => email,
-        Err(e) => {
-            return Ok(InviteResult {
-                invitee: invitee.given,
-                outcome: Outcome::Invalid(format!("not a valid email address: it {e}")),
-            })
+    let by_user_id = matches!(invitee.parsed, Ok(Target::User(_)));
+    let result = |outcome| Ok(InviteResult { invitee: invitee.given.clone(), by_user_id, outcome });
+    let (email, user_id) = match invitee.parsed.clone() {
+        Err(e) => return result(Outcome::Invalid(e.to_string())),
+        Ok(Target::Email(email)) => (email, None),
+        Ok(Target::User(user)) => {
+            if deps.store.member(auth.account(), &user).await?.is_some() {
+                return result(Outcome::AlreadyMember(None));
+            }
+            match deps.store.directory(&user).await? {
+                Some(email) => (email, Some(user)),
+                None => return result(Outcome::Invalid("unknown user id".into())),
+            }
         }
     };
     let caller = auth.caller();
@@ -87,17 +96,17 @@ async fn invite_one(
             expires_at: now.plus(deps.policy.invitation_ttl),
             token_hash: token.hash(),
             due_at: None,
-            user_id: None,
+            user_id,
             accepted_by: None,
         },
         &deps.policy,
     );
     let outcome = match deps.store.create(&invitation).await? {
         CreateOutcome::AlreadyOpen(existing) => Outcome::AlreadyInvited(existing),
-        CreateOutcome::AlreadyMember(existing) => Outcome::AlreadyMember(existing),
+        CreateOutcome::AlreadyMember(existing) => Outcome::AlreadyMember(Some(existing)),
         CreateOutcome::Created => Outcome::Invited(send_first(deps, notifier, invitation, &token).await),
     };
-    Ok(InviteResult { invitee: invitee.given, outcome })
+    result(outcome)
 }
 
 /// Sends a new invitation's email and marks it `pending`. On any failure the invitation stays

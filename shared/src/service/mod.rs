@@ -2,12 +2,14 @@
 //! the rules, and returns its own error enum; the HTTP edge is the one place those become answers.
 pub mod accept;
 pub mod cancel;
+pub mod cursor;
 pub mod idempotency;
 pub mod invite;
 pub mod list;
 pub mod message;
 pub mod resend;
 pub mod sweep;
+pub mod users;
 
 pub use message::{MailSettings, Notifier};
 

@@ -6,6 +6,7 @@ mod failures;
 mod idempotency;
 mod invite;
 mod manage;
+mod users;
 
 use e2e::Answer;
 use sha2::{Digest, Sha256};

@@ -2,8 +2,10 @@
 use super::{account, Store};
 use e2e::invitation;
 use futures::future::join_all;
-use invitations::domain::{Claimant, Email, Invitation, InvitationId, Member, Status, Timestamp, Token, UserId};
-use invitations::ports::store::{CreateOutcome, JoinOutcome};
+use invitations::domain::{
+    Claimant, Email, Invitation, InvitationId, Member, Status, Timestamp, Token, UserId, UserStatus,
+};
+use invitations::ports::store::{invitation_sort_key, CreateOutcome, JoinOutcome, UsersQuery};
 use invitations::rules;
 
 fn claimant(sub: &str, address: &str) -> Claimant {
@@ -106,4 +108,64 @@ pub(super) async fn racing_accepts_win_once(store: Store) {
     }
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].user_id, winner);
+}
+
+/// Every row of the Users list, `limit` a page.
+async fn users_pages(
+    store: &Store,
+    acct: &invitations::domain::AccountId,
+    statuses: Option<Vec<UserStatus>>,
+    limit: u32,
+) -> Vec<String> {
+    let (mut seen, mut after) = (Vec::new(), None);
+    loop {
+        let query = UsersQuery { statuses: statuses.clone(), limit, after: after.take() };
+        let page = store.users(acct, &query).await.unwrap();
+        assert!(page.rows.len() <= limit as usize);
+        seen.extend(page.rows.iter().map(|r| r.sort_key()));
+        match page.next_after {
+            Some(a) => after = Some(a),
+            None => return seen,
+        }
+    }
+}
+
+pub(super) async fn the_users_list_holds_members_and_open_invitations_by_address(store: Store) {
+    let acct = account();
+    let (zed, amy, cancelled) =
+        (invitation(&acct, "zed@x.io"), invitation(&acct, "amy@x.io"), invitation(&acct, "cal@x.io"));
+    for inv in [&zed, &amy, &cancelled] {
+        store.create(inv).await.unwrap();
+    }
+    let cancel = rules::cancel(Timestamp::now());
+    store.update(&acct, cancelled.id, &cancel).await.unwrap();
+    let bo = invitation(&acct, "bo#1@x.io");
+    store.create(&bo).await.unwrap();
+    assert_eq!(join(&store, &bo, &claimant("bo", "bo#1@x.io")).await, JoinOutcome::Joined);
+    store.create(&invitation(&account(), "other@x.io")).await.unwrap();
+    let expected = vec![invitation_sort_key(&amy), format!("bo#1@x.io#MEMBER#bo"), invitation_sort_key(&zed)];
+    for limit in [1, 2, 100] {
+        assert_eq!(users_pages(&store, &acct, None, limit).await, expected, "limit {limit}");
+    }
+    assert_eq!(users_pages(&store, &acct, Some(vec![UserStatus::Active]), 1).await, expected[1..2]);
+    let processing = users_pages(&store, &acct, Some(vec![UserStatus::Processing]), 100).await;
+    assert_eq!(processing, [expected[0].clone(), expected[2].clone()]);
+}
+
+pub(super) async fn removing_a_member_frees_its_address(store: Store) {
+    let acct = account();
+    let inv = invitation(&acct, "dee@x.io");
+    store.create(&inv).await.unwrap();
+    let dee = claimant("dee", "dee@x.io");
+    assert_eq!(store.directory(&dee.user_id).await.unwrap(), None);
+    assert_eq!(join(&store, &inv, &dee).await, JoinOutcome::Joined);
+    assert_eq!(store.directory(&dee.user_id).await.unwrap(), dee.email.clone(), "the directory learns the address");
+    let member = store.member(&acct, &dee.user_id).await.unwrap().unwrap();
+    let stale = Member { invitation_id: InvitationId::new(), ..member.clone() };
+    assert!(!store.remove_member(&stale).await.unwrap(), "only the member as read is removed");
+    assert!(store.remove_member(&member).await.unwrap());
+    assert_eq!(store.member(&acct, &dee.user_id).await.unwrap(), None);
+    assert!(!store.remove_member(&member).await.unwrap());
+    assert!(users_pages(&store, &acct, None, 10).await.is_empty());
+    assert!(matches!(store.create(&invitation(&acct, "dee@x.io")).await.unwrap(), CreateOutcome::Created));
 }

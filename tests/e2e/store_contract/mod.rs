@@ -65,6 +65,8 @@ contract!(
     join_writes_nothing_when_the_invitation_moved_or_is_not_the_claimants,
     a_member_joins_an_account_once,
     racing_accepts_win_once,
+    the_users_list_holds_members_and_open_invitations_by_address,
+    removing_a_member_frees_its_address,
 );
 
 fn account() -> AccountId {

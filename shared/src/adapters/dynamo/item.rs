@@ -1,8 +1,8 @@
 //! An invitation as a DynamoDB item, and back. Reading is strict: an item that does not make a valid
 //! invitation is `Corrupt`, never guessed at.
-use super::{email_key, invitation_key, n, s, Item, DUE_PARTITION};
+use super::{account_pk, email_key, invitation_key, n, s, Item, DUE_PARTITION};
 use crate::domain::{Access, AccountId, Email, Invitation, InvitationId, Timestamp, TokenHash, UserId};
-use crate::ports::store::{StoreError, StoreResult};
+use crate::ports::store::{invitation_sort_key, StoreError, StoreResult};
 
 pub(super) fn to_item(inv: &Invitation) -> Item {
     let mut item = invitation_key(&inv.account_id, inv.id);
@@ -27,6 +27,11 @@ pub(super) fn to_item(inv: &Invitation) -> Item {
     if let Some(t) = inv.due_at {
         item.insert("due_pk".into(), s(DUE_PARTITION));
         item.insert("due_at".into(), n(t.millis()));
+    }
+    // The Users list's sparse index holds open invitations only.
+    item.insert("users_sk".into(), s(invitation_sort_key(inv)));
+    if inv.status.is_open() {
+        item.insert("users_pk".into(), s(account_pk(&inv.account_id)));
     }
     if let Some(u) = &inv.user_id {
         item.insert("user_id".into(), s(u.as_str()));

@@ -2,12 +2,12 @@
 //! the member item (only if the user is not a member of the account yet) and the directory entry.
 use super::item::from_item;
 use super::write::expressions;
-use super::{account_pk, failed_check, invitation_key, s, unavailable, DynamoStore, Item};
+use super::{account_pk, failed_check, invitation_key, s, slot_sk, unavailable, DynamoStore, Item};
 use crate::domain::{Access, AccountId, Email, Invitation, InvitationId, Member, Timestamp, UserId};
-use crate::ports::store::{JoinOutcome, MemberStore, StoreError, StoreResult};
+use crate::ports::store::{member_sort_key, JoinOutcome, MemberStore, StoreError, StoreResult, UsersPage, UsersQuery};
 use crate::rules::Transition;
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
 use std::collections::HashMap;
 
 fn member_key(account: &AccountId, user: &UserId) -> Item {
@@ -24,10 +24,12 @@ fn member_item(m: &Member) -> Item {
     item.insert("invited_by".into(), s(&m.invited_by));
     item.insert("invitation_id".into(), s(m.invitation_id.to_string()));
     item.insert("joined_at".into(), super::n(m.joined_at.millis()));
+    item.insert("users_pk".into(), s(account_pk(&m.account_id)));
+    item.insert("users_sk".into(), s(member_sort_key(m)));
     item
 }
 
-fn from_member_item(item: &Item) -> StoreResult<Member> {
+pub(super) fn from_member_item(item: &Item) -> StoreResult<Member> {
     let corrupt = |what: &str| StoreError::Corrupt(format!("member item: {what}"));
     let get = |k: &str| item.get(k).and_then(|v| v.as_s().ok()).ok_or_else(|| corrupt(k));
     let joined = item.get("joined_at").and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok());
@@ -61,7 +63,7 @@ impl DynamoStore {
     }
 
     fn update_item(&self, account: &AccountId, id: InvitationId, write: &Transition) -> TransactWriteItem {
-        let e = expressions(write);
+        let e = expressions(account, write);
         let update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(invitation_key(account, id)))
@@ -110,6 +112,39 @@ impl MemberStore for DynamoStore {
             (Some(inv), Some(m)) if !failed_check(inv) && failed_check(m) => Ok(JoinOutcome::AlreadyMember),
             _ => Ok(JoinOutcome::Changed),
         }
+    }
+
+    async fn remove_member(&self, member: &Member) -> StoreResult<bool> {
+        let same = |key: Item, condition: &str| {
+            let delete = Delete::builder()
+                .table_name(&self.table)
+                .set_key(Some(key))
+                .condition_expression(condition)
+                .expression_attribute_values(":inv", s(member.invitation_id.to_string()))
+                .build()
+                .expect("key, condition and table are set");
+            TransactWriteItem::builder().delete(delete).build()
+        };
+        let slot =
+            HashMap::from([("pk".into(), s(account_pk(&member.account_id))), ("sk".into(), s(slot_sk(&member.email)))]);
+        let items = vec![
+            same(member_key(&member.account_id, &member.user_id), "invitation_id = :inv"),
+            // The slot still names the accepted invitation unless the address was freed another way.
+            same(slot, "attribute_not_exists(pk) OR invitation_id = :inv"),
+        ];
+        Ok(self.transact(items).await?.is_none())
+    }
+
+    async fn directory(&self, user: &UserId) -> StoreResult<Option<Email>> {
+        let key = HashMap::from([("pk".into(), s(format!("USER#{user}"))), ("sk".into(), s("DIRECTORY"))]);
+        let out =
+            self.client.get_item().table_name(&self.table).set_key(Some(key)).send().await.map_err(unavailable)?;
+        let email = out.item().and_then(|i| i.get("email")).and_then(|v| v.as_s().ok());
+        email.map(|e| Email::parse(e).map_err(|_| StoreError::Corrupt("directory item: email".into()))).transpose()
+    }
+
+    async fn users(&self, account: &AccountId, query: &UsersQuery) -> StoreResult<UsersPage> {
+        self.users_page(account, query).await
     }
 
     async fn member(&self, account: &AccountId, user: &UserId) -> StoreResult<Option<Member>> {

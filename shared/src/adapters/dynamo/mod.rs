@@ -39,6 +39,9 @@ pub const EMAIL_INDEX: &str = "by_email";
 /// its writes follow invitation changes, far below a partition's throughput.
 pub const DUE_INDEX: &str = "due";
 const DUE_PARTITION: &str = "due";
+/// The sparse index of an account's Users list: members and open invitations (`users_pk`), by address
+/// (`users_sk`).
+pub const USERS_INDEX: &str = "users";
 
 pub struct DynamoStore {
     client: Client,
@@ -86,16 +89,22 @@ fn unavailable<E: std::error::Error + Send + Sync + 'static>(e: E) -> StoreError
 
 /// `#status IN (…)` with one value placeholder per status, named from `prefix`.
 fn status_in(values: &mut Item, prefix: &str, statuses: &[Status]) -> String {
-    let placeholders: Vec<String> = statuses
+    let names: Vec<&str> = statuses.iter().map(|st| st.as_str()).collect();
+    strings_in(values, prefix, "#status", &names)
+}
+
+/// `attribute IN (…)` with one value placeholder per string, named from `prefix`.
+fn strings_in(values: &mut Item, prefix: &str, attribute: &str, strings: &[&str]) -> String {
+    let placeholders: Vec<String> = strings
         .iter()
         .enumerate()
-        .map(|(i, st)| {
+        .map(|(i, v)| {
             let name = format!("{prefix}{i}");
-            values.insert(name.clone(), s(st.as_str()));
+            values.insert(name.clone(), s(*v));
             name
         })
         .collect();
-    format!("#status IN ({})", placeholders.join(", "))
+    format!("{attribute} IN ({})", placeholders.join(", "))
 }
 
 impl DynamoStore {

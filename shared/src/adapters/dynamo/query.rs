@@ -1,12 +1,13 @@
 //! Reads: an account's invitations (by key, or through the `by_email` index), and the sparse due index.
 //! Each is a `Query`; nothing here scans the table.
 use super::item::from_item;
+use super::members::from_member_item;
 use super::{
-    account_pk, email_key, invitation_key, n, s, status_in, unavailable, DynamoStore, Item, DUE_INDEX, DUE_PARTITION,
-    EMAIL_INDEX,
+    account_pk, email_key, invitation_key, n, s, status_in, strings_in, unavailable, DynamoStore, Item, DUE_INDEX,
+    DUE_PARTITION, EMAIL_INDEX, USERS_INDEX,
 };
 use crate::domain::{AccountId, InvitationId, Timestamp};
-use crate::ports::store::{DueKey, DuePage, ListQuery, Page, StoreError, StoreResult};
+use crate::ports::store::{DueKey, DuePage, ListQuery, Page, StoreError, StoreResult, UserRow, UsersPage, UsersQuery};
 use std::collections::HashMap;
 
 impl DynamoStore {
@@ -112,5 +113,57 @@ impl DynamoStore {
             }
         };
         Ok(DuePage { items, next, read })
+    }
+
+    /// One `Query` of the sparse Users index: members and open invitations by address.
+    pub(super) async fn users_page(&self, account: &AccountId, query: &UsersQuery) -> StoreResult<UsersPage> {
+        let pk = account_pk(account);
+        let mut values: Item = HashMap::from([(":pk".into(), s(&pk))]);
+        let filter = query.statuses.as_ref().map(|statuses| {
+            let names: Vec<&str> = statuses.iter().map(|st| st.as_str()).collect();
+            strings_in(&mut values, ":f", "#status", &names)
+        });
+        // The table's keys of the row after which to go on, rebuilt from its sort key.
+        let start = query.after.as_ref().map(|after| {
+            // `<email>#<KIND>#<id>`: the address may hold a `#`, the kind and the id never do.
+            let mut parts = after.rsplitn(3, '#');
+            let (id, kind) = (parts.next().unwrap_or_default(), parts.next().unwrap_or_default());
+            let sk = format!("{kind}#{id}");
+            HashMap::from([
+                ("users_pk".into(), s(&pk)),
+                ("users_sk".into(), s(after)),
+                ("pk".into(), s(&pk)),
+                ("sk".into(), s(sk)),
+            ])
+        });
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(USERS_INDEX)
+            .key_condition_expression("users_pk = :pk")
+            .set_filter_expression(filter.clone())
+            .set_expression_attribute_names(filter.map(|_| HashMap::from([("#status".into(), "status".into())])))
+            .set_expression_attribute_values(Some(values))
+            .limit(query.limit.max(1) as i32)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        let rows = out
+            .items()
+            .iter()
+            .map(|item| match item.get("sk").and_then(|v| v.as_s().ok()) {
+                Some(sk) if sk.starts_with("MEMBER#") => from_member_item(item).map(UserRow::Member),
+                _ => from_item(item).map(UserRow::Invited),
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        let next_after = out
+            .last_evaluated_key
+            .as_ref()
+            .and_then(|k| k.get("users_sk"))
+            .map(|v| v.as_s().cloned().map_err(|_| StoreError::Corrupt("users index key".into())))
+            .transpose()?;
+        Ok(UsersPage { rows, next_after })
     }
 }

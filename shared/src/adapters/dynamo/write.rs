@@ -2,7 +2,7 @@
 //! their [`Change`] as an update expression. The same expressions serve a lone `UpdateItem` and the
 //! update inside the accept transaction (`members`).
 use super::item::from_item;
-use super::{invitation_key, n, s, status_in, unavailable, DynamoStore, Item, DUE_PARTITION};
+use super::{account_pk, invitation_key, n, s, status_in, unavailable, DynamoStore, Item, DUE_PARTITION};
 use crate::domain::{AccountId, InvitationId};
 use crate::ports::store::{StoreError, StoreResult, UpdateOutcome};
 use crate::rules::{Change, Due, Expect, Transition};
@@ -49,7 +49,7 @@ fn condition(expect: &Expect, values: &mut Item) -> String {
     condition
 }
 
-fn update(change: &Change, values: &mut Item) -> String {
+fn update(account: &AccountId, change: &Change, values: &mut Item) -> String {
     let mut set = vec!["#status = :st", "updated_at = :at"];
     let mut remove = Vec::new();
     values.insert(":st".into(), s(change.status.as_str()));
@@ -69,6 +69,13 @@ fn update(change: &Change, values: &mut Item) -> String {
         set.push("accepted_by = :by");
         values.insert(":by".into(), s(user.as_str()));
     }
+    // In the Users list while open, out of it once closed.
+    if change.status.is_open() {
+        set.push("users_pk = :upk");
+        values.insert(":upk".into(), s(account_pk(account)));
+    } else {
+        remove.push("users_pk");
+    }
     match change.due {
         Due::Keep => {}
         Due::At(t) => {
@@ -85,10 +92,10 @@ fn update(change: &Change, values: &mut Item) -> String {
     update
 }
 
-pub(super) fn expressions(write: &Transition) -> Expressions {
+pub(super) fn expressions(account: &AccountId, write: &Transition) -> Expressions {
     let mut values = HashMap::new();
     let condition = condition(&write.expect, &mut values);
-    let update = update(&write.change, &mut values);
+    let update = update(account, &write.change, &mut values);
     Expressions { condition, update, names: HashMap::from([("#status".to_owned(), "status".to_owned())]), values }
 }
 
@@ -99,7 +106,7 @@ impl DynamoStore {
         id: InvitationId,
         write: &Transition,
     ) -> StoreResult<UpdateOutcome> {
-        let e = expressions(write);
+        let e = expressions(account, write);
         let result = self
             .client
             .update_item()

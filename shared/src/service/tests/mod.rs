@@ -4,6 +4,7 @@ mod accept;
 mod idempotency;
 mod invite;
 mod lifecycle;
+mod members;
 
 use super::{authorize, Authorized, Deps, MailSettings, Notifier};
 use crate::adapters::memory::MemoryStore;

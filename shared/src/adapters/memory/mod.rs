@@ -2,10 +2,12 @@
 //! fast rule tests. The contract suite runs the same cases against both. With a file it persists every
 //! change (written whole to a temporary file, then renamed over the old one), so a restart keeps
 //! the invitations.
+mod keys;
+mod members;
+
 use crate::domain::{AccountId, Email, Invitation, InvitationId, Member, Status, Timestamp, UserId};
 use crate::ports::store::{
-    Claim, CreateOutcome, DueKey, DuePage, IdempotencyStore, InvitationStore, JoinOutcome, ListQuery, MemberStore,
-    Page, Saved, Scope, StoreError, StoreResult, UpdateOutcome, CLAIM_LEASE, RETENTION,
+    CreateOutcome, DueKey, DuePage, InvitationStore, ListQuery, Page, Saved, StoreError, StoreResult, UpdateOutcome,
 };
 use crate::rules::Transition;
 use async_trait::async_trait;
@@ -70,6 +72,15 @@ impl MemoryStore {
                     inner.members.insert((m.account_id.clone(), m.user_id.clone()), m);
                 }
                 inner.directory.extend(snapshot.directory);
+                // An accepted invitation holds its address only while its member stays; a removal freed it.
+                let Inner { latest, invitations, members, .. } = &mut inner;
+                latest.retain(|(account, _), id| {
+                    let Some(inv) = invitations.get(&(account.clone(), *id)) else { return false };
+                    inv.status != Status::Accepted
+                        || inv.accepted_by.as_ref().is_none_or(|user| {
+                            members.get(&(account.clone(), user.clone())).is_some_and(|m| m.invitation_id == inv.id)
+                        })
+                });
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(StoreError::Unavailable(Box::new(e))),
@@ -185,83 +196,5 @@ impl InvitationStore for MemoryStore {
         let next = (due.len() == limit as usize).then(|| due.last().map(|(k, _)| k.clone())).flatten();
         let items: Vec<Invitation> = due.into_iter().map(|(_, inv)| inv.clone()).collect();
         Ok(DuePage { read: items.len(), items, next })
-    }
-}
-
-#[async_trait]
-impl MemberStore for MemoryStore {
-    async fn join(&self, write: &Transition, member: &Member, directory: Option<&Email>) -> StoreResult<JoinOutcome> {
-        let mut inner = self.lock();
-        let key = (member.account_id.clone(), member.invitation_id);
-        let Some(before) = inner.invitations.get(&key).filter(|inv| write.expect.matches(inv)).cloned() else {
-            return Ok(JoinOutcome::Changed);
-        };
-        let member_key = (member.account_id.clone(), member.user_id.clone());
-        if inner.members.contains_key(&member_key) {
-            return Ok(JoinOutcome::AlreadyMember);
-        }
-        let mut accepted = before.clone();
-        write.change.apply(&mut accepted);
-        inner.invitations.insert(key.clone(), accepted);
-        inner.members.insert(member_key.clone(), member.clone());
-        let known =
-            directory.map(|e| (member.user_id.clone(), inner.directory.insert(member.user_id.clone(), e.clone())));
-        if let Err(e) = self.persist(&inner) {
-            inner.invitations.insert(key, before);
-            inner.members.remove(&member_key);
-            match known {
-                Some((user, Some(previous))) => inner.directory.insert(user, previous),
-                Some((user, None)) => inner.directory.remove(&user),
-                None => None,
-            };
-            return Err(e);
-        }
-        Ok(JoinOutcome::Joined)
-    }
-
-    async fn member(&self, account: &AccountId, user: &UserId) -> StoreResult<Option<Member>> {
-        Ok(self.lock().members.get(&(account.clone(), user.clone())).cloned())
-    }
-}
-
-#[async_trait]
-impl IdempotencyStore for MemoryStore {
-    async fn claim(&self, scope: &Scope<'_>, now: Timestamp) -> StoreResult<Claim> {
-        let mut inner = self.lock();
-        let id = (scope.account.clone(), scope.key.as_str().to_owned());
-        if let Some(r) = inner.keys.get(&id) {
-            let live = r.expires > now && (r.saved.is_some() || r.lease_until > now);
-            if live {
-                return Ok(Claim::Existing { fingerprint: r.fingerprint.clone(), saved: r.saved.clone() });
-            }
-        }
-        let record = KeyRecord {
-            fingerprint: scope.fingerprint.to_owned(),
-            saved: None,
-            lease_until: now.plus(CLAIM_LEASE),
-            expires: now.plus(RETENTION),
-        };
-        inner.keys.insert(id, record);
-        Ok(Claim::Claimed)
-    }
-
-    async fn complete(&self, scope: &Scope<'_>, saved: &Saved, now: Timestamp) -> StoreResult<()> {
-        let mut inner = self.lock();
-        if let Some(r) = inner.keys.get_mut(&(scope.account.clone(), scope.key.as_str().to_owned())) {
-            if r.fingerprint == scope.fingerprint && r.saved.is_none() {
-                r.saved = Some(saved.clone());
-                r.expires = now.plus(RETENTION);
-            }
-        }
-        Ok(())
-    }
-
-    async fn release(&self, scope: &Scope<'_>) -> StoreResult<()> {
-        let mut inner = self.lock();
-        let id = (scope.account.clone(), scope.key.as_str().to_owned());
-        if inner.keys.get(&id).is_some_and(|r| r.fingerprint == scope.fingerprint && r.saved.is_none()) {
-            inner.keys.remove(&id);
-        }
-        Ok(())
     }
 }

@@ -1,0 +1,82 @@
+//! The Users list, member removal and inviting by user id, through the handlers on DynamoDB Local.
+use super::assert_error;
+use e2e::{access_infra, event_json, App};
+use serde_json::{json, Value};
+
+/// Invites `email` into `account` (of the app's table) and has `sub` accept it with the link from the
+/// email; the member it became.
+async fn joined_in(a: &App, account: &str, email: &str, sub: &str) -> Value {
+    let invite = json!({"invitees": email, "access": access_infra()}).to_string();
+    let path = format!("/accounts/{account}/invitations");
+    let invited = a.call(event_json("POST", &path, &[], Some(e2e::claims(account, "owner")), Some(&invite))).await;
+    assert_eq!(invited.status, 201, "{}", invited.body);
+    let mail = a.backend.ses.sent().await.into_iter().rev().find(|m| m.to == [email]).expect("the email");
+    let (id, token) = mail.link();
+    let path = format!("/accounts/{account}/invitations/{id}/accept");
+    let body = json!({"token": token}).to_string();
+    let answer = a.call(event_json("POST", &path, &[], Some(json!({"sub": sub, "email": email})), Some(&body))).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    answer.body["member"].clone()
+}
+
+async fn joined(a: &App, email: &str, sub: &str) -> Value {
+    joined_in(a, &a.account, email, sub).await
+}
+
+fn rows(a: &e2e::Answer) -> Vec<(String, String)> {
+    let users = a.body["users"].as_array().unwrap_or_else(|| panic!("{}", a.body));
+    users.iter().map(|u| (u["email"].as_str().unwrap().to_owned(), u["status"].as_str().unwrap().to_owned())).collect()
+}
+
+#[tokio::test]
+async fn the_users_list_shows_members_and_open_invitations_and_removal_frees_the_address() {
+    let s = App::new().await;
+    let member = joined(&s, "ada@x.io", "ada-sub").await;
+    s.invite_one("bo@x.io").await;
+    let cancelled = s.invite_one("cy@x.io").await;
+    assert_eq!(s.cancel(cancelled["id"].as_str().unwrap()).await.status, 200);
+    let all = s.users(&[]).await;
+    assert_eq!(all.status, 200, "{}", all.body);
+    assert_eq!(rows(&all), [("ada@x.io".into(), "active".into()), ("bo@x.io".into(), "pending".into())]);
+    assert_eq!(all.body["users"][0]["user_id"], "ada-sub");
+    assert!(all.body["users"][0]["joined_at"].is_string() && all.body["users"][1]["invited_at"].is_string());
+    let first = s.users(&[("limit", "1")]).await;
+    assert_eq!(rows(&first).len(), 1);
+    let cursor = first.body["next_cursor"].as_str().unwrap().to_owned();
+    assert_eq!(rows(&s.users(&[("limit", "1"), ("cursor", &cursor)]).await), [("bo@x.io".into(), "pending".into())]);
+    assert_error(&s.users(&[("status", "active"), ("cursor", &cursor)]).await, 400, "invalid_cursor");
+    assert_error(&s.users(&[("status", "accepted")]).await, 400, "invalid_request");
+    assert_eq!(rows(&s.users(&[("status", "active")]).await), [("ada@x.io".into(), "active".into())]);
+
+    assert_error(&s.remove_user("user-1", "owner").await, 409, "invalid_state");
+    assert_error(&s.remove_user("org_manager-can-not", "org_manager").await, 404, "not_found");
+    assert_error(&s.remove_user("ada-sub", "org_manager").await, 403, "forbidden");
+    assert_error(&s.remove_user("ada-sub", "iam_admin").await, 403, "forbidden");
+    let removed = s.remove_user("ada-sub", "owner").await;
+    assert_eq!((removed.status, &removed.body), (200, &member));
+    assert_error(&s.remove_user("ada-sub", "owner").await, 404, "not_found");
+    assert_eq!(rows(&s.users(&[]).await), [("bo@x.io".into(), "pending".into())]);
+    let again = s.invite(json!({"invitees": "ada@x.io", "access": access_infra()})).await;
+    assert_eq!((again.status, again.body["results"][0]["outcome"].as_str()), (201, Some("invited")));
+}
+
+#[tokio::test]
+async fn a_user_id_is_invited_without_its_address_ever_shown() {
+    let s = App::new().await;
+    // Dee joined another account of this deployment: the directory knows her address.
+    joined_in(&s, &e2e::unique("other"), "dee@x.io", "auth0|dee").await;
+    let a = s.invite(json!({"invitees": ["auth0|dee", "auth0|nobody"], "access": access_infra()})).await;
+    assert_eq!(a.status, 207, "{}", a.body);
+    let results = &a.body["results"];
+    assert_eq!((results[0]["outcome"].as_str(), results[1]["outcome"].as_str()), (Some("invited"), Some("invalid")));
+    assert_eq!(results[0]["invitation"]["email"], "d***@x.io", "{}", a.body);
+    assert!(!a.body.to_string().contains("dee@x.io"));
+    let listed = s.users(&[]).await;
+    assert_eq!(listed.body["users"][0]["email"], "d***@x.io");
+    assert_eq!(listed.body["users"][0]["user_id"], "auth0|dee");
+    assert_eq!(
+        s.backend.ses.sent().await.last().unwrap().to,
+        ["dee@x.io"],
+        "the email goes to the directory's address"
+    );
+}
