@@ -124,4 +124,20 @@ async fn racing_accepts_and_cancels_end_as_if_one_came_second() {
             other => panic!("both or neither won: {other:?} {} {}", accepted.body, cancelled.body),
         }
     }
+
+    // Accept against a resend: the resend that wins replaces the token the accept holds.
+    s.backend.clock.advance(std::time::Duration::from_secs(61));
+    for i in 0..5 {
+        let email = format!("resent{i}@x.io");
+        let (account, id, token) = invited(&s, &email).await;
+        s.backend.clock.advance(std::time::Duration::from_secs(61));
+        let accept =
+            accept_event(&account, &id, invitee(&format!("q{i}"), &email), &json!({"token": token}).to_string());
+        let (accepted, resent) = tokio::join!(s.call(accept), s.resend(&id));
+        match (accepted.status, resent.status) {
+            (200, 409) => assert!(resent.body["error"]["message"].as_str().unwrap().contains("accepted")),
+            (403, 200) => assert_eq!(accepted.body["error"]["code"], "invalid_token"),
+            other => panic!("both or neither won: {other:?} {} {}", accepted.body, resent.body),
+        }
+    }
 }
