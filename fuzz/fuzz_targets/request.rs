@@ -55,10 +55,11 @@ fuzz_target!(|data: &[u8]| {
         parts.next().unwrap_or_default(),
         parts.next().unwrap_or_default(),
     );
-    // The low bits pick a route of the table (in its order: invite, list, cancel, resend), whose path
-    // gets the fuzzed id; the top bit drops the authorizer.
+    // The low bits pick a route of the table (in its order), whose path gets the fuzzed id for its
+    // invitation or user; the top bit drops the authorizer. Claims carry an account and roles, which
+    // the invitee's accept route ignores, and no email, so accepts are judged on token and id alone.
     let def = &ROUTES[(selector & 0x7f) as usize % ROUTES.len()];
-    let path = def.path.replace("{account_id}", "acme").replace("{id}", id);
+    let path = def.path.replace("{account_id}", "acme").replace("{id}", id).replace("{user_id}", id);
     let Some((route, _)) = Route::matching(def.method, &path) else { return };
     let claims = serde_json::json!({"sub": "fuzz", "account_id": "acme", "roles": roles});
     let Some((_, mut ev)) = event(def.method, &path, query, claims.as_object(), body) else { return };
