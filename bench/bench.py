@@ -85,7 +85,7 @@ def run_once(cmd, env, events):
     full_env = {"PATH": os.environ["PATH"], "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{server.server_address[1]}",
                 "AWS_LAMBDA_FUNCTION_NAME": "bench", "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
                 "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128", "AWS_LAMBDA_LOG_GROUP_NAME": "bench",
-                "AWS_LAMBDA_LOG_STREAM_NAME": "bench", "RUST_LOG": "warn,invitations::aws=info", **env}
+                "AWS_LAMBDA_LOG_STREAM_NAME": "bench", "RUST_LOG": "warn,invitations::adapters::aws=info", **env}
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     finished = server.done.wait(60)
@@ -103,7 +103,7 @@ def run_once(cmd, env, events):
 
 
 def warm_up_seconds(logs):
-    """The warm-up's own duration, from the line `aws::warm_up` logs (0 for binaries without one)."""
+    """The warm-up's own duration, from the line `adapters::aws::warm_up` logs (0 for binaries without one)."""
     for line in logs.decode(errors="replace").splitlines():
         try:
             fields = json.loads(line)

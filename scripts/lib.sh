@@ -8,9 +8,22 @@ mkdir -p "$cache" "$logs"
 
 step() { printf '\n== %s\n' "$*"; }
 
+# Debian packages, with the package lists refreshed once per run first.
+apt_install() {
+  if [ -z "${apt_updated:-}" ]; then
+    apt-get update -qq
+    apt_updated=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
 install_tools() {
   if ! command -v java >/dev/null; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null
+    apt_install openjdk-17-jre-headless
+  fi
+  # The accept page's test drives Debian's headless Chromium over WebDriver (tests/e2e/browser.rs).
+  if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+    apt_install chromium chromium-driver
   fi
   ddb="$cache/dynamodb-local"
   if [ ! -f "$ddb/DynamoDBLocal.jar" ]; then

@@ -3,6 +3,7 @@
 //! and the local server. Fixtures live in `support/` (the `e2e` library).
 mod api;
 mod binaries;
+mod browser;
 mod events;
 mod faults;
 mod hostile;

@@ -1,8 +1,9 @@
 //! Test support: the emulators the test script started (never real AWS), a table and a sender identity
 //! per test, the one test app that calls the handlers through the core's route table, shared fixtures,
-//! and the servers and emulators the end-to-end tests run binaries under.
+//! the servers and emulators the end-to-end tests run binaries under, and a headless browser.
 pub mod app;
 pub mod backend;
+pub mod browser;
 pub mod file_store;
 pub mod fixtures;
 pub mod http1;

@@ -67,6 +67,27 @@ impl LocalServer {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
 
+    /// The link of the newest email to `to` in the server's outbox.
+    pub fn link_to(&self, to: &str) -> url::Url {
+        let mut mails: Vec<(std::time::SystemTime, url::Url)> = std::fs::read_dir(self.dir.join("outbox"))
+            .expect("an outbox")
+            .filter_map(|entry| {
+                let path = entry.unwrap().path();
+                let raw = std::fs::read(&path).unwrap();
+                let msg = mail_parser::MessageParser::default().parse(&raw).expect("a parseable RFC 5322 message");
+                let addressed = msg.to().and_then(|a| a.first()).and_then(|a| a.address()) == Some(to);
+                addressed.then(|| {
+                    let text = msg.body_text(0).expect("a text part");
+                    let start = text.find("http").expect("a link");
+                    let link = url::Url::parse(text[start..].split_whitespace().next().unwrap()).unwrap();
+                    (std::fs::metadata(&path).unwrap().modified().unwrap(), link)
+                })
+            })
+            .collect();
+        mails.sort_by_key(|(at, _)| *at);
+        mails.pop().unwrap_or_else(|| panic!("no email to {to} in the outbox")).1
+    }
+
     /// Everything the server wrote so far, stdout and stderr: its banner and its log.
     pub fn log(&self) -> String {
         self.output.lock().unwrap().clone()

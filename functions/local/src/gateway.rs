@@ -1,5 +1,7 @@
-//! What API Gateway does before a function runs: match the route, authorize, build the event.
+//! What API Gateway does before a function runs: match the route, authorize, build the event. In front
+//! of the API sit the local server's own development pages, which no Lambda has.
 use crate::auth::DevAuth;
+use crate::{page, signin};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
 use invitations::http::{self, Route};
@@ -59,6 +61,8 @@ pub struct Gateway {
 
 /// API Gateway takes up to 10 MB; far past the service's 64 KiB the stand-in stops reading.
 const READ_LIMIT: usize = 1024 * 1024;
+/// A sign-in body is one address (at most 254 characters) in a small JSON object.
+const SIGN_IN_LIMIT: usize = 4096;
 
 fn plain(status: u16, message: &str) -> hyper::Response<Full<Bytes>> {
     hyper::Response::builder()
@@ -73,6 +77,16 @@ impl Gateway {
         let method = req.method().as_str().to_owned();
         let path = req.uri().path().to_owned();
         let raw_query = req.uri().query().unwrap_or_default().to_owned();
+        match (method.as_str(), path.as_str()) {
+            ("GET", "/accept") => return page::accept(&raw_query),
+            ("POST", "/dev/sign-in") => {
+                return match Limited::new(req.into_body(), SIGN_IN_LIMIT).collect().await {
+                    Ok(body) => signin::answer(&self.auth, &body.to_bytes()),
+                    Err(_) => plain(413, "Request Entity Too Large"),
+                };
+            }
+            _ => {}
+        }
         if Route::matching(&method, &path).is_none() {
             return plain(404, "Not Found");
         }

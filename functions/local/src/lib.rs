@@ -1,5 +1,8 @@
 //! The local run: an API Gateway stand-in in front of the very handlers the Lambdas run. It routes a
 //! request as the HTTP API's routes do, checks a development token in place of the JWT authorizer,
-//! and hands the handler the same payload-2.0 event it gets in AWS.
+//! and hands the handler the same payload-2.0 event it gets in AWS. Beside the API it serves the page
+//! the emailed links open (`page`) and a development sign-in for invitees (`signin`).
 pub mod auth;
 pub mod gateway;
+pub mod page;
+pub mod signin;

@@ -20,6 +20,11 @@ use std::time::Duration;
 /// Serves the invitations API on 127.0.0.1 with no AWS: the Lambda handlers behind a stand-in for API
 /// Gateway and its JWT authorizer. Rules are read from the same variables as in AWS (INVITATION_TTL,
 /// RESEND_MIN_INTERVAL, ...).
+///
+/// The links in the outbox emails open its accept page, GET /accept, where the invitee signs in and
+/// accepts. That sign-in, POST /dev/sign-in with {"email": "..."}, is for development only: it hands
+/// anyone a one-hour invitee token for whatever address they type, and exists in this server alone,
+/// never in a Lambda function.
 #[derive(Parser)]
 #[command(name = "local", version)]
 struct Args {
@@ -102,6 +107,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     println!("Invitations API on http://{addr}");
     println!("store: {store_note}; emails: {mail_note}");
+    if !args.ses {
+        println!("The emailed links open http://{addr}/accept, with a development sign-in (any address).");
+    }
     println!("Development token for account {} (roles: {}), valid 12 hours:", args.account, args.roles);
     println!("export TOKEN={token}");
     loop {
