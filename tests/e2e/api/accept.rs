@@ -141,3 +141,55 @@ async fn racing_accepts_and_cancels_end_as_if_one_came_second() {
         }
     }
 }
+
+#[tokio::test]
+async fn every_refusal_of_the_accept_table_on_dynamodb_leaves_the_invitation_acceptable() {
+    let s = App::new().await;
+    let body = |t: &str| json!({"token": t}).to_string();
+    // No email claim at all: an invitation by address cannot be matched.
+    let (account, id, token) = invited(&s, "nomail@x.io").await;
+    let no_email = s.call(accept_event(&account, &id, Some(json!({"sub": "nm"})), &body(&token))).await;
+    assert_error(&no_email, 403, "email_mismatch");
+    assert_eq!(s.call(accept_event(&account, &id, invitee("nm", "nomail@x.io"), &body(&token))).await.status, 200);
+
+    // Accepted by someone else (a shared mailbox): gone for the next person, the same member for a retry.
+    let (account, id, token) = invited(&s, "team@x.io").await;
+    let first = s.call(accept_event(&account, &id, invitee("first", "team@x.io"), &body(&token))).await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    let second = s.call(accept_event(&account, &id, invitee("second", "team@x.io"), &body(&token))).await;
+    assert_error(&second, 410, "invitation_closed");
+    assert!(second.body["error"]["message"].as_str().unwrap().contains("accepted"));
+
+    // A member already: the second invitation of the same person is refused and stays pending.
+    let (account, id, token) = invited(&s, "first-too@x.io").await;
+    let twice = s.call(accept_event(&account, &id, invitee("first", "first-too@x.io"), &body(&token))).await;
+    assert_error(&twice, 409, "already_member");
+    assert_eq!(s.list(&[("email", "first-too@x.io")]).await.body["invitations"][0]["status"], "pending");
+
+    // Past its expiry, before the sweep got to it.
+    let (account, id, token) = invited(&s, "late@x.io").await;
+    s.backend.clock.advance(s.backend.deps.policy.invitation_ttl);
+    let late = s.call(accept_event(&account, &id, invitee("late", "late@x.io"), &body(&token))).await;
+    assert_error(&late, 410, "invitation_closed");
+    assert!(late.body["error"]["message"].as_str().unwrap().contains("expired"));
+}
+
+#[tokio::test]
+async fn an_accept_racing_the_sweep_ends_as_if_one_came_second() {
+    let s = App::new().await;
+    for i in 0..4 {
+        let email = format!("stale{i}@x.io");
+        let (account, id, token) = invited(&s, &email).await;
+        s.backend.clock.advance(s.backend.deps.policy.resend_after);
+        let accept =
+            accept_event(&account, &id, invitee(&format!("s{i}"), &email), &json!({"token": token}).to_string());
+        let (accepted, _) = tokio::join!(s.call(accept), s.sweep());
+        let after = &s.list(&[("email", &email)]).await.body["invitations"][0];
+        match (accepted.status, after["status"].as_str(), after["send_count"].as_u64()) {
+            (200, Some("accepted"), Some(1)) => {}
+            // The sweep's resend won: the accept held the replaced token.
+            (403, Some("pending"), Some(2)) => assert_eq!(accepted.body["error"]["code"], "invalid_token"),
+            other => panic!("{other:?} {}", accepted.body),
+        }
+    }
+}
