@@ -45,21 +45,18 @@ pub(super) fn from_member_item(item: &Item) -> StoreResult<Member> {
 }
 
 impl DynamoStore {
+    /// One item, read strongly consistent: what was just written is what a reader finds.
+    async fn get_item(&self, key: Item) -> StoreResult<Option<Item>> {
+        let get = self.client.get_item().table_name(&self.table).set_key(Some(key)).consistent_read(true);
+        Ok(get.send().await.map_err(unavailable)?.item)
+    }
+
     pub(super) async fn get_invitation(
         &self,
         account: &AccountId,
         id: InvitationId,
     ) -> StoreResult<Option<Invitation>> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(invitation_key(account, id)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        out.item().map(from_item).transpose()
+        self.get_item(invitation_key(account, id)).await?.as_ref().map(from_item).transpose()
     }
 
     fn update_item(&self, account: &AccountId, id: InvitationId, write: &Transition) -> TransactWriteItem {
@@ -137,9 +134,8 @@ impl MemberStore for DynamoStore {
 
     async fn directory(&self, user: &UserId) -> StoreResult<Option<Email>> {
         let key = HashMap::from([("pk".into(), s(format!("USER#{user}"))), ("sk".into(), s("DIRECTORY"))]);
-        let out =
-            self.client.get_item().table_name(&self.table).set_key(Some(key)).send().await.map_err(unavailable)?;
-        let email = out.item().and_then(|i| i.get("email")).and_then(|v| v.as_s().ok());
+        let item = self.get_item(key).await?;
+        let email = item.as_ref().and_then(|i| i.get("email")).and_then(|v| v.as_s().ok());
         email.map(|e| Email::parse(e).map_err(|_| StoreError::Corrupt("directory item: email".into()))).transpose()
     }
 
@@ -148,15 +144,6 @@ impl MemberStore for DynamoStore {
     }
 
     async fn member(&self, account: &AccountId, user: &UserId) -> StoreResult<Option<Member>> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(member_key(account, user)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        out.item().map(from_member_item).transpose()
+        self.get_item(member_key(account, user)).await?.as_ref().map(from_member_item).transpose()
     }
 }
