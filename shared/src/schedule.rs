@@ -24,6 +24,7 @@ pub async fn run(deps: &Deps, notifier: &Notifier, context: &Context) -> Result<
         failed = summary.failed,
         retried = summary.retried,
         read = summary.read,
+        unreadable = summary.unreadable,
         complete = summary.complete,
         "sweep done"
     );

@@ -8,6 +8,7 @@ mod events;
 mod faults;
 mod hostile;
 mod local_run;
+mod poison;
 mod readme;
 mod round_trips;
 mod security;

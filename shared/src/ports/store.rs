@@ -62,6 +62,8 @@ pub struct DuePage {
     pub next: Option<DueKey>,
     /// Index entries the store read for this page (DynamoDB's ScannedCount).
     pub read: usize,
+    /// Entries skipped because they do not read as invitations (logged by the store).
+    pub unreadable: usize,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -31,6 +31,8 @@ pub struct Summary {
     pub retried: u32,
     /// Due-index entries read.
     pub read: usize,
+    /// Due-index entries skipped because they do not read as invitations; they stay for a person to mend.
+    pub unreadable: usize,
     /// False when the run stopped for time; the next run continues with what is still due.
     pub complete: bool,
 }
@@ -58,6 +60,7 @@ pub async fn sweep(deps: &Deps, notifier: &Notifier, deadline: Option<Instant>) 
         }
         let page = deps.store.due(now, after.take(), PAGE).await?;
         summary.read += page.read;
+        summary.unreadable += page.unreadable;
         let results: Vec<Swept> = stream::iter(page.items)
             .map(|inv| async move {
                 if short_of_time() {
@@ -147,14 +150,15 @@ fn won(outcome: UpdateOutcome) -> Option<Invitation> {
 impl Summary {
     /// The counts as one CloudWatch Embedded Metric Format line.
     pub fn emf(&self, at: Timestamp) -> serde_json::Value {
-        let metrics: Vec<_> = ["resent", "expired", "failed", "retried"]
+        let metrics: Vec<_> = ["resent", "expired", "failed", "retried", "unreadable"]
             .iter()
             .map(|m| serde_json::json!({"Name": m, "Unit": "Count"}))
             .collect();
         serde_json::json!({
             "_aws": {"Timestamp": at.millis(), "CloudWatchMetrics": [{"Namespace": "Invitations", "Dimensions": [["Operation"]], "Metrics": metrics}]},
             "Operation": "sweep",
-            "resent": self.resent, "expired": self.expired, "failed": self.failed, "retried": self.retried
+            "resent": self.resent, "expired": self.expired, "failed": self.failed, "retried": self.retried,
+            "unreadable": self.unreadable
         })
     }
 }

@@ -42,6 +42,26 @@ pub(super) fn to_item(inv: &Invitation) -> Item {
     item
 }
 
+/// The items of a page that read as values; each one that does not is logged (by its key) and counted,
+/// and the rest go on: an item the code cannot read (a hand edit, a rollback past a release that added
+/// a value) must not stop the sweep or a list for every tenant.
+pub(super) fn readable<T>(items: &[Item], parse: impl Fn(&Item) -> StoreResult<T>) -> (Vec<T>, usize) {
+    let mut values = Vec::with_capacity(items.len());
+    let mut unreadable = 0;
+    for item in items {
+        match parse(item) {
+            Ok(value) => values.push(value),
+            Err(e) => {
+                unreadable += 1;
+                let key = |k: &str| item.get(k).and_then(|v| v.as_s().ok()).map_or("?", |v| v.as_str()).to_owned();
+                let (pk, sk) = (crate::logging::scrub(&key("pk")), crate::logging::scrub(&key("sk")));
+                tracing::error!(pk, sk, error = %e, unreadable = 1, "unreadable item skipped");
+            }
+        }
+    }
+    (values, unreadable)
+}
+
 pub(super) fn from_item(item: &Item) -> StoreResult<Invitation> {
     let corrupt = |what: &str| StoreError::Corrupt(format!("invitation item: {what}"));
     let get_s = |k: &str| item.get(k).and_then(|v| v.as_s().ok()).cloned();

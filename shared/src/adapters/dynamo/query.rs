@@ -1,6 +1,6 @@
 //! Reads: an account's invitations (by key, or through the `by_email` index), and the sparse due index.
 //! Each is a `Query`; nothing here scans the table.
-use super::item::from_item;
+use super::item::{from_item, readable};
 use super::members::from_member_item;
 use super::{
     account_pk, email_key, invitation_key, n, s, status_in, strings_in, unavailable, DynamoStore, Item, DUE_INDEX,
@@ -55,9 +55,7 @@ impl DynamoStore {
                 .send()
                 .await
                 .map_err(unavailable)?;
-            for item in out.items() {
-                items.push(from_item(item)?);
-            }
+            items.extend(readable(out.items(), from_item).0);
             start = out.last_evaluated_key.filter(|k| !k.is_empty());
             if start.is_none() || items.len() >= limit {
                 break;
@@ -96,7 +94,7 @@ impl DynamoStore {
             .send()
             .await
             .map_err(unavailable)?;
-        let items = out.items().iter().map(from_item).collect::<Result<Vec<_>, _>>()?;
+        let (items, unreadable) = readable(out.items(), from_item);
         let read = out.scanned_count().max(0) as usize;
         let next = match out.last_evaluated_key.filter(|k| !k.is_empty()) {
             None => None,
@@ -112,7 +110,7 @@ impl DynamoStore {
                 Some(parsed.ok_or_else(|| StoreError::Corrupt("due index key".into()))?)
             }
         };
-        Ok(DuePage { items, next, read })
+        Ok(DuePage { items, next, read, unreadable })
     }
 
     /// One `Query` of the sparse Users index: members and open invitations by address.
@@ -150,14 +148,10 @@ impl DynamoStore {
             .send()
             .await
             .map_err(unavailable)?;
-        let rows = out
-            .items()
-            .iter()
-            .map(|item| match item.get("sk").and_then(|v| v.as_s().ok()) {
-                Some(sk) if sk.starts_with("MEMBER#") => from_member_item(item).map(UserRow::Member),
-                _ => from_item(item).map(UserRow::Invited),
-            })
-            .collect::<StoreResult<Vec<_>>>()?;
+        let (rows, _) = readable(out.items(), |item| match item.get("sk").and_then(|v| v.as_s().ok()) {
+            Some(sk) if sk.starts_with("MEMBER#") => from_member_item(item).map(UserRow::Member),
+            _ => from_item(item).map(UserRow::Invited),
+        });
         let next_after = out
             .last_evaluated_key
             .as_ref()

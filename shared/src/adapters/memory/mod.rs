@@ -195,6 +195,6 @@ impl InvitationStore for MemoryStore {
         due.truncate(limit.max(1) as usize);
         let next = (due.len() == limit as usize).then(|| due.last().map(|(k, _)| k.clone())).flatten();
         let items: Vec<Invitation> = due.into_iter().map(|(_, inv)| inv.clone()).collect();
-        Ok(DuePage { read: items.len(), items, next })
+        Ok(DuePage { read: items.len(), items, next, unreadable: 0 })
     }
 }
