@@ -129,13 +129,21 @@ fn limit(params: &QueryMap, max: u32) -> Result<Option<u32>, ApiError> {
     n.map(Some).ok_or_else(|| ApiError::bad_request(format!("limit must be a whole number from 1 to {max}")))
 }
 
-fn statuses<T: std::str::FromStr>(params: &QueryMap) -> Result<Option<Vec<T>>, ApiError>
+/// The statuses asked for, each once: a store's filter then has at most one value per status, however
+/// often the query repeats one (DynamoDB refuses more than 100 in one `IN`).
+fn statuses<T: std::str::FromStr + PartialEq>(params: &QueryMap) -> Result<Option<Vec<T>>, ApiError>
 where
     T::Err: std::fmt::Display,
 {
     let Some(raw) = params.first("status") else { return Ok(None) };
-    let parsed = raw.split(',').map(|s| s.trim().parse::<T>()).collect::<Result<Vec<_>, _>>();
-    parsed.map(Some).map_err(|e| ApiError::bad_request(format!("status: {e}")))
+    let mut distinct = Vec::new();
+    for piece in raw.split(',') {
+        let status = piece.trim().parse::<T>().map_err(|e| ApiError::bad_request(format!("status: {e}")))?;
+        if !distinct.contains(&status) {
+            distinct.push(status);
+        }
+    }
+    Ok(Some(distinct))
 }
 
 pub(super) fn users_params(req: &Request) -> Result<UsersParams, ApiError> {
