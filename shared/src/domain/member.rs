@@ -61,6 +61,9 @@ pub struct Member {
     pub invited_by: String,
     pub invitation_id: InvitationId,
     pub joined_at: Timestamp,
+    /// Joined through an invitation sent to its user id: inviters never see its address.
+    #[serde(default)]
+    pub by_user_id: bool,
 }
 
 /// A row's status in an account's Users list: a member, or an open invitation.

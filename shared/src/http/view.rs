@@ -50,7 +50,7 @@ impl<'a> From<&'a Invitation> for InvitationView<'a> {
 pub struct MemberView<'a> {
     user_id: &'a str,
     account_id: &'a str,
-    email: &'a str,
+    email: String,
     status: &'static str,
     access: &'a Access,
     invited_by: &'a str,
@@ -63,7 +63,7 @@ impl<'a> From<&'a Member> for MemberView<'a> {
         MemberView {
             user_id: m.user_id.as_str(),
             account_id: m.account_id.as_str(),
-            email: m.email.as_str(),
+            email: if m.by_user_id { m.email.masked() } else { m.email.as_str().to_owned() },
             status: "active",
             access: &m.access,
             invited_by: &m.invited_by,
@@ -95,7 +95,7 @@ impl<'a> From<&'a UserRow> for UserRowView<'a> {
         match row {
             UserRow::Member(m) => UserRowView {
                 user_id: Some(m.user_id.as_str()),
-                email: m.email.as_str().to_owned(),
+                email: if m.by_user_id { m.email.masked() } else { m.email.as_str().to_owned() },
                 status,
                 access: &m.access,
                 invitation_id: m.invitation_id.to_string(),
@@ -138,8 +138,16 @@ impl<'a> From<&'a InviteResult> for ResultView<'a> {
     fn from(r: &'a InviteResult) -> Self {
         let (outcome, invitation, error) = match &r.outcome {
             Outcome::Invited(i) => ("invited", Some(i), None),
+            // For an invitee named by user id, the invitation found is not shown: its id could be matched
+            // against an invitation listed with its address.
+            Outcome::AlreadyInvited(_) if r.by_user_id => {
+                ("already_invited", None, Some("an open invitation exists for this user"))
+            }
             Outcome::AlreadyInvited(i) => {
                 ("already_invited", Some(i), Some("an open invitation exists for this address"))
+            }
+            Outcome::AlreadyMember(_) if r.by_user_id => {
+                ("already_member", None, Some("this user already joined the account"))
             }
             Outcome::AlreadyMember(i) => {
                 ("already_member", i.as_ref(), Some("this invitee already joined the account"))

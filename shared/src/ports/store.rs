@@ -166,19 +166,34 @@ impl UserRow {
     }
 }
 
+/// Rows sort by address, except those of people named by user id, which sort by `#<user id>` (before
+/// every address): their address must not show in a cursor or by its place in the list.
+fn sort_prefix(email: &Email, user: Option<&UserId>) -> String {
+    match user {
+        Some(user) => format!("#{user}"),
+        None => email.as_str().to_owned(),
+    }
+}
+
 pub fn member_sort_key(m: &Member) -> String {
-    format!("{}#MEMBER#{}", m.email.as_str(), m.user_id)
+    let prefix = sort_prefix(&m.email, m.by_user_id.then_some(&m.user_id));
+    format!("{prefix}#MEMBER#{}", m.user_id)
 }
 
 pub fn invitation_sort_key(i: &Invitation) -> String {
-    format!("{}#INV#{}", i.email.as_str(), i.id)
+    format!("{}#INV#{}", sort_prefix(&i.email, i.user_id.as_ref()), i.id)
 }
 
-/// Whether `key` is a sort key a Users row can have: `<address>#INV#<id>` or `<address>#MEMBER#<user>`.
+/// Whether `key` is a sort key a Users row can have: `<prefix>#INV#<id>` or `<prefix>#MEMBER#<user>`, the
+/// prefix an address or `#<user id>`.
 pub fn is_user_sort_key(key: &str) -> bool {
     let mut parts = key.rsplitn(3, '#');
-    let (Some(id), Some(kind), Some(address)) = (parts.next(), parts.next(), parts.next()) else { return false };
-    Email::parse(address).is_ok_and(|e| e.as_str() == address)
+    let (Some(id), Some(kind), Some(prefix)) = (parts.next(), parts.next(), parts.next()) else { return false };
+    let prefix_ok = match prefix.strip_prefix('#') {
+        Some(user) => UserId::parse(user).is_ok(),
+        None => Email::parse(prefix).is_ok_and(|e| e.as_str() == prefix),
+    };
+    prefix_ok
         && match kind {
             "INV" => InvitationId::parse(id).is_ok(),
             "MEMBER" => UserId::parse(id).is_ok(),

@@ -51,6 +51,7 @@ pub async fn accept(
             invited_by: inv.invited_by.clone(),
             invitation_id: inv.id,
             joined_at: now,
+            by_user_id: inv.user_id.is_some(),
         };
         match deps.store.join(&write, &member, claimant.email.as_ref()).await? {
             JoinOutcome::Joined => {

@@ -23,6 +23,11 @@ async fn joined(a: &App, email: &str, sub: &str) -> Value {
     joined_in(a, &a.account, email, sub).await
 }
 
+fn base64_url(text: &str) -> Vec<u8> {
+    use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+    URL_SAFE_NO_PAD.decode(text).unwrap()
+}
+
 fn rows(a: &e2e::Answer) -> Vec<(String, String)> {
     let users = a.body["users"].as_array().unwrap_or_else(|| panic!("{}", a.body));
     users.iter().map(|u| (u["email"].as_str().unwrap().to_owned(), u["status"].as_str().unwrap().to_owned())).collect()
@@ -84,4 +89,28 @@ async fn a_user_id_is_invited_without_its_address_ever_shown() {
         ["dee@x.io"],
         "the email goes to the directory's address"
     );
+    assert!(
+        s.list(&[("email", "dee@x.io")]).await.body["invitations"].as_array().unwrap().is_empty(),
+        "no guess confirmed"
+    );
+    let again = s.invite(json!({"invitees": "auth0|dee", "access": access_infra()})).await;
+    assert_eq!(again.body["results"][0]["outcome"], "already_invited");
+    assert!(again.body["results"][0].get("invitation").is_none(), "no id to match: {}", again.body);
+
+    // Dee accepts: as a member too, her address stays hidden, in the list, its cursors and the removal.
+    let mail = s.backend.ses.sent().await.into_iter().rev().find(|m| m.to == ["dee@x.io"]).unwrap();
+    let (id, token) = mail.link();
+    let path = format!("/accounts/{}/invitations/{id}/accept", s.account);
+    let claims = Some(json!({"sub": "auth0|dee", "email": "dee@x.io"}));
+    let accepted = s.call(event_json("POST", &path, &[], claims, Some(&json!({"token": token}).to_string()))).await;
+    assert_eq!(accepted.status, 200, "{}", accepted.body);
+    s.invite_one("aaron@x.io").await;
+    let page = s.users(&[("limit", "1")]).await;
+    assert_eq!(rows(&page), [("d***@x.io".into(), "active".into())], "rows named by user id come first");
+    let cursor = page.body["next_cursor"].as_str().unwrap();
+    let decoded = String::from_utf8(base64_url(cursor)).unwrap();
+    assert!(!decoded.contains("dee@x.io") && decoded.contains("auth0|dee"), "{decoded}");
+    let removed = s.remove_user("auth0|dee", "owner").await;
+    assert_eq!((removed.status, removed.body["email"].as_str()), (200, Some("d***@x.io")));
+    assert!(!removed.body.to_string().contains("dee@x.io"));
 }

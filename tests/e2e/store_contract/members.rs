@@ -21,6 +21,7 @@ fn member_of(inv: &Invitation, who: &Claimant) -> Member {
         invited_by: inv.invited_by.clone(),
         invitation_id: inv.id,
         joined_at: Timestamp::now(),
+        by_user_id: inv.user_id.is_some(),
     }
 }
 

@@ -7,7 +7,9 @@ use crate::domain::{Access, AccountId, Email, Invitation, InvitationId, Member, 
 use crate::ports::store::{member_sort_key, JoinOutcome, MemberStore, StoreError, StoreResult, UsersPage, UsersQuery};
 use crate::rules::Transition;
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+};
 use std::collections::HashMap;
 
 fn member_key(account: &AccountId, user: &UserId) -> Item {
@@ -24,6 +26,9 @@ fn member_item(m: &Member) -> Item {
     item.insert("invited_by".into(), s(&m.invited_by));
     item.insert("invitation_id".into(), s(m.invitation_id.to_string()));
     item.insert("joined_at".into(), super::n(m.joined_at.millis()));
+    if m.by_user_id {
+        item.insert("by_user_id".into(), AttributeValue::Bool(true));
+    }
     item.insert("users_pk".into(), s(account_pk(&m.account_id)));
     item.insert("users_sk".into(), s(member_sort_key(m)));
     item
@@ -41,6 +46,7 @@ pub(super) fn from_member_item(item: &Item) -> StoreResult<Member> {
         invited_by: get("invited_by")?.clone(),
         invitation_id: InvitationId::parse(get("invitation_id")?).map_err(|_| corrupt("invitation_id"))?,
         joined_at: Timestamp::from_millis(joined.ok_or_else(|| corrupt("joined_at"))?),
+        by_user_id: item.get("by_user_id").is_some_and(|v| v.as_bool() == Ok(&true)),
     })
 }
 
