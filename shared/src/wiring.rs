@@ -9,15 +9,14 @@ use crate::rules::Policy;
 use crate::service::{Deps, MailSettings, Notifier};
 use std::sync::Arc;
 
-/// The use cases' dependencies on a DynamoDB table.
-pub fn dynamo_deps(sdk: &aws_config::SdkConfig, table: &str, policy: Policy) -> Deps {
-    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), table);
-    Deps { store: Arc::new(store), clock: Arc::new(SystemClock), policy }
+/// The use cases' dependencies on a DynamoDB table, through `client` (the one the warm-up opened).
+pub fn dynamo_deps(client: aws_sdk_dynamodb::Client, table: &str, policy: Policy) -> Deps {
+    Deps { store: Arc::new(DynamoStore::new(client, table)), clock: Arc::new(SystemClock), policy }
 }
 
-/// A notifier that sends through SES v2.
-pub fn ses_notifier(sdk: &aws_config::SdkConfig, settings: MailSettings) -> Notifier {
-    let mailer = SesMailer::new(aws::ses_client(sdk), settings.from.clone(), settings.configuration_set.clone());
+/// A notifier that sends through SES v2 with `client` (built by `aws::ses_client`).
+pub fn ses_notifier(client: aws_sdk_sesv2::Client, settings: MailSettings) -> Notifier {
+    let mailer = SesMailer::new(client, settings.from.clone(), settings.configuration_set.clone());
     Notifier { mailer: Arc::new(mailer), settings }
 }
 
@@ -28,9 +27,10 @@ pub async fn store_only() -> Result<Deps, ConfigErrors> {
         Err(e) => return Err(init_failed(e).await),
     };
     let sdk = aws::sdk_config().await;
-    let deps = dynamo_deps(&sdk, &config.table, config.policy);
-    aws::warm_up(&aws_sdk_dynamodb::Client::new(&sdk), None, &config.table).await;
-    Ok(deps)
+    let db = aws_sdk_dynamodb::Client::new(&sdk);
+    // The warm-up opens the connection the first request then finds in this client's pool.
+    aws::warm_up(&db, None, &config.table).await;
+    Ok(dynamo_deps(db, &config.table, config.policy))
 }
 
 /// For functions that send email too (invite, resend).
@@ -41,10 +41,9 @@ pub async fn with_mail() -> Result<(Deps, Notifier), ConfigErrors> {
     };
     let settings = config.mail.expect("function(true) reads the mail settings");
     let sdk = aws::sdk_config().await;
-    let deps = dynamo_deps(&sdk, &config.table, config.policy);
-    let notifier = ses_notifier(&sdk, settings);
-    aws::warm_up(&aws_sdk_dynamodb::Client::new(&sdk), Some(&aws::ses_client(&sdk)), &config.table).await;
-    Ok((deps, notifier))
+    let (db, ses) = (aws_sdk_dynamodb::Client::new(&sdk), aws::ses_client(&sdk));
+    aws::warm_up(&db, Some(&ses), &config.table).await;
+    Ok((dynamo_deps(db, &config.table, config.policy), ses_notifier(ses, settings)))
 }
 
 /// Logs the errors and posts them to `/runtime/init/error`, as the runtime does for its own init failures.

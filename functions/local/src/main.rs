@@ -71,7 +71,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let (deps, store_note) = match (&aws, args.dynamodb, &args.data) {
         (Some(aws), true, _) => {
             let table = env.table_name()?;
-            (wiring::dynamo_deps(aws, &table, policy), format!("DynamoDB table {table}"))
+            (wiring::dynamo_deps(aws_sdk_dynamodb::Client::new(aws), &table, policy), format!("DynamoDB table {table}"))
         }
         (_, _, data) => {
             let (store, note): (Arc<dyn Store>, String) = match data {
@@ -82,7 +82,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         }
     };
     let (notifier, mail_note) = match &aws {
-        Some(aws) if args.ses => (wiring::ses_notifier(aws, env.mail()?), "SES".to_owned()),
+        Some(aws) if args.ses => {
+            (wiring::ses_notifier(invitations::adapters::aws::ses_client(aws), env.mail()?), "SES".to_owned())
+        }
         _ => {
             let from = match std::env::var("SENDER_EMAIL") {
                 Ok(from) => {

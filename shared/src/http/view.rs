@@ -1,5 +1,5 @@
 //! Answers as clients see them: no token, token hash, due time or storage key ever appears.
-use crate::domain::{Access, Invitation, Member, Status};
+use crate::domain::{Access, Email, Invitation, Member, Status};
 use crate::ports::store::UserRow;
 use crate::service::invite::{InviteResult, Outcome};
 use serde::Serialize;
@@ -19,20 +19,12 @@ pub struct InvitationView<'a> {
     expires_at: String,
 }
 
-impl InvitationView<'_> {
-    /// For an invitee named by user id: whatever the invitation, its address stays hidden.
-    fn email_masked(mut self, i: &Invitation) -> Self {
-        self.email = i.email.masked();
-        self
-    }
-}
-
 impl<'a> From<&'a Invitation> for InvitationView<'a> {
     fn from(i: &'a Invitation) -> Self {
         InvitationView {
             id: i.id.to_string(),
             account_id: i.account_id.as_str(),
-            email: shown_email(i),
+            email: shown(&i.email, i.user_id.is_some()),
             status: i.status,
             access: &i.access,
             invited_by: &i.invited_by,
@@ -63,7 +55,7 @@ impl<'a> From<&'a Member> for MemberView<'a> {
         MemberView {
             user_id: m.user_id.as_str(),
             account_id: m.account_id.as_str(),
-            email: if m.by_user_id { m.email.masked() } else { m.email.as_str().to_owned() },
+            email: shown(&m.email, m.by_user_id),
             status: "active",
             access: &m.access,
             invited_by: &m.invited_by,
@@ -95,7 +87,7 @@ impl<'a> From<&'a UserRow> for UserRowView<'a> {
         match row {
             UserRow::Member(m) => UserRowView {
                 user_id: Some(m.user_id.as_str()),
-                email: if m.by_user_id { m.email.masked() } else { m.email.as_str().to_owned() },
+                email: shown(&m.email, m.by_user_id),
                 status,
                 access: &m.access,
                 invitation_id: m.invitation_id.to_string(),
@@ -104,7 +96,7 @@ impl<'a> From<&'a UserRow> for UserRowView<'a> {
             },
             UserRow::Invited(i) => UserRowView {
                 user_id: i.user_id.as_ref().map(|u| u.as_str()),
-                email: shown_email(i),
+                email: shown(&i.email, i.user_id.is_some()),
                 status,
                 access: &i.access,
                 invitation_id: i.id.to_string(),
@@ -115,11 +107,12 @@ impl<'a> From<&'a UserRow> for UserRowView<'a> {
     }
 }
 
-/// The address an inviter may see: masked when the invitation was sent by user id.
-fn shown_email(i: &Invitation) -> String {
-    match i.user_id {
-        Some(_) => i.email.masked(),
-        None => i.email.as_str().to_owned(),
+/// The address an inviter may see: masked when it belongs to someone named by user id.
+fn shown(email: &Email, by_user_id: bool) -> String {
+    if by_user_id {
+        email.masked()
+    } else {
+        email.as_str().to_owned()
     }
 }
 
@@ -154,13 +147,8 @@ impl<'a> From<&'a InviteResult> for ResultView<'a> {
             }
             Outcome::Invalid(msg) => ("invalid", None, Some(msg.as_str())),
         };
-        let view = |i: &'a Invitation| {
-            if r.by_user_id {
-                InvitationView::from(i).email_masked(i)
-            } else {
-                InvitationView::from(i)
-            }
-        };
-        ResultView { invitee: &r.invitee, outcome, invitation: invitation.map(view), error }
+        // An invitee named by user id gets only a new invitation back, which was sent by user id and so
+        // shows its address masked.
+        ResultView { invitee: &r.invitee, outcome, invitation: invitation.map(InvitationView::from), error }
     }
 }

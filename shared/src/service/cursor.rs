@@ -26,6 +26,14 @@ pub fn scope(parts: &[&str]) -> String {
     hex::encode(&h.finalize()[..16])
 }
 
+/// A status filter as a scope part: the same set of statuses in any order is the same filter.
+pub fn statuses_part<'a>(statuses: impl Iterator<Item = &'a str>) -> String {
+    let mut statuses: Vec<&str> = statuses.collect();
+    statuses.sort_unstable();
+    statuses.dedup();
+    statuses.join(",")
+}
+
 pub fn encode(after: &str, scope: &str) -> String {
     let cursor = Cursor { after: after.to_owned(), scope: scope.to_owned() };
     URL_SAFE_NO_PAD.encode(serde_json::to_vec(&cursor).expect("two strings serialize"))

@@ -33,10 +33,8 @@ pub enum ListError {
 }
 
 fn scope(account: &AccountId, statuses: &Option<Vec<Status>>, email: &Option<Email>) -> String {
-    let mut statuses: Vec<&str> = statuses.iter().flatten().map(|s| s.as_str()).collect();
-    statuses.sort_unstable();
-    statuses.dedup();
-    cursor::scope(&[account.as_str(), &statuses.join(","), email.as_ref().map_or("", |e| e.as_str())])
+    let statuses = cursor::statuses_part(statuses.iter().flatten().map(|s| s.as_str()));
+    cursor::scope(&[account.as_str(), &statuses, email.as_ref().map_or("", |e| e.as_str())])
 }
 
 fn encode(after: InvitationId, scope: String) -> String {

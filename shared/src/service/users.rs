@@ -31,10 +31,8 @@ pub enum UsersError {
 }
 
 fn scope(auth: &Authorized, statuses: &Option<Vec<UserStatus>>) -> String {
-    let mut statuses: Vec<&str> = statuses.iter().flatten().map(|s| s.as_str()).collect();
-    statuses.sort_unstable();
-    statuses.dedup();
-    cursor::scope(&[auth.account().as_str(), "users", &statuses.join(",")])
+    let statuses = cursor::statuses_part(statuses.iter().flatten().map(|s| s.as_str()));
+    cursor::scope(&[auth.account().as_str(), "users", &statuses])
 }
 
 pub async fn users(deps: &Deps, auth: &Authorized, params: UsersParams) -> Result<UsersAnswer, UsersError> {

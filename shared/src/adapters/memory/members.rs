@@ -1,6 +1,6 @@
 //! Accepting, members, the directory and the Users list, under the same lock as the invitations.
 use super::MemoryStore;
-use crate::domain::{AccountId, Email, Member, UserId};
+use crate::domain::{AccountId, Email, InvitationId, Member, UserId};
 use crate::ports::store::{JoinOutcome, MemberStore, StoreResult, UserRow, UsersPage, UsersQuery};
 use crate::rules::Transition;
 use async_trait::async_trait;
@@ -66,7 +66,8 @@ impl MemberStore for MemoryStore {
 
     async fn users(&self, account: &AccountId, query: &UsersQuery) -> StoreResult<UsersPage> {
         let inner = self.lock();
-        let invited = inner.invitations.values().filter(|i| i.account_id == *account && i.status.is_open());
+        let this_account = (account.clone(), InvitationId::MIN)..=(account.clone(), InvitationId::MAX);
+        let invited = inner.invitations.range(this_account).map(|(_, i)| i).filter(|i| i.status.is_open());
         let members = inner.members.values().filter(|m| m.account_id == *account);
         let mut rows: Vec<(String, UserRow)> = invited
             .map(|i| UserRow::Invited(i.clone()))
