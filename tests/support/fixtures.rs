@@ -43,6 +43,7 @@ pub fn invitation(account: &AccountId, email: &str) -> Invitation {
         updated_at: now,
         last_sent_at: None,
         send_count: 0,
+        failed_attempts: 0,
         expires_at: now.plus(Duration::from_secs(86_400)),
         token_hash: Token::generate().hash(),
         due_at: None,

@@ -3,6 +3,7 @@
 use crate::domain::Email;
 use crate::ports::{MailError, Mailer, OutgoingEmail};
 use async_trait::async_trait;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -10,6 +11,7 @@ use std::time::Duration;
 pub struct RecordingMailer {
     sent: Mutex<Vec<OutgoingEmail>>,
     refuse: Mutex<Option<Refusal>>,
+    refused: AtomicUsize,
 }
 
 /// How the mailer fails while it is told to.
@@ -39,6 +41,11 @@ impl RecordingMailer {
         self.sent().into_iter().filter(|m| m.to == *to).collect()
     }
 
+    /// How many sends were refused.
+    pub fn refused(&self) -> usize {
+        self.refused.load(Ordering::Relaxed)
+    }
+
     /// From now on every send fails this way (`None`: sends are accepted again).
     pub fn refuse(&self, refusal: Option<Refusal>) {
         *self.refuse.lock().unwrap_or_else(|p| p.into_inner()) = refusal;
@@ -48,10 +55,13 @@ impl RecordingMailer {
 #[async_trait]
 impl Mailer for RecordingMailer {
     async fn send(&self, email: &OutgoingEmail) -> Result<(), MailError> {
-        match *self.refuse.lock().unwrap_or_else(|p| p.into_inner()) {
-            Some(Refusal::Rejected) => return Err(MailError::Rejected("refused by the test".into())),
-            Some(Refusal::Unavailable) => return Err(MailError::Unavailable("unavailable in the test".into())),
-            None => {}
+        let refusal = *self.refuse.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(refusal) = refusal {
+            self.refused.fetch_add(1, Ordering::Relaxed);
+            return Err(match refusal {
+                Refusal::Rejected => MailError::Rejected("refused by the test".into()),
+                Refusal::Unavailable => MailError::Unavailable("unavailable in the test".into()),
+            });
         }
         self.sent.lock().unwrap_or_else(|p| p.into_inner()).push(email.clone());
         Ok(())

@@ -15,7 +15,11 @@ pub struct Invitation {
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub last_sent_at: Option<Timestamp>,
+    /// Emails SES accepted (a claimed send counts until it is refused).
     pub send_count: u32,
+    /// Attempts refused or never confirmed since the last accepted email; `MAX_SENDS` of them fail it.
+    #[serde(default)]
+    pub failed_attempts: u32,
     pub expires_at: Timestamp,
     pub token_hash: TokenHash,
     /// When the sweep should next look at it; `None` once it is closed.

@@ -5,7 +5,7 @@ mod policy;
 mod write;
 
 pub use policy::Policy;
-pub use write::{is_invitee, Change, Due, Expect, Transition};
+pub use write::{is_invitee, Change, Count, Due, Expect, Transition};
 
 use crate::domain::{Claimant, Invitation, Status, Timestamp, TokenHash};
 use std::time::Duration;
@@ -24,7 +24,7 @@ pub fn next_due(inv: &Invitation, policy: &Policy) -> Option<Timestamp> {
 }
 
 fn change(status: Status, at: Timestamp) -> Change {
-    Change { status, at, token_hash: None, attempt: false, sent: false, due: Due::Keep, accepted_by: None }
+    Change { status, at, token_hash: None, count: Count::Nothing, sent: false, due: Due::Keep, accepted_by: None }
 }
 
 /// `change` with its due time computed from the invitation it will produce.
@@ -52,7 +52,8 @@ fn as_read(inv: &Invitation) -> Expect {
 /// A new invitation, stored `processing` until its first email is accepted.
 pub fn new_invitation(mut inv: Invitation, policy: &Policy) -> Invitation {
     inv.status = Status::Processing;
-    inv.send_count = 1;
+    inv.send_count = 0;
+    inv.failed_attempts = 0;
     inv.last_sent_at = None;
     inv.due_at = next_due(&inv, policy);
     inv
@@ -62,7 +63,7 @@ pub fn new_invitation(mut inv: Invitation, policy: &Policy) -> Invitation {
 pub fn sent(inv: &Invitation, now: Timestamp, policy: &Policy) -> Transition {
     let expect =
         Expect { statuses: &[Status::Processing], token_hash: Some(inv.token_hash.clone()), ..Default::default() };
-    let change = Change { sent: true, ..change(Status::Pending, now) };
+    let change = Change { count: Count::Sent, sent: true, ..change(Status::Pending, now) };
     Transition { expect, change: scheduled(inv, change, policy) }
 }
 
@@ -73,19 +74,20 @@ pub fn cancel(now: Timestamp) -> Transition {
     Transition { expect, change: Change { due: Due::Clear, ..change(Status::Cancelled, now) } }
 }
 
-/// A manual resend, written without reading: pending, past the cooldown, and not expiring before `due`
-/// (its next stale resend, or its expiry when that comes first). The write is the whole transition;
-/// the email follows it.
+/// A manual resend, written without reading: pending, under the cap of `MAX_SENDS` emails, past the
+/// cooldown, and not expiring before `due` (its next stale resend, or its expiry when that comes first).
+/// The write is the whole transition; the email follows it.
 pub fn resend(now: Timestamp, token: TokenHash, due: Timestamp, policy: &Policy) -> Transition {
     let expect = Expect {
         statuses: &[Status::Pending],
         last_sent_at_or_before: Some(now.minus(policy.resend_min_interval)),
         expires_after: Some(due.minus(Duration::from_millis(1))),
+        sends_below: Some(policy.max_sends),
         ..Default::default()
     };
     let change = Change {
         token_hash: Some(token),
-        attempt: true,
+        count: Count::Sent,
         sent: true,
         due: Due::At(due),
         ..change(Status::Pending, now)
@@ -109,11 +111,12 @@ pub fn accept(now: Timestamp, token: TokenHash, claimant: &Claimant) -> Transiti
     Transition { expect, change }
 }
 
-/// A pending invitation whose send was refused goes back to `processing`, where the sweep retries it.
+/// A pending invitation whose send was refused goes back to `processing`, where the sweep retries it
+/// (and counts the refusal as a failed attempt when it does).
 pub fn unsent(token: TokenHash, now: Timestamp, policy: &Policy) -> Transition {
     let expect = Expect { statuses: &[Status::Pending], token_hash: Some(token), ..Default::default() };
     let due = Due::At(now.plus(policy.processing_timeout));
-    Transition { expect, change: Change { due, ..change(Status::Processing, now) } }
+    Transition { expect, change: Change { due, count: Count::Unsent, ..change(Status::Processing, now) } }
 }
 
 /// What the sweep does with an invitation it found in the due index.
@@ -141,12 +144,15 @@ pub fn due_action(inv: &Invitation, now: Timestamp, new_token: TokenHash, policy
         return DueAction::Expire(Transition { expect, change });
     }
     match inv.status {
+        // A `processing` invitation past its timeout is one more attempt that was refused or never
+        // confirmed: counted here, once, whether the send was refused or the function died.
         Status::Processing if inv.updated_at.plus(policy.processing_timeout) <= now => {
-            if inv.send_count >= policy.max_sends {
-                let change = Change { due: Due::Clear, ..change(Status::Failed, now) };
+            if inv.failed_attempts + 1 >= policy.max_sends {
+                let change = Change { due: Due::Clear, count: Count::Failure, ..change(Status::Failed, now) };
                 return DueAction::Fail(Transition { expect, change });
             }
-            let change = Change { token_hash: Some(new_token), attempt: true, ..change(Status::Processing, now) };
+            let change =
+                Change { token_hash: Some(new_token), count: Count::Failure, ..change(Status::Processing, now) };
             DueAction::Retry(Transition { expect, change: scheduled(inv, change, policy) })
         }
         Status::Pending
@@ -154,7 +160,7 @@ pub fn due_action(inv: &Invitation, now: Timestamp, new_token: TokenHash, policy
                 && inv.last_sent_at.unwrap_or(inv.updated_at).plus(policy.resend_after) <= now =>
         {
             let change =
-                Change { token_hash: Some(new_token), attempt: true, sent: true, ..change(Status::Pending, now) };
+                Change { token_hash: Some(new_token), count: Count::Sent, sent: true, ..change(Status::Pending, now) };
             DueAction::Resend(Transition { expect, change: scheduled(inv, change, policy) })
         }
         _ => {

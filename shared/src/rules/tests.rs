@@ -31,6 +31,7 @@ fn inv(status: Status, sends: u32, sent_ago: Option<u64>, changed_ago: u64, expi
         updated_at: t.minus(secs(changed_ago)),
         last_sent_at: sent_ago.map(|a| t.minus(secs(a))),
         send_count: sends,
+        failed_attempts: 0,
         expires_at,
         token_hash: Token::generate().hash(),
         due_at: None,
@@ -38,6 +39,12 @@ fn inv(status: Status, sends: u32, sent_ago: Option<u64>, changed_ago: u64, expi
         accepted_by: None,
     };
     inv.due_at = next_due(&inv, &Policy::default());
+    inv
+}
+
+/// `inv` with `n` attempts refused since its last accepted email.
+fn failing(mut inv: Invitation, n: u32) -> Invitation {
+    inv.failed_attempts = n;
     inv
 }
 
@@ -67,23 +74,53 @@ fn kind(a: &DueAction) -> (Want, Option<&Transition>) {
 fn the_sweep_does_what_the_state_table_says() {
     use Status::*;
     const D: i64 = 10 * 24 * 3600;
-    // (case, invitation, action, status after, send_count after, sent now?, due after)
+    // (case, invitation, action, status after, (send_count, failed_attempts) after, sent now?)
     let p = Policy::default();
-    let cases: Vec<(&str, Invitation, Want, Option<Status>, u32, bool)> = vec![
-        ("pending, stale", inv(Pending, 1, Some(73 * H), 73 * H, D), Want::Resend, Some(Pending), 2, true),
-        ("pending, just stale", inv(Pending, 2, Some(72 * H), 72 * H, D), Want::Resend, Some(Pending), 3, true),
-        ("pending, not yet stale", inv(Pending, 1, Some(71 * H), 71 * H, D), Want::Reschedule, Some(Pending), 1, false),
-        ("pending, capped", inv(Pending, 3, Some(100 * H), 100 * H, D), Want::Reschedule, Some(Pending), 3, false),
-        ("pending, expired", inv(Pending, 1, Some(73 * H), 73 * H, -1), Want::Expire, Some(Expired), 1, false),
-        ("pending, expires now", inv(Pending, 1, Some(H), H, 0), Want::Expire, Some(Expired), 1, false),
-        ("processing, stuck", inv(Processing, 1, None, 6 * 60, D), Want::Retry, Some(Processing), 2, false),
-        ("processing, stuck, capped", inv(Processing, 3, None, 6 * 60, D), Want::Fail, Some(Failed), 3, false),
-        ("processing, young", inv(Processing, 1, None, 60, D), Want::Reschedule, Some(Processing), 1, false),
-        ("processing, expired", inv(Processing, 1, None, 6 * 60, -1), Want::Expire, Some(Expired), 1, false),
-        ("accepted", inv(Accepted, 1, Some(100 * H), H, D), Want::Skip, None, 1, false),
-        ("cancelled", inv(Cancelled, 1, Some(100 * H), H, D), Want::Skip, None, 1, false),
-        ("expired", inv(Expired, 1, Some(100 * H), H, -1), Want::Skip, None, 1, false),
-        ("failed", inv(Failed, 3, None, H, D), Want::Skip, None, 3, false),
+    let cases: Vec<(&str, Invitation, Want, Option<Status>, (u32, u32), bool)> = vec![
+        ("pending, stale", inv(Pending, 1, Some(73 * H), 73 * H, D), Want::Resend, Some(Pending), (2, 0), true),
+        ("pending, just stale", inv(Pending, 2, Some(72 * H), 72 * H, D), Want::Resend, Some(Pending), (3, 0), true),
+        (
+            "pending, not yet stale",
+            inv(Pending, 1, Some(71 * H), 71 * H, D),
+            Want::Reschedule,
+            Some(Pending),
+            (1, 0),
+            false,
+        ),
+        ("pending, capped", inv(Pending, 3, Some(100 * H), 100 * H, D), Want::Reschedule, Some(Pending), (3, 0), false),
+        ("pending, expired", inv(Pending, 1, Some(73 * H), 73 * H, -1), Want::Expire, Some(Expired), (1, 0), false),
+        ("pending, expires now", inv(Pending, 1, Some(H), H, 0), Want::Expire, Some(Expired), (1, 0), false),
+        ("processing, stuck", inv(Processing, 0, None, 6 * 60, D), Want::Retry, Some(Processing), (0, 1), false),
+        (
+            "processing, stuck again",
+            failing(inv(Processing, 0, None, 6 * 60, D), 1),
+            Want::Retry,
+            Some(Processing),
+            (0, 2),
+            false,
+        ),
+        (
+            "processing, stuck after two emails",
+            inv(Processing, 2, None, 6 * 60, D),
+            Want::Retry,
+            Some(Processing),
+            (2, 1),
+            false,
+        ),
+        (
+            "processing, stuck, the last attempt",
+            failing(inv(Processing, 1, None, 6 * 60, D), 2),
+            Want::Fail,
+            Some(Failed),
+            (1, 3),
+            false,
+        ),
+        ("processing, young", inv(Processing, 0, None, 60, D), Want::Reschedule, Some(Processing), (0, 0), false),
+        ("processing, expired", inv(Processing, 0, None, 6 * 60, -1), Want::Expire, Some(Expired), (0, 0), false),
+        ("accepted", inv(Accepted, 1, Some(100 * H), H, D), Want::Skip, None, (1, 0), false),
+        ("cancelled", inv(Cancelled, 1, Some(100 * H), H, D), Want::Skip, None, (1, 0), false),
+        ("expired", inv(Expired, 1, Some(100 * H), H, -1), Want::Skip, None, (1, 0), false),
+        ("failed", failing(inv(Failed, 0, None, H, D), 3), Want::Skip, None, (0, 3), false),
     ];
     for (case, read, want, status, sends, sent) in cases {
         let token = Token::generate().hash();
@@ -98,7 +135,7 @@ fn the_sweep_does_what_the_state_table_says() {
         let mut after = read.clone();
         change.apply(&mut after);
         assert_eq!(Some(after.status), status, "{case}");
-        assert_eq!(after.send_count, sends, "{case}");
+        assert_eq!((after.send_count, after.failed_attempts), sends, "{case}");
         assert_eq!(after.last_sent_at == Some(now()), sent, "{case}");
         let claims = matches!(want, Want::Resend | Want::Retry);
         assert_eq!(after.token_hash == token, claims, "{case}: only a claim rotates the token");
@@ -144,7 +181,7 @@ fn cancel_takes_any_open_invitation_and_nothing_else() {
 }
 
 #[test]
-fn resend_needs_pending_past_the_cooldown_and_not_expiring_first() {
+fn resend_needs_pending_under_the_cap_past_the_cooldown_and_not_expiring_first() {
     let p = Policy::default();
     let token = Token::generate().hash();
     let due = now().plus(p.resend_after);
@@ -155,6 +192,8 @@ fn resend_needs_pending_past_the_cooldown_and_not_expiring_first() {
     }
     assert!(!expect.matches(&inv(Status::Pending, 1, Some(30), 30, days)), "within the cooldown");
     assert!(expect.matches(&inv(Status::Pending, 1, Some(60), 60, days)), "exactly at the cooldown");
+    assert!(expect.matches(&inv(Status::Pending, p.max_sends - 1, Some(H), H, days)), "the last email allowed");
+    assert!(!expect.matches(&inv(Status::Pending, p.max_sends, Some(H), H, days)), "past the cap");
     assert!(!expect.matches(&inv(Status::Pending, 1, Some(H), H, 3600)), "expires before its next resend");
     let mut after = inv(Status::Pending, 1, Some(H), H, days);
     change.apply(&mut after);
@@ -167,7 +206,7 @@ fn resend_needs_pending_past_the_cooldown_and_not_expiring_first() {
 #[test]
 fn a_sent_email_makes_processing_pending_and_a_refused_one_hands_back() {
     let p = Policy::default();
-    let read = inv(Status::Processing, 1, None, 0, 30 * 24 * 3600);
+    let read = failing(inv(Status::Processing, 0, None, 0, 30 * 24 * 3600), 2);
     let Transition { expect, change } = sent(&read, now(), &p);
     assert!(expect.matches(&read));
     let mut other_send = read.clone();
@@ -176,22 +215,23 @@ fn a_sent_email_makes_processing_pending_and_a_refused_one_hands_back() {
     let mut after = read.clone();
     change.apply(&mut after);
     assert_eq!((after.status, after.last_sent_at, after.send_count), (Status::Pending, Some(now()), 1));
+    assert_eq!(after.failed_attempts, 0, "an accepted email forgets the refusals before it");
     assert_eq!(after.due_at, Some(now().plus(p.resend_after)));
 
     let Transition { expect, change } = unsent(after.token_hash.clone(), now(), &p);
     assert!(expect.matches(&after));
     assert!(!expect.matches(&read), "a processing invitation is not handed back twice");
     change.apply(&mut after);
-    assert_eq!(after.status, Status::Processing);
+    assert_eq!((after.status, after.send_count), (Status::Processing, 0), "a refused email is not counted");
     assert_eq!(after.due_at, Some(now().plus(p.processing_timeout)));
 }
 
 #[test]
-fn a_new_invitation_is_processing_with_one_attempt_due_after_the_timeout() {
+fn a_new_invitation_is_processing_with_no_email_yet_due_after_the_timeout() {
     let p = Policy::default();
     let mut draft = inv(Status::Pending, 0, Some(H), 0, 30 * 24 * 3600);
     draft.updated_at = now();
     let made = new_invitation(draft, &p);
-    assert_eq!((made.status, made.send_count, made.last_sent_at), (Status::Processing, 1, None));
+    assert_eq!((made.status, made.send_count, made.last_sent_at), (Status::Processing, 0, None));
     assert_eq!(made.due_at, Some(now().plus(p.processing_timeout)));
 }

@@ -13,6 +13,8 @@ pub struct Expect {
     pub last_sent_at_or_before: Option<Timestamp>,
     /// The invitation expires after this instant.
     pub expires_after: Option<Timestamp>,
+    /// Fewer emails than this were sent (the cap on every kind of send).
+    pub sends_below: Option<u32>,
     /// The invitation is this claimant's: invited by its user id, or by the address its email claim names.
     pub invitee: Option<Claimant>,
 }
@@ -23,6 +25,7 @@ impl Expect {
             && self.token_hash.as_ref().is_none_or(|h| *h == inv.token_hash)
             && self.last_sent_at_or_before.is_none_or(|cut| inv.last_sent_at.is_none_or(|t| t <= cut))
             && self.expires_after.is_none_or(|t| inv.expires_at > t)
+            && self.sends_below.is_none_or(|cap| inv.send_count < cap)
             && self.invitee.as_ref().is_none_or(|c| is_invitee(inv, c))
     }
 }
@@ -50,6 +53,19 @@ pub enum Due {
     Clear,
 }
 
+/// How a write moves the send counters. A claim to send counts its email as sent before the send, so
+/// that the email is counted even if the function dies after it; a refusal takes it back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Count {
+    Nothing,
+    /// An email was accepted (or is claimed and going out now): `send_count` + 1, failures forgotten.
+    Sent,
+    /// The claimed email was refused: `send_count` − 1.
+    Unsent,
+    /// An attempt was refused or never confirmed: `failed_attempts` + 1.
+    Failure,
+}
+
 /// What a conditional write sets.
 #[derive(Debug, Clone)]
 pub struct Change {
@@ -57,8 +73,8 @@ pub struct Change {
     pub at: Timestamp,
     /// A new token for a new send.
     pub token_hash: Option<TokenHash>,
-    /// A send is attempted: `send_count` + 1.
-    pub attempt: bool,
+    /// What the write tells the counters.
+    pub count: Count,
     /// An email went out (or is going out now): `last_sent_at` = `at`.
     pub sent: bool,
     pub due: Due,
@@ -73,8 +89,14 @@ impl Change {
         if let Some(h) = &self.token_hash {
             inv.token_hash = h.clone();
         }
-        if self.attempt {
-            inv.send_count += 1;
+        match self.count {
+            Count::Nothing => {}
+            Count::Sent => {
+                inv.send_count += 1;
+                inv.failed_attempts = 0;
+            }
+            Count::Unsent => inv.send_count = inv.send_count.saturating_sub(1),
+            Count::Failure => inv.failed_attempts += 1,
         }
         if self.sent {
             inv.last_sent_at = Some(self.at);

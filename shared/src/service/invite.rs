@@ -93,6 +93,7 @@ async fn invite_one(
             updated_at: now,
             last_sent_at: None,
             send_count: 0,
+            failed_attempts: 0,
             expires_at: now.plus(deps.policy.invitation_ttl),
             token_hash: token.hash(),
             due_at: None,

@@ -15,12 +15,19 @@ pub enum ResendError {
     InvalidState(Status),
     #[error("the invitation was sent moments ago")]
     TooSoon { retry_after: Duration },
+    #[error("the invitation has had its {sends} emails, the most it may have")]
+    LimitReached { sends: u32 },
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// The resend was recorded but its email not accepted; the invitation went back to `processing`,
-    /// where the sweep sends it again.
+    /// The resend was recorded but its email not accepted. `handed_back`: the invitation went back to
+    /// `processing`, where the sweep sends it again; otherwise it stays `pending` with a link never sent,
+    /// and the next resend (manual, or the sweep's) replaces it.
     #[error("the email could not be sent")]
-    Mail(#[source] MailError),
+    Mail {
+        #[source]
+        error: MailError,
+        handed_back: bool,
+    },
 }
 
 /// One conditional write (state, cooldown and the new token in one), then the email. An invitation that
@@ -48,6 +55,9 @@ pub async fn resend(
         if current.expires_at <= now {
             return Err(ResendError::InvalidState(Status::Expired));
         }
+        if current.send_count >= deps.policy.max_sends {
+            return Err(ResendError::LimitReached { sends: current.send_count });
+        }
         let free_at = current.last_sent_at.map(|t| t.plus(deps.policy.resend_min_interval)).filter(|t| *t > now);
         if let Some(free_at) = free_at {
             // Whole seconds, rounded up: what Retry-After can say.
@@ -59,12 +69,16 @@ pub async fn resend(
         }
         due = current.expires_at;
     };
-    if let Err(e) = notifier.deliver(&inv, &token).await {
+    if let Err(error) = notifier.deliver(&inv, &token).await {
         let unsent = rules::unsent(inv.token_hash.clone(), deps.clock.now(), &deps.policy);
-        if let Err(store_err) = deps.store.update(&inv.account_id, inv.id, &unsent).await {
-            tracing::error!(invitation = %inv.id, error = %crate::logging::chain(&store_err), "resend failed and could not be handed to the sweep");
-        }
-        return Err(ResendError::Mail(e));
+        let handed_back = match deps.store.update(&inv.account_id, inv.id, &unsent).await {
+            Ok(outcome) => matches!(outcome, UpdateOutcome::Updated(_)),
+            Err(store_err) => {
+                tracing::error!(invitation = %inv.id, error = %crate::logging::chain(&store_err), "resend failed and could not be handed to the sweep");
+                false
+            }
+        };
+        return Err(ResendError::Mail { error, handed_back });
     }
     Ok(inv)
 }

@@ -123,7 +123,7 @@ async fn try_sweep_one(
         DueAction::Retry(t) => {
             let Some(claimed) = won(write(t).await?) else { return Ok(Swept::Nothing) };
             if notifier.deliver(&claimed, &token).await.is_err() {
-                // Still processing, with this attempt counted: due again after the processing timeout.
+                // Still processing: due again after the processing timeout, which counts the failed attempt.
                 return Ok(Swept::Nothing);
             }
             write(rules::sent(&claimed, deps.clock.now(), &deps.policy)).await?;

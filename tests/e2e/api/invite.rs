@@ -105,7 +105,7 @@ async fn when_ses_refuses_the_invitation_stays_processing() {
     assert_eq!(a.status, 201, "{}", a.body);
     assert_eq!(a.body["results"][0]["outcome"], "invited");
     assert_eq!(a.body["results"][0]["invitation"]["status"], "processing");
-    assert_eq!(a.body["results"][0]["invitation"]["send_count"], 1, "one attempt");
+    assert_eq!(a.body["results"][0]["invitation"]["send_count"], 0, "no email was accepted");
     assert!(a.body["results"][0]["invitation"]["last_sent_at"].is_null(), "nothing was sent");
     let items = s.invitation_items().await;
     assert_eq!(items.len(), 1, "nothing lost: the invitation is stored for the sweep");

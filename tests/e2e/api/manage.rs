@@ -138,6 +138,22 @@ async fn resend_makes_a_new_token_and_respects_the_cooldown() {
 }
 
 #[tokio::test]
+async fn resends_stop_at_max_sends_with_409_send_limit_reached() {
+    let s = App::new().await;
+    let id = s.invite_one("cap@x.io").await["id"].as_str().unwrap().to_owned();
+    for sends in 2..=3 {
+        s.backend.clock.advance(Duration::from_secs(61));
+        let a = s.resend(&id).await;
+        assert_eq!((a.status, a.body["send_count"].as_u64()), (200, Some(sends)), "{}", a.body);
+    }
+    s.backend.clock.advance(Duration::from_secs(61));
+    let capped = s.resend(&id).await;
+    assert_error(&capped, 409, "send_limit_reached");
+    assert!(capped.body["error"]["message"].as_str().unwrap().contains("3 emails"), "{}", capped.body);
+    assert_eq!(s.backend.ses.sent().await.len(), 3, "no email past MAX_SENDS");
+}
+
+#[tokio::test]
 async fn a_resend_whose_email_fails_is_503_and_goes_back_to_the_sweep() {
     let s = App::new().await;
     let inv = s.invite_one("z@x.io").await;
@@ -149,7 +165,11 @@ async fn a_resend_whose_email_fails_is_503_and_goes_back_to_the_sweep() {
     assert_error(&a, 503, "unavailable");
     let item = s.invitation_items().await.remove(0);
     assert_eq!(item["status"], "processing", "handed to the sweep, not lost");
-    assert_eq!(item["send_count"], "2", "the refused attempt counts toward MAX_SENDS");
+    assert_eq!(item["send_count"], "1", "a refused email is not counted as sent");
+    assert_eq!(
+        a.body["error"]["message"],
+        "the email could not be sent; the invitation is back in processing and the scheduled sweep will send it again"
+    );
 }
 
 #[tokio::test]

@@ -1,18 +1,20 @@
 //! One contract, three stores: every case runs against the in-memory store, the in-memory store kept in
 //! a file (reopened from the file for every operation) and DynamoDB Local, so the local run and
 //! production cannot drift apart.
+mod counts;
 mod keys;
 mod members;
 mod reads;
 mod writes;
 
+use counts::*;
 use e2e::file_store::ReopenedStore;
 use e2e::{new_table, sdk, unique};
 use invitations::adapters::dynamo::DynamoStore;
 use invitations::adapters::memory::MemoryStore;
 use invitations::domain::{AccountId, InvitationId, Status, Timestamp};
 use invitations::ports::store::ListQuery;
-use invitations::rules::{Change, Due, Expect, Transition};
+use invitations::rules::{Change, Count, Due, Expect, Transition};
 use keys::*;
 use members::*;
 use reads::*;
@@ -53,6 +55,7 @@ contract!(
     update_requires_the_token_hash_it_names,
     update_cooldown_on_last_sent,
     counts_sends_and_keeps_due_times,
+    counts_refusals_and_caps_sends,
     the_due_index_returns_only_due_invitations_earliest_first_in_pages,
     racing_creates_open_exactly_one,
     racing_cancels_win_once,
@@ -78,7 +81,7 @@ fn to(status: Status) -> Change {
         status,
         at: Timestamp::now(),
         token_hash: None,
-        attempt: false,
+        count: Count::Nothing,
         sent: false,
         due: Due::Keep,
         accepted_by: None,

@@ -5,7 +5,7 @@ use e2e::invitation;
 use futures::future::join_all;
 use invitations::domain::{Invitation, InvitationId, Status, Timestamp, Token};
 use invitations::ports::store::{CreateOutcome, ListQuery, UpdateOutcome};
-use invitations::rules::{Change, Due, Expect};
+use invitations::rules::{Change, Count, Due, Expect};
 use std::collections::HashSet;
 use std::time::Duration;
 
@@ -106,7 +106,7 @@ pub(super) async fn update_cooldown_on_last_sent(store: Store) {
     let inv = invitation(&acct, "f@x.io");
     store.create(&inv).await.unwrap();
     let sent_at = Timestamp::now();
-    let send = Change { attempt: true, sent: true, at: sent_at, ..to(Status::Pending) };
+    let send = Change { count: Count::Sent, sent: true, at: sent_at, ..to(Status::Pending) };
     // Never sent: no cooldown applies.
     let cut = Expect { last_sent_at_or_before: Some(sent_at.minus(Duration::from_secs(60))), ..open() };
     assert!(matches!(store.update(&acct, inv.id, &transition(&cut, &send)).await.unwrap(), UpdateOutcome::Updated(_)));
@@ -127,7 +127,7 @@ pub(super) async fn counts_sends_and_keeps_due_times(store: Store) {
     let at = Timestamp::from_millis(1_800_000_000_000);
     let claim = Change {
         at,
-        attempt: true,
+        count: Count::Sent,
         sent: true,
         due: Due::At(at.plus(Duration::from_secs(3600))),
         ..to(Status::Pending)

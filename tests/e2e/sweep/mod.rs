@@ -97,13 +97,13 @@ async fn stuck_processing_is_retried_then_failed() {
     let w = app_with(Some(Ses::unverified())).await;
     let clock = &w.backend.clock;
     let inv = invited(&w, "stuck@x.io").await.remove(0);
-    assert_eq!((inv.status, inv.send_count), (Status::Processing, 1));
+    assert_eq!((inv.status, inv.send_count), (Status::Processing, 0));
     clock.advance(Duration::from_secs(301));
     assert_eq!(counts(&w.sweep().await), (0, 0, 0, 0), "the retry was refused too");
-    assert_eq!(w.stored(inv.id).await.send_count, 2);
+    assert_eq!(w.stored(inv.id).await.failed_attempts, 1);
     clock.advance(Duration::from_secs(301));
     w.sweep().await;
-    assert_eq!(w.stored(inv.id).await.send_count, 3);
+    assert_eq!(w.stored(inv.id).await.failed_attempts, 2);
     clock.advance(Duration::from_secs(301));
     assert_eq!(counts(&w.sweep().await), (0, 0, 1, 0), "MAX_SENDS attempts failed");
     assert_eq!(w.stored(inv.id).await.status, Status::Failed);
@@ -125,7 +125,7 @@ async fn a_stuck_invitation_is_sent_once_ses_accepts() {
     w.backend.clock.advance(Duration::from_secs(301));
     assert_eq!(counts(&w.sweep().await), (0, 0, 0, 1));
     let after = w.stored(inv.id).await;
-    assert_eq!((after.status, after.send_count), (Status::Pending, 2));
+    assert_eq!((after.status, after.send_count, after.failed_attempts), (Status::Pending, 1, 0), "one email in all");
     assert_eq!(after.due_at, after.last_sent_at.map(|t| t.plus(72 * HOUR)), "next due for a stale resend");
 }
 

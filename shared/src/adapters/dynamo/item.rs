@@ -22,6 +22,7 @@ pub(super) fn to_item(inv: &Invitation) -> Item {
         item.insert("last_sent_at".into(), n(t.millis()));
     }
     item.insert("send_count".into(), n(inv.send_count));
+    item.insert("failed_attempts".into(), n(inv.failed_attempts));
     item.insert("expires_at".into(), n(inv.expires_at.millis()));
     item.insert("token_hash".into(), s(inv.token_hash.as_str()));
     if let Some(t) = inv.due_at {
@@ -83,6 +84,8 @@ pub(super) fn from_item(item: &Item) -> StoreResult<Invitation> {
         updated_at: Timestamp::from_millis(req_n("updated_at")?),
         last_sent_at: get_n("last_sent_at").map(Timestamp::from_millis),
         send_count: u32::try_from(req_n("send_count")?).map_err(|_| corrupt("send_count"))?,
+        failed_attempts: u32::try_from(get_n("failed_attempts").unwrap_or(0))
+            .map_err(|_| corrupt("failed_attempts"))?,
         expires_at: Timestamp::from_millis(req_n("expires_at")?),
         token_hash: TokenHash::from_stored(req_s("token_hash")?),
         due_at: get_n("due_at").map(Timestamp::from_millis),

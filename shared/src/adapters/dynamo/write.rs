@@ -5,7 +5,7 @@ use super::item::from_item;
 use super::{account_pk, invitation_key, n, s, status_in, unavailable, DynamoStore, Item, DUE_PARTITION};
 use crate::domain::{AccountId, InvitationId};
 use crate::ports::store::{StoreError, StoreResult, UpdateOutcome};
-use crate::rules::{Change, Due, Expect, Transition};
+use crate::rules::{Change, Count, Due, Expect, Transition};
 use aws_sdk_dynamodb::{
     error::SdkError,
     operation::update_item::UpdateItemError,
@@ -35,6 +35,10 @@ fn condition(expect: &Expect, values: &mut Item) -> String {
         condition.push_str(" AND expires_at > :xexp");
         values.insert(":xexp".into(), n(t.millis()));
     }
+    if let Some(cap) = expect.sends_below {
+        condition.push_str(" AND send_count < :xcap");
+        values.insert(":xcap".into(), n(cap));
+    }
     if let Some(claimant) = &expect.invitee {
         // Invited by user id: that user only. Invited by address: whoever holds it.
         values.insert(":xuser".into(), s(claimant.user_id.as_str()));
@@ -58,9 +62,23 @@ fn update(account: &AccountId, change: &Change, values: &mut Item) -> String {
         set.push("token_hash = :th");
         values.insert(":th".into(), s(h.as_str()));
     }
-    if change.attempt {
-        set.push("send_count = send_count + :one");
-        values.insert(":one".into(), n(1));
+    // Items written before `failed_attempts` existed lack it.
+    match change.count {
+        Count::Nothing => {}
+        Count::Sent => {
+            set.push("send_count = send_count + :one, failed_attempts = :zero");
+            values.insert(":one".into(), n(1));
+            values.insert(":zero".into(), n(0));
+        }
+        Count::Unsent => {
+            set.push("send_count = send_count - :one");
+            values.insert(":one".into(), n(1));
+        }
+        Count::Failure => {
+            set.push("failed_attempts = if_not_exists(failed_attempts, :zero) + :one");
+            values.insert(":one".into(), n(1));
+            values.insert(":zero".into(), n(0));
+        }
     }
     if change.sent {
         set.push("last_sent_at = :at");

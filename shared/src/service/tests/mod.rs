@@ -5,6 +5,7 @@ mod idempotency;
 mod invite;
 mod lifecycle;
 mod members;
+mod sends;
 
 use super::{authorize, Authorized, Deps, MailSettings, Notifier};
 use crate::adapters::memory::MemoryStore;
