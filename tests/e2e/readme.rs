@@ -35,6 +35,14 @@ fn lines(text: &str) -> Vec<String> {
     text.lines().map(|l| l.trim().to_owned()).filter(|l| !l.is_empty()).collect()
 }
 
+/// PATH with the built `invitations` first, as `cargo install --path cli` would leave it.
+fn path_with_the_cli() -> std::ffi::OsString {
+    let built = e2e::runtime::binary("invitations");
+    let mut dirs = vec![built.parent().unwrap().to_path_buf()];
+    dirs.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
+    std::env::join_paths(dirs).unwrap()
+}
+
 #[tokio::test]
 async fn the_readme_walkthrough_gives_the_output_it_shows() {
     let steps = walkthrough();
@@ -50,6 +58,7 @@ async fn the_readme_walkthrough_gives_the_output_it_shows() {
         .arg("-c")
         .arg(&script)
         .env("TOKEN", &server.token)
+        .env("PATH", path_with_the_cli())
         .current_dir(&server.dir)
         .output()
         .await

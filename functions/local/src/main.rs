@@ -114,6 +114,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     }
     println!("Development token for account {} (roles: {}), valid 12 hours:", args.account, args.roles);
     println!("export TOKEN={token}");
+    println!("For the `invitations` command line:");
+    println!("export INVITATIONS_TOKEN=$TOKEN INVITATIONS_API_URL=http://{addr}");
     loop {
         let (stream, _) = tokio::select! {
             accepted = listener.accept() => accepted?,
@@ -123,7 +125,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         tokio::spawn(async move {
             let service = service_fn(move |req| {
                 let gateway = gateway.clone();
-                async move { Ok::<_, std::convert::Infallible>(gateway.handle(req).await) }
+                // Its own task, as a Lambda invocation finishes when its client goes away: a request cut
+                // off mid-way still completes and keeps its idempotent answer for the client's retry.
+                let handled = tokio::spawn(async move { gateway.handle(req).await });
+                async move { handled.await }
             });
             if let Err(e) = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await {
                 tracing::debug!(error = %e, "connection ended");

@@ -148,7 +148,13 @@ impl From<IdempotencyError> for ApiError {
     fn from(e: IdempotencyError) -> Self {
         match e {
             IdempotencyError::Store(s) => s.into(),
-            other => Self::new(StatusCode::CONFLICT, "idempotency_conflict", other.to_string()),
+            // Its own code, so that a client retrying with the same key knows to wait rather than stop.
+            IdempotencyError::StillRunning => {
+                let mut err = Self::new(StatusCode::CONFLICT, "idempotency_in_progress", e.to_string());
+                err.retry_after = Some(1);
+                err
+            }
+            IdempotencyError::OtherRequest => Self::new(StatusCode::CONFLICT, "idempotency_conflict", e.to_string()),
         }
     }
 }
@@ -214,5 +220,26 @@ impl From<ResendError> for ApiError {
                 err
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_still_running_is_told_apart_from_a_key_reused_and_says_when_to_retry() {
+        let running = ApiError::from(IdempotencyError::StillRunning).into_response();
+        assert_eq!(running.status(), StatusCode::CONFLICT);
+        assert_eq!(running.headers()["retry-after"], "1");
+        let body: serde_json::Value = serde_json::from_slice(running.body()).unwrap();
+        assert_eq!(body["error"]["code"], "idempotency_in_progress");
+        let reused = ApiError::from(IdempotencyError::OtherRequest).into_response();
+        let body: serde_json::Value = serde_json::from_slice(reused.body()).unwrap();
+        assert_eq!(
+            (reused.status(), body["error"]["code"].as_str()),
+            (StatusCode::CONFLICT, Some("idempotency_conflict"))
+        );
+        assert!(reused.headers().get("retry-after").is_none());
     }
 }

@@ -1,0 +1,191 @@
+//! The API over HTTP: one client, the caller's token, the account's base path, and the retries that are
+//! safe (reads, and writes that carry an Idempotency-Key).
+use crate::Failure;
+use base64::Engine;
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use std::time::Duration;
+
+pub struct Api {
+    http: reqwest::Client,
+    base: url::Url,
+    token: String,
+    account: Option<String>,
+}
+
+/// An answer the API gave, whatever its status.
+pub struct Answer {
+    pub status: StatusCode,
+    pub body: Value,
+    retry_after: Option<Duration>,
+}
+
+impl Answer {
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("")
+    }
+
+    /// The answer as a failure: a 400 is bad usage (the API changed nothing), anything else an error.
+    pub fn failure(&self) -> Failure {
+        // API Gateway's own refusals (a 401 from the authorizer) are `{"message": …}`, not the API's error.
+        let message = self.body["error"]["message"].as_str().or(self.body["message"].as_str());
+        let reason = self.status.canonical_reason().unwrap_or("");
+        let line = match (self.code(), message) {
+            ("", Some(m)) => format!("{} {reason}: {m}", self.status.as_u16()),
+            ("", None) => format!("{} {reason}", self.status.as_u16()),
+            (code, m) => format!("{} {code}: {}", self.status.as_u16(), m.unwrap_or(reason)),
+        };
+        match self.status {
+            StatusCode::BAD_REQUEST | StatusCode::PAYLOAD_TOO_LARGE => Failure::Usage(line),
+            _ => Failure::Error(line),
+        }
+    }
+}
+
+/// Attempts for a request that is safe to repeat; waits grow from half a second, or follow Retry-After.
+const ATTEMPTS: u32 = 6;
+
+impl Api {
+    pub fn new(base: url::Url, token: Option<String>, account: Option<String>) -> Result<Self, Failure> {
+        let token = token.ok_or_else(|| {
+            Failure::Usage("no token: pass --token or set INVITATIONS_TOKEN (the local server prints one)".into())
+        })?;
+        let account = account.or_else(|| account_claim(&token));
+        // reqwest is built without a crypto provider, so that rustls uses aws-lc, as the functions do.
+        // An error only means one is installed already.
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(60))
+            .user_agent(concat!("invitations-cli/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Failure::Error(format!("cannot build an HTTP client: {e}")))?;
+        Ok(Self { http, base, token, account })
+    }
+
+    /// The account the inviter routes act on: `--account`, else the token's claim.
+    pub fn account(&self) -> Result<&str, Failure> {
+        self.account.as_deref().ok_or_else(|| {
+            Failure::Usage("no account: pass --account, or use a token with an `account_id` claim".into())
+        })
+    }
+
+    /// `{base}/accounts/{account}/{segments…}`, each segment escaped.
+    fn url(&self, account: &str, segments: &[&str]) -> url::Url {
+        let mut url = self.base.clone();
+        url.path_segments_mut()
+            .expect("an http(s) URL has a path")
+            .pop_if_empty()
+            .extend(["accounts", account])
+            .extend(segments);
+        url
+    }
+
+    /// One request, repeated while the answer says a repeat may succeed, when `retry` allows it.
+    pub async fn call(
+        &self,
+        method: Method,
+        account: &str,
+        segments: &[&str],
+        query: &[(&str, String)],
+        body: Option<&Value>,
+        key: Option<&str>,
+    ) -> Result<Answer, Failure> {
+        let retry = method == Method::GET || key.is_some();
+        let mut wait = Duration::from_millis(500);
+        for attempt in 1..=ATTEMPTS {
+            let mut req = self.http.request(method.clone(), self.url(account, segments)).bearer_auth(&self.token);
+            req = req.query(query);
+            if let Some(body) = body {
+                req = req.json(body);
+            }
+            if let Some(key) = key {
+                req = req.header("Idempotency-Key", key);
+            }
+            let last = !retry || attempt == ATTEMPTS;
+            let answer = match req.send().await {
+                Ok(res) => read(res).await,
+                Err(e) if last || !(e.is_connect() || e.is_timeout()) => return Err(unreachable(&self.base, &e)),
+                Err(_) => {
+                    tokio::time::sleep(wait).await;
+                    wait *= 2;
+                    continue;
+                }
+            };
+            let again =
+                matches!(answer.status.as_u16(), 429 | 502 | 503 | 504) || answer.code() == "idempotency_in_progress";
+            if last || !again {
+                return Ok(answer);
+            }
+            tokio::time::sleep(answer.retry_after.unwrap_or(wait).min(Duration::from_secs(30))).await;
+            wait *= 2;
+        }
+        unreachable!("the last attempt returns")
+    }
+
+    /// A call whose answer must be a success; anything else is its failure.
+    pub async fn ok(
+        &self,
+        method: Method,
+        segments: &[&str],
+        query: &[(&str, String)],
+        body: Option<&Value>,
+    ) -> Result<Value, Failure> {
+        let answer = self.call(method, self.account()?, segments, query, body, None).await?;
+        if answer.status.is_success() {
+            Ok(answer.body)
+        } else {
+            Err(answer.failure())
+        }
+    }
+}
+
+async fn read(res: reqwest::Response) -> Answer {
+    let status = res.status();
+    let retry_after = res
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .map(Duration::from_secs);
+    let body = res.json::<Value>().await.unwrap_or(Value::Null);
+    Answer { status, body, retry_after }
+}
+
+fn unreachable(base: &url::Url, e: &reqwest::Error) -> Failure {
+    let mut cause: &dyn std::error::Error = e;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    Failure::Error(format!("cannot reach the API at {base}: {cause}"))
+}
+
+/// The token's `account_id` claim, read without verifying the token: the API verifies it.
+fn account_claim(token: &str) -> Option<String> {
+    let payload = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
+    let claims: Value = serde_json::from_slice(&bytes).ok()?;
+    claims["account_id"].as_str().map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_account_comes_from_the_tokens_claims_unless_given() {
+        let claims = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(r#"{"sub":"u","account_id":"acme"}"#);
+        let token = format!("e30.{claims}.sig");
+        assert_eq!(account_claim(&token).as_deref(), Some("acme"));
+        assert_eq!(account_claim("not-a-jwt"), None);
+        let base: url::Url = "http://127.0.0.1:3000/".parse().unwrap();
+        let api = Api::new(base.clone(), Some(token.clone()), None).unwrap();
+        assert_eq!(api.account().unwrap(), "acme");
+        let url = api.url("a/b", &["invitations", "x y"]);
+        assert_eq!(url.as_str(), "http://127.0.0.1:3000/accounts/a%2Fb/invitations/x%20y");
+        assert_eq!(Api::new(base.clone(), Some(token), Some("other".into())).unwrap().account().unwrap(), "other");
+        assert!(matches!(Api::new(base.clone(), None, None), Err(Failure::Usage(_))));
+        let no_claim = Api::new(base, Some("e30.e30.x".into()), None).unwrap();
+        assert!(matches!(no_claim.account(), Err(Failure::Usage(_))));
+    }
+}

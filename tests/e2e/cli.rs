@@ -1,0 +1,179 @@
+//! The `invitations` command line, run as a user runs it, against the local server: every subcommand,
+//! bad input, and a 1,000-address CSV interrupted part-way and run again.
+use e2e::local_server::{temp_dir, LocalServer};
+use e2e::runtime::binary;
+use serde_json::Value;
+use std::path::Path;
+use std::process::Output;
+use std::time::Duration;
+use tokio::process::Command;
+
+fn cli(server: &LocalServer, token: &str) -> Command {
+    let mut cmd = Command::new(binary("invitations"));
+    cmd.env("INVITATIONS_API_URL", server.url("")).env("INVITATIONS_TOKEN", token).current_dir(&server.dir);
+    cmd.kill_on_drop(true);
+    cmd
+}
+
+async fn run(server: &LocalServer, args: &[&str]) -> Output {
+    cli(server, &server.token).args(args).output().await.unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn json(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out.stdout)))
+}
+
+fn outbox(dir: &Path) -> usize {
+    std::fs::read_dir(dir.join("outbox")).map_or(0, |d| d.count())
+}
+
+/// An invitee's token from the local server's development sign-in.
+async fn sign_in(server: &LocalServer, email: &str) -> String {
+    let res = reqwest::Client::new()
+        .post(server.url("/dev/sign-in"))
+        .json(&serde_json::json!({"email": email}))
+        .send()
+        .await
+        .unwrap();
+    res.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn every_subcommand_against_the_local_server() {
+    let server = LocalServer::start(temp_dir("cli"), &[], &[("RESEND_MIN_INTERVAL", "1s")]).await;
+    let invite = run(
+        &server,
+        &["invite", "ann@example.com", "bob@example.com,cy@example.com", "nobody", "--infra", "basic_user"],
+    )
+    .await;
+    assert_eq!(invite.status.code(), Some(3), "one invitee was not invited: {}", text(&invite.stderr));
+    let table = text(&invite.stdout);
+    assert!(table.starts_with("INVITEE") && table.lines().count() == 5, "{table}");
+    let stderr = text(&invite.stderr);
+    assert!(
+        stderr.contains("4 invitees: 3 invited, 1 invalid") && stderr.contains("nobody: unknown user id"),
+        "{stderr}"
+    );
+
+    let listed = json(&run(&server, &["list", "-o", "json"]).await);
+    assert_eq!(listed.as_array().unwrap().len(), 3);
+    let paged = run(&server, &["list", "--limit", "1"]).await;
+    assert!(text(&paged.stderr).starts_with("more: --cursor "), "{}", text(&paged.stderr));
+    let all = json(&run(&server, &["list", "--limit", "1", "--all", "-o", "json"]).await);
+    assert_eq!(all, listed, "--all follows every cursor");
+    let csv = text(&run(&server, &["list", "--status", "pending", "-o", "csv"]).await.stdout);
+    assert_eq!(csv.lines().next(), Some("id,email,status,send_count,last_sent_at,expires_at"));
+    assert_eq!(csv.lines().filter(|l| l.contains(",pending,")).count(), 3, "{csv}");
+
+    let cancelled = json(&run(&server, &["cancel", "bob@example.com", "-o", "json"]).await);
+    assert_eq!(
+        (cancelled["email"].as_str(), cancelled["status"].as_str()),
+        (Some("bob@example.com"), Some("cancelled"))
+    );
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let resent = json(&run(&server, &["resend", "cy@example.com", "-o", "json"]).await);
+    assert_eq!(resent["send_count"], 2);
+    let again = run(&server, &["resend", "cy@example.com"]).await;
+    assert_eq!(again.status.code(), Some(1));
+    assert_eq!(text(&again.stderr).lines().count(), 1, "{}", text(&again.stderr));
+    assert!(text(&again.stderr).contains("resend_too_soon"));
+
+    let link = server.link_to("ann@example.com");
+    let invitee = sign_in(&server, "ann@example.com").await;
+    let accepted = cli(&server, &invitee).args(["accept", link.as_str(), "-o", "json"]).output().await.unwrap();
+    assert!(accepted.status.success(), "{}", text(&accepted.stderr));
+    let member = &json(&accepted)["member"];
+    assert_eq!((member["email"].as_str(), member["status"].as_str()), (Some("ann@example.com"), Some("active")));
+    let users = json(&run(&server, &["users", "--status", "active", "-o", "json"]).await);
+    assert_eq!(users.as_array().unwrap().len(), 1);
+    let removed = json(&run(&server, &["remove-user", "ann@example.com", "-o", "json"]).await);
+    assert_eq!(removed["user_id"], member["user_id"]);
+    assert_eq!(json(&run(&server, &["users", "--status", "active", "-o", "json"]).await), serde_json::json!([]));
+
+    let completions = run(&server, &["completions", "bash"]).await;
+    assert!(completions.status.success() && text(&completions.stdout).contains("remove-user"));
+    for sub in ["invite", "list", "users", "cancel", "resend", "remove-user", "accept", "completions"] {
+        let help = run(&server, &[sub, "--help"]).await;
+        assert!(help.status.success() && text(&help.stdout).contains("Examples:"), "{sub}");
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn bad_input_is_one_line_and_exit_status_2_with_nothing_sent() {
+    let server = LocalServer::start(temp_dir("cli-bad"), &[], &[]).await;
+    std::fs::write(server.dir.join("people.csv"), "name,address\nAnn,ann@x.io\n").unwrap();
+    std::fs::write(server.dir.join("access.json"), r#"{"infrastructure": {"permissions": "root"}}"#).unwrap();
+    let cases: &[&[&str]] = &[
+        &["invite", "--file", "missing.txt", "--infra", "basic_user"],
+        &["invite", "--file", "people.csv", "--infra", "basic_user"],
+        &["invite", "ann@x.io", "--infra", "root"],
+        &["invite", "ann@x.io", "--iam", "kms=Owner"],
+        &["invite", "ann@x.io"],
+        &["invite", "ann@x.io", "--access-file", "access.json"],
+        &["list", "--limit", "ten"],
+        &["list", "--status", "bogus"],
+        &["cancel"],
+    ];
+    for args in cases {
+        let out = run(&server, args).await;
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");
+    }
+    let no_token =
+        Command::new(binary("invitations")).args(["list"]).env_remove("INVITATIONS_TOKEN").output().await.unwrap();
+    assert_eq!(no_token.status.code(), Some(2), "{}", text(&no_token.stderr));
+    let bad_token = cli(&server, "e30.eyJhY2NvdW50X2lkIjoiYWNtZSJ9.x").args(["list"]).output().await.unwrap();
+    assert_eq!(
+        (bad_token.status.code(), text(&bad_token.stderr).lines().count()),
+        (Some(1), 1),
+        "{}",
+        text(&bad_token.stderr)
+    );
+    let down = Command::new(binary("invitations"))
+        .args(["--api-url", "http://127.0.0.1:9", "--token", &server.token, "list"])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(down.status.code(), Some(1));
+    assert!(text(&down.stderr).starts_with("error: cannot reach the API"), "{}", text(&down.stderr));
+    assert_eq!(outbox(&server.dir), 0, "nothing sent");
+    assert_eq!(json(&run(&server, &["list", "-o", "json"]).await), serde_json::json!([]), "nothing stored");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_thousand_address_csv_interrupted_and_run_again_invites_and_emails_each_once() {
+    let server = LocalServer::start(temp_dir("cli-bulk"), &[], &[]).await;
+    let mut csv = String::from("name,email,team\n");
+    for i in 0..1000 {
+        csv.push_str(&format!("Person {i},p{i}@bulk.example.com,red\n"));
+    }
+    std::fs::write(server.dir.join("team.csv"), csv).unwrap();
+    let args = ["invite", "--file", "team.csv", "--infra", "basic_user", "--parallel", "1", "-o", "json"];
+    let mut first = cli(&server, &server.token).args(args).spawn().unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while outbox(&server.dir) < 150 {
+        assert!(tokio::time::Instant::now() < deadline, "the first run sent too little");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    first.kill().await.unwrap();
+    let sent_before = outbox(&server.dir);
+    assert!(sent_before < 1000, "interrupted part-way: {sent_before}");
+
+    let second = cli(&server, &server.token).args(args).output().await.unwrap();
+    assert!(second.status.success(), "{}", text(&second.stderr));
+    let results = json(&second);
+    assert_eq!(results.as_array().unwrap().len(), 1000);
+    assert!(results.as_array().unwrap().iter().all(|r| r["outcome"] == "invited"), "the first answers, replayed");
+    let listed = json(&run(&server, &["list", "--all", "--limit", "100", "-o", "json"]).await);
+    assert_eq!(listed.as_array().unwrap().len(), 1000);
+    assert_eq!(outbox(&server.dir), 1000, "each email exactly once ({sent_before} before the interruption)");
+    server.stop().await;
+}
