@@ -73,7 +73,7 @@ pub fn from_args(args: &InviteArgs) -> Result<Value, Failure> {
         let text = crate::input::read_file(path)?;
         let value: Value =
             serde_json::from_str(&text).map_err(|e| Failure::Usage(format!("{}: not JSON: {e}", path.display())))?;
-        if !value.as_object().is_some_and(|o| !o.is_empty()) {
+        if value.as_object().is_none_or(|o| o.is_empty()) {
             return Err(Failure::Usage(format!("{}: the access must be a JSON object with an option", path.display())));
         }
         return Ok(value);
