@@ -40,6 +40,7 @@ async fn every_sample_event_drives_its_function() {
     let params = BTreeMap::from([
         ("SenderEmail", ses.sender.clone()),
         ("AcceptUrl", "https://app.example.com/accept".to_owned()),
+        ("InvitationEmails", "invitation-emails".to_owned()),
     ]);
 
     let mut events: BTreeMap<String, Value> = std::fs::read_dir(repo("events"))
