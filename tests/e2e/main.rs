@@ -7,6 +7,7 @@ mod browser;
 mod events;
 mod faults;
 mod hostile;
+mod iam;
 mod local_run;
 mod poison;
 mod readme;
