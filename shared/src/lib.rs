@@ -20,3 +20,5 @@ pub mod wiring;
 
 #[cfg(test)]
 mod layers;
+#[cfg(test)]
+mod template;

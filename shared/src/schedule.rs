@@ -1,6 +1,6 @@
 //! The scheduled sweep's entry: EventBridge invokes the resend function with a Scheduled Event, which
 //! runs the sweep until done or until the invocation's time runs short. A sweep that cannot read the
-//! due index fails the invocation, so the schedule's retries and its failure destination see it.
+//! due index fails the invocation, so Lambda's retries and the function's on-failure destination see it.
 use crate::service::{sweep, Deps, Notifier};
 use lambda_http::lambda_runtime::{self, Context};
 use serde_json::Value;

@@ -2,6 +2,7 @@
 //! with the environment `template.yaml` gives that function: what `sam local invoke -e` does inside its
 //! container, minus Docker.
 use e2e::runtime::{binary, invoke, Reply};
+use e2e::template::{repo, template_env};
 use e2e::{new_table, sdk, sent_invitation, Ses};
 use invitations::adapters::dynamo::DynamoStore;
 use invitations::domain::{AccountId, Invitation, InvitationId, Timestamp, TokenHash};
@@ -10,52 +11,8 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-fn repo(path: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path)
-}
-
 fn read_json(path: &std::path::Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-/// The variables the template sets for `function`, with `!Ref`s resolved: the table to the test's
-/// table, parameters to their defaults or to the test's values for those without one.
-fn template_env(function: &str, table: &str, params: &BTreeMap<&str, String>) -> Vec<(String, String)> {
-    let yaml: serde_yaml::Value =
-        serde_yaml::from_str(&std::fs::read_to_string(repo("template.yaml")).unwrap()).unwrap();
-    let resolve = |v: &serde_yaml::Value| -> String {
-        match v {
-            serde_yaml::Value::Tagged(t) if t.tag == "!Ref" => {
-                let name = t.value.as_str().unwrap();
-                if name == "InvitationsTable" {
-                    return table.to_owned();
-                }
-                if let Some(v) = params.get(name) {
-                    return v.clone();
-                }
-                let default = &yaml["Parameters"][name]["Default"];
-                match default {
-                    serde_yaml::Value::String(s) => s.clone(),
-                    serde_yaml::Value::Number(n) => n.to_string(),
-                    _ => panic!("parameter {name} has no default and the test gives no value"),
-                }
-            }
-            serde_yaml::Value::String(s) => s.clone(),
-            other => panic!("unexpected variable value {other:?}"),
-        }
-    };
-    let mut env = Vec::new();
-    for vars in [
-        &yaml["Globals"]["Function"]["Environment"]["Variables"],
-        &yaml["Resources"][function]["Properties"]["Environment"]["Variables"],
-    ] {
-        for (k, v) in vars.as_mapping().into_iter().flatten() {
-            env.push((k.as_str().unwrap().to_owned(), resolve(v)));
-        }
-    }
-    assert!(env.iter().any(|(k, _)| k == "TABLE_NAME"), "{function} gets TABLE_NAME from the template");
-    env.extend(e2e::aws_env().into_iter().map(|(k, v)| (k.to_owned(), v)));
-    env
 }
 
 fn http(reply: &Reply) -> (u16, Value) {
@@ -83,6 +40,7 @@ async fn every_sample_event_drives_its_function() {
     let params = BTreeMap::from([
         ("SenderEmail", ses.sender.clone()),
         ("AcceptUrl", "https://app.example.com/accept".to_owned()),
+        ("InvitationEmails", "invitation-emails".to_owned()),
     ]);
 
     let mut events: BTreeMap<String, Value> = std::fs::read_dir(repo("events"))

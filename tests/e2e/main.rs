@@ -8,6 +8,7 @@ mod cli;
 mod events;
 mod faults;
 mod hostile;
+mod iam;
 mod local_run;
 mod poison;
 mod readme;

@@ -119,3 +119,32 @@ async fn an_invite_of_100_runs_in_three_waves() {
         assert_eq!((wave.len(), wave.iter().all(|w| w == op)), (100, true), "{shape:?}");
     }
 }
+
+/// The configuration set named by `SES_CONFIGURATION_SET`, as the functions read it, reaches SES on every
+/// send (its bounce and complaint metrics are the template's alarms); without the variable no set is named.
+#[tokio::test]
+async fn a_send_names_the_configuration_set_the_environment_gives() {
+    let sdk = e2e::sdk().await;
+    let ses = e2e::Ses::new(&sdk).await;
+    let proxy = Proxy::counting(std::env::var("AWS_ENDPOINT_URL_SESV2").unwrap()).await;
+    let client =
+        aws_sdk_sesv2::Client::from_conf(invitations::adapters::aws::ses_config(&sdk).endpoint_url(&proxy.url).build());
+    let email = invitations::ports::OutgoingEmail {
+        to: invitations::domain::Email::parse("set@x.io").unwrap(),
+        subject: "s".into(),
+        text: "t".into(),
+        html: "<p>h</p>".into(),
+    };
+    for (set, expected) in [(Some("invitation-emails"), json!("invitation-emails")), (None, Value::Null)] {
+        let mut vars = vec![("SENDER_EMAIL", ses.sender.clone()), ("ACCEPT_URL", "https://x.io/a".to_owned())];
+        vars.extend(set.map(|s| ("SES_CONFIGURATION_SET", s.to_owned())));
+        let settings = invitations::config::Env(|k: &str| vars.iter().find(|(v, _)| *v == k).map(|(_, x)| x.clone()))
+            .mail()
+            .unwrap();
+        let notifier = invitations::wiring::ses_notifier(client.clone(), settings);
+        notifier.mailer.send(&email).await.unwrap();
+        let sent = proxy.requests_seen().pop().expect("the send");
+        let body: Value = serde_json::from_slice(&sent.body).unwrap();
+        assert_eq!((sent.path.as_str(), &body["ConfigurationSetName"]), ("/v2/email/outbound-emails", &expected));
+    }
+}

@@ -3,6 +3,7 @@
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
+#[derive(Clone)]
 pub struct RawRequest {
     pub method: String,
     pub path: String,

@@ -14,6 +14,7 @@ pub mod proxy;
 pub mod runtime;
 pub mod ses;
 pub mod table;
+pub mod template;
 
 pub use app::{answer, event_json, Answer, App};
 pub use backend::{mail_settings, Backend, Options};

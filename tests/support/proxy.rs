@@ -40,6 +40,7 @@ pub struct Proxy {
     pub url: String,
     seen: Arc<AtomicUsize>,
     calls: Arc<std::sync::Mutex<Vec<String>>>,
+    requests: Arc<std::sync::Mutex<Vec<RawRequest>>>,
 }
 
 impl Proxy {
@@ -48,14 +49,15 @@ impl Proxy {
         let url = format!("http://{}", listener.local_addr().unwrap());
         let seen = Arc::new(AtomicUsize::new(0));
         let calls = Arc::new(std::sync::Mutex::new(Vec::new()));
-        let (counter, log) = (seen.clone(), calls.clone());
+        let requests = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = Log { seen: seen.clone(), calls: calls.clone(), requests: requests.clone() };
         let rule: Arc<Rule> = Arc::new(rule);
         tokio::spawn(async move {
             while let Ok((conn, _)) = listener.accept().await {
-                tokio::spawn(serve(conn, upstream.clone(), counter.clone(), log.clone(), rule.clone()));
+                tokio::spawn(serve(conn, upstream.clone(), log.clone(), rule.clone()));
             }
         });
-        Self { url, seen, calls }
+        Self { url, seen, calls, requests }
     }
 
     /// Forwards everything, counting.
@@ -66,6 +68,11 @@ impl Proxy {
     /// Each request's operation: the DynamoDB target (`DynamoDB_20120810.Query` …) or method and path.
     pub fn calls(&self) -> Vec<String> {
         self.calls.lock().unwrap().clone()
+    }
+
+    /// Every request as it arrived, body included, in arrival order.
+    pub fn requests_seen(&self) -> Vec<RawRequest> {
+        self.requests.lock().unwrap().clone()
     }
 
     /// SES throttling for the first `throttle` requests.
@@ -80,18 +87,22 @@ impl Proxy {
 
 const HOP_BY_HOP: [&str; 4] = ["host", "content-length", "transfer-encoding", "connection"];
 
-async fn serve(
-    conn: TcpStream,
-    upstream: String,
+/// What a proxy keeps of the requests it saw.
+#[derive(Clone)]
+struct Log {
     seen: Arc<AtomicUsize>,
     calls: Arc<std::sync::Mutex<Vec<String>>>,
-    rule: Arc<Rule>,
-) {
+    requests: Arc<std::sync::Mutex<Vec<RawRequest>>>,
+}
+
+async fn serve(conn: TcpStream, upstream: String, log: Log, rule: Arc<Rule>) {
+    let Log { seen, calls, requests } = log;
     let client = reqwest::Client::new();
     let mut conn = BufReader::new(conn);
     while let Some(req) = read_request(&mut conn).await {
         let target = req.headers.iter().find(|(k, _)| k == "x-amz-target").map(|(_, v)| v.clone());
         calls.lock().unwrap().push(target.unwrap_or_else(|| format!("{} {}", req.method, req.path)));
+        requests.lock().unwrap().push(req.clone());
         let fault = rule(seen.fetch_add(1, Ordering::SeqCst), &req);
         let (status, headers, body) = match fault {
             Fault::Error { status, error_type } => {

@@ -1,0 +1,134 @@
+//! `template.yaml`'s operations side, checked: a sweep that fails lands somewhere an alarm watches, and
+//! the alarms an operator needs exist and notify. The route table's check is in `http/routes.rs`, the
+//! policies' in `tests/e2e/iam/`.
+use serde_yaml::Value;
+
+fn template() -> Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml");
+    serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn tagged<'a>(v: &'a Value, tag: &str) -> Option<&'a str> {
+    match v {
+        Value::Tagged(t) if t.tag == tag => t.value.as_str(),
+        _ => None,
+    }
+}
+
+/// The logical id of a resource of type `kind` named by `!Ref` or `!GetAtt <id>.<attribute>`.
+fn target<'a>(yaml: &Value, v: &'a Value, kind: &str) -> &'a str {
+    let id = tagged(v, "!Ref").or_else(|| tagged(v, "!GetAtt").and_then(|a| a.split('.').next()));
+    let id = id.unwrap_or_else(|| panic!("not a reference: {v:?}"));
+    assert_eq!(yaml["Resources"][id]["Type"].as_str(), Some(kind), "{id}");
+    id
+}
+
+/// One metric an alarm reads: namespace, name, and its dimensions by name.
+struct Metric<'a> {
+    namespace: &'a str,
+    name: &'a str,
+    dimensions: Vec<(&'a str, &'a Value)>,
+}
+
+/// The alarms of the template with the metrics each reads, alone or in metric math.
+fn alarms(yaml: &Value) -> Vec<(&str, &Value, Vec<Metric<'_>>)> {
+    let resources = yaml["Resources"].as_mapping().unwrap();
+    let alarms = resources.iter().filter(|(_, r)| r["Type"].as_str() == Some("AWS::CloudWatch::Alarm"));
+    alarms
+        .map(|(id, r)| {
+            let p = &r["Properties"];
+            let stats = p["Metrics"].as_sequence().into_iter().flatten().map(|m| &m["MetricStat"]["Metric"]);
+            let metrics = std::iter::once(p)
+                .chain(stats)
+                .filter(|m| m["MetricName"].is_string())
+                .map(|m| Metric {
+                    namespace: m["Namespace"].as_str().unwrap(),
+                    name: m["MetricName"].as_str().unwrap(),
+                    dimensions: m["Dimensions"]
+                        .as_sequence()
+                        .into_iter()
+                        .flatten()
+                        .map(|d| (d["Name"].as_str().unwrap(), &d["Value"]))
+                        .collect(),
+                })
+                .collect();
+            (id.as_str().unwrap(), p, metrics)
+        })
+        .collect()
+}
+
+/// The alarm reading `namespace`/`name` whose dimension `dimension` is a reference to `resource`.
+fn alarm_on<'a>(yaml: &'a Value, namespace: &str, name: &str, dimension: &str, resource: &str) -> &'a Value {
+    let refers = |v: &Value| {
+        tagged(v, "!Ref").or_else(|| tagged(v, "!GetAtt").and_then(|a| a.split('.').next())) == Some(resource)
+    };
+    let found = alarms(yaml).into_iter().find(|(_, _, metrics)| {
+        metrics.iter().any(|m| {
+            m.namespace == namespace && m.name == name && m.dimensions.iter().any(|(d, v)| *d == dimension && refers(v))
+        })
+    });
+    found.unwrap_or_else(|| panic!("no alarm on {namespace} {name} of {resource}")).1
+}
+
+#[test]
+fn a_failed_sweep_lands_in_a_queue_an_alarm_watches() {
+    let yaml = template();
+    let config = &yaml["Resources"]["ResendFunction"]["Properties"]["EventInvokeConfig"];
+    let on_failure = &config["DestinationConfig"]["OnFailure"];
+    assert_eq!(on_failure["Type"].as_str(), Some("SQS"), "the sweep's failed invocations go to a queue");
+    let queue = target(&yaml, &on_failure["Destination"], "AWS::SQS::Queue");
+    assert!(config["MaximumRetryAttempts"].as_u64().is_some(), "its retries are chosen, not defaulted");
+    let alarm = alarm_on(&yaml, "AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", queue);
+    assert_eq!(
+        (alarm["ComparisonOperator"].as_str(), alarm["Threshold"].as_u64()),
+        (Some("GreaterThanThreshold"), Some(0)),
+        "one message is one failed sweep"
+    );
+}
+
+#[test]
+fn alarms_watch_the_api_the_sweep_and_the_mail() {
+    let yaml = template();
+    alarm_on(&yaml, "AWS/ApiGateway", "5xx", "ApiId", "InvitationsApi");
+    alarm_on(&yaml, "AWS/Lambda", "Errors", "FunctionName", "ResendFunction");
+    for metric in ["Bounce", "Complaint"] {
+        let alarm = alarm_on(&yaml, "AWS/SES", metric, "ses:configuration-set", "InvitationEmails");
+        let reads_sends = alarm["Metrics"]
+            .as_sequence()
+            .into_iter()
+            .flatten()
+            .any(|m| m["MetricStat"]["Metric"]["MetricName"].as_str() == Some("Send"));
+        assert!(reads_sends, "the {metric} alarm is on a rate: {metric}s per send");
+    }
+    for (id, alarm, _) in alarms(&yaml) {
+        let actions = alarm["AlarmActions"].as_sequence().unwrap_or_else(|| panic!("{id} notifies no one"));
+        for action in actions {
+            target(&yaml, action, "AWS::SNS::Topic");
+        }
+    }
+}
+
+#[test]
+fn every_sender_sends_through_the_configuration_set_whose_events_reach_cloudwatch() {
+    let yaml = template();
+    for function in ["InviteFunction", "ResendFunction"] {
+        let vars = &yaml["Resources"][function]["Properties"]["Environment"]["Variables"];
+        assert_eq!(target(&yaml, &vars["SES_CONFIGURATION_SET"], "AWS::SES::ConfigurationSet"), "InvitationEmails");
+    }
+    let resources = yaml["Resources"].as_mapping().unwrap();
+    let destination = resources
+        .values()
+        .find(|r| {
+            r["Type"].as_str() == Some("AWS::SES::ConfigurationSetEventDestination")
+                && tagged(&r["Properties"]["ConfigurationSetName"], "!Ref") == Some("InvitationEmails")
+        })
+        .expect("an event destination of the set");
+    let events = &destination["Properties"]["EventDestination"];
+    let types: Vec<&str> =
+        events["MatchingEventTypes"].as_sequence().unwrap().iter().filter_map(Value::as_str).collect();
+    for t in ["send", "bounce", "complaint"] {
+        assert!(types.contains(&t), "{t} in {types:?}");
+    }
+    let dimension = &events["CloudWatchDestination"]["DimensionConfigurations"][0];
+    assert_eq!(dimension["DimensionName"].as_str(), Some("ses:configuration-set"));
+}

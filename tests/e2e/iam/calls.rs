@@ -1,0 +1,96 @@
+//! What a request the functions made needs from IAM. The SDK operation is read off the wire (DynamoDB's
+//! `X-Amz-Target`, SES v2's REST route) and turned into the actions and resource ARNs IAM authorizes it
+//! against: a transaction needs the action of each item on that item's table, a query on an index the
+//! index's ARN, a send both the sender identity and the configuration set it names.
+use e2e::http1::RawRequest;
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+/// The account and region the test's ARNs are written in, on both sides of the comparison.
+pub const REGION: &str = "us-east-1";
+pub const ACCOUNT: &str = "123456789012";
+
+/// An IAM action on a resource ARN (or `*`).
+pub type Permission = (String, String);
+
+pub fn table_arn(table: &str) -> String {
+    format!("arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{table}")
+}
+
+fn ses_arn(kind: &str, name: &str) -> String {
+    format!("arn:aws:ses:{REGION}:{ACCOUNT}:{kind}/{name}")
+}
+
+/// One request: the SDK operations it is (a transaction also names each item's kind, as
+/// `TransactWriteItems.Put`) and the permissions it needs.
+#[derive(Debug, Default)]
+pub struct Needs {
+    pub operations: BTreeSet<String>,
+    pub permissions: BTreeSet<Permission>,
+}
+
+impl Needs {
+    fn add(&mut self, action: &str, resource: String) {
+        self.permissions.insert((action.to_owned(), resource));
+    }
+}
+
+pub fn dynamodb(req: &RawRequest) -> Needs {
+    let target = header(req, "x-amz-target").unwrap_or_else(|| panic!("a DynamoDB request without a target"));
+    let op = target.strip_prefix("DynamoDB_20120810.").unwrap_or_else(|| panic!("unknown target {target}"));
+    let body: Value = serde_json::from_slice(&req.body).unwrap();
+    let mut needs = Needs { operations: BTreeSet::from([op.to_owned()]), ..Needs::default() };
+    match op {
+        // IAM has no action for a transaction: each item needs its own kind's action on its table.
+        "TransactWriteItems" | "TransactGetItems" => {
+            for item in body["TransactItems"].as_array().unwrap() {
+                let (kind, inner) = item.as_object().unwrap().iter().next().unwrap();
+                let action = match kind.as_str() {
+                    "Put" => "dynamodb:PutItem",
+                    "Update" => "dynamodb:UpdateItem",
+                    "Delete" => "dynamodb:DeleteItem",
+                    "ConditionCheck" => "dynamodb:ConditionCheckItem",
+                    "Get" => "dynamodb:GetItem",
+                    other => panic!("a transaction item of kind {other}: teach calls.rs its action"),
+                };
+                needs.operations.insert(format!("{op}.{kind}"));
+                needs.add(action, table_arn(inner["TableName"].as_str().unwrap()));
+            }
+        }
+        _ => {
+            let table = body["TableName"].as_str().unwrap_or_else(|| panic!("{op} names no table: teach calls.rs"));
+            let resource = match body["IndexName"].as_str() {
+                Some(index) => format!("{}/index/{index}", table_arn(table)),
+                None => table_arn(table),
+            };
+            needs.add(&format!("dynamodb:{op}"), resource);
+        }
+    }
+    needs
+}
+
+pub fn sesv2(req: &RawRequest) -> Needs {
+    let path = req.path.split('?').next().unwrap();
+    let mut needs = Needs::default();
+    match (req.method.as_str(), path) {
+        ("POST", "/v2/email/outbound-emails") => {
+            let body: Value = serde_json::from_slice(&req.body).unwrap();
+            needs.operations.insert("SendEmail".into());
+            needs.add("ses:SendEmail", ses_arn("identity", body["FromEmailAddress"].as_str().unwrap()));
+            if let Some(set) = body["ConfigurationSetName"].as_str() {
+                needs.add("ses:SendEmail", ses_arn("configuration-set", set));
+            }
+        }
+        // GetAccount has no resource-level permissions.
+        ("GET", "/v2/email/account") => {
+            needs.operations.insert("GetAccount".into());
+            needs.add("ses:GetAccount", "*".into());
+        }
+        (method, path) => panic!("an SES v2 request {method} {path}: teach calls.rs its operation and action"),
+    }
+    needs
+}
+
+fn header(req: &RawRequest, name: &str) -> Option<String> {
+    req.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+}

@@ -1,0 +1,217 @@
+//! Least privilege, checked: each Lambda binary is run as deployed (init warm-up included) with its SDK
+//! pointed at recording proxies, driven through every route it serves and every outcome that reaches a
+//! different call (created, already open, re-invited, idempotent replay, the idempotency release after a
+//! 503, an email SES refuses, accept and its refusals, member removal, the scheduled sweep). Each
+//! request is turned into the IAM actions and ARNs it needs (`calls.rs`), and the set must equal what the
+//! function's policy in `template.yaml` grants (`policy.rs`): a call without a grant fails, and so does a
+//! grant no call uses. So that no SDK call hides on a path these runs miss, every operation the adapters'
+//! sources can make (`inventory.rs`) must have been made by some run. docs/DESIGN.md, "Permissions".
+mod calls;
+mod inventory;
+mod policy;
+
+use calls::{Needs, Permission};
+use e2e::proxy::{Fault, Proxy};
+use e2e::runtime::{binary, invoke, Reply};
+use e2e::template::{function_of, template, template_env};
+use e2e::{claims, event_json, new_table, sdk, sent_invitation, unique, Ses};
+use invitations::adapters::dynamo::DynamoStore;
+use invitations::domain::{AccountId, Invitation, InvitationId, Timestamp};
+use invitations::ports::store::InvitationStore;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+struct World {
+    table: String,
+    ses: Ses,
+    params: BTreeMap<&'static str, String>,
+    account: String,
+    /// What each binary's runs needed, and the SDK operations they made.
+    needs: BTreeMap<&'static str, Needs>,
+}
+
+impl World {
+    /// Runs `name` once with `events`, DynamoDB and SES behind recording proxies; requests whose body
+    /// holds `fail` get a DynamoDB server error, and sends to an address holding `rejected@` SES's refusal.
+    async fn run(&mut self, name: &'static str, events: Vec<Value>) -> Vec<(u16, Value)> {
+        let db = Proxy::start(std::env::var("AWS_ENDPOINT_URL_DYNAMODB").unwrap(), |_, req| {
+            if String::from_utf8_lossy(&req.body).contains("fail@") {
+                Fault::Error { status: 500, error_type: "InternalServerError" }
+            } else {
+                Fault::Forward
+            }
+        })
+        .await;
+        let ses = Proxy::start(std::env::var("AWS_ENDPOINT_URL_SESV2").unwrap(), |_, req| {
+            if String::from_utf8_lossy(&req.body).contains("rejected@") {
+                Fault::ses_rejected()
+            } else {
+                Fault::Forward
+            }
+        })
+        .await;
+        let mut env = template_env(&function_of(name), &self.table, &self.params);
+        env.retain(|(k, _)| !k.starts_with("AWS_ENDPOINT_URL_"));
+        env.extend([
+            ("AWS_ENDPOINT_URL_DYNAMODB".into(), db.url.clone()),
+            ("AWS_ENDPOINT_URL_SESV2".into(), ses.url.clone()),
+        ]);
+        let expected = events.len();
+        let run = invoke(&binary(name), &env, events).await;
+        assert_eq!(run.replies.len(), expected, "{name}: {:?}\n{}", run.replies, run.stdout);
+        let needs = self.needs.entry(name).or_default();
+        let (db, ses) = (db.requests_seen(), ses.requests_seen());
+        for n in db.iter().map(calls::dynamodb).chain(ses.iter().map(calls::sesv2)) {
+            needs.operations.extend(n.operations);
+            needs.permissions.extend(n.permissions);
+        }
+        run.replies.iter().map(answer).collect()
+    }
+
+    fn event(&self, method: &str, tail: &str, query: &[(&str, &str)], body: Option<Value>) -> Value {
+        let path = format!("/accounts/{}/{tail}", self.account);
+        let body = body.map(|b| b.to_string());
+        event_json(method, &path, query, Some(claims(&self.account, "owner")), body.as_deref())
+    }
+
+    fn invite(&self, invitees: &str, key: Option<&str>) -> Value {
+        let body = json!({"invitees": invitees, "access": e2e::access_infra()});
+        let mut ev = self.event("POST", "invitations", &[], Some(body));
+        if let Some(key) = key {
+            ev["headers"]["idempotency-key"] = json!(key);
+        }
+        ev
+    }
+
+    fn accept(&self, id: &str, token: &str, sub: &str) -> Value {
+        let path = format!("/accounts/{}/invitations/{id}/accept", self.account);
+        let claims = Some(json!({"sub": sub, "email": "a@x.io"}));
+        event_json("POST", &path, &[], claims, Some(&json!({"token": token}).to_string()))
+    }
+}
+
+fn answer(reply: &Reply) -> (u16, Value) {
+    match reply {
+        Reply::Response(r) if r.get("statusCode").is_some() => {
+            (r["statusCode"].as_u64().unwrap() as u16, serde_json::from_str(r["body"].as_str().unwrap()).unwrap())
+        }
+        Reply::Response(summary) => (200, summary.clone()),
+        other => panic!("{other:?}"),
+    }
+}
+
+fn statuses(answers: &[(u16, Value)]) -> Vec<u16> {
+    answers.iter().map(|(s, _)| *s).collect()
+}
+
+/// A pending invitation of the world's account, last sent `ago`, due at `due`.
+async fn seed(w: &World, email: &str, ago: Duration, due: Timestamp) -> String {
+    let client = aws_sdk_dynamodb::Client::new(&sdk().await);
+    let account = AccountId::parse(&w.account).unwrap();
+    let now = Timestamp::now();
+    let inv = Invitation { id: InvitationId::new(), ..sent_invitation(&account, email, now.minus(ago), due) };
+    DynamoStore::new(client, &w.table).create(&inv).await.unwrap();
+    inv.id.to_string()
+}
+
+/// Drives every binary through its routes and outcomes; the world then holds what each needed.
+async fn drive() -> World {
+    let sdk = sdk().await;
+    let table = new_table(&aws_sdk_dynamodb::Client::new(&sdk)).await;
+    let ses = Ses::new(&sdk).await;
+    let params = BTreeMap::from([
+        ("SenderEmail", ses.sender.clone()),
+        ("SenderIdentity", ses.sender.clone()),
+        ("AcceptUrl", "https://app.example.com/accept".to_owned()),
+        ("InvitationEmails", "invitation-emails".to_owned()),
+    ]);
+    let mut w = World { table, ses, params, account: unique("iam"), needs: BTreeMap::new() };
+
+    let invites = vec![
+        w.invite("a@x.io, b@x.io, rejected@x.io", None),
+        w.invite("a@x.io", None),
+        w.invite("c@x.io", Some("k1")),
+        w.invite("c@x.io", Some("k1")),
+        w.invite("fail@x.io", Some("k2")),
+    ];
+    let answers = w.run("invite", invites).await;
+    assert_eq!(statuses(&answers), [201, 207, 201, 201, 503], "{answers:?}");
+    let b = answers[0].1["results"][1]["invitation"]["id"].as_str().unwrap().to_owned();
+
+    let mail = w.ses.sent().await;
+    let (a, token) = mail.iter().find(|m| m.to == ["a@x.io"]).expect("a's email").link();
+    let accepts =
+        vec![w.accept(&a, "wrong-token", "user-a"), w.accept(&a, &token, "user-a"), w.accept(&a, &token, "user-a")];
+    let answers = w.run("accept", accepts).await;
+    assert_eq!(statuses(&answers), [403, 200, 200], "{answers:?}");
+
+    let removals =
+        vec![w.event("DELETE", &format!("invitations/{b}"), &[], None), w.event("DELETE", "users/user-a", &[], None)];
+    let answers = w.run("cancel", removals).await;
+    assert_eq!(statuses(&answers), [200, 200], "{answers:?}");
+
+    // user-a is no member any more: invited through the directory; b@x.io over its cancelled invitation.
+    let answers = w.run("invite", vec![w.invite("user-a, b@x.io, user-b", None)]).await;
+    let outcomes: Vec<&str> =
+        answers[0].1["results"].as_array().unwrap().iter().map(|r| r["outcome"].as_str().unwrap()).collect();
+    assert_eq!(outcomes, ["invited", "invited", "invalid"], "{answers:?}");
+
+    let reads = vec![
+        w.event("GET", "invitations", &[], None),
+        w.event("GET", "invitations", &[("email", "c@x.io")], None),
+        w.event("GET", "users", &[], None),
+    ];
+    let answers = w.run("list", reads).await;
+    assert_eq!(statuses(&answers), [200, 200, 200], "{answers:?}");
+
+    let now = Timestamp::now();
+    let hour = Duration::from_secs(3600);
+    let r = seed(&w, "r@x.io", 2 * hour, now.plus(hour)).await;
+    seed(&w, "stale@x.io", 73 * hour, now.minus(hour)).await;
+    let scheduled =
+        serde_json::from_str(&std::fs::read_to_string(e2e::template::repo("events/scheduled.json")).unwrap()).unwrap();
+    let answers =
+        w.run("resend", vec![w.event("POST", &format!("invitations/{r}/resend"), &[], None), scheduled]).await;
+    assert_eq!((answers[0].0, &answers[1].1["resent"]), (200, &json!(1)), "{answers:?}");
+    w
+}
+
+fn covers(grant: &Permission, used: &Permission) -> bool {
+    grant.0 == used.0 && (grant.1 == used.1 || grant.1 == "*")
+}
+
+#[tokio::test]
+async fn each_function_is_granted_exactly_the_calls_it_makes() {
+    let w = drive().await;
+    let template = template();
+    let binaries: BTreeSet<&str> = template["Resources"]
+        .as_mapping()
+        .unwrap()
+        .values()
+        .filter(|r| r["Type"].as_str() == Some("AWS::Serverless::Function"))
+        .map(|r| r["Metadata"]["BuildProperties"]["Binary"].as_str().unwrap())
+        .collect();
+    assert_eq!(binaries, w.needs.keys().copied().collect(), "every function of the template is driven");
+
+    let values = policy::values(&w.table, &w.params);
+    let mut problems = Vec::new();
+    for (name, needs) in &w.needs {
+        let granted = policy::granted(&template, &function_of(name), &values);
+        for (action, resource) in needs.permissions.iter().filter(|u| !granted.iter().any(|g| covers(g, u))) {
+            problems.push(format!("{name} calls {action} on {resource}, which its policy does not grant"));
+        }
+        for (action, resource) in granted.iter().filter(|g| !needs.permissions.iter().any(|u| covers(g, u))) {
+            problems.push(format!("{name} is granted {action} on {resource}, which it never uses"));
+        }
+    }
+    assert!(problems.is_empty(), "template.yaml against the calls made:\n{}", problems.join("\n"));
+
+    let made: BTreeSet<String> = w.needs.values().flat_map(|n| n.operations.iter().cloned()).collect();
+    assert_eq!(
+        inventory::adapter_operations(),
+        made,
+        "the SDK operations in shared/src/adapters (left) against those the runs made (right): drive the path \
+         that makes a missing one"
+    );
+}
