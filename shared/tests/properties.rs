@@ -100,8 +100,8 @@ proptest! {
         let value = if joined { Value::from(list.join(separator)) } else { Value::from(list.clone()) };
         if let Ok(invitees) = parse_invitees(&value) {
             prop_assert!((1..=MAX_INVITEES).contains(&invitees.len()));
-            // Addresses are the same in any case; user ids (no `@`) only exactly.
-            let identity = |g: &str| if g.contains('@') { g.to_lowercase() } else { g.to_owned() };
+            // Addresses are the same in any ASCII case; user ids (no `@`) only exactly.
+            let identity = |g: &str| if g.contains('@') { g.to_ascii_lowercase() } else { g.to_owned() };
             let distinct: HashSet<String> = invitees.iter().map(|i| identity(&i.given)).collect();
             prop_assert_eq!(distinct.len(), invitees.len(), "duplicates collapse");
             for i in &invitees {
