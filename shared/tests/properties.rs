@@ -129,6 +129,21 @@ proptest! {
     }
 
     #[test]
+    fn access_names_never_carry_invisible_or_format_characters(
+        name in "\\PC{0,20}",
+        hidden in prop::sample::select(vec!['\u{00AD}', '\u{200B}', '\u{200D}', '\u{200F}', '\u{202E}', '\u{2066}', '\u{2069}', '\u{FEFF}', '\u{E0041}']),
+        at in 0usize..21,
+    ) {
+        let mut chars: Vec<char> = name.chars().collect();
+        chars.insert(at.min(chars.len()), hidden);
+        let name: String = chars.into_iter().collect();
+        let org = serde_json::json!({"cloud_foundry": {"org": name, "org_roles": ["Auditor"]}});
+        prop_assert!(Access::parse(org).is_err());
+        let space = serde_json::json!({"cloud_foundry": {"org": "a", "spaces": [{"region": "r", "space": name, "roles": ["Developer"]}]}});
+        prop_assert!(Access::parse(space).is_err());
+    }
+
+    #[test]
     fn access_parse_accepts_generated_valid_options(
         service in "[a-z0-9-]{1,64}",
         roles in prop::sample::subsequence(vec!["Viewer", "Operator", "Editor", "Administrator", "Reader", "Writer", "Manager"], 1..7),
