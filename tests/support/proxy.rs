@@ -36,10 +36,13 @@ impl Fault {
 
 type Rule = dyn Fn(usize, &RawRequest) -> Fault + Send + Sync;
 
+/// Each request's operation and body, in arrival order.
+type Log = Arc<std::sync::Mutex<Vec<(String, Vec<u8>)>>>;
+
 pub struct Proxy {
     pub url: String,
     seen: Arc<AtomicUsize>,
-    calls: Arc<std::sync::Mutex<Vec<String>>>,
+    calls: Log,
 }
 
 impl Proxy {
@@ -65,7 +68,13 @@ impl Proxy {
 
     /// Each request's operation: the DynamoDB target (`DynamoDB_20120810.Query` …) or method and path.
     pub fn calls(&self) -> Vec<String> {
-        self.calls.lock().unwrap().clone()
+        self.calls.lock().unwrap().iter().map(|(op, _)| op.clone()).collect()
+    }
+
+    /// Each request's operation with its body read as JSON (`Null` for a body that is not).
+    pub fn requests_json(&self) -> Vec<(String, serde_json::Value)> {
+        let calls = self.calls.lock().unwrap();
+        calls.iter().map(|(op, body)| (op.clone(), serde_json::from_slice(body).unwrap_or_default())).collect()
     }
 
     /// SES throttling for the first `throttle` requests.
@@ -80,18 +89,13 @@ impl Proxy {
 
 const HOP_BY_HOP: [&str; 4] = ["host", "content-length", "transfer-encoding", "connection"];
 
-async fn serve(
-    conn: TcpStream,
-    upstream: String,
-    seen: Arc<AtomicUsize>,
-    calls: Arc<std::sync::Mutex<Vec<String>>>,
-    rule: Arc<Rule>,
-) {
+async fn serve(conn: TcpStream, upstream: String, seen: Arc<AtomicUsize>, calls: Log, rule: Arc<Rule>) {
     let client = reqwest::Client::new();
     let mut conn = BufReader::new(conn);
     while let Some(req) = read_request(&mut conn).await {
         let target = req.headers.iter().find(|(k, _)| k == "x-amz-target").map(|(_, v)| v.clone());
-        calls.lock().unwrap().push(target.unwrap_or_else(|| format!("{} {}", req.method, req.path)));
+        let op = target.unwrap_or_else(|| format!("{} {}", req.method, req.path));
+        calls.lock().unwrap().push((op, req.body.clone()));
         let fault = rule(seen.fetch_add(1, Ordering::SeqCst), &req);
         let (status, headers, body) = match fault {
             Fault::Error { status, error_type } => {
@@ -109,7 +113,7 @@ async fn serve(
             }
             Fault::Forward => forward(&client, &upstream, req).await,
             Fault::Gated(gate) => {
-                let op = calls.lock().unwrap().last().cloned().unwrap_or_default();
+                let op = calls.lock().unwrap().last().map(|(op, _)| op.clone()).unwrap_or_default();
                 gate.enter(op).await;
                 let answer = forward(&client, &upstream, req).await;
                 gate.leave();
