@@ -88,6 +88,10 @@ pub trait InvitationStore: Send + Sync {
     async fn list(&self, account: &AccountId, query: &ListQuery) -> StoreResult<Page>;
     /// Invitations due at `now`, earliest first, from the sparse due index (never a scan).
     async fn due(&self, now: Timestamp, after: Option<DueKey>, limit: u32) -> StoreResult<DuePage>;
+
+    /// The longest one write may take, retries included: the sweep claims nothing whose writes could not
+    /// end before its invocation does.
+    fn longest_write(&self) -> Duration;
 }
 
 /// How long an idempotent answer is kept for retries.

@@ -14,6 +14,7 @@ use async_trait::async_trait;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::time::Duration;
 
 #[derive(Default)]
 pub struct MemoryStore {
@@ -196,5 +197,14 @@ impl InvitationStore for MemoryStore {
         let next = (due.len() == limit as usize).then(|| due.last().map(|(k, _)| k.clone())).flatten();
         let items: Vec<Invitation> = due.into_iter().map(|(_, inv)| inv.clone()).collect();
         Ok(DuePage { read: items.len(), items, next, unreadable: 0 })
+    }
+
+    /// One insert under the lock, and with a file one small write and a rename.
+    fn longest_write(&self) -> Duration {
+        if self.file.is_some() {
+            Duration::from_secs(1)
+        } else {
+            Duration::ZERO
+        }
     }
 }
