@@ -13,6 +13,8 @@ pub struct Expect {
     pub last_sent_at_or_before: Option<Timestamp>,
     /// The invitation expires after this instant.
     pub expires_after: Option<Timestamp>,
+    /// The invitation expires at or before this instant.
+    pub expired_by: Option<Timestamp>,
     /// The invitation is this claimant's: invited by its user id, or by the address its email claim names.
     pub invitee: Option<Claimant>,
 }
@@ -23,6 +25,7 @@ impl Expect {
             && self.token_hash.as_ref().is_none_or(|h| *h == inv.token_hash)
             && self.last_sent_at_or_before.is_none_or(|cut| inv.last_sent_at.is_none_or(|t| t <= cut))
             && self.expires_after.is_none_or(|t| inv.expires_at > t)
+            && self.expired_by.is_none_or(|t| inv.expires_at <= t)
             && self.invitee.as_ref().is_none_or(|c| is_invitee(inv, c))
     }
 }
