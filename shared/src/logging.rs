@@ -1,5 +1,6 @@
 //! JSON log lines carrying the Lambda request id. Tokens are never logged, and error texts from
 //! dependencies can quote addresses, so they pass through [`scrub`] before they are logged.
+use crate::domain::email::mask_local;
 use std::fmt::Write;
 
 /// JSON lines on stdout; the runtime's span carries the Lambda request id into every line of an invocation.
@@ -48,32 +49,28 @@ pub fn chain(e: &(dyn std::error::Error + 'static)) -> String {
     scrub(&out)
 }
 
-/// Masks the local part of anything shaped like an email address.
+/// Masks the local part of anything shaped like an email address, as [`mask_local`] masks an address.
 pub fn scrub(text: &str) -> String {
     let local = |c: char| c.is_ascii_alphanumeric() || "!#$%&*+-/=?^_`{|}~.'".contains(c);
     let chars: Vec<char> = text.chars().collect();
-    let mut keep = vec![true; chars.len()];
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
     for (at, _) in chars.iter().enumerate().filter(|(_, c)| **c == '@') {
         let mut start = at;
-        while start > 0 && local(chars[start - 1]) {
+        while start > copied && local(chars[start - 1]) {
             start -= 1;
         }
-        // Keep the first character, hide the rest of the local part.
-        for k in keep.iter_mut().take(at).skip(start + 1) {
-            *k = false;
+        out.extend(&chars[copied..start]);
+        let part: String = chars[start..at].iter().collect();
+        // Already masked (`***`): masking it again would only add a star.
+        if part.is_empty() || part.chars().all(|c| c == '*') {
+            out.push_str(&part);
+        } else {
+            out.push_str(&mask_local(&part));
         }
+        copied = at;
     }
-    let mut out = String::with_capacity(text.len());
-    let mut hidden = false;
-    for (c, k) in chars.into_iter().zip(keep) {
-        if k {
-            out.push(c);
-            hidden = false;
-        } else if !hidden {
-            out.push_str("***");
-            hidden = true;
-        }
-    }
+    out.extend(&chars[copied..]);
     out
 }
 
@@ -95,9 +92,17 @@ mod tests {
     fn scrub_masks_addresses_anywhere() {
         assert_eq!(
             scrub("Email address is not verified: alice@example.com, b@x.io"),
-            "Email address is not verified: a***@example.com, b@x.io"
+            "Email address is not verified: a***@example.com, ***@x.io"
         );
         assert_eq!(scrub("<bob.smith+x@corp.io>"), "<b***@corp.io>");
         assert_eq!(scrub("no address here"), "no address here");
+        assert_eq!(scrub("(k@x.io)"), "(***@x.io)", "a one-character local part is all there is to hide");
+    }
+
+    #[test]
+    fn scrub_leaves_masked_addresses_as_they_are() {
+        for masked in ["a***@example.com", "***@x.io", "to ***@x.io and b***@y.io"] {
+            assert_eq!(scrub(masked), masked);
+        }
     }
 }

@@ -77,12 +77,16 @@ proptest! {
             prop_assert!(!s.chars().any(|c| c.is_whitespace() || c.is_control() || "<>\"'".contains(c)));
             prop_assert_eq!(Email::parse(s).unwrap(), e.clone());
             // The mask keeps the domain and the first character and hides the rest of the local part,
-            // whatever the domain repeats of it.
+            // whatever the domain repeats of it; a one-character local part is hidden whole. Log lines
+            // are scrubbed to the same form.
             let (local, domain) = e.as_str().split_once('@').unwrap();
             let masked = e.masked();
             let (shown, masked_domain) = masked.split_once('@').unwrap();
             prop_assert_eq!(masked_domain, domain);
-            prop_assert_eq!(shown, format!("{}***", &local[..1]));
+            let want = if local.len() == 1 { "***".to_owned() } else { format!("{}***", &local[..1]) };
+            prop_assert_eq!(shown, want);
+            prop_assert_eq!(invitations::logging::scrub(s), masked.clone());
+            prop_assert_eq!(invitations::logging::scrub(&masked), masked);
         }
     }
 
@@ -100,8 +104,8 @@ proptest! {
         let value = if joined { Value::from(list.join(separator)) } else { Value::from(list.clone()) };
         if let Ok(invitees) = parse_invitees(&value) {
             prop_assert!((1..=MAX_INVITEES).contains(&invitees.len()));
-            // Addresses are the same in any case; user ids (no `@`) only exactly.
-            let identity = |g: &str| if g.contains('@') { g.to_lowercase() } else { g.to_owned() };
+            // Addresses are the same in any ASCII case; user ids (no `@`) only exactly.
+            let identity = |g: &str| if g.contains('@') { g.to_ascii_lowercase() } else { g.to_owned() };
             let distinct: HashSet<String> = invitees.iter().map(|i| identity(&i.given)).collect();
             prop_assert_eq!(distinct.len(), invitees.len(), "duplicates collapse");
             for i in &invitees {
@@ -122,6 +126,21 @@ proptest! {
             let back: Access = serde_json::from_value(stored).unwrap();
             prop_assert_eq!(back, access);
         }
+    }
+
+    #[test]
+    fn access_names_never_carry_invisible_or_format_characters(
+        name in "\\PC{0,20}",
+        hidden in prop::sample::select(vec!['\u{00AD}', '\u{200B}', '\u{200D}', '\u{200F}', '\u{202E}', '\u{2066}', '\u{2069}', '\u{FEFF}', '\u{E0041}']),
+        at in 0usize..21,
+    ) {
+        let mut chars: Vec<char> = name.chars().collect();
+        chars.insert(at.min(chars.len()), hidden);
+        let name: String = chars.into_iter().collect();
+        let org = serde_json::json!({"cloud_foundry": {"org": name, "org_roles": ["Auditor"]}});
+        prop_assert!(Access::parse(org).is_err());
+        let space = serde_json::json!({"cloud_foundry": {"org": "a", "spaces": [{"region": "r", "space": name, "roles": ["Developer"]}]}});
+        prop_assert!(Access::parse(space).is_err());
     }
 
     #[test]

@@ -148,3 +148,34 @@ async fn a_send_names_the_configuration_set_the_environment_gives() {
         assert_eq!((sent.path.as_str(), &body["ConfigurationSetName"]), ("/v2/email/outbound-emails", &expected));
     }
 }
+
+/// A list right after an invite must show it: every read of the base table is strongly consistent. The
+/// indexes (`by_email`, `users`, `due`) cannot be, and DynamoDB refuses the flag there.
+#[tokio::test]
+async fn every_base_table_read_is_strongly_consistent() {
+    let (c, db, _ses) = counted().await;
+    let id = invite(&c, vec!["fresh@x.io".into()]).await["results"][0]["invitation"]["id"].as_str().unwrap().to_owned();
+    let listed = c.list(&[]).await;
+    assert_eq!(listed.body["invitations"][0]["id"], id.as_str(), "{}", listed.body);
+    for query in [vec![("status", "pending")], vec![("email", "fresh@x.io")]] {
+        assert_eq!(c.list(&query).await.status, 200);
+    }
+    assert_eq!(c.users(&[]).await.status, 200);
+    let (inv, token) = c.backend.ses.sent().await.pop().expect("the email").link();
+    let path = format!("/accounts/{}/invitations/{inv}/accept", c.account);
+    let claims = Some(json!({"sub": "fresh-sub", "email": "fresh@x.io"}));
+    let accepted =
+        c.call(e2e::event_json("POST", &path, &[], claims, Some(&json!({"token": token}).to_string()))).await;
+    assert_eq!(accepted.status, 200);
+    // By user id: the member and the directory are read.
+    invite(&c, vec!["fresh-sub".into()]).await;
+
+    let reads: Vec<(String, Value)> =
+        db.requests_json().into_iter().filter(|(op, _)| op.ends_with(".Query") || op == GET).collect();
+    let on_table = reads.iter().filter(|(_, body)| body.get("IndexName").is_none()).count();
+    assert!(on_table >= 4 && on_table < reads.len(), "base-table and index reads were both made: {reads:?}");
+    for (op, body) in &reads {
+        let consistent = body.get("ConsistentRead") == Some(&Value::Bool(true));
+        assert_eq!(consistent, body.get("IndexName").is_none(), "{op}: {body}");
+    }
+}

@@ -275,6 +275,15 @@ add("remove-user-self", 409, method="DELETE", path=f"{USERS}/hostile-user")
 add("remove-user-other-account", 403, method="DELETE", path="/accounts/globex/users/someone")
 add("remove-user-no-claims", 401, method="DELETE", path=f"{USERS}/someone", no_claims=True)
 
+# Invisible and text-direction characters in access names, which the email would show: each a 400.
+hidden = ["\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u202a", "\u202b", "\u202c", "\u202d", "\u202e",
+          "\u2066", "\u2067", "\u2068", "\u2069", "\ufeff", "\u00ad", "\u2060", "\u061c", "\u180e", "\U000e0041",
+          "\u2028", "\u2029"]
+for i, h in enumerate(hidden):
+    invite(f"invisible-in-org-{i}", 400, {"invitees": "a@x.io", "access": {"cloud_foundry": {"org": f"ac{h}me", "org_roles": ["Auditor"]}}})
+    invite(f"invisible-in-space-{i}", 400, {"invitees": "a@x.io", "access": {"cloud_foundry": {"org": "acme", "spaces": [{"region": "us-south", "space": f"{h}dev", "roles": ["Developer"]}]}}})
+invite("text-direction-spoof-in-org", 400, {"invitees": "a@x.io", "access": {"cloud_foundry": {"org": "acme\u202egnp.exe", "org_roles": ["Auditor"]}}})
+
 shutil.rmtree(OUT, ignore_errors=True)
 os.makedirs(OUT)
 names = set()

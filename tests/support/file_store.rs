@@ -57,6 +57,10 @@ impl InvitationStore for ReopenedStore {
         let _turn = self.turn.lock().await;
         self.reopen().due(now, after, limit).await
     }
+
+    fn longest_write(&self) -> std::time::Duration {
+        self.reopen().longest_write()
+    }
 }
 
 #[async_trait]

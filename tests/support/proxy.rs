@@ -70,6 +70,17 @@ impl Proxy {
         self.calls.lock().unwrap().clone()
     }
 
+    /// Each request's operation with its body read as JSON (`Null` for a body that is not).
+    pub fn requests_json(&self) -> Vec<(String, serde_json::Value)> {
+        let calls = self.calls();
+        let requests = self.requests_seen();
+        calls
+            .into_iter()
+            .zip(requests)
+            .map(|(op, r)| (op, serde_json::from_slice(&r.body).unwrap_or_default()))
+            .collect()
+    }
+
     /// Every request as it arrived, body included, in arrival order.
     pub fn requests_seen(&self) -> Vec<RawRequest> {
         self.requests.lock().unwrap().clone()

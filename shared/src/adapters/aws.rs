@@ -13,12 +13,15 @@ pub async fn sdk_config() -> aws_config::SdkConfig {
             TimeoutConfig::builder()
                 .connect_timeout(Duration::from_secs(2))
                 .operation_attempt_timeout(Duration::from_secs(3))
-                .operation_timeout(Duration::from_secs(10))
+                .operation_timeout(DYNAMODB_OPERATION_TIMEOUT)
                 .build(),
         )
         .load()
         .await
 }
+
+/// The longest one DynamoDB call may take, retries included.
+pub const DYNAMODB_OPERATION_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The roots AWS endpoints chain to (Amazon Trust Services: Amazon Root CA 1 to 4 and Starfield Services
 /// Root CA G2), compiled in: the SDK's default client reads and parses the whole system store at init

@@ -83,11 +83,17 @@ impl Email {
 /// Masks anything that may be an address; for strings that never became an [`Email`].
 pub fn mask(raw: &str) -> String {
     match raw.split_once('@') {
-        Some((local, domain)) => {
-            let first: String = local.chars().take(1).collect();
-            format!("{first}***@{domain}")
-        }
+        Some((local, domain)) => format!("{}@{domain}", mask_local(local)),
         None => "***".to_owned(),
+    }
+}
+
+/// `a***` for a local part of two characters or more; `***` for one, whose first character is all of it.
+pub fn mask_local(local: &str) -> String {
+    let mut chars = local.chars();
+    match (chars.next(), chars.next()) {
+        (Some(first), Some(_)) => format!("{first}***"),
+        _ => "***".to_owned(),
     }
 }
 
@@ -143,5 +149,12 @@ mod tests {
         assert_eq!(e.masked(), "a***@example.com");
         assert_eq!(format!("{e:?}"), "Email(a***@example.com)");
         assert!(!format!("{e:?}").contains("alice"));
+    }
+
+    #[test]
+    fn a_one_character_local_part_is_hidden_whole() {
+        assert_eq!(Email::parse("k@x.io").unwrap().masked(), "***@x.io");
+        assert_eq!(mask("k@x.io"), "***@x.io");
+        assert_eq!(mask("ki@x.io"), "k***@x.io");
     }
 }

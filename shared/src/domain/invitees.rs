@@ -1,6 +1,7 @@
 //! The `invitees` field: a string split on separators or an array of strings, deduplicated, each piece
 //! parsed on its own so one bad piece does not sink the batch. A piece with an `@` is an address
-//! (compared case-insensitively); one without is a user id (compared exactly).
+//! (compared ignoring ASCII case, as the address parser folds it); one without is a user id (compared
+//! exactly).
 use super::email::{Email, InvalidEmail};
 use super::member::{InvalidUserId, UserId};
 use serde_json::Value;
@@ -48,10 +49,11 @@ fn target(piece: &str) -> Result<Target, InvalidInvitee> {
     }
 }
 
-/// What makes two pieces the same invitee: an address in any case, a user id exactly.
+/// What makes two pieces the same invitee: an address in any ASCII case, as [`Email::parse`] folds it
+/// (Unicode folding would let `\u{212A}@x.io`, never an address, hide `k@x.io`); a user id exactly.
 fn identity(piece: &str) -> String {
     if piece.contains('@') {
-        piece.to_lowercase()
+        piece.to_ascii_lowercase()
     } else {
         piece.to_owned()
     }
@@ -143,6 +145,16 @@ mod tests {
         let mut over = hundred;
         over.push("u100@x.io".into());
         assert!(parse_invitees(&json!(over)).is_err());
+    }
+
+    #[test]
+    fn addresses_are_the_same_only_in_ascii_case() {
+        // KELVIN SIGN lower-cases to `k` under Unicode rules: it must not hide the real `k@x.io`.
+        let v = parse_invitees(&json!(["\u{212A}@x.io", "k@x.io", "K@X.IO"])).unwrap();
+        let given: Vec<_> = v.iter().map(|i| i.given.as_str()).collect();
+        assert_eq!(given, ["\u{212A}@x.io", "k@x.io"]);
+        assert!(v[0].parsed.is_err());
+        assert_eq!(v[1].parsed.as_ref().unwrap().email().unwrap().as_str(), "k@x.io");
     }
 
     #[test]

@@ -16,7 +16,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 #[derive(Debug)]
 pub enum CreateOutcome {
     Created,
-    /// An invitation for this (account, email) is still `processing` or `pending`.
+    /// An invitation for this (account, email) is still `processing` or `pending`, and not expired.
     AlreadyOpen(Invitation),
     /// The latest invitation for this (account, email) was accepted.
     AlreadyMember(Invitation),
@@ -78,7 +78,9 @@ pub enum StoreError {
 
 #[async_trait]
 pub trait InvitationStore: Send + Sync {
-    /// Stores a new invitation unless an open one exists for its (account, email); atomic under races.
+    /// Stores a new invitation unless an open one exists for its (account, email); atomic under races. An
+    /// open one that has expired by the new one's creation is expired in the same step
+    /// ([`crate::rules::supersede`]).
     async fn create(&self, invitation: &Invitation) -> StoreResult<CreateOutcome>;
     /// One conditional write: applies `change` only when the stored invitation meets `expect`.
     async fn update(&self, account: &AccountId, id: InvitationId, write: &Transition) -> StoreResult<UpdateOutcome>;
@@ -88,6 +90,10 @@ pub trait InvitationStore: Send + Sync {
     async fn list(&self, account: &AccountId, query: &ListQuery) -> StoreResult<Page>;
     /// Invitations due at `now`, earliest first, from the sparse due index (never a scan).
     async fn due(&self, now: Timestamp, after: Option<DueKey>, limit: u32) -> StoreResult<DuePage>;
+
+    /// The longest one write may take, retries included: the sweep claims nothing whose writes could not
+    /// end before its invocation does.
+    fn longest_write(&self) -> Duration;
 }
 
 /// How long an idempotent answer is kept for retries.

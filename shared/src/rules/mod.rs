@@ -59,6 +59,14 @@ pub fn new_invitation(mut inv: Invitation, policy: &Policy) -> Invitation {
     inv
 }
 
+/// What creating `new` does to its address's open invitation when that one has expired by then and no
+/// sweep has closed it yet: expires it, in the same atomic write, so the new one never stands beside it.
+/// An open invitation not yet expired makes the create `already_invited` instead.
+pub fn supersede(new: &Invitation) -> Transition {
+    let expect = Expect { statuses: &Status::OPEN, expired_by: Some(new.created_at), ..Default::default() };
+    Transition { expect, change: Change { due: Due::Clear, ..change(Status::Expired, new.created_at) } }
+}
+
 /// The send of a `processing` invitation (a new one or a stuck one) was accepted.
 pub fn sent(inv: &Invitation, now: Timestamp, policy: &Policy) -> Transition {
     let expect =

@@ -235,3 +235,18 @@ fn a_new_invitation_is_processing_with_no_email_yet_due_after_the_timeout() {
     assert_eq!((made.status, made.send_count, made.last_sent_at), (Status::Processing, 0, None));
     assert_eq!(made.due_at, Some(now().plus(p.processing_timeout)));
 }
+
+#[test]
+fn a_new_invitation_supersedes_only_an_open_one_expired_by_its_creation() {
+    let new = Invitation { created_at: now(), ..inv(Status::Processing, 0, None, 0, 30 * 24 * 3600) };
+    let write = supersede(&new);
+    for status in Status::ALL {
+        for (expires_in, lapsed) in [(-1, true), (0, true), (1, false)] {
+            let old = inv(status, 1, Some(H), H, expires_in);
+            assert_eq!(write.expect.matches(&old), lapsed && status.is_open(), "{status} expiring in {expires_in}s");
+        }
+    }
+    let mut old = inv(Status::Pending, 1, Some(H), H, -1);
+    write.change.apply(&mut old);
+    assert_eq!((old.status, old.due_at, old.updated_at), (Status::Expired, None, now()));
+}

@@ -15,6 +15,8 @@ pub struct Expect {
     pub expires_after: Option<Timestamp>,
     /// Fewer emails than this were sent (the cap on every kind of send).
     pub sends_below: Option<u32>,
+    /// The invitation expires at or before this instant.
+    pub expired_by: Option<Timestamp>,
     /// The invitation is this claimant's: invited by its user id, or by the address its email claim names.
     pub invitee: Option<Claimant>,
 }
@@ -26,6 +28,7 @@ impl Expect {
             && self.last_sent_at_or_before.is_none_or(|cut| inv.last_sent_at.is_none_or(|t| t <= cut))
             && self.expires_after.is_none_or(|t| inv.expires_at > t)
             && self.sends_below.is_none_or(|cap| inv.send_count < cap)
+            && self.expired_by.is_none_or(|t| inv.expires_at <= t)
             && self.invitee.as_ref().is_none_or(|c| is_invitee(inv, c))
     }
 }

@@ -13,14 +13,14 @@ use tokio::time::Instant;
 
 const PAGE: u32 = 25;
 const CONCURRENCY: usize = 8;
-/// No claim is made with less than the longest send plus this left of the invocation: a claimed
-/// invitation's email must go out (or be handed back) before the function is stopped, or it would wait
-/// for its next due time.
+/// Time for what the bounds below leave out: reading the next page, scheduling, the clock's drift.
 const CLAIM_SLACK: Duration = Duration::from_secs(5);
 
-/// How much of the invocation must be left for the sweep to claim one more invitation.
-pub fn claim_margin(notifier: &Notifier) -> Duration {
-    notifier.mailer.longest_send() + CLAIM_SLACK
+/// How much of the invocation must be left for the sweep to claim one more invitation: a claim's worst
+/// case is its write, the send with all its retries, and the write that marks it sent or hands it
+/// back. A claimed invitation cut off before the end would wait for its next due time.
+pub fn claim_margin(deps: &Deps, notifier: &Notifier) -> Duration {
+    2 * deps.store.longest_write() + notifier.mailer.longest_send() + CLAIM_SLACK
 }
 
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
@@ -52,7 +52,7 @@ pub async fn sweep(deps: &Deps, notifier: &Notifier, deadline: Option<Instant>) 
     let now = deps.clock.now();
     let mut summary = Summary::default();
     let mut after = None;
-    let margin = claim_margin(notifier);
+    let margin = claim_margin(deps, notifier);
     let short_of_time = || deadline.is_some_and(|d| d.saturating_duration_since(Instant::now()) < margin);
     loop {
         if short_of_time() {

@@ -50,6 +50,7 @@ contract!(
     create_then_list,
     second_open_invitation_is_refused,
     reinvite_after_each_closed_state_makes_a_new_invitation,
+    a_reinvite_expires_an_open_invitation_past_its_expiry,
     accepted_means_already_member,
     update_tells_not_found_from_mismatch,
     update_requires_the_token_hash_it_names,

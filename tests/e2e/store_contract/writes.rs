@@ -200,3 +200,58 @@ pub(super) async fn racing_cancels_win_once(store: Store) {
         .count();
     assert_eq!((won, lost), (1, 19));
 }
+
+/// An open invitation past its expiry that the sweep has not reached is closed: a new invitation of the
+/// address expires it in the same atomic write, and never stands beside it. Of racing creates one wins.
+pub(super) async fn a_reinvite_expires_an_open_invitation_past_its_expiry(store: Store) {
+    let acct = account();
+    for (i, status) in [Status::Processing, Status::Pending].into_iter().enumerate() {
+        let address = format!("lapsed{i}@x.io");
+        let past = Timestamp::now().minus(Duration::from_secs(1));
+        let stale = Invitation { expires_at: past, due_at: Some(past), ..invitation(&acct, &address) };
+        store.create(&stale).await.unwrap();
+        store.update(&acct, stale.id, &transition(&any_state(), &to(status))).await.unwrap();
+        let attempts: Vec<Invitation> = (0..8).map(|_| invitation(&acct, &address)).collect();
+        let results = join_all(attempts.iter().map(|inv| {
+            let (store, inv) = (store.clone(), inv.clone());
+            tokio::spawn(async move { store.create(&inv).await.unwrap() })
+        }))
+        .await;
+        let outcomes: Vec<CreateOutcome> = results.into_iter().map(Result::unwrap).collect();
+        let seen: Vec<String> = outcomes
+            .iter()
+            .map(|o| match o {
+                CreateOutcome::Created => "created".into(),
+                CreateOutcome::AlreadyOpen(i) | CreateOutcome::AlreadyMember(i) => format!("{} {}", i.id, i.status),
+            })
+            .collect();
+        let created: Vec<&Invitation> = attempts
+            .iter()
+            .zip(&outcomes)
+            .filter(|(_, o)| matches!(o, CreateOutcome::Created))
+            .map(|(inv, _)| inv)
+            .collect();
+        assert_eq!(created.len(), 1, "{status}: one of 8 racing creates wins: {seen:?}");
+        assert!(
+            outcomes.iter().all(|o| match o {
+                CreateOutcome::Created => true,
+                CreateOutcome::AlreadyOpen(open) => open.id == created[0].id,
+                CreateOutcome::AlreadyMember(_) => false,
+            }),
+            "{status}: the others find the new one open: {seen:?}"
+        );
+        let query = ListQuery { limit: 10, ..Default::default() };
+        let listed: Vec<(InvitationId, Status)> = store
+            .list(&acct, &query)
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .filter(|inv| inv.email.as_str() == address)
+            .map(|inv| (inv.id, inv.status))
+            .collect();
+        assert_eq!(listed, vec![(created[0].id, Status::Processing), (stale.id, Status::Expired)], "{status}");
+        let due = store.due(Timestamp::now(), None, 1000).await.unwrap();
+        assert!(due.items.iter().all(|inv| inv.id != stale.id), "{status}: the expired one left the due index");
+    }
+}

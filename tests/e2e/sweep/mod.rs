@@ -175,7 +175,7 @@ async fn a_sweep_claims_nothing_it_could_not_send_before_the_deadline() {
     mail.forget();
     mail.set_delay(Duration::from_millis(700));
     // Time for the first sends to start, not for all: later claims would run past the margin.
-    let deadline = Instant::now() + claim_margin(&w.backend.notifier) + Duration::from_secs(1);
+    let deadline = Instant::now() + claim_margin(&w.backend.deps, &w.backend.notifier) + Duration::from_secs(1);
     let first = sweep(&w.backend.deps, &w.backend.notifier, Some(deadline)).await.unwrap();
     assert!(first.resent > 0 && first.resent < 20 && !first.complete, "{first:?}");
     assert_eq!(mail.accepted().len(), first.resent as usize, "every claim's email went out");

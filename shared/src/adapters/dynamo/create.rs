@@ -1,10 +1,12 @@
 //! The create transaction: a new invitation and its (account, email) slot in one `TransactWriteItems`.
 //! A fresh address takes a free slot; a re-invite replaces the slot of a closed invitation, checking in
-//! the same transaction that it is closed.
+//! the same transaction that it is closed, or of an open one past its expiry, expiring it in the same
+//! transaction (`rules::supersede`).
 use super::item::{from_item, to_item};
 use super::{account_pk, failed_check, invitation_key, s, slot_sk, status_in, DynamoStore};
 use crate::domain::{Invitation, InvitationId, Status};
 use crate::ports::store::{CreateOutcome, StoreError, StoreResult};
+use crate::rules::{self, Transition};
 use aws_sdk_dynamodb::types::{ConditionCheck, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem};
 use std::collections::HashMap;
 use std::time::Duration;
@@ -18,6 +20,8 @@ enum Attempt {
     Done(CreateOutcome),
     /// The slot names this invitation as the latest for the address.
     SlotTaken(Option<InvitationId>),
+    /// The slot's invitation is open but expired by the new one's creation.
+    Superseded,
     /// Another writer moved the slot or held the items: start again.
     Retry,
 }
@@ -60,8 +64,20 @@ impl DynamoStore {
         }
     }
 
+    /// The slot, taken over from `latest` only if it still names it.
+    fn slot_replacing(&self, inv: &Invitation, latest: InvitationId) -> TransactWriteItem {
+        let mut slot = self.slot_put(inv, "invitation_id = :latest");
+        slot.expression_attribute_values = Some(HashMap::from([(":latest".to_owned(), s(latest.to_string()))]));
+        TransactWriteItem::builder().put(slot).build()
+    }
+
     /// Second try: replace the slot's closed invitation, checking in the same transaction that it is closed.
-    async fn create_replacing(&self, inv: &Invitation, latest: InvitationId) -> StoreResult<Attempt> {
+    async fn create_replacing(
+        &self,
+        inv: &Invitation,
+        latest: InvitationId,
+        supersede: &Transition,
+    ) -> StoreResult<Attempt> {
         let mut values = HashMap::new();
         let closed = status_in(&mut values, ":r", &Status::REINVITABLE);
         let check = ConditionCheck::builder()
@@ -73,11 +89,9 @@ impl DynamoStore {
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .build()
             .expect("key, condition and table are set");
-        let mut slot = self.slot_put(inv, "invitation_id = :latest");
-        slot.expression_attribute_values = Some(HashMap::from([(":latest".to_owned(), s(latest.to_string()))]));
         let items = vec![
             TransactWriteItem::builder().condition_check(check).build(),
-            TransactWriteItem::builder().put(slot).build(),
+            self.slot_replacing(inv, latest),
             self.invitation_put(inv),
         ];
         let Some(reasons) = self.transact(items).await? else {
@@ -87,19 +101,41 @@ impl DynamoStore {
             Some(r) if failed_check(r) => {
                 let current = r.item().ok_or_else(|| StoreError::Corrupt("condition failure without item".into()))?;
                 let current = from_item(current)?;
-                Ok(Attempt::Done(if current.status == Status::Accepted {
-                    CreateOutcome::AlreadyMember(current)
+                Ok(if current.status == Status::Accepted {
+                    Attempt::Done(CreateOutcome::AlreadyMember(current))
+                } else if supersede.expect.matches(&current) {
+                    Attempt::Superseded
                 } else {
-                    CreateOutcome::AlreadyOpen(current)
-                }))
+                    Attempt::Done(CreateOutcome::AlreadyOpen(current))
+                })
             }
             _ => Ok(Attempt::Retry),
         }
+    }
+
+    /// Third try: expire the slot's open invitation, past its expiry, and take the slot, in one transaction.
+    /// Its update's conditions are the rule's, so an invitation that moved meanwhile fails it: start again.
+    async fn create_superseding(
+        &self,
+        inv: &Invitation,
+        latest: InvitationId,
+        supersede: &Transition,
+    ) -> StoreResult<Attempt> {
+        let items = vec![
+            self.update_item(&inv.account_id, latest, supersede),
+            self.slot_replacing(inv, latest),
+            self.invitation_put(inv),
+        ];
+        Ok(match self.transact(items).await? {
+            None => Attempt::Done(CreateOutcome::Created),
+            Some(_) => Attempt::Retry,
+        })
     }
 }
 
 impl DynamoStore {
     pub(super) async fn create_invitation(&self, inv: &Invitation) -> StoreResult<CreateOutcome> {
+        let supersede = rules::supersede(inv);
         for attempt in 0..CONFLICT_RETRIES {
             if attempt > 0 {
                 // Jittered, growing pause so racing writers stop colliding.
@@ -107,7 +143,10 @@ impl DynamoStore {
                 tokio::time::sleep(Duration::from_millis(ms / 2 + rand::random_range(0..=ms))).await;
             }
             let outcome = match self.create_fresh(inv).await? {
-                Attempt::SlotTaken(Some(latest)) => self.create_replacing(inv, latest).await?,
+                Attempt::SlotTaken(Some(latest)) => match self.create_replacing(inv, latest, &supersede).await? {
+                    Attempt::Superseded => self.create_superseding(inv, latest, &supersede).await?,
+                    other => other,
+                },
                 Attempt::SlotTaken(None) => return Err(StoreError::Corrupt("slot item without invitation_id".into())),
                 other => other,
             };

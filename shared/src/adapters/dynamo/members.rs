@@ -65,7 +65,8 @@ impl DynamoStore {
         self.get_item(invitation_key(account, id)).await?.as_ref().map(from_item).transpose()
     }
 
-    fn update_item(&self, account: &AccountId, id: InvitationId, write: &Transition) -> TransactWriteItem {
+    /// A conditional write as an item of a transaction.
+    pub(super) fn update_item(&self, account: &AccountId, id: InvitationId, write: &Transition) -> TransactWriteItem {
         let e = expressions(account, write);
         let update = Update::builder()
             .table_name(&self.table)

@@ -149,4 +149,8 @@ impl InvitationStore for DynamoStore {
     async fn due(&self, now: Timestamp, after: Option<DueKey>, limit: u32) -> StoreResult<DuePage> {
         self.due_page(now, after, limit).await
     }
+
+    fn longest_write(&self) -> std::time::Duration {
+        super::aws::DYNAMODB_OPERATION_TIMEOUT
+    }
 }

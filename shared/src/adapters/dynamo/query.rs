@@ -45,6 +45,8 @@ impl DynamoStore {
                 .query()
                 .table_name(&self.table)
                 .set_index_name(index.map(str::to_owned))
+                // A list right after an invite must show it; an index cannot be read consistently.
+                .consistent_read(index.is_none())
                 .key_condition_expression(key_condition)
                 .set_filter_expression(filter.clone())
                 .set_expression_attribute_names((!names.is_empty()).then(|| names.clone()))

@@ -39,6 +39,10 @@ fn condition(expect: &Expect, values: &mut Item) -> String {
         condition.push_str(" AND send_count < :xcap");
         values.insert(":xcap".into(), n(cap));
     }
+    if let Some(t) = expect.expired_by {
+        condition.push_str(" AND expires_at <= :xby");
+        values.insert(":xby".into(), n(t.millis()));
+    }
     if let Some(claimant) = &expect.invitee {
         // Invited by user id: that user only. Invited by address: whoever holds it.
         values.insert(":xuser".into(), s(claimant.user_id.as_str()));

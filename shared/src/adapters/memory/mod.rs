@@ -14,6 +14,7 @@ use async_trait::async_trait;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::time::Duration;
 
 #[derive(Default)]
 pub struct MemoryStore {
@@ -116,13 +117,21 @@ impl InvitationStore for MemoryStore {
     async fn create(&self, invitation: &Invitation) -> StoreResult<CreateOutcome> {
         let mut inner = self.lock();
         let slot = (invitation.account_id.clone(), invitation.email.clone());
-        if let Some(prev) = inner.latest.get(&slot).and_then(|id| inner.invitations.get(&(slot.0.clone(), *id))) {
-            if prev.status.is_open() {
+        let supersede = crate::rules::supersede(invitation);
+        let prev = inner.latest.get(&slot).and_then(|id| inner.invitations.get(&(slot.0.clone(), *id))).cloned();
+        if let Some(prev) = &prev {
+            if prev.status.is_open() && !supersede.expect.matches(prev) {
                 return Ok(CreateOutcome::AlreadyOpen(prev.clone()));
             }
             if prev.status == Status::Accepted {
                 return Ok(CreateOutcome::AlreadyMember(prev.clone()));
             }
+        }
+        let superseded = prev.filter(|p| supersede.expect.matches(p));
+        if let Some(prev) = &superseded {
+            let mut expired = prev.clone();
+            supersede.change.apply(&mut expired);
+            inner.invitations.insert((prev.account_id.clone(), prev.id), expired);
         }
         let key = (invitation.account_id.clone(), invitation.id);
         let previous = inner.latest.insert(slot.clone(), invitation.id);
@@ -130,6 +139,9 @@ impl InvitationStore for MemoryStore {
         if let Err(e) = self.persist(&inner) {
             // Not on disk, so not stored: undo, as a failed DynamoDB write leaves nothing behind.
             inner.invitations.remove(&key);
+            if let Some(prev) = superseded {
+                inner.invitations.insert((prev.account_id.clone(), prev.id), prev);
+            }
             match previous {
                 Some(id) => inner.latest.insert(slot, id),
                 None => inner.latest.remove(&slot),
@@ -196,5 +208,14 @@ impl InvitationStore for MemoryStore {
         let next = (due.len() == limit as usize).then(|| due.last().map(|(k, _)| k.clone())).flatten();
         let items: Vec<Invitation> = due.into_iter().map(|(_, inv)| inv.clone()).collect();
         Ok(DuePage { read: items.len(), items, next, unreadable: 0 })
+    }
+
+    /// One insert under the lock, and with a file one small write and a rename.
+    fn longest_write(&self) -> Duration {
+        if self.file.is_some() {
+            Duration::from_secs(1)
+        } else {
+            Duration::ZERO
+        }
     }
 }

@@ -1,7 +1,10 @@
 //! Access options, parsed from the request body into types that are valid by construction.
+mod text;
+
 use serde::{de::DeserializeOwned, Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 use std::collections::BTreeSet;
+use text::{bad, check_chars, check_len, lower_dash, visible, VISIBLE};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -140,34 +143,6 @@ struct AccessInput {
     infrastructure: Option<Infrastructure>,
 }
 
-fn bad(msg: impl Into<String>) -> InvalidAccess {
-    InvalidAccess(msg.into())
-}
-
-fn check_len(what: &str, v: &str, max: usize) -> Result<(), InvalidAccess> {
-    let n = v.chars().count();
-    if n == 0 || n > max {
-        return Err(bad(format!("{what} must be 1 to {max} characters")));
-    }
-    Ok(())
-}
-
-fn check_chars(what: &str, v: &str, ok: impl Fn(char) -> bool, allowed: &str) -> Result<(), InvalidAccess> {
-    if v.chars().all(ok) {
-        Ok(())
-    } else {
-        Err(bad(format!("{what} may only contain {allowed}")))
-    }
-}
-
-fn printable(c: char) -> bool {
-    !c.is_control()
-}
-
-fn lower_dash(c: char) -> bool {
-    c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'
-}
-
 fn no_repeats<T: Ord + Copy>(what: &str, roles: &[T]) -> Result<(), InvalidAccess> {
     if roles.iter().collect::<BTreeSet<_>>().len() != roles.len() {
         return Err(bad(format!("{what} must not repeat a role")));
@@ -211,7 +186,7 @@ impl Access {
         }
         if let Some(cf) = &self.cloud_foundry {
             check_len("cloud_foundry org", &cf.org, 64)?;
-            check_chars("cloud_foundry org", &cf.org, printable, "printable characters")?;
+            check_chars("cloud_foundry org", &cf.org, visible, VISIBLE)?;
             no_repeats("cloud_foundry org_roles", &cf.org_roles)?;
             if cf.spaces.len() > 20 {
                 return Err(bad("cloud_foundry spaces must be at most 20"));
@@ -223,7 +198,7 @@ impl Access {
                 check_len("cloud_foundry space region", &s.region, 32)?;
                 check_chars("cloud_foundry space region", &s.region, lower_dash, "a-z, 0-9 and -")?;
                 check_len("cloud_foundry space", &s.space, 64)?;
-                check_chars("cloud_foundry space", &s.space, printable, "printable characters")?;
+                check_chars("cloud_foundry space", &s.space, visible, VISIBLE)?;
                 if s.roles.is_empty() {
                     return Err(bad("cloud_foundry space roles must not be empty"));
                 }

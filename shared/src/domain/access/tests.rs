@@ -86,3 +86,54 @@ fn describes_each_assigned_option() {
     assert!(lines[0].contains("cloud-object-storage"));
     assert!(lines[3].contains("basic_user"));
 }
+
+/// Invisible and text-direction characters: each would reach the email unseen or reorder what the
+/// invitee reads around it.
+const FORMAT: &[char] = &[
+    '\u{00AD}',
+    '\u{061C}',
+    '\u{180E}',
+    '\u{200B}',
+    '\u{200C}',
+    '\u{200D}',
+    '\u{200E}',
+    '\u{200F}',
+    '\u{202A}',
+    '\u{202B}',
+    '\u{202C}',
+    '\u{202D}',
+    '\u{202E}',
+    '\u{2060}',
+    '\u{2066}',
+    '\u{2067}',
+    '\u{2068}',
+    '\u{2069}',
+    '\u{FEFF}',
+    '\u{FFF9}',
+    '\u{110BD}',
+    '\u{1D173}',
+    '\u{E0001}',
+    '\u{E0041}',
+    '\u{2028}',
+    '\u{2029}',
+];
+
+#[test]
+fn names_refuse_invisible_and_text_direction_characters() {
+    for c in FORMAT {
+        let name = format!("ac{c}me");
+        let org = json!({"cloud_foundry": {"org": name, "org_roles": ["Auditor"]}});
+        let err = Access::parse(org).expect_err(&format!("org with U+{:04X}", *c as u32));
+        assert_eq!(
+            err.to_string(),
+            "access: cloud_foundry org may only contain visible characters: no control, invisible or \
+             text-direction characters"
+        );
+        let space =
+            json!({"cloud_foundry": {"org": "a", "spaces": [{"region": "r", "space": name, "roles": ["Developer"]}]}});
+        assert!(Access::parse(space).is_err(), "space with U+{:04X}", *c as u32);
+    }
+    // Letters of any script, and marks that combine with them, are names.
+    let org = json!({"cloud_foundry": {"org": "Ｃafé אבג e\u{301} 東京", "org_roles": ["Auditor"]}});
+    assert!(Access::parse(org).is_ok());
+}

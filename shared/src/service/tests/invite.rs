@@ -76,3 +76,18 @@ fn authorization_needs_the_tokens_account_and_an_inviter_role() {
     let auth = authorize(caller("acme", "iam_admin infra_add_users"), acme.as_ref()).unwrap();
     assert_eq!(auth.account().as_str(), "acme");
 }
+
+#[tokio::test]
+async fn an_open_invitation_past_its_expiry_does_not_block_a_new_one() {
+    let w = world();
+    let auth = owner_of("acme");
+    let first = w.invited(&auth, "ada@example.com").await;
+    // Past its expiry, before any sweep: resend already calls it expired, so inviting must too.
+    w.clock.advance(w.deps.policy.invitation_ttl);
+    let second = w.invited(&auth, "ada@example.com").await;
+    assert_ne!(second.id, first.id);
+    assert_eq!(second.status, Status::Pending);
+    let old = w.stored(&first).await;
+    assert_eq!((old.status, old.due_at), (Status::Expired, None), "closed, and out of the due index");
+    assert_eq!(w.mailer.sent().len(), 2);
+}

@@ -1,6 +1,7 @@
 //! The use cases on the in-memory store, a recording mailer and a clock the tests move: every rule of
 //! invite, list, cancel, resend, the sweep and idempotency, in seconds and with no emulator.
 mod accept;
+mod deadline;
 mod idempotency;
 mod invite;
 mod lifecycle;
