@@ -8,6 +8,7 @@ mod events;
 mod faults;
 mod hostile;
 mod local_run;
+mod lost_answers;
 mod poison;
 mod readme;
 mod round_trips;

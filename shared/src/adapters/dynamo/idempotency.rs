@@ -1,6 +1,6 @@
 //! Idempotency records in the same table (pk `IDEMP#<account>`), removed by its TTL (`ttl`, epoch
 //! seconds) a day after their answer; until DynamoDB deletes one, the condition treats it as gone.
-use super::{n, s, unavailable, DynamoStore, Item};
+use super::{n, new_write_id, s, unavailable, written_by, DynamoStore, Item};
 use crate::domain::Timestamp;
 use crate::ports::store::{Claim, IdempotencyStore, Saved, Scope, StoreError, StoreResult, CLAIM_LEASE, RETENTION};
 use async_trait::async_trait;
@@ -22,6 +22,8 @@ fn key_record_key(scope: &Scope<'_>) -> Item {
 impl IdempotencyStore for DynamoStore {
     async fn claim(&self, scope: &Scope<'_>, now: Timestamp) -> StoreResult<Claim> {
         let mut item = key_record_key(scope);
+        let claim_id = new_write_id();
+        item.insert("claim_id".into(), s(&claim_id));
         item.insert("fingerprint".into(), s(scope.fingerprint));
         item.insert("lease_until".into(), n(now.plus(CLAIM_LEASE).millis()));
         item.insert("ttl".into(), n(now.plus(RETENTION).millis() / 1000));
@@ -44,6 +46,10 @@ impl IdempotencyStore for DynamoStore {
             Err(SdkError::ServiceError(e)) => match e.into_err() {
                 PutItemError::ConditionalCheckFailedException(c) => {
                     let item = c.item().ok_or_else(|| StoreError::Corrupt("key record without item".into()))?;
+                    // The SDK's retry of this very claim, whose first answer was lost.
+                    if written_by(item, "claim_id", &claim_id) {
+                        return Ok(Claim::Claimed);
+                    }
                     let get_s = |k: &str| item.get(k).and_then(|v| v.as_s().ok()).cloned();
                     let fingerprint = get_s("fingerprint").ok_or_else(|| StoreError::Corrupt("key record".into()))?;
                     let status = item.get("saved_status").and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok());

@@ -83,6 +83,18 @@ fn invitation_key(account: &AccountId, id: InvitationId) -> Item {
     HashMap::from([("pk".into(), s(account_pk(account))), ("sk".into(), s(invitation_sk(id)))])
 }
 
+/// A fresh mark for one write. A write stores its mark on the item, so when the SDK sends it again after
+/// its answer was lost (a timeout, a reset connection) and the condition fails against the write itself,
+/// the item returned tells our own write from another writer's.
+fn new_write_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+/// Whether `item` holds the write marked `id` under `attribute`.
+fn written_by(item: &Item, attribute: &str, id: &str) -> bool {
+    item.get(attribute).and_then(|v| v.as_s().ok()).is_some_and(|w| w == id)
+}
+
 fn unavailable<E: std::error::Error + Send + Sync + 'static>(e: E) -> StoreError {
     StoreError::Unavailable(Box::new(e))
 }
