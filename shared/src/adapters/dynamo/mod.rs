@@ -9,7 +9,9 @@
 //! Every state change is one conditional `UpdateItem` whose failure returns the old item, so "not found"
 //! and "wrong state" are told apart in the same call. The files: `item` maps invitations to items,
 //! `create` the create transaction, `write` the conditional update, `query` the list and due-index
-//! reads, `members` the accept transaction and member reads, `idempotency` the key records.
+//! reads, `members` the accept transaction and member reads, `idempotency` the key records and `answers`
+//! the answers they keep.
+mod answers;
 mod create;
 mod idempotency;
 mod item;
