@@ -10,6 +10,7 @@ mod faults;
 mod hostile;
 mod iam;
 mod local_run;
+mod lost_answers;
 mod poison;
 mod readme;
 mod round_trips;

@@ -20,6 +20,9 @@ pub enum Fault {
     Delay(Duration),
     /// Forward the request in the gate's next wave.
     Gated(Arc<Gate>),
+    /// Forward the request, then close the connection without answering: the upstream did the work but
+    /// the client never hears of it, as after a timeout or a reset, and retries.
+    Lost,
 }
 
 impl Fault {
@@ -96,6 +99,33 @@ impl Proxy {
     }
 }
 
+/// Loses the answer of the next request for one operation, once armed; every other request is forwarded.
+#[derive(Clone, Default)]
+pub struct LoseNext(Arc<std::sync::Mutex<Option<String>>>);
+
+impl LoseNext {
+    /// The next request whose DynamoDB target (`DynamoDB_20120810.UpdateItem` …) is `target` loses its answer.
+    pub fn arm(&self, target: &str) {
+        *self.0.lock().unwrap() = Some(target.to_owned());
+    }
+
+    /// Whether an armed loss is still waiting for its request.
+    pub fn armed(&self) -> bool {
+        self.0.lock().unwrap().is_some()
+    }
+
+    pub fn fault(&self, req: &RawRequest) -> Fault {
+        let target = req.headers.iter().find(|(k, _)| k == "x-amz-target").map(|(_, v)| v.as_str());
+        let mut armed = self.0.lock().unwrap();
+        if armed.is_some() && armed.as_deref() == target {
+            *armed = None;
+            Fault::Lost
+        } else {
+            Fault::Forward
+        }
+    }
+}
+
 const HOP_BY_HOP: [&str; 4] = ["host", "content-length", "transfer-encoding", "connection"];
 
 /// What a proxy keeps of the requests it saw.
@@ -130,6 +160,10 @@ async fn serve(conn: TcpStream, upstream: String, log: Log, rule: Arc<Rule>) {
                 forward(&client, &upstream, req).await
             }
             Fault::Forward => forward(&client, &upstream, req).await,
+            Fault::Lost => {
+                forward(&client, &upstream, req).await;
+                return;
+            }
             Fault::Gated(gate) => {
                 let op = calls.lock().unwrap().last().cloned().unwrap_or_default();
                 gate.enter(op).await;

@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use std::time::Duration;
 
 /// An invite by `user` with an `Idempotency-Key`, answered as status and exact body text.
-async fn invite_with_key(app: &App, key: &str, user: &str, body: &Value) -> (u16, String) {
+pub(super) async fn invite_with_key(app: &App, key: &str, user: &str, body: &Value) -> (u16, String) {
     let mut c = claims(&app.account, "owner");
     c["sub"] = json!(user);
     let mut ev = e2e::event_json("POST", &app.path(""), &[], Some(c), Some(&body.to_string()));
@@ -56,4 +56,22 @@ async fn concurrent_requests_with_one_key_run_the_work_once() {
     assert!(answers.iter().all(|a| *a == answers[0]), "{answers:?}");
     assert_eq!(answers[0].0, 201);
     assert_eq!(s.backend.ses.sent().await.len(), 1);
+}
+
+#[tokio::test]
+async fn an_answer_kept_as_text_before_answers_were_compressed_is_still_given_back() {
+    use aws_sdk_dynamodb::types::AttributeValue::{N, S};
+    use invitations::ports::clock::Clock;
+    let s = App::new().await;
+    let body = json!({"invitees": "kept-as-text@x.io", "access": access_infra()});
+    let fingerprint = invitations::domain::idempotency::fingerprint("user-1", body.to_string().as_bytes());
+    let kept = r#"{"results":[{"invitee":"kept-as-text@x.io","outcome":"invited"}]}"#;
+    let ttl = s.backend.clock.now().plus(Duration::from_secs(3600)).millis() / 1000;
+    let record = s.backend.db.put_item().table_name(&s.backend.table);
+    let record = record.item("pk", S(format!("IDEMP#{}", s.account))).item("sk", S("KEY#before".into()));
+    let record = record.item("fingerprint", S(fingerprint)).item("saved_status", N("201".into()));
+    record.item("saved_body", S(kept.into())).item("ttl", N(ttl.to_string())).send().await.unwrap();
+    let again = invite_with_key(&s, "before", "user-1", &body).await;
+    assert_eq!(again, (201, kept.to_owned()));
+    assert!(s.backend.ses.sent().await.is_empty(), "nothing ran");
 }

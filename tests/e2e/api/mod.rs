@@ -5,6 +5,7 @@ mod accept;
 mod failures;
 mod idempotency;
 mod invite;
+mod largest;
 mod manage;
 mod users;
 

@@ -49,3 +49,32 @@ pub(super) async fn idempotency_keys_claim_once_keep_answers_and_expire(store: S
         Claim::Claimed
     );
 }
+
+/// Answers of any size the API can give come back whole: a short one, a large one that compresses well,
+/// and one past what one DynamoDB item holds even compressed.
+pub(super) async fn idempotency_keeps_answers_of_any_size(store: Store) {
+    let acct = account();
+    let now = Timestamp::from_millis(1_900_000_000_000);
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let noise: String = (0..1_500_000)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            char::from(b'!' + (x % 94) as u8)
+        })
+        .collect();
+    let bodies = ["{}".to_owned(), "{\"results\":[{\"invitee\":\"ann@x.io\"}]}".repeat(40_000), noise];
+    for (i, body) in bodies.into_iter().enumerate() {
+        let key = IdempotencyKey::parse(&format!("size-{i}")).unwrap();
+        let scope = Scope { account: &acct, key: &key, fingerprint: "fp" };
+        assert_eq!(store.claim(&scope, now).await.unwrap(), Claim::Claimed);
+        let saved = Saved { status: 207, body };
+        store.complete(&scope, &saved, now).await.unwrap();
+        let kept = store.claim(&scope, now).await.unwrap();
+        assert!(
+            kept == Claim::Existing { fingerprint: "fp".into(), saved: Some(saved) },
+            "answer {i} comes back whole"
+        );
+    }
+}

@@ -65,6 +65,7 @@ contract!(
     accounts_are_isolated,
     cursors_are_bound_to_account_and_filter,
     idempotency_keys_claim_once_keep_answers_and_expire,
+    idempotency_keeps_answers_of_any_size,
     join_accepts_and_creates_the_member_in_one_write,
     join_writes_nothing_when_the_invitation_moved_or_is_not_the_claimants,
     a_member_joins_an_account_once,

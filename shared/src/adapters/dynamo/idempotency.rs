@@ -1,13 +1,17 @@
 //! Idempotency records in the same table (pk `IDEMP#<account>`), removed by its TTL (`ttl`, epoch
-//! seconds) a day after their answer; until DynamoDB deletes one, the condition treats it as gone.
-use super::{n, s, unavailable, DynamoStore, Item};
+//! seconds) a day after their answer; until DynamoDB deletes one, the condition treats it as gone. The
+//! answer is kept compressed (`answers`): its first part in the record (`saved_z`, `saved_parts` in
+//! all), any further part in an item of its own written in the same transaction.
+use super::answers::{self, pack};
+use super::{failed_check, n, new_write_id, s, unavailable, written_by, DynamoStore, Item};
 use crate::domain::Timestamp;
 use crate::ports::store::{Claim, IdempotencyStore, Saved, Scope, StoreError, StoreResult, CLAIM_LEASE, RETENTION};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::{
     error::SdkError,
     operation::{delete_item::DeleteItemError, put_item::PutItemError, update_item::UpdateItemError},
-    types::ReturnValuesOnConditionCheckFailure,
+    primitives::Blob,
+    types::{AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update},
 };
 use std::collections::HashMap;
 
@@ -18,10 +22,48 @@ fn key_record_key(scope: &Scope<'_>) -> Item {
     ])
 }
 
+/// Part `n` (from 1) of a kept answer. `PART#` sets it apart from every record's `KEY#`, and the number
+/// before the key from every other part, whatever a key holds.
+fn part_key(scope: &Scope<'_>, n: usize) -> Item {
+    HashMap::from([
+        ("pk".into(), s(format!("IDEMP#{}", scope.account))),
+        ("sk".into(), s(format!("PART#{n}#{}", scope.key.as_str()))),
+    ])
+}
+
+const COMPLETE: &str = "SET saved_status = :st, saved_z = :z, saved_parts = :parts, #ttl = :ttl REMOVE lease_until";
+/// Only the claim's own request completes it, once.
+const STILL_OURS: &str = "fingerprint = :fp AND attribute_not_exists(saved_status)";
+
+impl DynamoStore {
+    /// The answer a finished record keeps: text in records written before answers were compressed,
+    /// else its compressed parts.
+    async fn kept_answer(&self, scope: &Scope<'_>, record: &Item) -> StoreResult<Option<Saved>> {
+        let corrupt = |what: &str| StoreError::Corrupt(format!("key record: {what}"));
+        let Some(status) = record.get("saved_status") else { return Ok(None) };
+        let status = status.as_n().ok().and_then(|v| v.parse().ok()).ok_or_else(|| corrupt("saved_status"))?;
+        if let Some(body) = record.get("saved_body").and_then(|v| v.as_s().ok()) {
+            return Ok(Some(Saved { status, body: body.clone() }));
+        }
+        let first = record.get("saved_z").and_then(|v| v.as_b().ok()).ok_or_else(|| corrupt("saved_z"))?;
+        let count = record.get("saved_parts").and_then(|v| v.as_n().ok()).and_then(|v| v.parse::<usize>().ok());
+        let count = count.ok_or_else(|| corrupt("saved_parts"))?;
+        let rest = futures::future::try_join_all((1..count).map(|i| self.get_item(part_key(scope, i)))).await?;
+        let mut parts = vec![first.as_ref().to_vec()];
+        for item in rest {
+            let part = item.as_ref().and_then(|i| i.get("z")).and_then(|v| v.as_b().ok());
+            parts.push(part.ok_or_else(|| corrupt("a part is missing"))?.as_ref().to_vec());
+        }
+        Ok(Some(Saved { status, body: answers::unpack(&parts)? }))
+    }
+}
+
 #[async_trait]
 impl IdempotencyStore for DynamoStore {
     async fn claim(&self, scope: &Scope<'_>, now: Timestamp) -> StoreResult<Claim> {
         let mut item = key_record_key(scope);
+        let claim_id = new_write_id();
+        item.insert("claim_id".into(), s(&claim_id));
         item.insert("fingerprint".into(), s(scope.fingerprint));
         item.insert("lease_until".into(), n(now.plus(CLAIM_LEASE).millis()));
         item.insert("ttl".into(), n(now.plus(RETENTION).millis() / 1000));
@@ -44,14 +86,13 @@ impl IdempotencyStore for DynamoStore {
             Err(SdkError::ServiceError(e)) => match e.into_err() {
                 PutItemError::ConditionalCheckFailedException(c) => {
                     let item = c.item().ok_or_else(|| StoreError::Corrupt("key record without item".into()))?;
-                    let get_s = |k: &str| item.get(k).and_then(|v| v.as_s().ok()).cloned();
-                    let fingerprint = get_s("fingerprint").ok_or_else(|| StoreError::Corrupt("key record".into()))?;
-                    let status = item.get("saved_status").and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok());
-                    let saved = match (status, get_s("saved_body")) {
-                        (Some(status), Some(body)) => Some(Saved { status, body }),
-                        _ => None,
-                    };
-                    Ok(Claim::Existing { fingerprint, saved })
+                    // The SDK's retry of this very claim, whose first answer was lost.
+                    if written_by(item, "claim_id", &claim_id) {
+                        return Ok(Claim::Claimed);
+                    }
+                    let fingerprint = item.get("fingerprint").and_then(|v| v.as_s().ok()).cloned();
+                    let fingerprint = fingerprint.ok_or_else(|| StoreError::Corrupt("key record".into()))?;
+                    Ok(Claim::Existing { fingerprint, saved: self.kept_answer(scope, item).await? })
                 }
                 other => Err(unavailable(other)),
             },
@@ -60,22 +101,62 @@ impl IdempotencyStore for DynamoStore {
     }
 
     async fn complete(&self, scope: &Scope<'_>, saved: &Saved, now: Timestamp) -> StoreResult<()> {
-        let result = self
-            .client
-            .update_item()
+        let mut parts = pack(&saved.body).into_iter();
+        let first = parts.next().expect("a zlib stream is never empty");
+        let ttl = n(now.plus(RETENTION).millis() / 1000);
+        let rest: Vec<Item> = parts
+            .enumerate()
+            .map(|(i, z)| {
+                let mut item = part_key(scope, i + 1);
+                item.insert("z".into(), AttributeValue::B(Blob::new(z)));
+                item.insert("ttl".into(), ttl.clone());
+                item
+            })
+            .collect();
+        let values = HashMap::from([
+            (":st".to_owned(), n(saved.status)),
+            (":z".to_owned(), AttributeValue::B(Blob::new(first))),
+            (":parts".to_owned(), n(1 + rest.len())),
+            (":ttl".to_owned(), ttl),
+            (":fp".to_owned(), s(scope.fingerprint)),
+        ]);
+        let names = HashMap::from([("#ttl".to_owned(), "ttl".to_owned())]);
+        if rest.is_empty() {
+            let result = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(key_record_key(scope)))
+                .update_expression(COMPLETE)
+                .condition_expression(STILL_OURS)
+                .set_expression_attribute_names(Some(names))
+                .set_expression_attribute_values(Some(values))
+                .send()
+                .await;
+            // Someone took the key over after our lease ran out; their answer stands.
+            return lost_is_fine(result, |e| matches!(e, UpdateItemError::ConditionalCheckFailedException(_)));
+        }
+        let record = Update::builder()
             .table_name(&self.table)
             .set_key(Some(key_record_key(scope)))
-            .update_expression("SET saved_status = :st, saved_body = :b, #ttl = :ttl REMOVE lease_until")
-            .condition_expression("fingerprint = :fp AND attribute_not_exists(saved_status)")
-            .expression_attribute_names("#ttl", "ttl")
-            .expression_attribute_values(":st", n(saved.status))
-            .expression_attribute_values(":b", s(&saved.body))
-            .expression_attribute_values(":ttl", n(now.plus(RETENTION).millis() / 1000))
-            .expression_attribute_values(":fp", s(scope.fingerprint))
-            .send()
-            .await;
-        // Someone took the key over after our lease ran out; their answer stands.
-        lost_is_fine(result, |e| matches!(e, UpdateItemError::ConditionalCheckFailedException(_)))
+            .update_expression(COMPLETE)
+            .condition_expression(STILL_OURS)
+            .set_expression_attribute_names(Some(names))
+            .set_expression_attribute_values(Some(values))
+            .build()
+            .expect("key, expressions and table are set");
+        let mut items = vec![TransactWriteItem::builder().update(record).build()];
+        for part in rest {
+            let put =
+                Put::builder().table_name(&self.table).set_item(Some(part)).build().expect("item and table are set");
+            items.push(TransactWriteItem::builder().put(put).build());
+        }
+        match self.transact(items).await? {
+            None => Ok(()),
+            // As above: the key was taken over, and the parts were not written.
+            Some(reasons) if reasons.first().is_some_and(failed_check) => Ok(()),
+            Some(_) => Err(StoreError::Unavailable("keeping an answer collided with another write".into())),
+        }
     }
 
     async fn release(&self, scope: &Scope<'_>) -> StoreResult<()> {

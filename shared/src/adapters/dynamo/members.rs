@@ -52,7 +52,7 @@ pub(super) fn from_member_item(item: &Item) -> StoreResult<Member> {
 
 impl DynamoStore {
     /// One item, read strongly consistent: what was just written is what a reader finds.
-    async fn get_item(&self, key: Item) -> StoreResult<Option<Item>> {
+    pub(super) async fn get_item(&self, key: Item) -> StoreResult<Option<Item>> {
         let get = self.client.get_item().table_name(&self.table).set_key(Some(key)).consistent_read(true);
         Ok(get.send().await.map_err(unavailable)?.item)
     }

@@ -9,7 +9,9 @@
 //! Every state change is one conditional `UpdateItem` whose failure returns the old item, so "not found"
 //! and "wrong state" are told apart in the same call. The files: `item` maps invitations to items,
 //! `create` the create transaction, `write` the conditional update, `query` the list and due-index
-//! reads, `members` the accept transaction and member reads, `idempotency` the key records.
+//! reads, `members` the accept transaction and member reads, `idempotency` the key records and `answers`
+//! the answers they keep.
+mod answers;
 mod create;
 mod idempotency;
 mod item;
@@ -81,6 +83,18 @@ fn email_key(account: &AccountId, email: &Email) -> String {
 
 fn invitation_key(account: &AccountId, id: InvitationId) -> Item {
     HashMap::from([("pk".into(), s(account_pk(account))), ("sk".into(), s(invitation_sk(id)))])
+}
+
+/// A fresh mark for one write. A write stores its mark on the item, so when the SDK sends it again after
+/// its answer was lost (a timeout, a reset connection) and the condition fails against the write itself,
+/// the item returned tells our own write from another writer's.
+fn new_write_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+/// Whether `item` holds the write marked `id` under `attribute`.
+fn written_by(item: &Item, attribute: &str, id: &str) -> bool {
+    item.get(attribute).and_then(|v| v.as_s().ok()).is_some_and(|w| w == id)
 }
 
 fn unavailable<E: std::error::Error + Send + Sync + 'static>(e: E) -> StoreError {

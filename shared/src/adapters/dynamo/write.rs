@@ -2,7 +2,10 @@
 //! their [`Change`] as an update expression. The same expressions serve a lone `UpdateItem` and the
 //! update inside the accept transaction (`members`).
 use super::item::from_item;
-use super::{account_pk, invitation_key, n, s, status_in, unavailable, DynamoStore, Item, DUE_PARTITION};
+use super::{
+    account_pk, invitation_key, n, new_write_id, s, status_in, unavailable, written_by, DynamoStore, Item,
+    DUE_PARTITION,
+};
 use crate::domain::{AccountId, InvitationId};
 use crate::ports::store::{StoreError, StoreResult, UpdateOutcome};
 use crate::rules::{Change, Count, Due, Expect, Transition};
@@ -19,6 +22,8 @@ pub(super) struct Expressions {
     pub update: String,
     pub names: HashMap<String, String>,
     pub values: Item,
+    /// The mark this write leaves on the item (`write_id`).
+    pub write_id: String,
 }
 
 fn condition(expect: &Expect, values: &mut Item) -> String {
@@ -57,9 +62,10 @@ fn condition(expect: &Expect, values: &mut Item) -> String {
     condition
 }
 
-fn update(account: &AccountId, change: &Change, values: &mut Item) -> String {
-    let mut set = vec!["#status = :st", "updated_at = :at"];
+fn update(account: &AccountId, change: &Change, write_id: &str, values: &mut Item) -> String {
+    let mut set = vec!["#status = :st", "updated_at = :at", "write_id = :wid"];
     let mut remove = Vec::new();
+    values.insert(":wid".into(), s(write_id));
     values.insert(":st".into(), s(change.status.as_str()));
     values.insert(":at".into(), n(change.at.millis()));
     if let Some(h) = &change.token_hash {
@@ -117,8 +123,10 @@ fn update(account: &AccountId, change: &Change, values: &mut Item) -> String {
 pub(super) fn expressions(account: &AccountId, write: &Transition) -> Expressions {
     let mut values = HashMap::new();
     let condition = condition(&write.expect, &mut values);
-    let update = update(account, &write.change, &mut values);
-    Expressions { condition, update, names: HashMap::from([("#status".to_owned(), "status".to_owned())]), values }
+    let write_id = new_write_id();
+    let update = update(account, &write.change, &write_id, &mut values);
+    let names = HashMap::from([("#status".to_owned(), "status".to_owned())]);
+    Expressions { condition, update, names, values, write_id }
 }
 
 impl DynamoStore {
@@ -129,6 +137,7 @@ impl DynamoStore {
         write: &Transition,
     ) -> StoreResult<UpdateOutcome> {
         let e = expressions(account, write);
+        let write_id = e.write_id;
         let result = self
             .client
             .update_item()
@@ -149,6 +158,10 @@ impl DynamoStore {
             Err(SdkError::ServiceError(e)) => match e.into_err() {
                 UpdateItemError::ConditionalCheckFailedException(c) => match c.item() {
                     None => Ok(UpdateOutcome::NotFound),
+                    // The SDK's retry of this very write, whose first answer was lost.
+                    Some(item) if written_by(item, "write_id", &write_id) => {
+                        Ok(UpdateOutcome::Updated(from_item(item)?))
+                    }
                     Some(item) => Ok(UpdateOutcome::Mismatch(from_item(item)?)),
                 },
                 other => Err(unavailable(other)),
