@@ -4,6 +4,7 @@
 mod api;
 mod binaries;
 mod browser;
+mod due_shards;
 mod events;
 mod faults;
 mod hostile;

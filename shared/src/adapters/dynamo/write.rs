@@ -2,9 +2,9 @@
 //! their [`Change`] as an update expression. The same expressions serve a lone `UpdateItem` and the
 //! update inside the accept transaction (`members`).
 use super::item::from_item;
-use super::{account_pk, invitation_key, n, s, status_in, unavailable, DynamoStore, Item, DUE_PARTITION};
+use super::{account_pk, due_partition, invitation_key, n, s, status_in, unavailable, DynamoStore, Item};
 use crate::domain::{AccountId, InvitationId};
-use crate::ports::store::{StoreError, StoreResult, UpdateOutcome};
+use crate::ports::store::{DueShard, StoreError, StoreResult, UpdateOutcome};
 use crate::rules::{Change, Due, Expect, Transition};
 use aws_sdk_dynamodb::{
     error::SdkError,
@@ -78,12 +78,14 @@ fn update(account: &AccountId, change: &Change, values: &mut Item) -> String {
     }
     match change.due {
         Due::Keep => {}
+        // The item keeps the shard it was created with. Only an item a release before shards created
+        // lacks one; the legacy partition, which the sweep reads too, is where such items live.
         Due::At(t) => {
-            set.push("due_pk = :duepk, due_at = :due");
-            values.insert(":duepk".into(), s(DUE_PARTITION));
+            set.push("due_pk = if_not_exists(due_pk, :duepk), due_at = :due");
+            values.insert(":duepk".into(), s(due_partition(DueShard::Legacy)));
             values.insert(":due".into(), n(t.millis()));
         }
-        Due::Clear => remove.push("due_pk, due_at"),
+        Due::Clear => remove.push("due_at"),
     }
     let mut update = format!("SET {}", set.join(", "));
     if !remove.is_empty() {
