@@ -1,5 +1,6 @@
 //! Configuration, read once at start from the environment. Every problem names its variable, and all
 //! of them are reported at once, so a bad deploy fails at init with one message that says what to fix.
+use crate::ports::store::DueShards;
 use crate::rules::Policy;
 use crate::service::MailSettings;
 use std::fmt;
@@ -30,10 +31,12 @@ impl ConfigErrors {
     }
 }
 
-/// What a Lambda function needs: its table, the rules' knobs, and the mail settings where it sends.
+/// What a Lambda function needs: its table and its due shards, the rules' knobs, and the mail settings
+/// where it sends.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FunctionConfig {
     pub table: String,
+    pub due_shards: DueShards,
     pub policy: Policy,
     pub mail: Option<MailSettings>,
 }
@@ -95,6 +98,17 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
         Ok(name)
     }
 
+    /// How many shards new due entries spread over. Every function writes them, so all read it.
+    pub fn due_shards(&self) -> Result<DueShards, ConfigError> {
+        let Some(raw) = self.get("DUE_SHARDS") else {
+            return Ok(DueShards::DEFAULT);
+        };
+        raw.parse::<u16>().ok().and_then(DueShards::new).ok_or(ConfigError {
+            var: "DUE_SHARDS",
+            problem: format!("must be a whole number from 1 to {} ({raw:?})", DueShards::MAX),
+        })
+    }
+
     pub fn policy(&self) -> Result<Policy, ConfigErrors> {
         let mut errors = Vec::new();
         let d = Policy::default();
@@ -143,10 +157,13 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
     pub fn function(&self, sends_mail: bool) -> Result<FunctionConfig, ConfigErrors> {
         let mut errors = Vec::new();
         let table = keep(self.table_name(), &mut errors);
+        let due_shards = keep(self.due_shards(), &mut errors);
         let policy = self.policy().map_err(|e| errors.extend(e.0)).ok();
         let mail = if sends_mail { self.mail().map(Some).map_err(|e| errors.extend(e.0)).ok() } else { Some(None) };
-        match (table, policy, mail) {
-            (Some(table), Some(policy), Some(mail)) => Ok(FunctionConfig { table, policy, mail }),
+        match (table, due_shards, policy, mail) {
+            (Some(table), Some(due_shards), Some(policy), Some(mail)) => {
+                Ok(FunctionConfig { table, due_shards, policy, mail })
+            }
             _ => Err(ConfigErrors(errors)),
         }
     }
@@ -208,11 +225,30 @@ mod tests {
 
     #[test]
     fn every_problem_is_reported_at_once() {
-        let e = env(&[("TABLE_NAME", "ab"), ("RESEND_AFTER", "soon"), ("MAX_SENDS", "0"), ("ACCEPT_URL", "ftp://x")]);
+        let e = env(&[
+            ("TABLE_NAME", "ab"),
+            ("DUE_SHARDS", "0"),
+            ("RESEND_AFTER", "soon"),
+            ("MAX_SENDS", "0"),
+            ("ACCEPT_URL", "ftp://x"),
+        ]);
         let err = e.function(true).unwrap_err();
-        assert_eq!(err.vars(), ["TABLE_NAME", "RESEND_AFTER", "MAX_SENDS", "SENDER_EMAIL", "ACCEPT_URL"]);
+        assert_eq!(err.vars(), ["TABLE_NAME", "DUE_SHARDS", "RESEND_AFTER", "MAX_SENDS", "SENDER_EMAIL", "ACCEPT_URL"]);
         // A function that sends no mail does not read the mail variables.
-        assert_eq!(e.function(false).unwrap_err().vars(), ["TABLE_NAME", "RESEND_AFTER", "MAX_SENDS"]);
+        assert_eq!(e.function(false).unwrap_err().vars(), ["TABLE_NAME", "DUE_SHARDS", "RESEND_AFTER", "MAX_SENDS"]);
+    }
+
+    #[test]
+    fn due_shards_default_to_16_within_1_to_32() {
+        assert_eq!(env(&[]).due_shards(), Ok(DueShards::DEFAULT));
+        assert_eq!(env(&[("DUE_SHARDS", "16")]).due_shards(), Ok(DueShards::DEFAULT));
+        assert_eq!(env(&[("DUE_SHARDS", " 32 ")]).due_shards(), Ok(DueShards::new(32).unwrap()));
+        assert_eq!(env(&[("DUE_SHARDS", "1")]).due_shards(), Ok(DueShards::new(1).unwrap()));
+        for bad in ["0", "33", "-1", "sixteen", "1.5", "65536"] {
+            let err = env(&[("DUE_SHARDS", bad)]).due_shards().unwrap_err();
+            assert_eq!(err.var, "DUE_SHARDS");
+            assert!(err.problem.contains(bad) && err.problem.contains("1 to 32"), "{err}");
+        }
     }
 
     #[test]
@@ -233,6 +269,7 @@ mod tests {
         assert_eq!(m.configuration_set.as_deref(), Some("cs"));
         let ok = env(&[("TABLE_NAME", "invitations"), ("SENDER_EMAIL", "a@x.io"), ("ACCEPT_URL", "https://x.io/a")]);
         assert_eq!(ok.function(true).unwrap().mail.unwrap().from, "a@x.io");
+        assert_eq!(ok.function(true).unwrap().due_shards, DueShards::DEFAULT);
         assert_eq!(ok.function(false).unwrap().mail, None);
     }
 }

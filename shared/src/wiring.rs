@@ -5,13 +5,15 @@
 use crate::adapters::{aws, dynamo::DynamoStore, ses::SesMailer};
 use crate::config::{ConfigErrors, Env};
 use crate::ports::clock::SystemClock;
+use crate::ports::store::DueShards;
 use crate::rules::Policy;
 use crate::service::{Deps, MailSettings, Notifier};
 use std::sync::Arc;
 
 /// The use cases' dependencies on a DynamoDB table, through `client` (the one the warm-up opened).
-pub fn dynamo_deps(client: aws_sdk_dynamodb::Client, table: &str, policy: Policy) -> Deps {
-    Deps { store: Arc::new(DynamoStore::new(client, table)), clock: Arc::new(SystemClock), policy }
+pub fn dynamo_deps(client: aws_sdk_dynamodb::Client, table: &str, due_shards: DueShards, policy: Policy) -> Deps {
+    let store = DynamoStore::new(client, table).with_due_shards(due_shards);
+    Deps { store: Arc::new(store), clock: Arc::new(SystemClock), policy }
 }
 
 /// A notifier that sends through SES v2 with `client` (built by `aws::ses_client`).
@@ -30,7 +32,7 @@ pub async fn store_only() -> Result<Deps, ConfigErrors> {
     let db = aws_sdk_dynamodb::Client::new(&sdk);
     // The warm-up opens the connection the first request then finds in this client's pool.
     aws::warm_up(&db, None, &config.table).await;
-    Ok(dynamo_deps(db, &config.table, config.policy))
+    Ok(dynamo_deps(db, &config.table, config.due_shards, config.policy))
 }
 
 /// For functions that send email too (invite, resend).
@@ -43,7 +45,7 @@ pub async fn with_mail() -> Result<(Deps, Notifier), ConfigErrors> {
     let sdk = aws::sdk_config().await;
     let (db, ses) = (aws_sdk_dynamodb::Client::new(&sdk), aws::ses_client(&sdk));
     aws::warm_up(&db, Some(&ses), &config.table).await;
-    Ok((dynamo_deps(db, &config.table, config.policy), ses_notifier(ses, settings)))
+    Ok((dynamo_deps(db, &config.table, config.due_shards, config.policy), ses_notifier(ses, settings)))
 }
 
 /// Logs the errors and posts them to `/runtime/init/error`, as the runtime does for its own init failures.

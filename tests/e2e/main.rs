@@ -5,6 +5,7 @@ mod api;
 mod binaries;
 mod browser;
 mod cli;
+mod due_shards;
 mod events;
 mod faults;
 mod hostile;

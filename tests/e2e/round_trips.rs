@@ -88,6 +88,26 @@ async fn a_list_page_and_a_users_page_are_one_query_each() {
 }
 
 #[tokio::test]
+async fn a_sweep_is_one_query_a_shard_and_one_write_and_email_per_due_invitation() {
+    let (c, db_proxy, ses_proxy) = counted().await;
+    invite(&c, (0..3).map(|i| format!("s{i}@x.io")).collect()).await;
+    let shards = 1 + invitations::ports::store::DueShards::MAX as usize;
+    let (_, db, ses) = during(&db_proxy, &ses_proxy, async { c.sweep().await.resent as u16 }).await;
+    assert_eq!(
+        (db, ses),
+        (vec!["DynamoDB_20120810.Query".to_owned(); shards], vec![]),
+        "nothing due: one Query a shard"
+    );
+    c.backend.clock.advance(Duration::from_secs(72 * 3600));
+    let (resent, mut db, ses) = during(&db_proxy, &ses_proxy, async { c.sweep().await.resent as u16 }).await;
+    db.sort();
+    let mut expected = vec!["DynamoDB_20120810.Query".to_owned(); shards];
+    expected.extend(vec![UPDATE.to_owned(); 3]);
+    expected.sort();
+    assert_eq!((resent, db, ses), (3, expected, vec![SEND_EMAIL.to_owned(); 3]));
+}
+
+#[tokio::test]
 async fn an_invite_of_100_is_100_emails_and_two_writes_each() {
     let (c, db_proxy, ses_proxy) = counted().await;
     let invitees: Vec<String> = (0..100).map(|i| format!("hundred{i}@x.io")).collect();

@@ -6,8 +6,8 @@ use async_trait::async_trait;
 use invitations::adapters::memory::MemoryStore;
 use invitations::domain::{AccountId, Email, Invitation, InvitationId, Member, Timestamp, UserId};
 use invitations::ports::store::{
-    Claim, CreateOutcome, DueKey, DuePage, IdempotencyStore, InvitationStore, JoinOutcome, ListQuery, MemberStore,
-    Page, Saved, Scope, StoreResult, UpdateOutcome, UsersPage, UsersQuery,
+    Claim, CreateOutcome, DueKey, DuePage, DueShard, IdempotencyStore, InvitationStore, JoinOutcome, ListQuery,
+    MemberStore, Page, Saved, Scope, StoreResult, UpdateOutcome, UsersPage, UsersQuery,
 };
 use invitations::rules::Transition;
 use std::path::PathBuf;
@@ -53,9 +53,9 @@ impl InvitationStore for ReopenedStore {
         self.reopen().list(account, query).await
     }
 
-    async fn due(&self, now: Timestamp, after: Option<DueKey>, limit: u32) -> StoreResult<DuePage> {
+    async fn due(&self, now: Timestamp, shard: DueShard, after: Option<DueKey>, limit: u32) -> StoreResult<DuePage> {
         let _turn = self.turn.lock().await;
-        self.reopen().due(now, after, limit).await
+        self.reopen().due(now, shard, after, limit).await
     }
 
     fn longest_write(&self) -> std::time::Duration {

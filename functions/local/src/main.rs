@@ -71,7 +71,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let (deps, store_note) = match (&aws, args.dynamodb, &args.data) {
         (Some(aws), true, _) => {
             let table = env.table_name()?;
-            (wiring::dynamo_deps(aws_sdk_dynamodb::Client::new(aws), &table, policy), format!("DynamoDB table {table}"))
+            let client = aws_sdk_dynamodb::Client::new(aws);
+            (wiring::dynamo_deps(client, &table, env.due_shards()?, policy), format!("DynamoDB table {table}"))
         }
         (_, _, data) => {
             let (store, note): (Arc<dyn Store>, String) = match data {

@@ -1,6 +1,7 @@
 //! What the use cases need from the outside world, as traits: storage, email and the clock. Adapters
 //! implement them; nothing here names DynamoDB, SES or HTTP.
 pub mod clock;
+pub mod due;
 pub mod mail;
 pub mod store;
 

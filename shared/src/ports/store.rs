@@ -1,6 +1,7 @@
 //! The storage port. Rules about which state may follow which live in `rules` and reach a store as an
 //! [`Expect`] (the state a write requires) and a [`Change`] (what it writes); a store's only job is to
 //! apply them atomically, so the DynamoDB adapter and the in-memory twin cannot disagree about rules.
+pub use super::due::{DueKey, DuePage, DueShard, DueShards};
 use crate::domain::{
     AccountId, Email, IdempotencyKey, Invitation, InvitationId, Member, Status, Timestamp, UserId, UserStatus,
 };
@@ -47,25 +48,6 @@ pub struct Page {
     pub next_after: Option<InvitationId>,
 }
 
-/// A position in the due index.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct DueKey {
-    pub due_at: Timestamp,
-    pub account: AccountId,
-    pub id: InvitationId,
-}
-
-#[derive(Debug, Default)]
-pub struct DuePage {
-    pub items: Vec<Invitation>,
-    /// Set when more may follow.
-    pub next: Option<DueKey>,
-    /// Index entries the store read for this page (DynamoDB's ScannedCount).
-    pub read: usize,
-    /// Entries skipped because they do not read as invitations (logged by the store).
-    pub unreadable: usize,
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The database could not be reached or refused for now; retrying is safe.
@@ -88,8 +70,8 @@ pub trait InvitationStore: Send + Sync {
     async fn get(&self, account: &AccountId, id: InvitationId) -> StoreResult<Option<Invitation>>;
     /// Invitations of one account, newest first.
     async fn list(&self, account: &AccountId, query: &ListQuery) -> StoreResult<Page>;
-    /// Invitations due at `now`, earliest first, from the sparse due index (never a scan).
-    async fn due(&self, now: Timestamp, after: Option<DueKey>, limit: u32) -> StoreResult<DuePage>;
+    /// Invitations of one shard due at `now`, earliest first, from the sparse due index (never a scan).
+    async fn due(&self, now: Timestamp, shard: DueShard, after: Option<DueKey>, limit: u32) -> StoreResult<DuePage>;
 
     /// The longest one write may take, retries included: the sweep claims nothing whose writes could not
     /// end before its invocation does.

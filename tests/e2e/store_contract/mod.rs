@@ -2,12 +2,14 @@
 //! a file (reopened from the file for every operation) and DynamoDB Local, so the local run and
 //! production cannot drift apart.
 mod counts;
+mod due;
 mod keys;
 mod members;
 mod reads;
 mod writes;
 
 use counts::*;
+use due::*;
 use e2e::file_store::ReopenedStore;
 use e2e::{new_table, sdk, unique};
 use invitations::adapters::dynamo::DynamoStore;
@@ -58,6 +60,7 @@ contract!(
     counts_sends_and_keeps_due_times,
     counts_refusals_and_caps_sends,
     the_due_index_returns_only_due_invitations_earliest_first_in_pages,
+    concurrent_sweeps_over_every_shard_send_each_email_once,
     racing_creates_open_exactly_one,
     racing_cancels_win_once,
     paging_returns_every_invitation_once_newest_first,

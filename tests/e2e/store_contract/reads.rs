@@ -1,51 +1,12 @@
-//! Reading invitations back: the due index, pages newest first, filters, and accounts that never mix.
+//! Reading invitations back: pages newest first, filters, and accounts that never mix.
 use super::{account, all_pages, open, to, transition, Store};
 use e2e::{invitation, owner_of};
-use invitations::domain::{Email, InvitationId, Status, Timestamp};
+use invitations::domain::{Email, InvitationId, Status};
 use invitations::ports::clock::SystemClock;
 use invitations::ports::store::{CreateOutcome, ListQuery, UpdateOutcome};
-use invitations::rules::{Change, Due};
 use invitations::service::list::{list, ListError, ListParams};
 use invitations::service::Deps;
 use std::sync::Arc;
-use std::time::Duration;
-
-pub(super) async fn the_due_index_returns_only_due_invitations_earliest_first_in_pages(store: Store) {
-    let acct = account();
-    // Far in the future, so invitations of other cases in the same store never count.
-    let base = Timestamp::from_millis(4_000_000_000_000);
-    let mut due = Vec::new();
-    for i in 0..9u64 {
-        let mut inv = invitation(&acct, &format!("due{i}@x.io"));
-        // Due at base + i minutes, given in a scrambled order; the odd ones are not due yet at base + 4.5 min.
-        let minute = (i * 5) % 9;
-        inv.due_at = Some(base.plus(Duration::from_secs(60 * minute)));
-        store.create(&inv).await.unwrap();
-        if minute <= 4 {
-            due.push((minute, inv.id));
-        }
-    }
-    let closed = invitation(&acct, "closed@x.io");
-    store.create(&closed).await.unwrap();
-    store
-        .update(&acct, closed.id, &transition(&open(), &Change { due: Due::Clear, ..to(Status::Cancelled) }))
-        .await
-        .unwrap();
-    due.sort();
-    let now = base.plus(Duration::from_secs(270));
-    let mut seen = Vec::new();
-    let mut after = None;
-    loop {
-        let page = store.due(now, after.take(), 2).await.unwrap();
-        assert!(page.items.len() <= 2);
-        seen.extend(page.items.iter().filter(|i| i.account_id == acct).map(|i| i.id));
-        match page.next {
-            Some(k) => after = Some(k),
-            None => break,
-        }
-    }
-    assert_eq!(seen, due.iter().map(|(_, id)| *id).collect::<Vec<_>>(), "due ones only, earliest first");
-}
 
 pub(super) async fn paging_returns_every_invitation_once_newest_first(store: Store) {
     let acct = account();

@@ -4,7 +4,7 @@ use super::{account, any_state, open, to, transition, Store};
 use e2e::invitation;
 use futures::future::join_all;
 use invitations::domain::{Invitation, InvitationId, Status, Timestamp, Token};
-use invitations::ports::store::{CreateOutcome, ListQuery, UpdateOutcome};
+use invitations::ports::store::{CreateOutcome, DueShards, ListQuery, UpdateOutcome};
 use invitations::rules::{Change, Count, Due, Expect};
 use std::collections::HashSet;
 use std::time::Duration;
@@ -152,7 +152,8 @@ pub(super) async fn counts_sends_and_keeps_due_times(store: Store) {
         UpdateOutcome::Updated(u) => assert_eq!((u.status, u.due_at, u.send_count), (Status::Processing, None, 2)),
         other => panic!("{other:?}"),
     }
-    let due = store.due(at.plus(Duration::from_secs(7200)), None, 100).await.unwrap();
+    let shard = DueShards::DEFAULT.of(inv.id);
+    let due = store.due(at.plus(Duration::from_secs(7200)), shard, None, 100).await.unwrap();
     assert!(due.items.iter().all(|i| i.id != inv.id), "a cleared due time leaves the due index");
     // Expiry guard.
     let not_expired = |t| Expect { expires_after: Some(t), ..open() };
@@ -251,7 +252,7 @@ pub(super) async fn a_reinvite_expires_an_open_invitation_past_its_expiry(store:
             .map(|inv| (inv.id, inv.status))
             .collect();
         assert_eq!(listed, vec![(created[0].id, Status::Processing), (stale.id, Status::Expired)], "{status}");
-        let due = store.due(Timestamp::now(), None, 1000).await.unwrap();
+        let due = store.due(Timestamp::now(), DueShards::DEFAULT.of(stale.id), None, 1000).await.unwrap();
         assert!(due.items.iter().all(|inv| inv.id != stale.id), "{status}: the expired one left the due index");
     }
 }

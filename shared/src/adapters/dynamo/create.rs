@@ -42,7 +42,7 @@ impl DynamoStore {
     fn invitation_put(&self, inv: &Invitation) -> TransactWriteItem {
         let put = Put::builder()
             .table_name(&self.table)
-            .set_item(Some(to_item(inv)))
+            .set_item(Some(to_item(inv, self.due_shards)))
             .condition_expression("attribute_not_exists(pk)")
             .build()
             .expect("item and table are set");

@@ -1,10 +1,10 @@
 //! An invitation as a DynamoDB item, and back. Reading is strict: an item that does not make a valid
 //! invitation is `Corrupt`, never guessed at.
-use super::{account_pk, email_key, invitation_key, n, s, Item, DUE_PARTITION};
+use super::{account_pk, due_partition, email_key, invitation_key, n, s, Item};
 use crate::domain::{Access, AccountId, Email, Invitation, InvitationId, Timestamp, TokenHash, UserId};
-use crate::ports::store::{invitation_sort_key, StoreError, StoreResult};
+use crate::ports::store::{invitation_sort_key, DueShards, StoreError, StoreResult};
 
-pub(super) fn to_item(inv: &Invitation) -> Item {
+pub(super) fn to_item(inv: &Invitation, due_shards: DueShards) -> Item {
     let mut item = invitation_key(&inv.account_id, inv.id);
     item.insert("id".into(), s(inv.id.to_string()));
     item.insert("account_id".into(), s(inv.account_id.as_str()));
@@ -25,8 +25,10 @@ pub(super) fn to_item(inv: &Invitation) -> Item {
     item.insert("failed_attempts".into(), n(inv.failed_attempts));
     item.insert("expires_at".into(), n(inv.expires_at.millis()));
     item.insert("token_hash".into(), s(inv.token_hash.as_str()));
+    // The shard is written whether or not the invitation is due yet, and never changes: the sparse
+    // index holds the item only while `due_at` is there too.
+    item.insert("due_pk".into(), s(due_partition(due_shards.of(inv.id))));
     if let Some(t) = inv.due_at {
-        item.insert("due_pk".into(), s(DUE_PARTITION));
         item.insert("due_at".into(), n(t.millis()));
     }
     // The Users list's sparse index holds open invitations only.
@@ -92,4 +94,49 @@ pub(super) fn from_item(item: &Item) -> StoreResult<Invitation> {
         user_id: get_s("user_id").map(|u| UserId::parse(&u)).transpose().map_err(|_| corrupt("user_id"))?,
         accepted_by: get_s("accepted_by").map(|u| UserId::parse(&u)).transpose().map_err(|_| corrupt("accepted_by"))?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Status, Token};
+    use std::collections::BTreeMap;
+
+    fn due_invitation() -> Invitation {
+        let now = Timestamp::from_millis(1_800_000_000_000);
+        Invitation {
+            id: InvitationId::new(),
+            account_id: AccountId::parse("acme").unwrap(),
+            email: Email::parse("ada@example.com").unwrap(),
+            status: Status::Pending,
+            access: Access::parse(serde_json::json!({"infrastructure": {"permissions": "basic_user"}})).unwrap(),
+            invited_by: "admin-1".into(),
+            inviter_email: None,
+            created_at: now,
+            updated_at: now,
+            last_sent_at: Some(now),
+            send_count: 1,
+            failed_attempts: 0,
+            expires_at: now,
+            token_hash: Token::generate().hash(),
+            due_at: Some(now),
+            user_id: None,
+            accepted_by: None,
+        }
+    }
+
+    #[test]
+    fn due_entries_spread_evenly_over_the_default_shards() {
+        let mut per_key: BTreeMap<String, usize> = BTreeMap::new();
+        for _ in 0..10_000 {
+            let item = to_item(&due_invitation(), DueShards::DEFAULT);
+            let key = item.get("due_pk").and_then(|v| v.as_s().ok()).expect("a due invitation has a due key");
+            *per_key.entry(key.clone()).or_default() += 1;
+        }
+        assert_eq!(per_key.len(), 16, "one due key value per shard: {per_key:?}");
+        // 625 a shard on average; a binomial standard deviation is about 24, so 20% is over 5 of them.
+        for (key, count) in &per_key {
+            assert!((500..=750).contains(count), "{key} holds {count} of 10,000: {per_key:?}");
+        }
+    }
 }

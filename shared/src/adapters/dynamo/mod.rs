@@ -21,7 +21,8 @@ mod write;
 
 use crate::domain::{AccountId, Email, Invitation, InvitationId, Status, Timestamp};
 use crate::ports::store::{
-    CreateOutcome, DueKey, DuePage, InvitationStore, ListQuery, Page, StoreError, StoreResult, UpdateOutcome,
+    CreateOutcome, DueKey, DuePage, DueShard, DueShards, InvitationStore, ListQuery, Page, StoreError, StoreResult,
+    UpdateOutcome,
 };
 use crate::rules::Transition;
 use async_trait::async_trait;
@@ -37,10 +38,9 @@ type Item = HashMap<String, AttributeValue>;
 
 /// Names the code and `template.yaml` share; the tests create the table from the template.
 pub const EMAIL_INDEX: &str = "by_email";
-/// The sparse index of open invitations by the time the sweep next has work on them. One partition:
-/// its writes follow invitation changes, far below a partition's throughput.
+/// The sparse index of open invitations by the time the sweep next has work on them (`due_at`), spread
+/// over shards (`due_pk`, [`due_partition`]).
 pub const DUE_INDEX: &str = "due";
-const DUE_PARTITION: &str = "due";
 /// The sparse index of an account's Users list: members and open invitations (`users_pk`), by address
 /// (`users_sk`).
 pub const USERS_INDEX: &str = "users";
@@ -48,11 +48,25 @@ pub const USERS_INDEX: &str = "users";
 pub struct DynamoStore {
     client: Client,
     table: String,
+    due_shards: DueShards,
 }
 
 impl DynamoStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        Self { client, table: table.into() }
+        Self { client, table: table.into(), due_shards: DueShards::DEFAULT }
+    }
+
+    /// New invitations' due entries go to one of `shards`; the sweep reads every shard whatever the count.
+    pub fn with_due_shards(self, shards: DueShards) -> Self {
+        Self { due_shards: shards, ..self }
+    }
+}
+
+/// The `due_pk` value of a shard. `due`, the one value before shards, stays the legacy partition's.
+pub fn due_partition(shard: DueShard) -> String {
+    match shard {
+        DueShard::Legacy => "due".into(),
+        DueShard::Shard(i) => format!("due#{i}"),
     }
 }
 
@@ -160,8 +174,8 @@ impl InvitationStore for DynamoStore {
         self.list_page(account, query).await
     }
 
-    async fn due(&self, now: Timestamp, after: Option<DueKey>, limit: u32) -> StoreResult<DuePage> {
-        self.due_page(now, after, limit).await
+    async fn due(&self, now: Timestamp, shard: DueShard, after: Option<DueKey>, limit: u32) -> StoreResult<DuePage> {
+        self.due_page(now, shard, after, limit).await
     }
 
     fn longest_write(&self) -> std::time::Duration {

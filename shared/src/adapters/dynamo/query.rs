@@ -3,11 +3,13 @@
 use super::item::{from_item, readable};
 use super::members::from_member_item;
 use super::{
-    account_pk, email_key, invitation_key, n, s, status_in, strings_in, unavailable, DynamoStore, Item, DUE_INDEX,
-    DUE_PARTITION, EMAIL_INDEX, USERS_INDEX,
+    account_pk, due_partition, email_key, invitation_key, n, s, status_in, strings_in, unavailable, DynamoStore, Item,
+    DUE_INDEX, EMAIL_INDEX, USERS_INDEX,
 };
 use crate::domain::{AccountId, InvitationId, Timestamp};
-use crate::ports::store::{DueKey, DuePage, ListQuery, Page, StoreError, StoreResult, UserRow, UsersPage, UsersQuery};
+use crate::ports::store::{
+    DueKey, DuePage, DueShard, ListQuery, Page, StoreError, StoreResult, UserRow, UsersPage, UsersQuery,
+};
 use std::collections::HashMap;
 
 impl DynamoStore {
@@ -76,10 +78,17 @@ impl DynamoStore {
         Ok(Page { items, next_after })
     }
 
-    pub(super) async fn due_page(&self, now: Timestamp, after: Option<DueKey>, limit: u32) -> StoreResult<DuePage> {
+    pub(super) async fn due_page(
+        &self,
+        now: Timestamp,
+        shard: DueShard,
+        after: Option<DueKey>,
+        limit: u32,
+    ) -> StoreResult<DuePage> {
+        let partition = due_partition(shard);
         let start = after.map(|k| {
             let mut key = invitation_key(&k.account, k.id);
-            key.insert("due_pk".into(), s(DUE_PARTITION));
+            key.insert("due_pk".into(), s(&partition));
             key.insert("due_at".into(), n(k.due_at.millis()));
             key
         });
@@ -89,7 +98,7 @@ impl DynamoStore {
             .table_name(&self.table)
             .index_name(DUE_INDEX)
             .key_condition_expression("due_pk = :d AND due_at <= :now")
-            .expression_attribute_values(":d", s(DUE_PARTITION))
+            .expression_attribute_values(":d", s(partition))
             .expression_attribute_values(":now", n(now.millis()))
             .limit(limit.max(1) as i32)
             .set_exclusive_start_key(start)

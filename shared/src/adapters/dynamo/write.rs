@@ -3,11 +3,11 @@
 //! update inside the accept transaction (`members`).
 use super::item::from_item;
 use super::{
-    account_pk, invitation_key, n, new_write_id, s, status_in, unavailable, written_by, DynamoStore, Item,
-    DUE_PARTITION,
+    account_pk, due_partition, invitation_key, n, new_write_id, s, status_in, unavailable, written_by, DynamoStore,
+    Item,
 };
 use crate::domain::{AccountId, InvitationId};
-use crate::ports::store::{StoreError, StoreResult, UpdateOutcome};
+use crate::ports::store::{DueShard, StoreError, StoreResult, UpdateOutcome};
 use crate::rules::{Change, Count, Due, Expect, Transition};
 use aws_sdk_dynamodb::{
     error::SdkError,
@@ -106,12 +106,14 @@ fn update(account: &AccountId, change: &Change, write_id: &str, values: &mut Ite
     }
     match change.due {
         Due::Keep => {}
+        // The item keeps the shard it was created with. Only an item a release before shards created
+        // lacks one; the legacy partition, which the sweep reads too, is where such items live.
         Due::At(t) => {
-            set.push("due_pk = :duepk, due_at = :due");
-            values.insert(":duepk".into(), s(DUE_PARTITION));
+            set.push("due_pk = if_not_exists(due_pk, :duepk), due_at = :due");
+            values.insert(":duepk".into(), s(due_partition(DueShard::Legacy)));
             values.insert(":due".into(), n(t.millis()));
         }
-        Due::Clear => remove.push("due_pk, due_at"),
+        Due::Clear => remove.push("due_at"),
     }
     let mut update = format!("SET {}", set.join(", "));
     if !remove.is_empty() {

@@ -7,7 +7,8 @@ mod members;
 
 use crate::domain::{AccountId, Email, Invitation, InvitationId, Member, Status, Timestamp, UserId};
 use crate::ports::store::{
-    CreateOutcome, DueKey, DuePage, InvitationStore, ListQuery, Page, Saved, StoreError, StoreResult, UpdateOutcome,
+    CreateOutcome, DueKey, DuePage, DueShard, DueShards, InvitationStore, ListQuery, Page, Saved, StoreError,
+    StoreResult, UpdateOutcome,
 };
 use crate::rules::Transition;
 use async_trait::async_trait;
@@ -193,13 +194,15 @@ impl InvitationStore for MemoryStore {
         Ok(Page { items, next_after })
     }
 
-    async fn due(&self, now: Timestamp, after: Option<DueKey>, limit: u32) -> StoreResult<DuePage> {
+    async fn due(&self, now: Timestamp, shard: DueShard, after: Option<DueKey>, limit: u32) -> StoreResult<DuePage> {
         let inner = self.lock();
         let key =
             |inv: &Invitation| inv.due_at.map(|due_at| DueKey { due_at, account: inv.account_id.clone(), id: inv.id });
+        // The shard follows from the id, as DynamoDB's stored one does; this store never had a legacy partition.
         let mut due: Vec<(DueKey, &Invitation)> = inner
             .invitations
             .values()
+            .filter(|inv| DueShards::DEFAULT.of(inv.id) == shard)
             .filter_map(|inv| key(inv).map(|k| (k, inv)))
             .filter(|(k, _)| k.due_at <= now && after.as_ref().is_none_or(|a| k > a))
             .collect();

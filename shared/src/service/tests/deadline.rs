@@ -5,8 +5,8 @@ use crate::adapters::memory::MemoryStore;
 use crate::adapters::recording::{RecordingMailer, Refusal};
 use crate::domain::{AccountId, Email, Invitation, InvitationId, Member, Timestamp, UserId};
 use crate::ports::store::{
-    Claim, CreateOutcome, DueKey, DuePage, IdempotencyStore, InvitationStore, JoinOutcome, ListQuery, MemberStore,
-    Page, Saved, Scope, StoreResult, UpdateOutcome, UsersPage, UsersQuery,
+    Claim, CreateOutcome, DueKey, DuePage, DueShard, IdempotencyStore, InvitationStore, JoinOutcome, ListQuery,
+    MemberStore, Page, Saved, Scope, StoreResult, UpdateOutcome, UsersPage, UsersQuery,
 };
 use crate::ports::{MailError, Mailer, OutgoingEmail};
 use crate::rules::Transition;
@@ -44,8 +44,8 @@ impl InvitationStore for SlowStore {
     async fn list(&self, account: &AccountId, query: &ListQuery) -> StoreResult<Page> {
         self.inner.list(account, query).await
     }
-    async fn due(&self, now: Timestamp, after: Option<DueKey>, limit: u32) -> StoreResult<DuePage> {
-        self.inner.due(now, after, limit).await
+    async fn due(&self, now: Timestamp, shard: DueShard, after: Option<DueKey>, limit: u32) -> StoreResult<DuePage> {
+        self.inner.due(now, shard, after, limit).await
     }
     fn longest_write(&self) -> Duration {
         WRITE
