@@ -51,9 +51,6 @@ impl Api {
             Failure::Usage("no token: pass --token or set INVITATIONS_TOKEN (the local server prints one)".into())
         })?;
         let account = account.or_else(|| account_claim(&token));
-        // reqwest is built without a crypto provider, so that rustls uses aws-lc, as the functions do.
-        // An error only means one is installed already.
-        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(60))

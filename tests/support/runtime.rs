@@ -29,6 +29,8 @@ pub struct Run {
 
 struct State {
     queue: Mutex<VecDeque<(String, Value)>>,
+    /// The function's timeout in the template: each invocation's deadline is this far off.
+    timeout: Duration,
     replies: mpsc::UnboundedSender<Reply>,
 }
 
@@ -53,7 +55,8 @@ pub async fn invoke<K: AsRef<str>>(binary: &std::path::Path, env: &[(K, String)]
     let (tx, mut rx) = mpsc::unbounded_channel();
     let expected = events.len();
     let queue = events.into_iter().enumerate().map(|(i, e)| (format!("req-{i}-{}", crate::unique("id")), e)).collect();
-    let state = Arc::new(State { queue: Mutex::new(queue), replies: tx });
+    let name = binary.file_name().unwrap().to_str().unwrap();
+    let state = Arc::new(State { queue: Mutex::new(queue), timeout: crate::template::timeout_of(name), replies: tx });
     let server = tokio::spawn(async move {
         while let Ok((conn, _)) = listener.accept().await {
             tokio::spawn(serve(conn, state.clone()));
@@ -121,8 +124,8 @@ async fn serve(conn: TcpStream, state: Arc<State>) {
                     }
                     tokio::time::sleep(Duration::from_millis(20)).await;
                 };
-                let deadline = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap()
-                    + Duration::from_secs(30);
+                let deadline =
+                    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap() + state.timeout;
                 let headers = vec![
                     ("lambda-runtime-aws-request-id".to_owned(), id),
                     ("lambda-runtime-deadline-ms".to_owned(), deadline.as_millis().to_string()),

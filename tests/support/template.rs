@@ -55,3 +55,12 @@ pub fn function_of(binary: &str) -> String {
     let found = resources.iter().find(|(_, r)| r["Metadata"]["BuildProperties"]["Binary"].as_str() == Some(binary));
     found.unwrap_or_else(|| panic!("no function builds {binary}")).0.as_str().unwrap().to_owned()
 }
+
+/// The invocation timeout the template gives the function that `binary` is built for (its own, else the
+/// global one): what Lambda puts in each invocation's deadline.
+pub fn timeout_of(binary: &str) -> std::time::Duration {
+    let yaml = template();
+    let own = &yaml["Resources"][function_of(binary).as_str()]["Properties"]["Timeout"];
+    let secs = own.as_u64().or_else(|| yaml["Globals"]["Function"]["Timeout"].as_u64());
+    std::time::Duration::from_secs(secs.unwrap_or_else(|| panic!("no Timeout for {binary}")))
+}

@@ -25,9 +25,10 @@ impl Noise {
         (0..n).map(|_| chars[self.next() as usize % chars.len()]).collect()
     }
 
-    /// `n` characters of four bytes each, outside the Basic Multilingual Plane (none is a control).
+    /// `n` characters of four bytes each, outside the Basic Multilingual Plane: CJK ideographs of
+    /// Extension B, all visible (an invisible or format character would be refused).
     fn wide(&mut self, n: usize) -> String {
-        (0..n).map(|_| char::from_u32(0x10000 + (self.next() % 0x100000) as u32).unwrap()).collect()
+        (0..n).map(|_| char::from_u32(0x20000 + (self.next() % 0xA6E0) as u32).unwrap()).collect()
     }
 }
 
