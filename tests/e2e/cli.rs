@@ -59,15 +59,33 @@ async fn every_subcommand_against_the_local_server() {
         "{stderr}"
     );
 
+    let mut piped = cli(&server, &server.token)
+        .args(["invite", "--file", "-", "--infra", "view_only", "-o", "json"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = piped.stdin.take().unwrap();
+    tokio::io::AsyncWriteExt::write_all(&mut stdin, b"dee@example.com\n\teve@example.com, dee@example.com\n")
+        .await
+        .unwrap();
+    drop(stdin);
+    let piped = piped.wait_with_output().await.unwrap();
+    assert!(piped.status.success());
+    let from_stdin: Vec<String> =
+        json(&piped).as_array().unwrap().iter().map(|r| r["invitee"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(from_stdin, ["dee@example.com", "eve@example.com"], "standard input, each invitee once");
+
     let listed = json(&run(&server, &["list", "-o", "json"]).await);
-    assert_eq!(listed.as_array().unwrap().len(), 3);
+    assert_eq!(listed.as_array().unwrap().len(), 5);
     let paged = run(&server, &["list", "--limit", "1"]).await;
     assert!(text(&paged.stderr).starts_with("more: --cursor "), "{}", text(&paged.stderr));
     let all = json(&run(&server, &["list", "--limit", "1", "--all", "-o", "json"]).await);
     assert_eq!(all, listed, "--all follows every cursor");
     let csv = text(&run(&server, &["list", "--status", "pending", "-o", "csv"]).await.stdout);
     assert_eq!(csv.lines().next(), Some("id,email,status,send_count,last_sent_at,expires_at"));
-    assert_eq!(csv.lines().filter(|l| l.contains(",pending,")).count(), 3, "{csv}");
+    assert_eq!(csv.lines().filter(|l| l.contains(",pending,")).count(), 5, "{csv}");
 
     let cancelled = json(&run(&server, &["cancel", "bob@example.com", "-o", "json"]).await);
     assert_eq!(
