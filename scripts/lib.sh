@@ -3,6 +3,7 @@
 root=$(pwd)
 cache="$root/.cache"
 venv="$cache/venv"
+sam_venv="$cache/sam"
 logs="$cache/logs"
 mkdir -p "$cache" "$logs"
 
@@ -17,13 +18,10 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 
-install_tools() {
+# Java, DynamoDB Local and moto: what ./scripts/aws-local needs.
+install_emulators() {
   if ! command -v java >/dev/null; then
     apt_install openjdk-17-jre-headless
-  fi
-  # The accept page's test drives Debian's headless Chromium over WebDriver (tests/e2e/browser.rs).
-  if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
-    apt_install chromium chromium-driver
   fi
   ddb="$cache/dynamodb-local"
   if [ ! -f "$ddb/DynamoDBLocal.jar" ]; then
@@ -35,6 +33,24 @@ install_tools() {
   if [ ! -x "$venv/bin/moto_server" ] || [ ! -x "$venv/bin/cfn-lint" ] || [ ! -x "$venv/bin/checkov" ]; then
     python3 -m venv "$venv"
     "$venv/bin/pip" install -q --disable-pip-version-check 'moto[server]==5.*' 'cfn-lint==1.*' 'checkov==3.*'
+  fi
+}
+
+install_tools() {
+  install_emulators
+  # The accept page's test drives Debian's headless Chromium over WebDriver (tests/e2e/browser.rs).
+  if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+    apt_install chromium chromium-driver
+  fi
+  # cargo-lambda's Runtime API emulator runs every sample event (tests/e2e/cargo_lambda.rs); the wheel
+  # brings its own zig.
+  if [ ! -x "$venv/bin/cargo-lambda" ]; then
+    "$venv/bin/pip" install -q --disable-pip-version-check 'cargo-lambda==1.*'
+  fi
+  # SAM CLI in a venv of its own: it pins boto3 and packaging versions that checkov's pins exclude.
+  if [ ! -x "$sam_venv/bin/sam" ]; then
+    python3 -m venv "$sam_venv"
+    "$sam_venv/bin/pip" install -q --disable-pip-version-check 'aws-sam-cli==1.*'
   fi
 }
 

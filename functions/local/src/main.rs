@@ -28,6 +28,8 @@ use std::time::Duration;
 #[derive(Parser)]
 #[command(name = "local", version)]
 struct Args {
+    #[command(subcommand)]
+    command: Option<Command>,
     /// Port on 127.0.0.1.
     #[arg(long, default_value_t = 3000)]
     port: u16,
@@ -57,12 +59,23 @@ struct Args {
     email: String,
 }
 
+#[derive(clap::Subcommand)]
+enum Command {
+    /// Readies DynamoDB Local and the SES emulator for the Lambda functions instead of serving: creates
+    /// TABLE_NAME as template.yaml declares it, verifies SENDER_EMAIL, and seeds the invitations the
+    /// sample events name (only into a table it created). ./scripts/aws-local up runs it.
+    Setup(local::setup::SetupArgs),
+}
+
 const TOKEN_TTL: Duration = Duration::from_secs(12 * 3600);
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     invitations::logging::init();
     let args = Args::parse();
+    if let Some(Command::Setup(setup)) = &args.command {
+        return local::setup::run(setup).await;
+    }
     let env = Env::process();
     let policy = env.policy()?;
     let addr = SocketAddr::from(([127, 0, 0, 1], args.port));

@@ -1,0 +1,93 @@
+//! `local setup`: makes DynamoDB Local and the SES emulator ready for the Lambda functions, as
+//! `./scripts/aws-local up` runs it: the table as the template declares it, the sender verified, and the
+//! invitations the sample events name. Running it again changes nothing; `--fresh` starts the table over.
+use crate::samples::{self, Sample};
+use crate::table::{Created, TableSpec};
+use aws_sdk_sesv2::error::SdkError;
+use invitations::adapters::dynamo::DynamoStore;
+use invitations::config::Env;
+use invitations::ports::store::{CreateOutcome, InvitationStore};
+use std::path::PathBuf;
+
+pub type Error = Box<dyn std::error::Error + Send + Sync>;
+
+#[derive(Debug, clap::Args)]
+pub struct SetupArgs {
+    /// The SAM template whose table is created.
+    #[arg(long, default_value = "template.yaml")]
+    pub template: PathBuf,
+    /// The sample events whose invitations are seeded.
+    #[arg(long, default_value = "events")]
+    pub events: PathBuf,
+    /// Delete the table first, so the samples find their invitations as seeded.
+    #[arg(long)]
+    pub fresh: bool,
+}
+
+/// Runs the setup with TABLE_NAME, SENDER_EMAIL and the standard AWS variables, and prints each step.
+pub async fn run(args: &SetupArgs) -> Result<(), Error> {
+    let env = Env::process();
+    let table = env.table_name()?;
+    let sender = std::env::var("SENDER_EMAIL").map_err(|_| "SENDER_EMAIL is not set")?;
+    let template = std::fs::read_to_string(&args.template).map_err(|e| format!("{}: {e}", args.template.display()))?;
+    let spec = TableSpec::from_template(&template)?;
+    let samples = samples::load(&args.events, &template)?;
+
+    let sdk = invitations::adapters::aws::sdk_config().await;
+    let db = aws_sdk_dynamodb::Client::new(&sdk);
+    if args.fresh {
+        match db.delete_table().table_name(&table).send().await {
+            Ok(_) => println!("table {table}: deleted"),
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_resource_not_found_exception()) => {}
+            Err(e) => return Err(Box::new(e)),
+        }
+    }
+    let created = spec.create(&db, &table).await?;
+    let indexes = spec.index_names().join(", ");
+    let ttl = spec.ttl_attribute().map(|a| format!(", TTL on {a}")).unwrap_or_default();
+    match created {
+        Created::Created => println!("table {table}: created (indexes {indexes}{ttl})"),
+        Created::Existed => println!("table {table}: exists, left as it is (--fresh starts it over)"),
+    }
+
+    // SES v2's CreateEmailIdentity: what verifying the sender is in the emulator.
+    let ses = aws_sdk_sesv2::Client::new(&sdk);
+    match ses.create_email_identity().email_identity(&sender).send().await {
+        Ok(_) => println!("sender {sender}: verified"),
+        Err(SdkError::ServiceError(e)) if e.err().is_already_exists_exception() => {
+            println!("sender {sender}: already verified")
+        }
+        Err(e) => return Err(Box::new(e)),
+    }
+
+    if created == Created::Created {
+        seed(&db, &table, &env, &samples).await?;
+    }
+    println!("sample events (file, template function, binary):");
+    for s in &samples {
+        println!("  {} {} {}", s.path.display(), s.function, s.binary);
+    }
+    Ok(())
+}
+
+async fn seed<F: Fn(&str) -> Option<String>>(
+    db: &aws_sdk_dynamodb::Client,
+    table: &str,
+    env: &Env<F>,
+    samples: &[Sample],
+) -> Result<(), Error> {
+    let policy = env.policy()?;
+    let store = DynamoStore::new(db.clone(), table).with_due_shards(env.due_shards()?);
+    for inv in samples::seeds(samples, &policy)? {
+        let due = inv.due_at.is_some_and(|d| d <= invitations::domain::Timestamp::now());
+        match store.create(&inv).await? {
+            CreateOutcome::Created => {
+                println!("seeded {} {} ({}{})", inv.id, inv.email.as_str(), inv.status, if due { ", due" } else { "" })
+            }
+            CreateOutcome::AlreadyOpen(_) | CreateOutcome::AlreadyMember(_) => {
+                println!("seeded {} already", inv.email.as_str())
+            }
+        }
+    }
+    Ok(())
+}
