@@ -4,6 +4,7 @@
 mod api;
 mod binaries;
 mod browser;
+mod cargo_lambda;
 mod cli;
 mod due_shards;
 mod events;
