@@ -2,6 +2,7 @@
 //! against DynamoDB Local and moto (SES v2), the built Lambda binaries under a Runtime API emulator,
 //! and the local server. Fixtures live in `support/` (the `e2e` library).
 mod api;
+mod aws_local;
 mod binaries;
 mod browser;
 mod cargo_lambda;
