@@ -168,6 +168,7 @@ async fn bad_input_is_one_line_and_exit_status_2_with_nothing_sent() {
 
 #[tokio::test]
 async fn a_thousand_address_csv_interrupted_and_run_again_invites_and_emails_each_once() {
+    let _turn = e2e::heavy_test().await;
     let server = LocalServer::start(temp_dir("cli-bulk"), &[], &[]).await;
     let mut csv = String::from("name,email,team\n");
     for i in 0..1000 {

@@ -109,6 +109,7 @@ async fn a_sweep_is_one_query_a_shard_and_one_write_and_email_per_due_invitation
 
 #[tokio::test]
 async fn an_invite_of_100_is_100_emails_and_two_writes_each() {
+    let _turn = e2e::heavy_test().await;
     let (c, db_proxy, ses_proxy) = counted().await;
     let invitees: Vec<String> = (0..100).map(|i| format!("hundred{i}@x.io")).collect();
     let (db0, ses0) = (db_proxy.calls().len(), ses_proxy.calls().len());
@@ -123,6 +124,7 @@ async fn an_invite_of_100_is_100_emails_and_two_writes_each() {
 
 #[tokio::test]
 async fn an_invite_of_100_runs_in_three_waves() {
+    let _turn = e2e::heavy_test().await;
     let gate = Gate::new(Duration::from_millis(200));
     let (c, _db, _ses) = through(|url| {
         let gate = gate.clone();

@@ -22,6 +22,14 @@ pub use fixtures::{access_infra, claims, invitation, owner_of, sent_invitation};
 pub use ses::{SentMail, Ses};
 pub use table::{all_items, new_table};
 
+/// Tests that put hundreds of concurrent writes or megabytes into DynamoDB Local take turns. Two of them at
+/// once on two cores slow the emulator past the SDK's 3 s attempt timeout (production never comes near
+/// it), and a test that counts round trips or waves then counts the SDK's retries too.
+pub async fn heavy_test() -> tokio::sync::MutexGuard<'static, ()> {
+    static HEAVY: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    HEAVY.lock().await
+}
+
 fn endpoint(var: &str) -> String {
     std::env::var(var).unwrap_or_else(|_| {
         panic!("{var} is not set: run the tests through ./scripts/test, which starts DynamoDB Local and moto")

@@ -77,6 +77,7 @@ async fn stored(s: &App) -> (usize, usize) {
 
 #[tokio::test]
 async fn the_largest_invite_is_kept_and_its_retry_gets_the_same_bytes() {
+    let _turn = e2e::heavy_test().await;
     let s = App::new().await;
     let mut noise = Noise(0x9e37_79b9_7f4a_7c15);
     let body = json!({"invitees": longest_addresses(&mut noise), "access": largest_access(&mut noise)});
@@ -102,6 +103,7 @@ async fn the_largest_invite_is_kept_and_its_retry_gets_the_same_bytes() {
 /// repeats nothing a compressor could fold: the largest answer, stored.
 #[tokio::test]
 async fn an_answer_over_an_item_even_compressed_is_kept_whole() {
+    let _turn = e2e::heavy_test().await;
     let s = App::new().await;
     let mut noise = Noise(0x2545_f491_4f6c_dd1d);
     let addresses = longest_addresses(&mut noise);
