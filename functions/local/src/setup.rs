@@ -26,6 +26,10 @@ pub struct SetupArgs {
 
 /// Runs the setup with TABLE_NAME, SENDER_EMAIL and the standard AWS variables, and prints each step.
 pub async fn run(args: &SetupArgs) -> Result<(), Error> {
+    // It deletes tables (--fresh) and writes sample data: never against AWS itself.
+    if ["AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL"].iter().all(|v| std::env::var_os(v).is_none()) {
+        return Err("setup is for DynamoDB Local: set AWS_ENDPOINT_URL_DYNAMODB (./scripts/aws-local does)".into());
+    }
     let env = Env::process();
     let table = env.table_name()?;
     let sender = std::env::var("SENDER_EMAIL").map_err(|_| "SENDER_EMAIL is not set")?;
