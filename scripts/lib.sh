@@ -36,6 +36,10 @@ install_tools() {
     python3 -m venv "$venv"
     "$venv/bin/pip" install -q --disable-pip-version-check 'moto[server]==5.*' 'cfn-lint==1.*' 'checkov==3.*'
   fi
+  # Schemathesis fuzzes the local server from openapi.yaml; packaging stays where checkov pins it.
+  if [ ! -x "$venv/bin/schemathesis" ]; then
+    "$venv/bin/pip" install -q --disable-pip-version-check 'schemathesis==4.32.5' 'packaging<24'
+  fi
 }
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
