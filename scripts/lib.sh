@@ -70,3 +70,25 @@ start_emulators() {
   export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
   unset AWS_PROFILE AWS_SESSION_TOKEN AWS_ENDPOINT_URL
 }
+
+# Schemathesis against the local server: a fresh server on a free loopback port, its development token,
+# the description it serves, the settings in tests/schemathesis.toml. The log goes to $logs; a short
+# summary is printed. Needs the built `local` binary.
+run_schemathesis() {
+  local port dir log status
+  port=$(free_port); dir=$(mktemp -d); log="$logs/schemathesis.log"
+  (cd "$dir" && exec timeout 20m "$root/target/debug/local" --port "$port" >"$dir/server.log" 2>&1) &
+  local server=$!
+  wait_http "http://127.0.0.1:$port/openapi.yaml" "the local server" "$dir/server.log"
+  set +e
+  TOKEN=$(sed -n 's/^export TOKEN=//p' "$dir/server.log") timeout 10m "$venv/bin/schemathesis" \
+    --config-file tests/schemathesis.toml run "http://127.0.0.1:$port/openapi.yaml" \
+    --url "http://127.0.0.1:$port" --no-color >"$log" 2>&1
+  status=$?
+  set -e
+  kill "$server" 2>/dev/null || true
+  rm -rf "$dir"
+  sed -n '/SUMMARY/,$p' "$log" | grep -vE '^\s*$' | head -n 30
+  if [ "$status" -ne 0 ]; then echo "Schemathesis found failures (exit $status); its log: $log" >&2; fi
+  return "$status"
+}
