@@ -83,7 +83,7 @@ run_schemathesis() {
   set +e
   TOKEN=$(sed -n 's/^export TOKEN=//p' "$dir/server.log") timeout 10m "$venv/bin/schemathesis" \
     --config-file tests/schemathesis.toml run "http://127.0.0.1:$port/openapi.yaml" \
-    --url "http://127.0.0.1:$port" --no-color >"$log" 2>&1
+    --url "http://127.0.0.1:$port" --no-color --report har --report-har-path "$logs/schemathesis.har" >"$log" 2>&1
   status=$?
   set -e
   kill "$server" 2>/dev/null || true

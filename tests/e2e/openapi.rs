@@ -62,14 +62,15 @@ async fn an_answer_that_drifts_from_the_description_fails_the_check() {
     assert!(retry("soon").unwrap_err().contains("Retry-After"), "Retry-After in seconds");
 }
 
+fn resolve<'a>(doc: &'a Value, mut v: &'a Value) -> &'a Value {
+    while let Some(r) = v["$ref"].as_str() {
+        v = doc.pointer(&r[1..]).unwrap();
+    }
+    v
+}
+
 /// Each example of a body, with the pointer to the schema it shows.
 fn examples(doc: &Value) -> Vec<(String, String, Value)> {
-    let resolve = |mut v: &Value| {
-        while let Some(r) = v["$ref"].as_str() {
-            v = doc.pointer(&r[1..]).unwrap();
-        }
-        v
-    };
     let mut out = Vec::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap().iter().filter(|(k, _)| *k != "parameters") {
@@ -88,7 +89,7 @@ fn examples(doc: &Value) -> Vec<(String, String, Value)> {
                     let schema = format!("{pointer}/content/{}/schema", escape(media));
                     let mut shown: Vec<Value> = content.get("example").cloned().into_iter().collect();
                     for e in content["examples"].as_object().into_iter().flatten().map(|(_, e)| e) {
-                        shown.push(resolve(e)["value"].clone());
+                        shown.push(resolve(doc, e)["value"].clone());
                     }
                     out.extend(shown.into_iter().map(|v| (format!("{method} {path}"), schema.clone(), v)));
                 }
@@ -118,6 +119,27 @@ async fn the_local_server_serves_the_description() {
     let served = resp.text().await.unwrap();
     let file = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi.yaml")).unwrap();
     assert_eq!(served, file, "the repository's openapi.yaml, as it is");
+    let _ = std::fs::remove_dir_all(&server.dir);
+    server.stop().await;
+}
+
+/// A body that is not UTF-8 reaches a function base64-encoded in AWS, and the function refuses it as
+/// malformed JSON; the local server answered its own `{"message": "Bad Request"}` instead, an answer
+/// the description does not have for a 400 (the checking proxy fails the test at its end).
+#[tokio::test]
+async fn the_local_server_refuses_a_body_that_is_not_utf8_as_the_function_does() {
+    let server = LocalServer::start(temp_dir("openapi-bytes"), &[], &[]).await;
+    let resp = reqwest::Client::new()
+        .post(server.url("/accounts/acme/invitations"))
+        .bearer_auth(&server.token)
+        .body(vec![b'{', 0xff, 0xfe, b'}'])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "invalid_request", "{body}");
+    assert!(server.violations().is_empty(), "{:?}", server.violations());
     let _ = std::fs::remove_dir_all(&server.dir);
     server.stop().await;
 }

@@ -3,7 +3,7 @@
 //! through the core's route table, so tests and the deployment route alike. Every answer is checked
 //! against `openapi.yaml` (`described.rs`) on its way back to the test.
 use crate::backend::{Backend, Options};
-use crate::described::{assert_described, header_pairs, Received};
+use crate::described::{assert_described, assert_event_answer, header_pairs, Received};
 use invitations::domain::{AccountId, Invitation, InvitationId};
 use invitations::http::{self, Route};
 use invitations::ports::store::ListQuery;
@@ -68,11 +68,7 @@ pub async fn serve(deps: &Deps, notifier: &Notifier, event: Value) -> Value {
     let route = route_of(&event);
     let (method, path) = method_and_path(&event);
     let answer = http::serve_event(event, |req| http::dispatch(route, deps, notifier, req)).await;
-    let headers = answer["headers"].as_object().into_iter().flatten();
-    let headers = headers.map(|(k, v)| (k.to_ascii_lowercase(), v.as_str().unwrap_or_default().to_owned())).collect();
-    let status = answer["statusCode"].as_u64().unwrap_or_default() as u16;
-    let body = answer["body"].as_str().unwrap_or_default().as_bytes();
-    assert_described(&Received { method: &method, path: &path, status, headers, body });
+    assert_event_answer(&method, &path, &answer);
     answer
 }
 

@@ -141,6 +141,15 @@ pub fn assert_described(got: &Received) {
     }
 }
 
+/// Fails the test when a function's answer to API Gateway (payload 2.0) breaks the description.
+pub fn assert_event_answer(method: &str, path: &str, answer: &Value) {
+    let headers = answer["headers"].as_object().into_iter().flatten();
+    let headers = headers.map(|(k, v)| (k.to_ascii_lowercase(), v.as_str().unwrap_or_default().to_owned())).collect();
+    let status = answer["statusCode"].as_u64().unwrap_or_default() as u16;
+    let body = answer["body"].as_str().unwrap_or_default().as_bytes();
+    assert_described(&Received { method, path, status, headers, body });
+}
+
 /// The headers of a `lambda_http` answer, lower-case names.
 pub fn header_pairs(headers: &lambda_http::http::HeaderMap) -> Vec<(String, String)> {
     headers.iter().map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or_default().to_owned())).collect()
