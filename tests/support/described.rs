@@ -80,7 +80,8 @@ impl Description {
                     // the root's `$ref` names the schema, its other members are not keywords.
                     let mut root = self.doc.clone();
                     root["$schema"] = json!("https://json-schema.org/draft/2020-12/schema");
-                    root["$ref"] = json!(format!("#{pointer}"));
+                    // A URI fragment: the path templates' braces are percent-encoded.
+                    root["$ref"] = json!(format!("#{}", pointer.replace('{', "%7B").replace('}', "%7D")));
                     let built = jsonschema::options().should_validate_formats(true).build(&root);
                     Arc::new(built.unwrap_or_else(|e| panic!("the schema at {pointer} does not compile: {e}")))
                 })
