@@ -138,8 +138,8 @@ async fn the_local_server_refuses_a_body_that_is_not_utf8_as_the_function_does()
         .unwrap();
     assert_eq!(resp.status(), 400);
     let body: Value = resp.json().await.unwrap();
-    assert_eq!(body["error"]["code"], "invalid_request", "{body}");
     assert!(server.violations().is_empty(), "{:?}", server.violations());
+    assert_eq!(body["error"]["code"], "invalid_request", "{body}");
     let _ = std::fs::remove_dir_all(&server.dir);
     server.stop().await;
 }
