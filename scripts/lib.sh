@@ -72,12 +72,14 @@ start_emulators() {
 }
 
 # Schemathesis against the local server: a fresh server on a free loopback port, its development token,
-# the description it serves, the settings in tests/schemathesis.toml. The log goes to $logs; a short
-# summary is printed. Needs the built `local` binary.
+# the description it serves, the settings in tests/schemathesis.toml. A resend is allowed a second after
+# the last email and an invitation two emails, so its sequences (invite, then resend) reach 200, 429 and
+# `send_limit_reached` in seconds. The log (and a HAR of every exchange) goes to $logs; a short summary
+# is printed. Needs the built `local` binary.
 run_schemathesis() {
   local port dir log status
   port=$(free_port); dir=$(mktemp -d); log="$logs/schemathesis.log"
-  (cd "$dir" && exec timeout 20m "$root/target/debug/local" --port "$port" >"$dir/server.log" 2>&1) &
+  (cd "$dir" && RESEND_MIN_INTERVAL=1s MAX_SENDS=2 exec timeout 20m "$root/target/debug/local" --port "$port" >"$dir/server.log" 2>&1) &
   local server=$!
   wait_http "http://127.0.0.1:$port/openapi.yaml" "the local server" "$dir/server.log"
   set +e
