@@ -66,7 +66,7 @@ const READ_LIMIT: usize = 1024 * 1024;
 const SIGN_IN_LIMIT: usize = 4096;
 
 /// The API's description, as the repository holds it.
-pub const DESCRIPTION: &str = include_str!("../../../openapi.yaml");
+const DESCRIPTION: &str = include_str!("../../../openapi.yaml");
 
 fn description() -> hyper::Response<Full<Bytes>> {
     hyper::Response::builder()
