@@ -38,6 +38,10 @@ install_emulators() {
 
 install_tools() {
   install_emulators
+  # Schemathesis fuzzes the local server from openapi.yaml; packaging stays where checkov pins it.
+  if [ ! -x "$venv/bin/schemathesis" ]; then
+    "$venv/bin/pip" install -q --disable-pip-version-check 'schemathesis==4.32.5' 'packaging<24'
+  fi
   # The accept page's test drives Debian's headless Chromium over WebDriver (tests/e2e/browser.rs).
   if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
     apt_install chromium chromium-driver
@@ -81,4 +85,28 @@ start_emulators() {
   export AWS_ENDPOINT_URL_SESV2="http://127.0.0.1:$ses_port"
   export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
   unset AWS_PROFILE AWS_SESSION_TOKEN AWS_ENDPOINT_URL
+}
+
+# Schemathesis against the local server: a fresh server on a free loopback port, its development token,
+# the description it serves, the settings in tests/schemathesis.toml. A resend is allowed a second after
+# the last email and an invitation two emails, so its sequences (invite, then resend) reach 200, 429 and
+# `send_limit_reached` in seconds. The log (and a HAR of every exchange) goes to $logs; a short summary
+# is printed. Needs the built `local` binary.
+run_schemathesis() {
+  local port dir log status
+  port=$(free_port); dir=$(mktemp -d); log="$logs/schemathesis.log"
+  (cd "$dir" && RESEND_MIN_INTERVAL=1s MAX_SENDS=2 exec timeout 20m "$root/target/debug/local" --port "$port" >"$dir/server.log" 2>&1) &
+  local server=$!
+  wait_http "http://127.0.0.1:$port/openapi.yaml" "the local server" "$dir/server.log"
+  set +e
+  TOKEN=$(sed -n 's/^export TOKEN=//p' "$dir/server.log") timeout 10m "$venv/bin/schemathesis" \
+    --config-file tests/schemathesis.toml run "http://127.0.0.1:$port/openapi.yaml" \
+    --url "http://127.0.0.1:$port" --no-color --report har --report-har-path "$logs/schemathesis.har" >"$log" 2>&1
+  status=$?
+  set -e
+  kill "$server" 2>/dev/null || true
+  rm -rf "$dir"
+  sed -n '/SUMMARY/,$p' "$log" | grep -vE '^\s*$' | head -n 30 || true
+  if [ "$status" -ne 0 ]; then echo "Schemathesis found failures (exit $status); its log: $log" >&2; fi
+  return "$status"
 }

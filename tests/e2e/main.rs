@@ -14,6 +14,7 @@ mod hostile;
 mod iam;
 mod local_run;
 mod lost_answers;
+mod openapi;
 mod poison;
 mod readme;
 mod round_trips;

@@ -1,7 +1,9 @@
 //! The one test app: a backend and an account of the test's own, called the way API Gateway calls the
 //! functions. Every request is an HTTP API event, converted by the production conversion and dispatched
-//! through the core's route table, so tests and the deployment route alike.
+//! through the core's route table, so tests and the deployment route alike. Every answer is checked
+//! against `openapi.yaml` (`described.rs`) on its way back to the test.
 use crate::backend::{Backend, Options};
+use crate::described::{assert_described, assert_event_answer, header_pairs, Received};
 use invitations::domain::{AccountId, Invitation, InvitationId};
 use invitations::http::{self, Route};
 use invitations::ports::store::ListQuery;
@@ -54,17 +56,32 @@ pub fn route_of(event: &Value) -> Route {
     Route::matching(method, path).unwrap_or_else(|| panic!("no route for {method} {path}")).0
 }
 
+/// The event's method and path, as the answer's check needs them.
+fn method_and_path(event: &Value) -> (String, String) {
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+    (text(&event["requestContext"]["http"]["method"]), text(&event["rawPath"]))
+}
+
 /// Serves an event as its function does, conversion failures included, and answers what the function
 /// gives API Gateway.
 pub async fn serve(deps: &Deps, notifier: &Notifier, event: Value) -> Value {
     let route = route_of(&event);
-    http::serve_event(event, |req| http::dispatch(route, deps, notifier, req)).await
+    let (method, path) = method_and_path(&event);
+    let answer = http::serve_event(event, |req| http::dispatch(route, deps, notifier, req)).await;
+    assert_event_answer(&method, &path, &answer);
+    answer
 }
 
 async fn respond(deps: &Deps, notifier: &Notifier, event: Value) -> Response<Body> {
     let route = route_of(&event);
+    let (method, path) = method_and_path(&event);
     let request = http::request_from_event(event).expect("a valid API Gateway event");
-    http::dispatch(route, deps, notifier, request).await
+    let resp = http::dispatch(route, deps, notifier, request).await;
+    let headers = header_pairs(resp.headers());
+    let got =
+        Received { method: &method, path: &path, status: resp.status().as_u16(), headers, body: resp.body().as_ref() };
+    assert_described(&got);
+    resp
 }
 
 impl App {

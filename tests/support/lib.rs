@@ -1,9 +1,12 @@
 //! Test support: the emulators the test script started (never real AWS), a table and a sender identity
 //! per test, the one test app that calls the handlers through the core's route table, shared fixtures,
-//! the servers and emulators the end-to-end tests run binaries under, and a headless browser.
+//! the servers and emulators the end-to-end tests run binaries under, a headless browser, and
+//! `openapi.yaml` as the judge of every answer.
 pub mod app;
 pub mod backend;
 pub mod browser;
+pub mod checked;
+pub mod described;
 pub mod file_store;
 pub mod fixtures;
 pub mod http1;

@@ -1,5 +1,8 @@
 //! Starts the built `local` binary in a folder of its own, reads the development token it prints, and
-//! keeps everything it writes for assertions about its log.
+//! keeps everything it writes for assertions about its log. Clients reach it through a proxy that checks
+//! every API answer against `openapi.yaml` (`checked.rs`); a test that got an answer breaking the
+//! description fails when it stops the server, or drops it.
+use crate::checked::CheckingProxy;
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
@@ -7,12 +10,14 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader, Lines};
 use tokio::process::{Child, Command};
 
 pub struct LocalServer {
+    /// The port clients use: the checking proxy's.
     pub port: u16,
     pub token: String,
     /// The server's working directory: its `outbox/` is here.
     pub dir: PathBuf,
     output: Arc<Mutex<String>>,
     child: Child,
+    proxy: CheckingProxy,
 }
 
 fn free_port() -> u16 {
@@ -60,14 +65,16 @@ impl LocalServer {
             }
         };
         drain(lines, output.clone());
-        Self { port, token, dir, output, child }
+        let proxy = CheckingProxy::start(port).await;
+        Self { port: proxy.port, token, dir, output, child, proxy }
     }
 
     pub fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
 
-    /// The link of the newest email to `to` in the server's outbox.
+    /// The link of the newest email to `to` in the server's outbox, on the port clients use (the emails
+    /// name the server's own, behind the checking proxy).
     pub fn link_to(&self, to: &str) -> url::Url {
         let mut mails: Vec<(std::time::SystemTime, url::Url)> = std::fs::read_dir(self.dir.join("outbox"))
             .expect("an outbox")
@@ -79,7 +86,8 @@ impl LocalServer {
                 addressed.then(|| {
                     let text = msg.body_text(0).expect("a text part");
                     let start = text.find("http").expect("a link");
-                    let link = url::Url::parse(text[start..].split_whitespace().next().unwrap()).unwrap();
+                    let mut link = url::Url::parse(text[start..].split_whitespace().next().unwrap()).unwrap();
+                    link.set_port(Some(self.port)).unwrap();
                     (std::fs::metadata(&path).unwrap().modified().unwrap(), link)
                 })
             })
@@ -93,8 +101,22 @@ impl LocalServer {
         self.output.lock().unwrap().clone()
     }
 
+    /// Answers that broke `openapi.yaml` so far.
+    pub fn violations(&self) -> Vec<String> {
+        self.proxy.violations()
+    }
+
     pub async fn stop(mut self) {
         let _ = self.child.kill().await;
+    }
+}
+
+impl Drop for LocalServer {
+    fn drop(&mut self) {
+        let violations = self.violations();
+        if !violations.is_empty() && !std::thread::panicking() {
+            panic!("{} answers broke openapi.yaml:\n{}", violations.len(), violations.join("\n"));
+        }
     }
 }
 

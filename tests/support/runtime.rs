@@ -48,8 +48,9 @@ pub fn binary(name: &str) -> std::path::PathBuf {
 }
 
 /// Runs `binary` with `env` under a fresh emulator, feeds it `events` and waits for a reply to each (or
-/// for an init error), then stops it.
+/// for an init error), then stops it. Each answer to an HTTP API event is checked against `openapi.yaml`.
 pub async fn invoke<K: AsRef<str>>(binary: &std::path::Path, env: &[(K, String)], events: Vec<Value>) -> Run {
+    let sent = events.clone();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, mut rx) = mpsc::unbounded_channel();
@@ -104,6 +105,11 @@ pub async fn invoke<K: AsRef<str>>(binary: &std::path::Path, env: &[(K, String)]
     child.stdout.take().unwrap().read_to_string(&mut stdout).await.unwrap();
     child.stderr.take().unwrap().read_to_string(&mut stderr).await.unwrap();
     server.abort();
+    for (event, reply) in sent.iter().zip(&replies) {
+        if let (Some(method), Reply::Response(answer)) = (event["requestContext"]["http"]["method"].as_str(), reply) {
+            crate::described::assert_event_answer(method, event["rawPath"].as_str().unwrap_or_default(), answer);
+        }
+    }
     Run { replies, stdout, stderr, exit }
 }
 

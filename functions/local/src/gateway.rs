@@ -1,5 +1,6 @@
 //! What API Gateway does before a function runs: match the route, authorize, build the event. In front
-//! of the API sit the local server's own development pages, which no Lambda has.
+//! of the API sit the local server's own development pages, which no Lambda has, and the API's
+//! description, `openapi.yaml`.
 use crate::auth::DevAuth;
 use crate::{page, signin};
 use http_body_util::{BodyExt, Full, Limited};
@@ -64,6 +65,28 @@ const READ_LIMIT: usize = 1024 * 1024;
 /// A sign-in body is one address (at most 254 characters) in a small JSON object.
 const SIGN_IN_LIMIT: usize = 4096;
 
+/// The API's description, as the repository holds it.
+const DESCRIPTION: &str = include_str!("../../../openapi.yaml");
+
+fn description() -> hyper::Response<Full<Bytes>> {
+    hyper::Response::builder()
+        .header("content-type", "application/yaml")
+        .body(Full::new(Bytes::from_static(DESCRIPTION.as_bytes())))
+        .expect("static parts are valid")
+}
+
+/// A request the function would refuse as malformed (a body that is not UTF-8, which API Gateway would
+/// hand on base64-encoded, or a path or query that makes no URI), answered as the function answers it.
+fn malformed() -> hyper::Response<Full<Bytes>> {
+    let body =
+        json!({"error": {"code": "invalid_request", "message": "the request's body, path or query is not valid"}});
+    hyper::Response::builder()
+        .status(400)
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(body.to_string())))
+        .expect("static parts are valid")
+}
+
 fn plain(status: u16, message: &str) -> hyper::Response<Full<Bytes>> {
     hyper::Response::builder()
         .status(status)
@@ -79,6 +102,7 @@ impl Gateway {
         let raw_query = req.uri().query().unwrap_or_default().to_owned();
         match (method.as_str(), path.as_str()) {
             ("GET", "/accept") => return page::accept(&raw_query),
+            ("GET", "/openapi.yaml") => return description(),
             ("POST", "/dev/sign-in") => {
                 return match Limited::new(req.into_body(), SIGN_IN_LIMIT).collect().await {
                     Ok(body) => signin::answer(&self.auth, &body.to_bytes()),
@@ -104,7 +128,7 @@ impl Gateway {
             Err(_) => return plain(413, "Request Entity Too Large"),
         };
         let Ok(body) = String::from_utf8(body.to_vec()) else {
-            return plain(400, "Bad Request");
+            return malformed();
         };
         let Some((route, mut ev)) = event(&method, &path, &raw_query, Some(&claims), &body) else {
             return plain(404, "Not Found");
@@ -114,7 +138,7 @@ impl Gateway {
         }
         let request = match http::request_from_event(ev) {
             Ok(r) => r,
-            Err(_) => return plain(400, "Bad Request"),
+            Err(_) => return malformed(),
         };
         let resp = http::dispatch(route, &self.deps, &self.notifier, request).await;
         let (parts, body) = resp.into_parts();

@@ -123,6 +123,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     println!("Invitations API on http://{addr}");
     println!("store: {store_note}; emails: {mail_note}");
+    println!("Its description (OpenAPI 3.1): http://{addr}/openapi.yaml");
     if !args.ses {
         println!("The emailed links open http://{addr}/accept, with a development sign-in (any address).");
     }

@@ -25,8 +25,9 @@ impl From<AccountId> for String {
 
 impl AccountId {
     pub fn parse(raw: &str) -> Option<Self> {
-        let ok =
-            !raw.is_empty() && raw.len() <= 128 && raw.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+        let ok = !raw.is_empty()
+            && raw.len() <= super::limits::MAX_ACCOUNT_ID
+            && raw.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
         ok.then(|| Self(raw.to_owned()))
     }
 

@@ -23,7 +23,7 @@ impl From<Email> for String {
 #[error("{0}")]
 pub struct InvalidEmail(&'static str);
 
-const MAX_LEN: usize = 254;
+const MAX_LEN: usize = super::limits::MAX_EMAIL;
 
 impl Email {
     pub fn parse(raw: &str) -> Result<Self, InvalidEmail> {

@@ -8,7 +8,7 @@ pub struct IdempotencyKey(String);
 #[error("Idempotency-Key must be 1 to {MAX_KEY_LEN} printable ASCII characters")]
 pub struct InvalidKey;
 
-pub const MAX_KEY_LEN: usize = 64;
+pub use super::limits::MAX_IDEMPOTENCY_KEY as MAX_KEY_LEN;
 
 impl IdempotencyKey {
     pub fn parse(raw: &str) -> Result<Self, InvalidKey> {

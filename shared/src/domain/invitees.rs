@@ -7,7 +7,7 @@ use super::member::{InvalidUserId, UserId};
 use serde_json::Value;
 use std::collections::HashSet;
 
-pub const MAX_INVITEES: usize = 100;
+pub use super::limits::MAX_INVITEES;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invitee {

@@ -16,8 +16,8 @@ pub struct InvalidUserId;
 
 impl UserId {
     pub fn parse(raw: &str) -> Result<Self, InvalidUserId> {
-        let ok =
-            (1..=128).contains(&raw.len()) && raw.chars().all(|c| c.is_ascii_alphanumeric() || "._:|+-".contains(c));
+        let ok = (1..=super::limits::MAX_USER_ID).contains(&raw.len())
+            && raw.chars().all(|c| c.is_ascii_alphanumeric() || "._:|+-".contains(c));
         ok.then(|| Self(raw.to_owned())).ok_or(InvalidUserId)
     }
 

@@ -7,6 +7,7 @@ pub mod id;
 pub mod idempotency;
 pub mod invitation;
 pub mod invitees;
+pub mod limits;
 pub mod member;
 pub mod status;
 pub mod time;

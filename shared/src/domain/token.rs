@@ -34,7 +34,7 @@ impl Token {
 #[error("token must be 1 to {MAX_PRESENTED} base64url characters")]
 pub struct MalformedToken;
 
-pub const MAX_PRESENTED: usize = 256;
+pub use super::limits::MAX_PRESENTED_TOKEN as MAX_PRESENTED;
 
 impl TokenHash {
     /// The hash of a presented token, which is only ever compared, never kept.

@@ -18,7 +18,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use std::collections::HashMap;
 
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
+pub use crate::domain::limits::MAX_BODY_BYTES;
 
 fn claims(req: &Request) -> Result<&HashMap<String, String>, CallerError> {
     let claims = match req.request_context_ref() {

@@ -1,6 +1,10 @@
 //! The HTTP edge (API Gateway HTTP API, payload 2.0): turns an event into a request, routes it, and is
 //! the one place errors become statuses. `routes` is the route table, `extract` reads requests,
 //! `handlers` call the use cases, `view` renders answers, `error` maps every error to its answer.
+#[cfg(test)]
+mod codes;
+#[cfg(test)]
+mod description;
 mod error;
 mod extract;
 mod handlers;

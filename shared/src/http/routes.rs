@@ -115,7 +115,7 @@ pub async fn dispatch(route: Route, deps: &Deps, notifier: &Notifier, req: Reque
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     #[test]
@@ -142,7 +142,7 @@ mod tests {
     }
 
     /// (function, method, path) of every HttpApi event in `template.yaml`.
-    fn template_routes() -> Vec<(String, String, String)> {
+    pub(in crate::http) fn template_routes() -> Vec<(String, String, String)> {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml");
         let yaml: serde_yaml::Value = serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
         let mut out = Vec::new();

@@ -6,8 +6,7 @@ use crate::domain::{AccountId, Email, Invitation, InvitationId, Status};
 use crate::ports::store::ListQuery;
 use crate::ports::StoreError;
 
-pub const DEFAULT_LIMIT: u32 = 50;
-pub const MAX_LIMIT: u32 = 100;
+pub use crate::domain::limits::{DEFAULT_PAGE as DEFAULT_LIMIT, MAX_PAGE as MAX_LIMIT};
 
 /// What the caller asked for, as parsed at the edge; the store gets a [`ListQuery`].
 #[derive(Debug, Clone, Default)]

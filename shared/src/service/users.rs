@@ -5,8 +5,7 @@ use crate::domain::{AccessOption, Member, UserId, UserStatus};
 use crate::ports::store::{is_user_sort_key, UserRow, UsersQuery};
 use crate::ports::StoreError;
 
-pub const DEFAULT_LIMIT: u32 = 50;
-pub const MAX_LIMIT: u32 = 100;
+pub use crate::domain::limits::{DEFAULT_PAGE as DEFAULT_LIMIT, MAX_PAGE as MAX_LIMIT};
 
 /// What the caller asked for, as parsed at the edge.
 #[derive(Debug, Clone, Default)]
