@@ -4,6 +4,7 @@
 pub mod app;
 pub mod backend;
 pub mod browser;
+pub mod bus;
 pub mod file_store;
 pub mod fixtures;
 pub mod http1;
@@ -13,6 +14,7 @@ pub mod mailer;
 pub mod proxy;
 pub mod runtime;
 pub mod ses;
+pub mod stream;
 pub mod table;
 pub mod template;
 
@@ -22,7 +24,7 @@ pub use fixtures::{access_infra, claims, invitation, owner_of, sent_invitation};
 pub use ses::{SentMail, Ses};
 pub use table::{all_items, new_table};
 
-fn endpoint(var: &str) -> String {
+pub fn endpoint(var: &str) -> String {
     std::env::var(var).unwrap_or_else(|_| {
         panic!("{var} is not set: run the tests through ./scripts/test, which starts DynamoDB Local and moto")
     })
@@ -37,10 +39,17 @@ pub async fn sdk() -> aws_config::SdkConfig {
 
 /// The variables that point a process at the emulators, for the binaries the tests start.
 pub fn aws_env() -> Vec<(&'static str, String)> {
-    ["AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SESV2", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]
-        .into_iter()
-        .map(|k| (k, endpoint(k)))
-        .collect()
+    [
+        "AWS_ENDPOINT_URL_DYNAMODB",
+        "AWS_ENDPOINT_URL_SESV2",
+        "AWS_ENDPOINT_URL_EVENTBRIDGE",
+        "AWS_REGION",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+    ]
+    .into_iter()
+    .map(|k| (k, endpoint(k)))
+    .collect()
 }
 
 pub fn unique(prefix: &str) -> String {

@@ -2,7 +2,7 @@
 //! drift apart, and a scan for assertions about what is stored.
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType,
+    ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
 };
 use serde_json::Value;
 use std::collections::HashMap;
@@ -69,6 +69,14 @@ pub async fn new_table(client: &aws_sdk_dynamodb::Client) -> String {
             .unwrap()
     });
     assert_eq!(props["BillingMode"], "PAY_PER_REQUEST");
+    // The stream the `events` function reads, as the template turns it on.
+    let stream = props["StreamSpecification"]["StreamViewType"].as_str().map(|view| {
+        StreamSpecification::builder()
+            .stream_enabled(true)
+            .stream_view_type(StreamViewType::from(view))
+            .build()
+            .unwrap()
+    });
     client
         .create_table()
         .table_name(&name)
@@ -76,6 +84,7 @@ pub async fn new_table(client: &aws_sdk_dynamodb::Client) -> String {
         .set_attribute_definitions(Some(attrs.collect()))
         .set_key_schema(Some(key_schema(&props["KeySchema"])))
         .set_global_secondary_indexes(Some(gsis.collect::<Vec<_>>()).filter(|g| !g.is_empty()))
+        .set_stream_specification(stream)
         .send()
         .await
         .expect("create table in DynamoDB Local");

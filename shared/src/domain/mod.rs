@@ -8,6 +8,7 @@ pub mod idempotency;
 pub mod invitation;
 pub mod invitees;
 pub mod member;
+pub mod public;
 pub mod status;
 pub mod time;
 pub mod token;
