@@ -167,7 +167,8 @@ async fn refused_entries_are_retried_alone_and_nothing_is_lost() {
     let (ids, _) = lives(&app).await;
     let bus = Bus::new().await;
     let records = stream::records(&stream::stream_arn(&app.backend.db, &app.backend.table).await).await;
-    // The first request's first and third entries are refused once.
+    // The first request's first and third entries are refused once (it holds each invitation's first
+    // event and the member's).
     let proxy = Proxy::start(e2e::endpoint("AWS_ENDPOINT_URL_EVENTBRIDGE"), |n, req| {
         if n == 0 && is_put_events(req) {
             refusing(req, |i, _| i == 0 || i == 2)
@@ -187,9 +188,13 @@ async fn refused_entries_are_retried_alone_and_nothing_is_lost() {
     let requests = proxy.requests_json();
     let entries = |i: usize| -> Vec<Value> { requests[i].1["Entries"].as_array().unwrap().clone() };
     let (first, second) = (entries(0), entries(1));
-    assert_eq!(second[..2], [first[0].clone(), first[2].clone()], "the refused ones again, first");
+    assert!(first.len() >= 3, "{first:?}");
+    assert!(second.contains(&first[0]) && second.contains(&first[2]), "the refused ones again, at once");
     for accepted in [&first[1]].into_iter().chain(&first[3..]) {
-        assert!(!second.contains(accepted), "an accepted entry is not sent again");
+        assert!(
+            !requests[1..].iter().any(|(_, r)| r["Entries"].as_array().unwrap().contains(accepted)),
+            "sent again: {accepted}"
+        );
     }
 }
 
@@ -260,7 +265,7 @@ async fn an_entry_refused_for_good_hands_its_record_back_and_the_retry_loses_not
     }
     // In order per invitation, first arrivals counted.
     let mut seen = BTreeSet::new();
-    let firsts: Vec<Value> = all.into_iter().filter(|e| seen.insert(e["detail"]["event_id"].clone())).collect();
+    let firsts: Vec<Value> = all.into_iter().filter(|e| seen.insert(e["detail"]["event_id"].to_string())).collect();
     let timeline = timeline(&firsts);
     for (subject, types) in expected(&ids) {
         assert_eq!(of(&timeline, &subject), types, "{subject}: {timeline:?}");

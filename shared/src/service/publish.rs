@@ -1,11 +1,12 @@
 //! Publishing the events of a batch of stream records: requests of at most 10 events and 256 KB, only
-//! the refused events retried, events of one invitation or member never ahead of an earlier one. When an
+//! the refused events retried, an event of one invitation or member never sent before the earlier ones
+//! were taken. When an
 //! event still cannot be published, its record is the first the caller must report as failed, so the
 //! stream is read again from there: nothing is lost, and what comes again is only what the at-least-once
 //! contract allows (events of that record and after, which consumers deduplicate on `event_id`).
 use crate::events::Event;
 use crate::ports::bus::{entry_size, EventBus, MAX_BYTES, MAX_ENTRIES};
-use std::collections::{HashSet, VecDeque};
+use std::collections::HashSet;
 use std::time::Duration;
 
 /// How hard one invocation tries before it hands a record back to the stream.
@@ -37,6 +38,8 @@ pub struct Published {
 }
 
 struct Entry<'a> {
+    /// Its place in the batch: the queue stays in this order.
+    seq: usize,
     record: usize,
     event: &'a Event,
     tries: u32,
@@ -44,15 +47,20 @@ struct Entry<'a> {
 
 /// Publishes the events of `records` (each record's events, records in stream order).
 pub async fn publish(bus: &dyn EventBus, records: &[Vec<Event>], retry: Retry) -> Published {
-    let mut queue: VecDeque<Entry> = records
+    let mut queue: Vec<Entry> = records
         .iter()
         .enumerate()
-        .flat_map(|(record, events)| events.iter().map(move |event| Entry { record, event, tries: 0 }))
+        .flat_map(|(record, events)| events.iter().map(move |event| (record, event)))
+        .enumerate()
+        .map(|(seq, (record, event))| Entry { seq, record, event, tries: 0 })
         .collect();
     let mut done = Published::default();
     while !queue.is_empty() {
-        let take = request_len(&queue);
-        let request: Vec<Entry> = queue.drain(..take).collect();
+        let picked = next_request(&queue);
+        let (request, rest): (Vec<(usize, Entry)>, Vec<(usize, Entry)>) =
+            queue.into_iter().enumerate().partition(|(i, _)| picked.contains(i));
+        queue = rest.into_iter().map(|(_, e)| e).collect();
+        let request: Vec<Entry> = request.into_iter().map(|(_, e)| e).collect();
         let events: Vec<Event> = request.iter().map(|e| e.event.clone()).collect();
         let answers = match bus.put(&events).await {
             Ok(answers) if answers.len() == events.len() => answers,
@@ -74,36 +82,40 @@ pub async fn publish(bus: &dyn EventBus, records: &[Vec<Event>], retry: Retry) -
             }
         }
         if refused.iter().any(|e| e.tries >= retry.attempts) {
-            done.failed_from = refused.iter().map(|e| e.record).min();
+            // Every record before the first one still holding an unpublished event is done.
+            done.failed_from = refused.iter().chain(&queue).map(|e| e.record).min();
             return done;
         }
         if let Some(tries) = refused.iter().map(|e| e.tries).max() {
             tokio::time::sleep(retry.first_pause * 2u32.pow(tries - 1)).await;
         }
-        // Back to the front, in their order: nothing of their subjects went out after them.
-        for entry in refused.into_iter().rev() {
-            queue.push_front(entry);
-        }
+        // Back in their places: before every later event of their invitation or member.
+        queue.extend(refused);
+        queue.sort_by_key(|e| e.seq);
     }
     done
 }
 
-/// How many events from the front make the next request: at most [`MAX_ENTRIES`] and [`MAX_BYTES`] (but
-/// at least one), and never two of one subject, so a refused event is retried before any later event of
-/// its invitation or member goes out.
-fn request_len(queue: &VecDeque<Entry>) -> usize {
-    let (mut bytes, mut subjects) = (0, HashSet::new());
-    let mut len = 0;
-    for entry in queue.iter().take(MAX_ENTRIES) {
-        let size = entry_size(entry.event);
-        if len > 0 && (bytes + size > MAX_BYTES || subjects.contains(&entry.event.subject)) {
+/// Which queued events make the next request: in order, at most [`MAX_ENTRIES`] and [`MAX_BYTES`] (but
+/// at least one), and only the earliest waiting event of each invitation or member, so a refused event
+/// is retried before any later event of its subject goes out.
+fn next_request(queue: &[Entry]) -> Vec<usize> {
+    let (mut bytes, mut seen, mut picked) = (0, HashSet::new(), Vec::new());
+    for (i, entry) in queue.iter().enumerate() {
+        if picked.len() == MAX_ENTRIES {
             break;
         }
-        bytes += size;
-        subjects.insert(&entry.event.subject);
-        len += 1;
+        // The first event of a subject met decides for the subject: taken, or left for a later request.
+        if !seen.insert(&entry.event.subject) {
+            continue;
+        }
+        let size = entry_size(entry.event);
+        if picked.is_empty() || bytes + size <= MAX_BYTES {
+            bytes += size;
+            picked.push(i);
+        }
     }
-    len
+    picked
 }
 
 #[cfg(test)]
