@@ -57,10 +57,15 @@ pub async fn publish(bus: &dyn EventBus, records: &[Vec<Event>], retry: Retry) -
     let mut done = Published::default();
     while !queue.is_empty() {
         let picked = next_request(&queue);
-        let (request, rest): (Vec<(usize, Entry)>, Vec<(usize, Entry)>) =
-            queue.into_iter().enumerate().partition(|(i, _)| picked.contains(i));
-        queue = rest.into_iter().map(|(_, e)| e).collect();
-        let request: Vec<Entry> = request.into_iter().map(|(_, e)| e).collect();
+        let (mut request, mut rest) = (Vec::with_capacity(picked.len()), Vec::with_capacity(queue.len()));
+        for (i, entry) in queue.into_iter().enumerate() {
+            if picked.contains(&i) {
+                request.push(entry);
+            } else {
+                rest.push(entry);
+            }
+        }
+        queue = rest;
         let events: Vec<Event> = request.iter().map(|e| e.event.clone()).collect();
         let answers = match bus.put(&events).await {
             Ok(answers) if answers.len() == events.len() => answers,

@@ -59,7 +59,10 @@ fn modify(old: &Invitation, new: &Invitation) -> Change {
     Change { old: Some(Stored::Invitation(old.clone())), new: Some(Stored::Invitation(new.clone())) }
 }
 
-fn kinds(change: &Change) -> Vec<(EventType, Option<String>)> {
+/// An event's type and its `previous_status`.
+type Made = (EventType, Option<String>);
+
+fn kinds(change: &Change) -> Vec<Made> {
     events(change)
         .iter()
         .map(|e| {
@@ -111,7 +114,7 @@ fn each_transition_of_the_state_table_makes_exactly_its_events() {
     let resent = after(&pending, &rules::resend(at(120), hash(), at(3600), &policy));
     let p = |s: &str| Some(s.to_owned());
 
-    let rows: Vec<(&str, Change, Vec<(EventType, Option<String>)>)> = vec![
+    let rows: Vec<(&str, Change, Vec<Made>)> = vec![
         (
             "invite: stored processing",
             Change { old: None, new: Some(Stored::Invitation(processing.clone())) },
