@@ -98,6 +98,20 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
         Ok(name)
     }
 
+    /// The EventBridge bus the `events` function publishes to: a bus name or ARN.
+    pub fn event_bus(&self) -> Result<String, ConfigError> {
+        let bus = self.required("EVENT_BUS_NAME")?;
+        let ok =
+            (1..=1600).contains(&bus.len()) && bus.chars().all(|c| c.is_ascii_alphanumeric() || "/._-:".contains(c));
+        if !ok {
+            return Err(ConfigError {
+                var: "EVENT_BUS_NAME",
+                problem: format!("is not an event bus name or ARN ({bus:?})"),
+            });
+        }
+        Ok(bus)
+    }
+
     /// How many shards new due entries spread over. Every function writes them, so all read it.
     pub fn due_shards(&self) -> Result<DueShards, ConfigError> {
         let Some(raw) = self.get("DUE_SHARDS") else {
@@ -236,6 +250,16 @@ mod tests {
         assert_eq!(err.vars(), ["TABLE_NAME", "DUE_SHARDS", "RESEND_AFTER", "MAX_SENDS", "SENDER_EMAIL", "ACCEPT_URL"]);
         // A function that sends no mail does not read the mail variables.
         assert_eq!(e.function(false).unwrap_err().vars(), ["TABLE_NAME", "DUE_SHARDS", "RESEND_AFTER", "MAX_SENDS"]);
+    }
+
+    #[test]
+    fn the_event_bus_is_required_and_checked() {
+        assert_eq!(env(&[]).event_bus().unwrap_err().var, "EVENT_BUS_NAME");
+        let err = env(&[("EVENT_BUS_NAME", "a bus")]).event_bus().unwrap_err();
+        assert!(err.to_string().contains("EVENT_BUS_NAME") && err.to_string().contains("a bus"), "{err}");
+        assert_eq!(env(&[("EVENT_BUS_NAME", " prod-invitations ")]).event_bus().unwrap(), "prod-invitations");
+        let arn = "arn:aws:events:us-east-1:123456789012:event-bus/prod-invitations";
+        assert_eq!(env(&[("EVENT_BUS_NAME", arn)]).event_bus().unwrap(), arn);
     }
 
     #[test]

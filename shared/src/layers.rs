@@ -8,12 +8,14 @@ const LAYERS: &[(&str, u8)] = &[
     ("logging", 0),
     ("domain", 0),
     ("rules", 1),
+    ("events", 1),
     ("ports", 2),
     ("service", 3),
     ("adapters", 4),
     ("config", 4),
     ("http", 5),
     ("schedule", 5),
+    ("stream", 5),
     ("wiring", 6),
 ];
 

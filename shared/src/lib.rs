@@ -1,21 +1,25 @@
 //! The invitation service's core, in layers that only look down (docs/DESIGN.md):
 //!
-//! `domain` ← `rules` ← `ports` ← `service` ← `adapters` ← `http`, `schedule` ← `wiring` ← the binaries.
+//! `domain` ← `rules`, `events` ← `ports` ← `service` ← `adapters` ← `http`, `schedule`, `stream` ←
+//! `wiring` ← the binaries.
 //!
 //! `domain` holds values parsed at the edge and trusted inside; `rules` the state machine as data;
-//! `ports` the traits the use cases need (store, mailer, clock); `service` the use cases; `adapters` the
-//! ports on DynamoDB, SES v2, memory and an outbox folder; `http` the API Gateway edge and its route
-//! table; `schedule` the sweep's entry; `config` and `wiring` start-up. A test reads every `use` and
-//! fails when a layer imports one above it.
+//! `events` the lifecycle events a stored change makes; `ports` the traits the use cases need (store,
+//! mailer, clock, event bus); `service` the use cases; `adapters` the ports on DynamoDB, SES v2,
+//! EventBridge, memory and an outbox folder; `http` the API Gateway edge and its route table;
+//! `schedule` the sweep's entry; `stream` the entry of the table's stream; `config` and `wiring`
+//! start-up. A test reads every `use` and fails when a layer imports one above it.
 pub mod adapters;
 pub mod config;
 pub mod domain;
+pub mod events;
 pub mod http;
 pub mod logging;
 pub mod ports;
 pub mod rules;
 pub mod schedule;
 pub mod service;
+pub mod stream;
 pub mod wiring;
 
 #[cfg(test)]

@@ -132,3 +132,43 @@ fn every_sender_sends_through_the_configuration_set_whose_events_reach_cloudwatc
     let dimension = &events["CloudWatchDestination"]["DimensionConfigurations"][0];
     assert_eq!(dimension["DimensionName"].as_str(), Some("ses:configuration-set"));
 }
+
+#[test]
+fn the_stream_feeds_the_events_function_and_failed_batches_land_in_a_watched_queue() {
+    let yaml = template();
+    let table = &yaml["Resources"]["InvitationsTable"]["Properties"];
+    assert_eq!(table["StreamSpecification"]["StreamViewType"].as_str(), Some("NEW_AND_OLD_IMAGES"), "both images");
+
+    let resources = yaml["Resources"].as_mapping().unwrap();
+    let (id, function) = resources
+        .iter()
+        .find(|(_, r)| r["Metadata"]["BuildProperties"]["Binary"].as_str() == Some("events"))
+        .expect("a function built from the events binary");
+    let id = id.as_str().unwrap();
+    let props = &function["Properties"];
+    let source = props["Events"].as_mapping().unwrap().values().find(|e| e["Type"].as_str() == Some("DynamoDB"));
+    let mapping = &source.expect("a DynamoDB stream event source")["Properties"];
+    assert_eq!(tagged(&mapping["Stream"], "!GetAtt"), Some("InvitationsTable.StreamArn"));
+    let types: Vec<&str> =
+        mapping["FunctionResponseTypes"].as_sequence().unwrap().iter().filter_map(Value::as_str).collect();
+    assert_eq!(types, ["ReportBatchItemFailures"], "a record whose events failed is reported, not the batch");
+    assert_eq!(mapping["BisectBatchOnFunctionError"].as_bool(), Some(true));
+    for chosen in ["BatchSize", "MaximumBatchingWindowInSeconds", "MaximumRetryAttempts", "MaximumRecordAgeInSeconds"] {
+        assert!(mapping[chosen].as_i64().is_some(), "{chosen} is chosen, not defaulted");
+    }
+    // A record given up on must still be in the stream (24 hours) when someone reads its position.
+    assert!(mapping["MaximumRecordAgeInSeconds"].as_i64().unwrap() < 24 * 3600);
+    let on_failure = &mapping["DestinationConfig"]["OnFailure"];
+    assert_eq!(on_failure["Type"].as_str(), Some("SQS"));
+    let queue = target(&yaml, &on_failure["Destination"], "AWS::SQS::Queue");
+    let alarm = alarm_on(&yaml, "AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", queue);
+    assert_eq!(alarm["Threshold"].as_u64(), Some(0), "one message is a batch given up on");
+    alarm_on(&yaml, "AWS/Lambda", "IteratorAge", "FunctionName", id);
+
+    // It publishes to the template's own bus, and may do nothing else.
+    let bus = target(&yaml, &props["Environment"]["Variables"]["EVENT_BUS_NAME"], "AWS::Events::EventBus");
+    let statements = props["Policies"][0]["Statement"].as_sequence().unwrap();
+    assert_eq!(statements.len(), 1, "{statements:?}");
+    assert_eq!(statements[0]["Action"].as_str(), Some("events:PutEvents"));
+    assert_eq!(tagged(&statements[0]["Resource"], "!GetAtt"), Some(format!("{bus}.Arn").as_str()));
+}

@@ -2,7 +2,7 @@
 //! error names each bad variable, is reported to the Runtime API as an init error (what Lambda shows for
 //! a failed init) and stops the function before it serves anything. The local server builds its
 //! DynamoDB and SES parts with the same functions.
-use crate::adapters::{aws, dynamo::DynamoStore, ses::SesMailer};
+use crate::adapters::{aws, dynamo::DynamoStore, eventbridge::EventBridgeBus, ses::SesMailer};
 use crate::config::{ConfigErrors, Env};
 use crate::ports::clock::SystemClock;
 use crate::ports::store::DueShards;
@@ -46,6 +46,17 @@ pub async fn with_mail() -> Result<(Deps, Notifier), ConfigErrors> {
     let (db, ses) = (aws_sdk_dynamodb::Client::new(&sdk), aws::ses_client(&sdk));
     aws::warm_up(&db, Some(&ses), &config.table).await;
     Ok((dynamo_deps(db, &config.table, config.due_shards, config.policy), ses_notifier(ses, settings)))
+}
+
+/// For the `events` function: the bus its events go to. It reads no table (the stream brings the
+/// items) and opens no connection early: a stream batch is not waiting on a person.
+pub async fn event_bus() -> Result<EventBridgeBus, ConfigErrors> {
+    let bus = match Env::process().event_bus() {
+        Ok(bus) => bus,
+        Err(e) => return Err(init_failed(ConfigErrors(vec![e])).await),
+    };
+    let sdk = aws::sdk_config().await;
+    Ok(EventBridgeBus::new(aws_sdk_eventbridge::Client::new(&sdk), bus))
 }
 
 /// Logs the errors and posts them to `/runtime/init/error`, as the runtime does for its own init failures.

@@ -41,6 +41,8 @@ async fn a_bad_or_missing_variable_is_named() {
         ),
         ("list", vec![("MAX_SENDS", "-1")], "MAX_SENDS"),
         ("cancel", vec![("RESEND_MIN_INTERVAL", "1 fortnight")], "RESEND_MIN_INTERVAL"),
+        ("events", vec![], "EVENT_BUS_NAME"),
+        ("events", vec![("EVENT_BUS_NAME", "no spaces allowed")], "EVENT_BUS_NAME"),
     ];
     for (name, extra, var) in cases {
         let mut env = env.clone();

@@ -1,6 +1,7 @@
 //! Every sample event in `events/` drives its function's built binary under the Runtime API emulator,
 //! with the environment `template.yaml` gives that function: what `sam local invoke -e` does inside its
 //! container, minus Docker.
+use e2e::bus::Bus;
 use e2e::runtime::{binary, invoke, Reply};
 use e2e::template::{repo, template_env};
 use e2e::{new_table, sdk, sent_invitation, Ses};
@@ -144,6 +145,32 @@ async fn every_sample_event_drives_its_function() {
         (body["member"]["status"].as_str(), body["member"]["user_id"].as_str()),
         (Some("active"), Some("c3d4e5f6-invitee"))
     );
+
+    // The stream sample: an invitation created and sent and a member added make their three events; the
+    // slot, the idempotency record and an invitation of an unknown status make none, and no record is
+    // handed back to the stream.
+    let bus = Bus::new().await;
+    let mut bus_params = params.clone();
+    bus_params.insert("EventsBus", bus.name.clone());
+    let run =
+        invoke(&binary("events"), &template_env("EventsFunction", &table, &bus_params), vec![take("stream.json")])
+            .await;
+    match &run.replies[..] {
+        [Reply::Response(answer)] => {
+            assert_eq!(answer, &serde_json::json!({"batchItemFailures": []}), "{}", run.stdout)
+        }
+        other => panic!("{other:?}\n{}", run.stdout),
+    }
+    let published: Vec<Value> = bus.received().await;
+    let types: Vec<&str> = published.iter().map(|e| e["detail-type"].as_str().unwrap()).collect();
+    // The member's event may share the invitation's first request; the invitation's come in order.
+    let mut sorted = types.clone();
+    sorted.sort();
+    assert_eq!(sorted, ["invitation.created", "invitation.sent", "member.added"]);
+    let invitation: Vec<&Value> = published.iter().filter(|e| e["detail"]["id"].is_string()).collect();
+    assert_eq!(invitation[0]["detail-type"], "invitation.created");
+    assert_eq!(invitation[1]["detail"]["previous_status"], "processing");
+    assert!(run.stdout.contains("\"unreadable item skipped\""), "{}", run.stdout);
 
     assert!(
         events.is_empty(),

@@ -152,3 +152,28 @@ async fn dynamodb_and_ses_flags_use_the_real_adapters() {
     server.stop().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn events_print_as_json_lines_with_no_aws() {
+    let dir = temp_dir("events");
+    let server = LocalServer::start(dir.clone(), &["--events", "events.jsonl"], &[]).await;
+    let (status, body) = post(&server, "/accounts/acme/invitations", Some(&server.token), invite_body("ev@x.io")).await;
+    assert_eq!(status, 201, "{body}");
+    let id = body["results"][0]["invitation"]["id"].as_str().unwrap().to_owned();
+    let cancel = reqwest::Client::new()
+        .delete(server.url(&format!("/accounts/acme/invitations/{id}")))
+        .bearer_auth(&server.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cancel.status().as_u16(), 200);
+    server.stop().await;
+    let text = std::fs::read_to_string(dir.join("events.jsonl")).unwrap();
+    let events: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let types: Vec<&str> = events.iter().map(|e| e["detail-type"].as_str().unwrap()).collect();
+    assert_eq!(types, ["invitation.created", "invitation.sent", "invitation.cancelled"]);
+    assert!(events.iter().all(|e| e["source"] == "invitations" && e["detail"]["id"] == id.as_str()));
+    assert_eq!(events[2]["detail"]["previous_status"], "pending");
+    let tokens = outbox_tokens(&dir.join("outbox"));
+    assert!(!text.contains(&tokens[0]) && !text.contains("token"), "{text}");
+}

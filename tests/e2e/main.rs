@@ -12,6 +12,7 @@ mod events;
 mod faults;
 mod hostile;
 mod iam;
+mod lifecycle;
 mod local_run;
 mod lost_answers;
 mod openapi;

@@ -5,6 +5,7 @@
 pub mod app;
 pub mod backend;
 pub mod browser;
+pub mod bus;
 pub mod checked;
 pub mod described;
 pub mod file_store;
@@ -16,6 +17,7 @@ pub mod mailer;
 pub mod proxy;
 pub mod runtime;
 pub mod ses;
+pub mod stream;
 pub mod table;
 pub mod template;
 
@@ -33,7 +35,7 @@ pub async fn heavy_test() -> tokio::sync::MutexGuard<'static, ()> {
     HEAVY.lock().await
 }
 
-fn endpoint(var: &str) -> String {
+pub fn endpoint(var: &str) -> String {
     std::env::var(var).unwrap_or_else(|_| {
         panic!("{var} is not set: run the tests through ./scripts/test, which starts DynamoDB Local and moto")
     })
@@ -48,10 +50,17 @@ pub async fn sdk() -> aws_config::SdkConfig {
 
 /// The variables that point a process at the emulators, for the binaries the tests start.
 pub fn aws_env() -> Vec<(&'static str, String)> {
-    ["AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SESV2", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]
-        .into_iter()
-        .map(|k| (k, endpoint(k)))
-        .collect()
+    [
+        "AWS_ENDPOINT_URL_DYNAMODB",
+        "AWS_ENDPOINT_URL_SESV2",
+        "AWS_ENDPOINT_URL_EVENTBRIDGE",
+        "AWS_REGION",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+    ]
+    .into_iter()
+    .map(|k| (k, endpoint(k)))
+    .collect()
 }
 
 pub fn unique(prefix: &str) -> String {

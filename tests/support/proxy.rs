@@ -23,6 +23,13 @@ pub enum Fault {
     /// Forward the request, then close the connection without answering: the upstream did the work but
     /// the client never hears of it, as after a timeout or a reset, and retries.
     Lost,
+    /// Forward `body` in the request's place (nothing, for `None`), then pass the answer (empty, for
+    /// `None`) through `answer`: an upstream that did part of what was asked and says so, as EventBridge
+    /// refusing some entries of a `PutEvents`.
+    Rewrite {
+        body: Option<Vec<u8>>,
+        answer: Box<dyn FnOnce(Vec<u8>) -> Vec<u8> + Send>,
+    },
 }
 
 impl Fault {
@@ -163,6 +170,14 @@ async fn serve(conn: TcpStream, upstream: String, log: Log, rule: Arc<Rule>) {
             Fault::Lost => {
                 forward(&client, &upstream, req).await;
                 return;
+            }
+            Fault::Rewrite { body: Some(body), answer } => {
+                let (status, headers, upstream_body) = forward(&client, &upstream, RawRequest { body, ..req }).await;
+                (status, headers, answer(upstream_body))
+            }
+            Fault::Rewrite { body: None, answer } => {
+                let headers = vec![("content-type".to_owned(), "application/x-amz-json-1.1".to_owned())];
+                (200, headers, answer(Vec::new()))
             }
             Fault::Gated(gate) => {
                 let op = calls.lock().unwrap().last().cloned().unwrap_or_default();

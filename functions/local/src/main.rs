@@ -2,7 +2,7 @@ use clap::Parser;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use invitations::adapters::{memory::MemoryStore, outbox::OutboxMailer};
+use invitations::adapters::{event_log::EventLog, memory::MemoryStore, outbox::OutboxMailer};
 use invitations::config::Env;
 use invitations::domain::Email;
 use invitations::ports::clock::SystemClock;
@@ -39,6 +39,11 @@ struct Args {
     /// Use DynamoDB (TABLE_NAME and the standard AWS_* / AWS_ENDPOINT_URL_DYNAMODB variables).
     #[arg(long)]
     dynamodb: bool,
+    /// Append the lifecycle events (invitation.created, member.added, ...) to this file as JSON lines, as
+    /// the events function would publish them; `-` for standard output. Not with --dynamodb, whose
+    /// events come from the table's stream.
+    #[arg(long, value_name = "FILE", conflicts_with = "dynamodb")]
+    events: Option<PathBuf>,
     /// Folder the emails are written to, one .eml file each.
     #[arg(long, value_name = "DIR", default_value = "outbox")]
     outbox: PathBuf,
@@ -88,9 +93,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             (wiring::dynamo_deps(client, &table, env.due_shards()?, policy), format!("DynamoDB table {table}"))
         }
         (_, _, data) => {
-            let (store, note): (Arc<dyn Store>, String) = match data {
-                Some(path) => (Arc::new(MemoryStore::open(path)?), format!("file {}", path.display())),
-                None => (Arc::new(MemoryStore::new()), "memory (gone at exit; --data FILE keeps it)".into()),
+            let (store, mut note) = match data {
+                Some(path) => (MemoryStore::open(path)?, format!("file {}", path.display())),
+                None => (MemoryStore::new(), "memory (gone at exit; --data FILE keeps it)".into()),
+            };
+            let store: Arc<dyn Store> = match &args.events {
+                Some(path) => {
+                    let log = if path.as_os_str() == "-" {
+                        EventLog::new(std::io::stdout())
+                    } else {
+                        EventLog::append(path)?
+                    };
+                    note.push_str(&format!("; events: {}", path.display()));
+                    Arc::new(store.with_listener(Arc::new(log)))
+                }
+                None => Arc::new(store),
             };
             (Deps { store, clock: Arc::new(SystemClock), policy }, note)
         }

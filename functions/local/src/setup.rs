@@ -64,6 +64,18 @@ pub async fn run(args: &SetupArgs) -> Result<(), Error> {
         Err(e) => return Err(Box::new(e)),
     }
 
+    // The events function publishes to this bus; moto refuses a bus it was never told of.
+    if let Ok(bus) = std::env::var("EVENT_BUS_NAME") {
+        let events = aws_sdk_eventbridge::Client::new(&sdk);
+        match events.create_event_bus().name(&bus).send().await {
+            Ok(_) => println!("event bus {bus}: created"),
+            Err(SdkError::ServiceError(e)) if e.err().is_resource_already_exists_exception() => {
+                println!("event bus {bus}: exists")
+            }
+            Err(e) => return Err(Box::new(e)),
+        }
+    }
+
     if created == Created::Created {
         seed(&db, &table, &env, &samples).await?;
     }

@@ -1,7 +1,10 @@
-//! Adapters: the ports implemented on DynamoDB, SES v2, memory (optionally a file), an `.eml` outbox
-//! and a recording mailer for tests, and the shared AWS SDK configuration.
+//! Adapters: the ports implemented on DynamoDB, SES v2, EventBridge, memory (optionally a file), an
+//! `.eml` outbox, JSON lines of events and a recording mailer for tests, and the shared AWS SDK
+//! configuration.
 pub mod aws;
 pub mod dynamo;
+pub mod event_log;
+pub mod eventbridge;
 pub mod memory;
 pub mod outbox;
 pub mod recording;

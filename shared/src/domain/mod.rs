@@ -9,6 +9,7 @@ pub mod invitation;
 pub mod invitees;
 pub mod limits;
 pub mod member;
+pub mod public;
 pub mod status;
 pub mod time;
 pub mod token;

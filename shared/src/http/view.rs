@@ -1,69 +1,11 @@
-//! Answers as clients see them: no token, token hash, due time or storage key ever appears.
-use crate::domain::{Access, Email, Invitation, Member, Status};
+//! Answers as clients see them: no token, token hash, due time or storage key ever appears. An
+//! invitation and a member are shown as `domain::public` has them, which the lifecycle events share.
+use crate::domain::public::shown;
+pub use crate::domain::public::{InvitationView, MemberView};
+use crate::domain::Access;
 use crate::ports::store::UserRow;
 use crate::service::invite::{InviteResult, Outcome};
 use serde::Serialize;
-
-#[derive(Serialize)]
-pub struct InvitationView<'a> {
-    id: String,
-    account_id: &'a str,
-    email: String,
-    status: Status,
-    access: &'a Access,
-    invited_by: &'a str,
-    created_at: String,
-    updated_at: String,
-    last_sent_at: Option<String>,
-    send_count: u32,
-    expires_at: String,
-}
-
-impl<'a> From<&'a Invitation> for InvitationView<'a> {
-    fn from(i: &'a Invitation) -> Self {
-        InvitationView {
-            id: i.id.to_string(),
-            account_id: i.account_id.as_str(),
-            email: shown(&i.email, i.user_id.is_some()),
-            status: i.status,
-            access: &i.access,
-            invited_by: &i.invited_by,
-            created_at: i.created_at.to_rfc3339(),
-            updated_at: i.updated_at.to_rfc3339(),
-            last_sent_at: i.last_sent_at.map(|t| t.to_rfc3339()),
-            send_count: i.send_count,
-            expires_at: i.expires_at.to_rfc3339(),
-        }
-    }
-}
-
-/// A member of an account: always `active` while it exists.
-#[derive(Serialize)]
-pub struct MemberView<'a> {
-    user_id: &'a str,
-    account_id: &'a str,
-    email: String,
-    status: &'static str,
-    access: &'a Access,
-    invited_by: &'a str,
-    invitation_id: String,
-    joined_at: String,
-}
-
-impl<'a> From<&'a Member> for MemberView<'a> {
-    fn from(m: &'a Member) -> Self {
-        MemberView {
-            user_id: m.user_id.as_str(),
-            account_id: m.account_id.as_str(),
-            email: shown(&m.email, m.by_user_id),
-            status: "active",
-            access: &m.access,
-            invited_by: &m.invited_by,
-            invitation_id: m.invitation_id.to_string(),
-            joined_at: m.joined_at.to_rfc3339(),
-        }
-    }
-}
 
 /// A row of the Users list. An invitation sent by user id shows its address masked: an inviter never
 /// learns the address behind a user id.
@@ -104,15 +46,6 @@ impl<'a> From<&'a UserRow> for UserRowView<'a> {
                 joined_at: None,
             },
         }
-    }
-}
-
-/// The address an inviter may see: masked when it belongs to someone named by user id.
-fn shown(email: &Email, by_user_id: bool) -> String {
-    if by_user_id {
-        email.masked()
-    } else {
-        email.as_str().to_owned()
     }
 }
 

@@ -7,6 +7,7 @@ pub mod idempotency;
 pub mod invite;
 pub mod list;
 pub mod message;
+pub mod publish;
 pub mod resend;
 pub mod sweep;
 pub mod users;

@@ -1,5 +1,5 @@
 //! What a request the functions made needs from IAM. The SDK operation is read off the wire (DynamoDB's
-//! `X-Amz-Target`, SES v2's REST route) and turned into the actions and resource ARNs IAM authorizes it
+//! and EventBridge's `X-Amz-Target`, SES v2's REST route) and turned into the actions and resource ARNs IAM authorizes it
 //! against: a transaction needs the action of each item on that item's table, a query on an index the
 //! index's ARN, a send both the sender identity and the configuration set it names.
 use e2e::http1::RawRequest;
@@ -89,6 +89,25 @@ pub fn sesv2(req: &RawRequest) -> Needs {
         (method, path) => panic!("an SES v2 request {method} {path}: teach calls.rs its operation and action"),
     }
     needs
+}
+
+pub fn eventbridge(req: &RawRequest) -> Needs {
+    let target = header(req, "x-amz-target").unwrap_or_else(|| panic!("an EventBridge request without a target"));
+    let op = target.strip_prefix("AWSEvents.").unwrap_or_else(|| panic!("unknown target {target}"));
+    assert_eq!(op, "PutEvents", "an EventBridge call {op}: teach calls.rs its action");
+    let body: Value = serde_json::from_slice(&req.body).unwrap();
+    let mut needs = Needs { operations: BTreeSet::from([op.to_owned()]), ..Needs::default() };
+    // Each entry is authorized on the bus it names (a name, or the bus's ARN).
+    for entry in body["Entries"].as_array().unwrap() {
+        let bus = entry["EventBusName"].as_str().unwrap_or("default");
+        let arn = if bus.starts_with("arn:") { bus.to_owned() } else { bus_arn(bus) };
+        needs.add("events:PutEvents", arn);
+    }
+    needs
+}
+
+pub fn bus_arn(name: &str) -> String {
+    format!("arn:aws:events:{REGION}:{ACCOUNT}:event-bus/{name}")
 }
 
 fn header(req: &RawRequest, name: &str) -> Option<String> {

@@ -1,7 +1,8 @@
 //! Least privilege, checked: each Lambda binary is run as deployed (init warm-up included) with its SDK
 //! pointed at recording proxies, driven through every route it serves and every outcome that reaches a
 //! different call (created, already open, re-invited, idempotent replay, the idempotency release after a
-//! 503, an email SES refuses, accept and its refusals, member removal, the scheduled sweep). Each
+//! 503, an email SES refuses, accept and its refusals, member removal, the scheduled sweep, and the
+//! table's stream of all of that through the events function). Each
 //! request is turned into the IAM actions and ARNs it needs (`calls.rs`), and the set must equal what the
 //! function's policy in `template.yaml` grants (`policy.rs`): a call without a grant fails, and so does a
 //! grant no call uses. So that no SDK call hides on a path these runs miss, every operation the adapters'
@@ -11,6 +12,7 @@ mod inventory;
 mod policy;
 
 use calls::{Needs, Permission};
+use e2e::bus::Bus;
 use e2e::proxy::{Fault, Proxy};
 use e2e::runtime::{binary, invoke, Reply};
 use e2e::template::{function_of, template, template_env};
@@ -51,18 +53,21 @@ impl World {
             }
         })
         .await;
+        let bus = Proxy::counting(std::env::var("AWS_ENDPOINT_URL_EVENTBRIDGE").unwrap()).await;
         let mut env = template_env(&function_of(name), &self.table, &self.params);
         env.retain(|(k, _)| !k.starts_with("AWS_ENDPOINT_URL_"));
         env.extend([
             ("AWS_ENDPOINT_URL_DYNAMODB".into(), db.url.clone()),
             ("AWS_ENDPOINT_URL_SESV2".into(), ses.url.clone()),
+            ("AWS_ENDPOINT_URL_EVENTBRIDGE".into(), bus.url.clone()),
         ]);
         let expected = events.len();
         let run = invoke(&binary(name), &env, events).await;
         assert_eq!(run.replies.len(), expected, "{name}: {:?}\n{}", run.replies, run.stdout);
         let needs = self.needs.entry(name).or_default();
-        let (db, ses) = (db.requests_seen(), ses.requests_seen());
-        for n in db.iter().map(calls::dynamodb).chain(ses.iter().map(calls::sesv2)) {
+        let (db, ses, bus) = (db.requests_seen(), ses.requests_seen(), bus.requests_seen());
+        let needs_of = db.iter().map(calls::dynamodb).chain(ses.iter().map(calls::sesv2));
+        for n in needs_of.chain(bus.iter().map(calls::eventbridge)) {
             needs.operations.extend(n.operations);
             needs.permissions.extend(n.permissions);
         }
@@ -126,6 +131,10 @@ async fn drive() -> World {
         ("AcceptUrl", "https://app.example.com/accept".to_owned()),
         ("InvitationEmails", "invitation-emails".to_owned()),
     ]);
+    let bus = Bus::new().await;
+    let mut params = params;
+    params.insert("EventsBus.Arn", calls::bus_arn(&bus.name));
+    params.insert("EventsBus", bus.name);
     let mut w = World { table, ses, params, account: unique("iam"), needs: BTreeMap::new() };
 
     let invites = vec![
@@ -174,6 +183,12 @@ async fn drive() -> World {
     let answers =
         w.run("resend", vec![w.event("POST", &format!("invitations/{r}/resend"), &[], None), scheduled]).await;
     assert_eq!((answers[0].0, &answers[1].1["resent"]), (200, &json!(1)), "{answers:?}");
+
+    // Everything above, as the table's stream hands it to the events function.
+    let stream = e2e::stream::stream_arn(&aws_sdk_dynamodb::Client::new(&sdk), &w.table).await;
+    let records = e2e::stream::records(&stream).await;
+    let answers = w.run("events", e2e::stream::batches(&records, 100)).await;
+    assert!(answers.iter().all(|(_, a)| a == &json!({"batchItemFailures": []})), "{answers:?}");
     w
 }
 

@@ -16,7 +16,7 @@ fn member_key(account: &AccountId, user: &UserId) -> Item {
     HashMap::from([("pk".into(), s(account_pk(account))), ("sk".into(), s(format!("MEMBER#{user}")))])
 }
 
-fn member_item(m: &Member) -> Item {
+pub(super) fn member_item(m: &Member) -> Item {
     let mut item = member_key(&m.account_id, &m.user_id);
     item.insert("user_id".into(), s(m.user_id.as_str()));
     item.insert("account_id".into(), s(m.account_id.as_str()));

@@ -10,10 +10,11 @@
 //! and "wrong state" are told apart in the same call. The files: `item` maps invitations to items,
 //! `create` the create transaction, `write` the conditional update, `query` the list and due-index
 //! reads, `members` the accept transaction and member reads, `idempotency` the key records and `answers`
-//! the answers they keep.
+//! the answers they keep; `image` reads a stream record's images for the lifecycle events.
 mod answers;
 mod create;
 mod idempotency;
+pub mod image;
 mod item;
 mod members;
 mod query;

@@ -1,6 +1,7 @@
 //! Accepting, members, the directory and the Users list, under the same lock as the invitations.
 use super::MemoryStore;
 use crate::domain::{AccountId, Email, InvitationId, Member, UserId};
+use crate::events::Stored;
 use crate::ports::store::{JoinOutcome, MemberStore, StoreResult, UserRow, UsersPage, UsersQuery};
 use crate::rules::Transition;
 use async_trait::async_trait;
@@ -19,7 +20,7 @@ impl MemberStore for MemoryStore {
         }
         let mut accepted = before.clone();
         write.change.apply(&mut accepted);
-        inner.invitations.insert(key.clone(), accepted);
+        inner.invitations.insert(key.clone(), accepted.clone());
         inner.members.insert(member_key.clone(), member.clone());
         let known =
             directory.map(|e| (member.user_id.clone(), inner.directory.insert(member.user_id.clone(), e.clone())));
@@ -33,6 +34,8 @@ impl MemberStore for MemoryStore {
             };
             return Err(e);
         }
+        self.changed(Some(Stored::Invitation(before)), Some(Stored::Invitation(accepted)));
+        self.changed(None, Some(Stored::Member(member.clone())));
         Ok(JoinOutcome::Joined)
     }
 
@@ -57,6 +60,7 @@ impl MemberStore for MemoryStore {
             inner.latest.extend(freed.map(|id| (slot, id)));
             return Err(e);
         }
+        self.changed(removed.map(Stored::Member), None);
         Ok(true)
     }
 

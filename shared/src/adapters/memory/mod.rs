@@ -1,11 +1,14 @@
 //! The in-memory twin of the DynamoDB store: the same semantics behind one lock, for the local run and
 //! fast rule tests. The contract suite runs the same cases against both. With a file it persists every
 //! change (written whole to a temporary file, then renamed over the old one), so a restart keeps
-//! the invitations.
+//! the invitations. A listener, when given, is told of each committed change of an invitation or a
+//! member, in order, as DynamoDB's stream tells the `events` function.
 mod keys;
 mod members;
 
 use crate::domain::{AccountId, Email, Invitation, InvitationId, Member, Status, Timestamp, UserId};
+use crate::events::{Change, Stored};
+use crate::ports::bus::ChangeListener;
 use crate::ports::store::{
     CreateOutcome, DueKey, DuePage, DueShard, DueShards, InvitationStore, ListQuery, Page, Saved, StoreError,
     StoreResult, UpdateOutcome,
@@ -14,13 +17,14 @@ use crate::rules::Transition;
 use async_trait::async_trait;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 #[derive(Default)]
 pub struct MemoryStore {
     inner: Mutex<Inner>,
     file: Option<PathBuf>,
+    listener: Option<Arc<dyn ChangeListener>>,
 }
 
 #[derive(Default)]
@@ -87,7 +91,19 @@ impl MemoryStore {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(StoreError::Unavailable(Box::new(e))),
         }
-        Ok(Self { inner: Mutex::new(inner), file: Some(path.to_owned()) })
+        Ok(Self { inner: Mutex::new(inner), file: Some(path.to_owned()), listener: None })
+    }
+
+    /// Tells `listener` of every change from now on.
+    pub fn with_listener(self, listener: Arc<dyn ChangeListener>) -> Self {
+        Self { listener: Some(listener), ..self }
+    }
+
+    /// Called with the lock held, after the change is stored, so the listener hears changes in order.
+    fn changed(&self, old: Option<Stored>, new: Option<Stored>) {
+        if let Some(listener) = &self.listener {
+            listener.changed(&Change { old, new });
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -129,10 +145,10 @@ impl InvitationStore for MemoryStore {
             }
         }
         let superseded = prev.filter(|p| supersede.expect.matches(p));
-        if let Some(prev) = &superseded {
-            let mut expired = prev.clone();
-            supersede.change.apply(&mut expired);
-            inner.invitations.insert((prev.account_id.clone(), prev.id), expired);
+        let mut expired = superseded.clone();
+        if let Some(expired) = &mut expired {
+            supersede.change.apply(expired);
+            inner.invitations.insert((expired.account_id.clone(), expired.id), expired.clone());
         }
         let key = (invitation.account_id.clone(), invitation.id);
         let previous = inner.latest.insert(slot.clone(), invitation.id);
@@ -149,6 +165,10 @@ impl InvitationStore for MemoryStore {
             };
             return Err(e);
         }
+        if let (Some(old), Some(new)) = (superseded, expired) {
+            self.changed(Some(Stored::Invitation(old)), Some(Stored::Invitation(new)));
+        }
+        self.changed(None, Some(Stored::Invitation(invitation.clone())));
         Ok(CreateOutcome::Created)
     }
 
@@ -168,6 +188,7 @@ impl InvitationStore for MemoryStore {
             inner.invitations.insert(key, before);
             return Err(e);
         }
+        self.changed(Some(Stored::Invitation(before)), Some(Stored::Invitation(updated.clone())));
         Ok(UpdateOutcome::Updated(updated))
     }
 

@@ -2,6 +2,7 @@
 //! invite, list, cancel, resend, the sweep and idempotency, in seconds and with no emulator.
 mod accept;
 mod deadline;
+mod events;
 mod idempotency;
 mod invite;
 mod lifecycle;
