@@ -1,6 +1,7 @@
 //! Configuration, read once at start from the environment. Every problem names its variable, and all
 //! of them are reported at once, so a bad deploy fails at init with one message that says what to fix.
 use crate::ports::store::DueShards;
+use crate::ports::SendRate;
 use crate::rules::Policy;
 use crate::service::MailSettings;
 use std::fmt;
@@ -32,13 +33,22 @@ impl ConfigErrors {
 }
 
 /// What a Lambda function needs: its table and its due shards, the rules' knobs, and the mail settings
-/// where it sends.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// and pacing where it sends.
+#[derive(Debug, Clone, PartialEq)]
 pub struct FunctionConfig {
     pub table: String,
     pub due_shards: DueShards,
     pub policy: Policy,
     pub mail: Option<MailSettings>,
+    pub pacing: Option<PacingConfig>,
+}
+
+/// Where emails beyond a request's budget are queued (`SEND_QUEUE_URL`), and the rate configured to
+/// lower the account's (`SEND_RATE`, emails a second).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PacingConfig {
+    pub queue_url: String,
+    pub rate: Option<SendRate>,
 }
 
 /// Reads variables through a lookup function, so tests need not touch the process environment.
@@ -153,6 +163,25 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
         }
     }
 
+    pub fn pacing(&self) -> Result<PacingConfig, ConfigErrors> {
+        let mut errors = Vec::new();
+        let queue_url = keep(self.required("SEND_QUEUE_URL"), &mut errors);
+        let rate = match self.get("SEND_RATE") {
+            None => Some(None),
+            Some(raw) => keep(
+                raw.parse::<f64>().ok().and_then(SendRate::new).map(Some).ok_or(ConfigError {
+                    var: "SEND_RATE",
+                    problem: format!("must be a number of emails a second above zero ({raw:?})"),
+                }),
+                &mut errors,
+            ),
+        };
+        match (queue_url, rate) {
+            (Some(queue_url), Some(rate)) => Ok(PacingConfig { queue_url, rate }),
+            _ => Err(ConfigErrors(errors)),
+        }
+    }
+
     /// Everything a function reads, every problem at once.
     pub fn function(&self, sends_mail: bool) -> Result<FunctionConfig, ConfigErrors> {
         let mut errors = Vec::new();
@@ -160,9 +189,11 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
         let due_shards = keep(self.due_shards(), &mut errors);
         let policy = self.policy().map_err(|e| errors.extend(e.0)).ok();
         let mail = if sends_mail { self.mail().map(Some).map_err(|e| errors.extend(e.0)).ok() } else { Some(None) };
-        match (table, due_shards, policy, mail) {
-            (Some(table), Some(due_shards), Some(policy), Some(mail)) => {
-                Ok(FunctionConfig { table, due_shards, policy, mail })
+        let pacing =
+            if sends_mail { self.pacing().map(Some).map_err(|e| errors.extend(e.0)).ok() } else { Some(None) };
+        match (table, due_shards, policy, mail, pacing) {
+            (Some(table), Some(due_shards), Some(policy), Some(mail), Some(pacing)) => {
+                Ok(FunctionConfig { table, due_shards, policy, mail, pacing })
             }
             _ => Err(ConfigErrors(errors)),
         }
@@ -233,7 +264,10 @@ mod tests {
             ("ACCEPT_URL", "ftp://x"),
         ]);
         let err = e.function(true).unwrap_err();
-        assert_eq!(err.vars(), ["TABLE_NAME", "DUE_SHARDS", "RESEND_AFTER", "MAX_SENDS", "SENDER_EMAIL", "ACCEPT_URL"]);
+        assert_eq!(
+            err.vars(),
+            ["TABLE_NAME", "DUE_SHARDS", "RESEND_AFTER", "MAX_SENDS", "SENDER_EMAIL", "ACCEPT_URL", "SEND_QUEUE_URL"]
+        );
         // A function that sends no mail does not read the mail variables.
         assert_eq!(e.function(false).unwrap_err().vars(), ["TABLE_NAME", "DUE_SHARDS", "RESEND_AFTER", "MAX_SENDS"]);
     }
@@ -267,9 +301,28 @@ mod tests {
                 .unwrap();
         assert_eq!(m.from, "a@x.io");
         assert_eq!(m.configuration_set.as_deref(), Some("cs"));
-        let ok = env(&[("TABLE_NAME", "invitations"), ("SENDER_EMAIL", "a@x.io"), ("ACCEPT_URL", "https://x.io/a")]);
+        let ok = env(&[
+            ("TABLE_NAME", "invitations"),
+            ("SENDER_EMAIL", "a@x.io"),
+            ("ACCEPT_URL", "https://x.io/a"),
+            ("SEND_QUEUE_URL", "https://sqs.x/1/q"),
+        ]);
         assert_eq!(ok.function(true).unwrap().mail.unwrap().from, "a@x.io");
         assert_eq!(ok.function(true).unwrap().due_shards, DueShards::DEFAULT);
         assert_eq!(ok.function(false).unwrap().mail, None);
+        assert_eq!(ok.function(true).unwrap().pacing.unwrap().rate, None);
+    }
+
+    #[test]
+    fn a_send_rate_is_a_positive_number() {
+        let with = |rate: &str| env(&[("SEND_QUEUE_URL", "https://sqs.x/1/q"), ("SEND_RATE", rate)]).pacing();
+        assert_eq!(with("14").unwrap().rate, SendRate::new(14.0));
+        assert_eq!(with(" 0.5 ").unwrap().rate, SendRate::new(0.5));
+        for bad in ["0", "-1", "fast", "NaN", "inf"] {
+            let err = with(bad).unwrap_err();
+            assert_eq!(err.vars(), ["SEND_RATE"], "{bad}");
+            assert!(err.to_string().contains(bad), "{err}");
+        }
+        assert_eq!(env(&[]).pacing().unwrap_err().vars(), ["SEND_QUEUE_URL"]);
     }
 }

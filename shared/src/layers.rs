@@ -14,6 +14,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("config", 4),
     ("http", 5),
     ("schedule", 5),
+    ("sends", 5),
     ("wiring", 6),
 ];
 

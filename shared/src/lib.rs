@@ -5,7 +5,7 @@
 //! `domain` holds values parsed at the edge and trusted inside; `rules` the state machine as data;
 //! `ports` the traits the use cases need (store, mailer, clock); `service` the use cases; `adapters` the
 //! ports on DynamoDB, SES v2, memory and an outbox folder; `http` the API Gateway edge and its route
-//! table; `schedule` the sweep's entry; `config` and `wiring` start-up. A test reads every `use` and
+//! table; `schedule` the sweep's entry; `sends` the paced sender's; `config` and `wiring` start-up. A test reads every `use` and
 //! fails when a layer imports one above it.
 pub mod adapters;
 pub mod config;
@@ -15,6 +15,7 @@ pub mod logging;
 pub mod ports;
 pub mod rules;
 pub mod schedule;
+pub mod sends;
 pub mod service;
 pub mod wiring;
 

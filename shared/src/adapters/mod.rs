@@ -1,4 +1,4 @@
-//! Adapters: the ports implemented on DynamoDB, SES v2, memory (optionally a file), an `.eml` outbox
+//! Adapters: the ports implemented on DynamoDB, SES v2, SQS (the send queue), memory (optionally a file), an `.eml` outbox
 //! and a recording mailer for tests, and the shared AWS SDK configuration.
 pub mod aws;
 pub mod dynamo;
@@ -6,3 +6,4 @@ pub mod memory;
 pub mod outbox;
 pub mod recording;
 pub mod ses;
+pub mod sqs;

@@ -38,7 +38,7 @@ fn world() -> World {
     };
     World {
         deps: Deps { store: Arc::new(MemoryStore::new()), clock: clock.clone(), policy: Policy::default() },
-        notifier: Notifier { mailer: mailer.clone(), settings },
+        notifier: Notifier { mailer: mailer.clone(), settings, pacing: None },
         mailer,
         clock,
     }

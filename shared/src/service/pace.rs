@@ -1,0 +1,70 @@
+//! Pacing: every email goes out in a slot of the account's send schedule, so all instances together
+//! stay under SES's sending rate and a request never waits on it. A request sends what falls within
+//! [`REQUEST_BUDGET`] and hands the rest to the paced sender through the send queue; docs/DESIGN.md,
+//! "Pacing".
+use super::{Deps, Notifier};
+use crate::domain::Timestamp;
+use crate::ports::{QueuedSend, SendQueue, SendRate, StoreError};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long a request may wait for its emails' slots.
+pub const REQUEST_BUDGET: Duration = Duration::from_secs(1);
+/// The share of the quota the schedule uses. Slots are exact but sends are not: a send reaches SES a
+/// few milliseconds after its slot, later when a process is starved. Pacing at 93 % of the rate leaves
+/// every one-second window about 70 ms of room for that, at any rate.
+pub const HEADROOM: f64 = 0.93;
+/// A handed-on email reaching the sender later than this after its slot takes a fresh slot: sent late
+/// in its old one, it would crowd the sends now in theirs.
+pub const LATE: Duration = Duration::from_millis(50);
+
+/// The rate emails go out at and where those beyond a request's budget go.
+#[derive(Clone)]
+pub struct Pacing {
+    pub rate: SendRate,
+    pub queue: Arc<dyn SendQueue>,
+}
+
+impl Pacing {
+    /// The time between two slots, in whole milliseconds (the schedule's unit), rounded up.
+    pub fn interval(&self) -> Duration {
+        let ms = (1000.0 / (self.rate.per_second() * HEADROOM)).ceil().max(1.0);
+        Duration::from_millis(ms as u64)
+    }
+}
+
+/// `n` consecutive slots of the shared schedule, the first not before now. Unpaced (a mailer without a
+/// quota) every slot is now.
+pub async fn reserve(deps: &Deps, notifier: &Notifier, n: usize) -> Result<Vec<Timestamp>, StoreError> {
+    let now = deps.clock.now();
+    let Some(pacing) = notifier.pacing.as_ref().filter(|_| n > 0) else {
+        return Ok(vec![now; n]);
+    };
+    let interval = pacing.interval();
+    let first = deps.store.reserve_slots(n as u32, interval, now).await?;
+    Ok((0..n as u32).map(|i| first.plus(interval * i)).collect())
+}
+
+/// Sleeps until `slot`.
+pub async fn wait_for(deps: &Deps, slot: Timestamp) {
+    let wait = deps.clock.now().until(slot);
+    if !wait.is_zero() {
+        tokio::time::sleep(wait).await;
+    }
+}
+
+/// Hands emails to the paced sender. A failure loses nothing: each invitation was written due a
+/// processing timeout after its slot, where the sweep finds it.
+pub async fn hand_on(deps: &Deps, notifier: &Notifier, sends: &[QueuedSend]) -> bool {
+    let Some(pacing) = &notifier.pacing else { return sends.is_empty() };
+    if sends.is_empty() {
+        return true;
+    }
+    match pacing.queue.hand_on(sends, deps.clock.now()).await {
+        Ok(()) => true,
+        Err(e) => {
+            tracing::warn!(emails = sends.len(), error = %crate::logging::chain(&e), "could not hand emails to the paced sender; the sweep will send them");
+            false
+        }
+    }
+}
