@@ -60,9 +60,11 @@ start_emulators() {
   trap 'kill $ddb_pid $ses_pid 2>/dev/null || true' EXIT
   wait_http "http://127.0.0.1:$ddb_port" "DynamoDB Local" "$logs/dynamodb.log"
   wait_http "http://127.0.0.1:$ses_port/moto-api/data.json" "moto" "$logs/moto.log"
-  echo "DynamoDB Local on $ddb_port, moto (SES v2) on $ses_port"
+  echo "DynamoDB Local on $ddb_port, moto (SES v2, SQS) on $ses_port"
   export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$ddb_port"
   export AWS_ENDPOINT_URL_SESV2="http://127.0.0.1:$ses_port"
+  # The send queue is moto's too.
+  export AWS_ENDPOINT_URL_SQS="http://127.0.0.1:$ses_port"
   export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
   unset AWS_PROFILE AWS_SESSION_TOKEN AWS_ENDPOINT_URL
 }

@@ -189,8 +189,7 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
         let due_shards = keep(self.due_shards(), &mut errors);
         let policy = self.policy().map_err(|e| errors.extend(e.0)).ok();
         let mail = if sends_mail { self.mail().map(Some).map_err(|e| errors.extend(e.0)).ok() } else { Some(None) };
-        let pacing =
-            if sends_mail { self.pacing().map(Some).map_err(|e| errors.extend(e.0)).ok() } else { Some(None) };
+        let pacing = if sends_mail { self.pacing().map(Some).map_err(|e| errors.extend(e.0)).ok() } else { Some(None) };
         match (table, due_shards, policy, mail, pacing) {
             (Some(table), Some(due_shards), Some(policy), Some(mail), Some(pacing)) => {
                 Ok(FunctionConfig { table, due_shards, policy, mail, pacing })

@@ -4,9 +4,9 @@
 //! DynamoDB and SES parts with the same functions.
 use crate::adapters::{aws, dynamo::DynamoStore, ses::SesMailer, sqs::SqsQueue};
 use crate::config::{ConfigErrors, Env, PacingConfig};
-use crate::ports::SendRate;
 use crate::ports::clock::SystemClock;
 use crate::ports::store::DueShards;
+use crate::ports::SendRate;
 use crate::rules::Policy;
 use crate::service::pace::Pacing;
 use crate::service::{Deps, MailSettings, Notifier};

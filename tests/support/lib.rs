@@ -22,7 +22,8 @@ pub use fixtures::{access_infra, claims, invitation, owner_of, sent_invitation};
 pub use ses::{SentMail, Ses};
 pub use table::{all_items, new_table};
 
-fn endpoint(var: &str) -> String {
+/// An emulator's endpoint as the test script exported it.
+pub fn endpoint(var: &str) -> String {
     std::env::var(var).unwrap_or_else(|_| {
         panic!("{var} is not set: run the tests through ./scripts/test, which starts DynamoDB Local and moto")
     })
@@ -32,15 +33,23 @@ fn endpoint(var: &str) -> String {
 pub async fn sdk() -> aws_config::SdkConfig {
     endpoint("AWS_ENDPOINT_URL_DYNAMODB");
     endpoint("AWS_ENDPOINT_URL_SESV2");
+    endpoint("AWS_ENDPOINT_URL_SQS");
     invitations::adapters::aws::sdk_config().await
 }
 
 /// The variables that point a process at the emulators, for the binaries the tests start.
 pub fn aws_env() -> Vec<(&'static str, String)> {
-    ["AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SESV2", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]
-        .into_iter()
-        .map(|k| (k, endpoint(k)))
-        .collect()
+    [
+        "AWS_ENDPOINT_URL_DYNAMODB",
+        "AWS_ENDPOINT_URL_SESV2",
+        "AWS_ENDPOINT_URL_SQS",
+        "AWS_REGION",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+    ]
+    .into_iter()
+    .map(|k| (k, endpoint(k)))
+    .collect()
 }
 
 pub fn unique(prefix: &str) -> String {

@@ -1,6 +1,6 @@
 //! Shared SDK configuration: built once per process, endpoints from the standard variables only.
-use aws_config::{retry::RetryConfig, timeout::TimeoutConfig, BehaviorVersion};
 use crate::ports::SendRate;
+use aws_config::{retry::RetryConfig, timeout::TimeoutConfig, BehaviorVersion};
 use std::time::Duration;
 
 /// Timeouts keep a stuck dependency from eating the whole invocation: it fails as `unavailable` instead.
@@ -79,14 +79,19 @@ pub const SES_OPERATION_TIMEOUT: Duration = Duration::from_secs(20);
 /// request does not pay for a handshake at the function's share of a core. The calls are cheap reads;
 /// DynamoDB's answer does not matter, SES's is the account's sending rate (`None` when unknown: a
 /// failure only means the first request connects itself).
-pub async fn warm_up(db: &aws_sdk_dynamodb::Client, ses: Option<&aws_sdk_sesv2::Client>, table: &str) -> Option<SendRate> {
+pub async fn warm_up(
+    db: &aws_sdk_dynamodb::Client,
+    ses: Option<&aws_sdk_sesv2::Client>,
+    table: &str,
+) -> Option<SendRate> {
     let dynamodb = async {
         if let Err(e) = db.describe_table().table_name(table).send().await {
             tracing::debug!(error = %e, "DynamoDB warm-up call failed");
         }
     };
     let ses = async {
-        match ses?.get_account().send().await {
+        let ses = ses?;
+        match ses.get_account().send().await {
             Ok(account) => account.send_quota().and_then(|q| SendRate::new(q.max_send_rate())),
             Err(e) => {
                 tracing::debug!(error = %e, "SES warm-up call failed");

@@ -55,7 +55,14 @@ impl SendQueue for SqsQueue {
             match out.failed().first() {
                 None => Ok(()),
                 Some(f) => Err(QueueError::Unavailable(
-                    format!("{} of {} messages refused: {} {}", out.failed().len(), chunk.len(), f.code(), f.message().unwrap_or_default()).into(),
+                    format!(
+                        "{} of {} messages refused: {} {}",
+                        out.failed().len(),
+                        chunk.len(),
+                        f.code(),
+                        f.message().unwrap_or_default()
+                    )
+                    .into(),
                 )),
             }
         });

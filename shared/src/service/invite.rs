@@ -46,10 +46,8 @@ pub async fn invite(
     }
     let start = deps.clock.now();
     // Every invitee of the request at once (parsing bounds them to MAX_INVITEES): one create each.
-    let stored: Vec<Result<(InviteResult, Option<Token>), StoreError>> = futures::future::join_all(
-        invitees.into_iter().map(|invitee| invite_one(deps, auth, &access, invitee)),
-    )
-    .await;
+    let stored: Vec<Result<(InviteResult, Option<Token>), StoreError>> =
+        futures::future::join_all(invitees.into_iter().map(|invitee| invite_one(deps, auth, &access, invitee))).await;
     // Then the new ones' emails, in slots of the send schedule reserved together: those within the
     // request's budget go now, the others to the paced sender. Slots are reserved only for invitations
     // made, so a repeated request costs the schedule nothing.
@@ -149,7 +147,8 @@ async fn invite_one(
         CreateOutcome::AlreadyOpen(existing) => result(Outcome::AlreadyInvited(existing)),
         CreateOutcome::AlreadyMember(existing) => result(Outcome::AlreadyMember(Some(existing))),
         CreateOutcome::Created => {
-            let invited = InviteResult { invitee: invitee.given.clone(), by_user_id, outcome: Outcome::Invited(invitation) };
+            let invited =
+                InviteResult { invitee: invitee.given.clone(), by_user_id, outcome: Outcome::Invited(invitation) };
             Ok((invited, Some(token)))
         }
     }

@@ -85,7 +85,9 @@ pub async fn resend(
                 pace::hand_on(deps, notifier, &[QueuedSend::new(deferred.account_id.clone(), deferred.id, slot)]).await;
                 Ok(deferred)
             }
-            None => Err(ResendError::Store(StoreError::Corrupt("a resend just written changed before its hand-off".into()))),
+            None => {
+                Err(ResendError::Store(StoreError::Corrupt("a resend just written changed before its hand-off".into())))
+            }
         };
     }
     pace::wait_for(deps, slot).await;

@@ -44,7 +44,6 @@ pub struct Summary {
     pub complete: bool,
 }
 
-
 pub async fn sweep(deps: &Deps, notifier: &Notifier, deadline: Option<Instant>) -> Result<Summary, StoreError> {
     let run = Run {
         deps,
@@ -102,8 +101,8 @@ impl Run<'_> {
                 (inv, token, action)
             })
             .collect();
-        let sends = planned.iter().filter(|(_, _, a)| sends(a)).count();
-        let mut slots = pace::reserve(self.deps, self.notifier, sends).await?.into_iter();
+        let count = planned.iter().filter(|(_, _, a)| sends(a)).count();
+        let mut slots = pace::reserve(self.deps, self.notifier, count).await?.into_iter();
         Ok(planned
             .into_iter()
             .map(|(inv, token, action)| {
@@ -120,9 +119,9 @@ impl Run<'_> {
         let send = QueuedSend::new(inv.account_id.clone(), inv.id, slot);
         let DueAction::Retry(claim) = action else { return Swept::HandedOn(send) };
         let claim = rules::retry_later(claim, slot, &self.deps.policy);
-        match self.deps.store.update(&inv.account_id, inv.id, &claim).await {
-            Ok(outcome) if won(outcome).is_some() => Swept::HandedOn(send),
-            Ok(_) => Swept::Nothing,
+        match self.deps.store.update(&inv.account_id, inv.id, &claim).await.map(won) {
+            Ok(Some(_)) => Swept::HandedOn(send),
+            Ok(None) => Swept::Nothing,
             Err(e) => {
                 tracing::warn!(invitation = %inv.id, error = %crate::logging::chain(&e), "sweep could not hand an invitation on");
                 Swept::Nothing

@@ -22,9 +22,8 @@ impl DynamoStore {
         let span = i64::from(count.max(1)) * interval.as_millis() as i64;
         for _ in 0..ATTEMPTS {
             // Busy first: under load that is the case, and it needs no knowledge of the old value.
-            let busy = self
-                .slot_update("SET next_slot = next_slot + :span", "next_slot >= :now", span, now, None)
-                .await?;
+            let busy =
+                self.slot_update("SET next_slot = next_slot + :span", "next_slot >= :now", span, now, None).await?;
             if let Some(next) = busy {
                 return Ok(Timestamp::from_millis(next - span));
             }

@@ -4,6 +4,7 @@
 //! the invitations.
 mod keys;
 mod members;
+pub mod queue;
 
 use crate::domain::{AccountId, Email, Invitation, InvitationId, Member, Status, Timestamp, UserId};
 use crate::ports::store::{

@@ -6,6 +6,7 @@ mod idempotency;
 mod invite;
 mod lifecycle;
 mod members;
+mod pacing;
 mod sends;
 
 use super::{authorize, Authorized, Deps, MailSettings, Notifier};
