@@ -12,6 +12,7 @@ mod hostile;
 mod iam;
 mod local_run;
 mod lost_answers;
+mod pacing;
 mod poison;
 mod readme;
 mod round_trips;

@@ -11,6 +11,8 @@ pub mod local_server;
 pub mod logs;
 pub mod mailer;
 pub mod proxy;
+pub mod queue;
+pub mod quota;
 pub mod runtime;
 pub mod ses;
 pub mod table;
