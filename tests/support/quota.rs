@@ -52,6 +52,12 @@ impl Quota {
         self.window.lock().unwrap().accepted.clone()
     }
 
+    /// When each send arrived after `start`, in milliseconds: what a failed test shows.
+    pub fn attempts_since(&self, start: Instant) -> Vec<i64> {
+        let w = self.window.lock().unwrap();
+        w.attempts.iter().map(|t| t.saturating_duration_since(start).as_millis() as i64).collect()
+    }
+
     /// Sends answered 429.
     pub fn throttled(&self) -> usize {
         self.window.lock().unwrap().throttled

@@ -44,7 +44,6 @@ pub async fn invite(
     if let Some(option) = auth.caller().first_forbidden(&access.options()) {
         return Err(InviteError::Forbidden(option));
     }
-    let start = deps.clock.now();
     // Every invitee of the request at once (parsing bounds them to MAX_INVITEES): one create each.
     let stored: Vec<Result<(InviteResult, Option<Token>), StoreError>> =
         futures::future::join_all(invitees.into_iter().map(|invitee| invite_one(deps, auth, &access, invitee))).await;
@@ -52,6 +51,7 @@ pub async fn invite(
     // request's budget go now, the others to the paced sender. Slots are reserved only for invitations
     // made, so a repeated request costs the schedule nothing.
     let fresh = stored.iter().filter(|r| matches!(r, Ok((_, Some(_))))).count();
+    let budget_end = deps.clock.now().plus(pace::REQUEST_BUDGET);
     let slots = match pace::reserve(deps, notifier, fresh).await {
         Ok(slots) => slots,
         Err(e) => {
@@ -60,7 +60,6 @@ pub async fn invite(
             Vec::new()
         }
     };
-    let budget_end = start.plus(pace::REQUEST_BUDGET);
     let mut slots = slots.into_iter();
     let sends = stored.into_iter().map(|r| {
         let slot = if matches!(r, Ok((_, Some(_)))) { slots.next() } else { None };
@@ -72,10 +71,16 @@ pub async fn invite(
             let (Outcome::Invited(inv), Some(token), Some(slot)) = (&result.outcome, token, slot) else {
                 return Ok((result, None));
             };
+            let mut slot = slot;
             if slot <= budget_end {
-                pace::wait_for(deps, slot).await;
-                result.outcome = Outcome::Invited(send_first(deps, notifier, inv.clone(), &token).await);
-                return Ok((result, None));
+                // Too late for its slot and the next free one beyond the budget: handed on after all.
+                match pace::at_slot(deps, notifier, slot, Some(budget_end)).await {
+                    Ok(()) => {
+                        result.outcome = Outcome::Invited(send_first(deps, notifier, inv.clone(), &token).await);
+                        return Ok((result, None));
+                    }
+                    Err(later) => slot = later,
+                }
             }
             let queued = match deps.store.update(&inv.account_id, inv.id, &rules::queued(inv, slot, &deps.policy)).await {
                 Ok(UpdateOutcome::Updated(queued)) => Some(QueuedSend::new(queued.account_id, queued.id, slot)),

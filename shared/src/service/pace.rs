@@ -11,9 +11,10 @@ use std::time::Duration;
 /// How long a request may wait for its emails' slots.
 pub const REQUEST_BUDGET: Duration = Duration::from_secs(1);
 /// The share of the quota the schedule uses. Slots are exact but sends are not: a send reaches SES a
-/// few milliseconds after its slot, later when a process is starved. Pacing at 93 % of the rate leaves
-/// every one-second window about 70 ms of room for that, at any rate.
-pub const HEADROOM: f64 = 0.93;
+/// few milliseconds after its slot, tens of milliseconds when its process is starved or opens a new
+/// connection. Pacing at 90 % of the rate leaves every one-second window about 110 ms of room for that,
+/// at any rate (r slots span r / 0.9 intervals of 1 / r s: 1.11 s).
+pub const HEADROOM: f64 = 0.9;
 /// A handed-on email reaching the sender later than this after its slot takes a fresh slot: sent late
 /// in its old one, it would crowd the sends now in theirs.
 pub const LATE: Duration = Duration::from_millis(50);
@@ -45,11 +46,43 @@ pub async fn reserve(deps: &Deps, notifier: &Notifier, n: usize) -> Result<Vec<T
     Ok((0..n as u32).map(|i| first.plus(interval * i)).collect())
 }
 
+/// How long before its slot a send starts its reads and claim, so that their latency does not delay
+/// the send itself: a send only goes within [`LATE`] of its slot.
+pub const LEAD: Duration = Duration::from_millis(500);
+
 /// Sleeps until `slot`.
 pub async fn wait_for(deps: &Deps, slot: Timestamp) {
     let wait = deps.clock.now().until(slot);
     if !wait.is_zero() {
         tokio::time::sleep(wait).await;
+    }
+}
+
+/// The gate right before a send: waits for `slot`; a caller that reached it more than [`LATE`] after it
+/// (a slow claim, a starved process) takes a fresh slot and waits for that instead, so a send never
+/// lands on the slots of others. A fresh slot after `until` is not waited for but answered, for the
+/// caller (a request within its budget) to hand the email on. Should no fresh slot be had, the send goes
+/// now: SES's answer to an excess is a throttle the client retries, not a loss.
+pub async fn at_slot(
+    deps: &Deps,
+    notifier: &Notifier,
+    slot: Timestamp,
+    until: Option<Timestamp>,
+) -> Result<(), Timestamp> {
+    let mut slot = slot;
+    loop {
+        wait_for(deps, slot).await;
+        if deps.clock.now() <= slot.plus(LATE) {
+            return Ok(());
+        }
+        match reserve(deps, notifier, 1).await {
+            Ok(fresh) if until.is_some_and(|until| fresh[0] > until) => return Err(fresh[0]),
+            Ok(fresh) => slot = fresh[0],
+            Err(e) => {
+                tracing::warn!(error = %crate::logging::chain(&e), "no fresh send slot; sending now");
+                return Ok(());
+            }
+        }
     }
 }
 

@@ -71,14 +71,20 @@ pub async fn resend(
         due = current.expires_at;
     };
     // Slots are reserved once the resend is allowed, so a refused one costs the schedule nothing.
-    let slot = match pace::reserve(deps, notifier, 1).await {
+    let mut slot = match pace::reserve(deps, notifier, 1).await {
         Ok(slots) => slots[0],
         Err(e) => {
             hand_back(deps, &inv, now, now).await;
             return Err(ResendError::Store(e));
         }
     };
-    if slot > now.plus(pace::REQUEST_BUDGET) {
+    let budget_end = now.plus(pace::REQUEST_BUDGET);
+    if slot <= budget_end {
+        if let Err(later) = pace::at_slot(deps, notifier, slot, Some(budget_end)).await {
+            slot = later;
+        }
+    }
+    if slot > budget_end {
         // Its email waits for the paced sender: `processing` until it is sent.
         return match hand_back(deps, &inv, now, slot).await {
             Some(deferred) => {
@@ -90,7 +96,6 @@ pub async fn resend(
             }
         };
     }
-    pace::wait_for(deps, slot).await;
     if let Err(error) = notifier.deliver(&inv, &token).await {
         let unsent = rules::unsent(inv.token_hash.clone(), deps.clock.now(), &deps.policy);
         let handed_back = match deps.store.update(&inv.account_id, inv.id, &unsent).await {

@@ -50,7 +50,7 @@ pub async fn send_queued(
             return Ok(Delivery::Requeued);
         }
     }
-    pace::wait_for(deps, slot).await;
+    pace::wait_for(deps, slot.minus(pace::LEAD)).await;
     let Some(inv) = deps.store.get(&msg.account, msg.invitation).await? else { return Ok(Delivery::Nothing) };
     let now = deps.clock.now();
     let token = Token::generate();
@@ -59,13 +59,15 @@ pub async fn send_queued(
         Status::Processing => {
             let claim = rules::claim_queued(&inv, now, token.hash(), &deps.policy);
             match won(deps.store.update(&inv.account_id, inv.id, &claim).await?) {
-                Some(claimed) => send_claimed(deps, notifier, &claimed, &token).await?,
+                Some(claimed) => send_claimed(deps, notifier, &claimed, &token, Some(slot)).await?,
                 None => false,
             }
         }
         // A stale invitation the sweep handed on: resent only if it is still due.
         Status::Pending => match rules::due_action(&inv, now, token.hash(), &deps.policy) {
-            action @ DueAction::Resend(_) => matches!(act(deps, notifier, &inv, &token, action).await, Swept::Resent),
+            action @ DueAction::Resend(_) => {
+                matches!(act(deps, notifier, &inv, &token, action, Some(slot)).await, Swept::Resent)
+            }
             _ => false,
         },
         _ => false,

@@ -151,11 +151,11 @@ impl Run<'_> {
                     match slot {
                         Some(slot) if !self.in_time(slot) => self.hand_on(&inv, action, slot).await,
                         Some(slot) => {
-                            // The claim follows the wait, so no one else's claim can come between it and the send.
-                            pace::wait_for(self.deps, slot).await;
-                            act(self.deps, self.notifier, &inv, &token, action).await
+                            // Claimed just before the slot, so no one else's claim can come between it and the send.
+                            pace::wait_for(self.deps, slot.minus(pace::LEAD)).await;
+                            act(self.deps, self.notifier, &inv, &token, action, Some(slot)).await
                         }
-                        None => act(self.deps, self.notifier, &inv, &token, action).await,
+                        None => act(self.deps, self.notifier, &inv, &token, action, None).await,
                     }
                 })
                 .buffer_unordered(CONCURRENCY)
