@@ -91,7 +91,8 @@ pub async fn warm_up(
     };
     let ses = async {
         let ses = ses?;
-        match ses.get_account().send().await {
+        let account = ses.get_account().send().await;
+        match account {
             Ok(account) => account.send_quota().and_then(|q| SendRate::new(q.max_send_rate())),
             Err(e) => {
                 tracing::debug!(error = %e, "SES warm-up call failed");

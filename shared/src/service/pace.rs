@@ -15,9 +15,9 @@ pub const REQUEST_BUDGET: Duration = Duration::from_secs(1);
 /// connection. Pacing at 90 % of the rate leaves every one-second window about 110 ms of room for that,
 /// at any rate (r slots span r / 0.9 intervals of 1 / r s: 1.11 s).
 pub const HEADROOM: f64 = 0.9;
-/// A handed-on email reaching the sender later than this after its slot takes a fresh slot: sent late
-/// in its old one, it would crowd the sends now in theirs.
-pub const LATE: Duration = Duration::from_millis(50);
+/// A send reaching its gate later than this after its slot takes a fresh slot: sent late in its old
+/// one, it would crowd the sends now in theirs. Less than the room [`HEADROOM`] leaves in a second.
+pub const LATE: Duration = Duration::from_millis(100);
 
 /// The rate emails go out at and where those beyond a request's budget go.
 #[derive(Clone)]
@@ -34,15 +34,19 @@ impl Pacing {
     }
 }
 
-/// `n` consecutive slots of the shared schedule, the first not before now. Unpaced (a mailer without a
-/// quota) every slot is now.
+/// The earliest slot a reservation asks for is this far off, so that the reservation's own round trip
+/// does not make its first slot late before the caller can use it.
+pub const RESERVE_LEAD: Duration = Duration::from_millis(100);
+
+/// `n` consecutive slots of the shared schedule, the first not before [`RESERVE_LEAD`] from now.
+/// Unpaced (a mailer without a quota) every slot is now.
 pub async fn reserve(deps: &Deps, notifier: &Notifier, n: usize) -> Result<Vec<Timestamp>, StoreError> {
     let now = deps.clock.now();
     let Some(pacing) = notifier.pacing.as_ref().filter(|_| n > 0) else {
         return Ok(vec![now; n]);
     };
     let interval = pacing.interval();
-    let first = deps.store.reserve_slots(n as u32, interval, now).await?;
+    let first = deps.store.reserve_slots(n as u32, interval, now.plus(RESERVE_LEAD)).await?;
     Ok((0..n as u32).map(|i| first.plus(interval * i)).collect())
 }
 

@@ -38,7 +38,7 @@ fn statuses(results: &[(String, Outcome)]) -> Vec<Status> {
 async fn an_invite_sends_what_its_budget_allows_and_hands_on_the_rest_in_their_slots() {
     // 2 a second at 90 %: slots 556 ms apart, so the budget of 1 s holds two.
     let (w, queue) = paced(2.0);
-    let start = w.clock.now();
+    let start = w.clock.now().plus(crate::service::pace::RESERVE_LEAD);
     let results = w.invite(&owner_of("acme"), json!(["a@x.io", "b@x.io", "c@x.io", "d@x.io", "e@x.io"])).await;
     use Status::{Pending, Processing};
     assert_eq!(statuses(&results), [Pending, Pending, Processing, Processing, Processing]);
@@ -105,7 +105,7 @@ async fn a_late_message_takes_a_fresh_slot_and_one_beyond_the_invocation_is_queu
 
     // A minute late: it is sent in a fresh slot (now, the schedule being idle), not in its old one.
     w.clock.advance(Duration::from_secs(60));
-    let late = w.clock.now();
+    let late = w.clock.now().plus(crate::service::pace::RESERVE_LEAD);
     assert_eq!(send_queued(&w.deps, &w.notifier, &queued[0], None, Duration::ZERO).await.unwrap(), Delivery::Sent);
     let next = w.deps.store.reserve_slots(1, interval(&w), late).await.unwrap();
     assert_eq!(next, late.plus(interval(&w)), "the late send held the slot at {late:?}");
