@@ -69,3 +69,17 @@ impl SendQueue for SqsQueue {
         futures::future::join_all(batches).await.into_iter().collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_is_delayed_to_a_second_or_two_before_its_slot_and_at_most_900_s() {
+        let now = Timestamp::from_millis(1_800_000_000_000);
+        let delay = |ms: u64| delay_seconds(now.plus(std::time::Duration::from_millis(ms)), now);
+        assert_eq!([delay(0), delay(999), delay(1_500), delay(10_700)], [0, 0, 0, 9]);
+        assert_eq!(delay(3_600_000), 900, "further slots are queued again by the sender");
+        assert_eq!(delay_seconds(now, now.plus(std::time::Duration::from_secs(5))), 0, "a slot past is now");
+    }
+}
