@@ -1,7 +1,7 @@
 """Paced-sending benchmark: the release `invite`, `resend` and `send` binaries under a Lambda Runtime API
 emulator, SES behind a stand-in for its quota (a proxy in front of moto that accepts at most RATE sends
 in any one second and answers 429 beyond, recording each send), the send queue on moto's SQS drained
-into two warm `send` instances as Lambda's event source mapping would. For each scenario: the time to
+into five warm `send` instances (the mapping's MaximumConcurrency) as Lambda's event source mapping would. For each scenario: the time to
 answer, the time until the last email was accepted, and the throttled sends. Run through scripts/bench."""
 import http.client
 import http.server
@@ -150,7 +150,8 @@ def drain(sqs, url, sender, stop):
 def scenario(name, rate, total, work, env, quota, sqs, url):
     quota.reset()
     stop = threading.Event()
-    senders = [Warm("send", env, 90) for _ in range(2)]
+    # As many as the template's mapping allows at once.
+    senders = [Warm("send", env, 90) for _ in range(5)]
     pollers = [threading.Thread(target=drain, args=(sqs, url, s, stop), daemon=True) for s in senders]
     for p in pollers:
         p.start()
@@ -166,8 +167,6 @@ def scenario(name, rate, total, work, env, quota, sqs, url):
     for s in senders:
         s.stop()
     row = (name, rate, total, answer_s, last, total / rate, len(quota.accepted), quota.throttled, answered)
-    # Whatever is still queued belongs to this scenario: gone before the next.
-    sqs.purge_queue(QueueUrl=url)
     print(f"  {row}", file=sys.stderr)
     return row
 

@@ -143,6 +143,12 @@ impl Run<'_> {
             let planned = self.plan(page.items).await?;
             let results: Vec<Swept> = stream::iter(planned)
                 .map(|(inv, token, action, slot)| async move {
+                    // Waiting for its slot holds no permit, or items waiting for far slots (other shards')
+                    // would keep those with near ones from theirs. Claimed just before the slot, so no one
+                    // else's claim can come between it and the send.
+                    if let Some(slot) = slot.filter(|slot| self.in_time(*slot)) {
+                        pace::wait_for(self.deps, slot.minus(pace::LEAD)).await;
+                    }
                     // The semaphore is never closed, so this is always a permit, held until the item is done.
                     let _permit = self.slots.acquire().await;
                     if self.short_of_time() {
@@ -150,11 +156,7 @@ impl Run<'_> {
                     }
                     match slot {
                         Some(slot) if !self.in_time(slot) => self.hand_on(&inv, action, slot).await,
-                        Some(slot) => {
-                            // Claimed just before the slot, so no one else's claim can come between it and the send.
-                            pace::wait_for(self.deps, slot.minus(pace::LEAD)).await;
-                            act(self.deps, self.notifier, &inv, &token, action, Some(slot)).await
-                        }
+                        Some(slot) => act(self.deps, self.notifier, &inv, &token, action, Some(slot)).await,
                         None => act(self.deps, self.notifier, &inv, &token, action, None).await,
                     }
                 })
