@@ -144,9 +144,12 @@ def main():
     table = create_table()
     sender = f"bench-{uuid.uuid4().hex[:8]}@example.com"
     boto3.client("sesv2").create_email_identity(EmailIdentity=sender)
-    aws = {k: os.environ[k] for k in ["AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SESV2", "AWS_REGION", "AWS_DEFAULT_REGION",
-                                      "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]}
-    fn_env = {**aws, "TABLE_NAME": table, "SENDER_EMAIL": sender, "ACCEPT_URL": "https://app.example.com/accept"}
+    aws = {k: os.environ[k] for k in ["AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SESV2", "AWS_ENDPOINT_URL_SQS",
+                                      "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]}
+    queue = boto3.client("sqs", endpoint_url=os.environ["AWS_ENDPOINT_URL_SQS"]).create_queue(
+        QueueName=f"bench-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    fn_env = {**aws, "TABLE_NAME": table, "SENDER_EMAIL": sender, "ACCEPT_URL": "https://app.example.com/accept",
+              "SEND_QUEUE_URL": queue}
     targets = [
         ("hello (floor)", [os.path.join(RELEASE, "hello")], lambda: [load_event("list.json")] * 2),
         ("invite", [os.path.join(RELEASE, "invite")], lambda: [invite_event(1), invite_event(1)]),
@@ -155,6 +158,8 @@ def main():
         ("resend", [os.path.join(RELEASE, "resend")], lambda: [load_event("resend.json")] * 2),
         # The refused path (one read of an invitation that does not exist): the same init as a success.
         ("accept", [os.path.join(RELEASE, "accept")], lambda: [load_event("accept-wrong-token.json")] * 2),
+        # An empty batch: the paced sender's init and its answer, no email.
+        ("send", [os.path.join(RELEASE, "send")], lambda: [{"Records": []}] * 2),
         ("python + boto3", [sys.executable, os.path.join(ROOT, "bench", "python", "bootstrap.py")], lambda: [load_event("list.json")] * 2),
     ]
     rows = {}
@@ -177,7 +182,7 @@ def main():
     print("\nRelease binaries (stripped):\n")
     print("| binary | bytes | MB |")
     print("|---|---:|---:|")
-    for b in ["hello", "invite", "list", "cancel", "resend", "accept"]:
+    for b in ["hello", "invite", "list", "cancel", "resend", "accept", "send"]:
         size = os.path.getsize(os.path.join(RELEASE, b))
         print(f"| {b} | {size} | {size / 1e6:.2f} |")
     big = run_once([os.path.join(RELEASE, "invite")], fn_env, [invite_event(100)])

@@ -31,7 +31,7 @@ fn world() -> &'static World {
         World {
             runtime: tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap(),
             deps: Deps { store: Arc::new(MemoryStore::new()), clock: Arc::new(SystemClock), policy: Policy::default() },
-            notifier: Notifier { mailer: mailer.clone(), settings },
+            notifier: Notifier { mailer: mailer.clone(), settings, pacing: None },
             mailer,
         }
     })

@@ -16,6 +16,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("http", 5),
     ("schedule", 5),
     ("stream", 5),
+    ("sends", 5),
     ("wiring", 6),
 ];
 

@@ -40,7 +40,7 @@ pub async fn run(deps: &Deps, notifier: &Notifier, context: &Context) -> Result<
 /// lambda's emulator sends a fixed 600000 ms, ten minutes into 1970, and kills nothing), and then the
 /// sweep takes Lambda's longest timeout. A deadline just passed still leaves nothing, so no claim is
 /// cut off by a real one.
-fn time_left(deadline: SystemTime, now: SystemTime) -> Duration {
+pub(crate) fn time_left(deadline: SystemTime, now: SystemTime) -> Duration {
     match deadline.duration_since(now) {
         Ok(left) => left,
         Err(past) if past.duration() > LONGEST_INVOCATION => {

@@ -111,7 +111,7 @@ fn alarms_watch_the_api_the_sweep_and_the_mail() {
 #[test]
 fn every_sender_sends_through_the_configuration_set_whose_events_reach_cloudwatch() {
     let yaml = template();
-    for function in ["InviteFunction", "ResendFunction"] {
+    for function in ["InviteFunction", "ResendFunction", "SendFunction"] {
         let vars = &yaml["Resources"][function]["Properties"]["Environment"]["Variables"];
         assert_eq!(target(&yaml, &vars["SES_CONFIGURATION_SET"], "AWS::SES::ConfigurationSet"), "InvitationEmails");
     }
@@ -171,4 +171,53 @@ fn the_stream_feeds_the_events_function_and_failed_batches_land_in_a_watched_que
     assert_eq!(statements.len(), 1, "{statements:?}");
     assert_eq!(statements[0]["Action"].as_str(), Some("events:PutEvents"));
     assert_eq!(tagged(&statements[0]["Resource"], "!GetAtt"), Some(format!("{bus}.Arn").as_str()));
+}
+
+#[test]
+fn every_sender_hands_on_to_the_send_queue_the_paced_sender_drains() {
+    let yaml = template();
+    let resources = yaml["Resources"].as_mapping().unwrap();
+    for function in ["InviteFunction", "ResendFunction", "SendFunction"] {
+        let vars = &yaml["Resources"][function]["Properties"]["Environment"]["Variables"];
+        assert_eq!(target(&yaml, &vars["SEND_QUEUE_URL"], "AWS::SQS::Queue"), "SendQueue", "{function}");
+        assert_eq!(tagged(&vars["SEND_RATE"], "!Ref"), Some("SendRate"), "{function}: the configured rate");
+    }
+    let mappings: Vec<&Value> = resources
+        .values()
+        .filter(|r| r["Type"].as_str() == Some("AWS::Lambda::EventSourceMapping"))
+        .map(|r| &r["Properties"])
+        .filter(|p| tagged(&p["EventSourceArn"], "!GetAtt") == Some("SendQueue.Arn"))
+        .collect();
+    let [mapping] = mappings.as_slice() else { panic!("one mapping drains the send queue: {mappings:?}") };
+    assert_eq!(target(&yaml, &mapping["FunctionName"], "AWS::Serverless::Function"), "SendFunction");
+    let responses = mapping["FunctionResponseTypes"].as_sequence().unwrap();
+    assert!(responses.iter().any(|t| t.as_str() == Some("ReportBatchItemFailures")), "partial batch failures");
+    let concurrency = mapping["ScalingConfig"]["MaximumConcurrency"].as_u64().expect("bounded concurrency");
+    assert!((2..=10).contains(&concurrency), "{concurrency}");
+    // No SAM event on the function: it would attach a managed policy on every queue of the account.
+    assert!(yaml["Resources"]["SendFunction"]["Properties"]["Events"].is_null());
+
+    // The queue's messages outlive the function's retries: five receives, then the dead letters, alarmed.
+    let queue = &yaml["Resources"]["SendQueue"]["Properties"];
+    let timeout = yaml["Resources"]["SendFunction"]["Properties"]["Timeout"].as_u64().unwrap();
+    assert!(queue["VisibilityTimeout"].as_u64().unwrap() >= 6 * timeout, "visibility covers six invocations");
+    let redrive = &queue["RedrivePolicy"];
+    assert!(redrive["maxReceiveCount"].as_u64().unwrap() >= 3);
+    let dead = target(&yaml, &redrive["deadLetterTargetArn"], "AWS::SQS::Queue");
+    let alarm = alarm_on(&yaml, "AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", dead);
+    assert_eq!(alarm["Threshold"].as_u64(), Some(0), "one dead letter is one email the sender gave up on");
+
+    // Lambda's polling is granted on the send queue alone.
+    let polling = resources
+        .values()
+        .find(|r| {
+            r["Type"].as_str() == Some("AWS::IAM::Policy")
+                && r["Properties"]["Roles"]
+                    .as_sequence()
+                    .is_some_and(|roles| roles.iter().any(|role| tagged(role, "!Ref") == Some("SendFunctionRole")))
+        })
+        .expect("a polling policy on the sender's role");
+    for st in polling["Properties"]["PolicyDocument"]["Statement"].as_sequence().unwrap() {
+        assert_eq!(tagged(&st["Resource"], "!GetAtt"), Some("SendQueue.Arn"), "{st:?}");
+    }
 }

@@ -2,11 +2,13 @@
 //! error names each bad variable, is reported to the Runtime API as an init error (what Lambda shows for
 //! a failed init) and stops the function before it serves anything. The local server builds its
 //! DynamoDB and SES parts with the same functions.
-use crate::adapters::{aws, dynamo::DynamoStore, eventbridge::EventBridgeBus, ses::SesMailer};
-use crate::config::{ConfigErrors, Env};
+use crate::adapters::{aws, dynamo::DynamoStore, eventbridge::EventBridgeBus, ses::SesMailer, sqs::SqsQueue};
+use crate::config::{ConfigErrors, Env, PacingConfig};
 use crate::ports::clock::SystemClock;
 use crate::ports::store::DueShards;
+use crate::ports::SendRate;
 use crate::rules::Policy;
+use crate::service::pace::Pacing;
 use crate::service::{Deps, MailSettings, Notifier};
 use std::sync::Arc;
 
@@ -16,10 +18,26 @@ pub fn dynamo_deps(client: aws_sdk_dynamodb::Client, table: &str, due_shards: Du
     Deps { store: Arc::new(store), clock: Arc::new(SystemClock), policy }
 }
 
-/// A notifier that sends through SES v2 with `client` (built by `aws::ses_client`).
-pub fn ses_notifier(client: aws_sdk_sesv2::Client, settings: MailSettings) -> Notifier {
+/// A notifier that sends through SES v2 with `client` (built by `aws::ses_client`), paced when given.
+pub fn ses_notifier(client: aws_sdk_sesv2::Client, settings: MailSettings, pacing: Option<Pacing>) -> Notifier {
     let mailer = SesMailer::new(client, settings.from.clone(), settings.configuration_set.clone());
-    Notifier { mailer: Arc::new(mailer), settings }
+    Notifier { mailer: Arc::new(mailer), settings, pacing }
+}
+
+/// The pacing of a function that sends: the account's rate (from init's `GetAccount`), lowered by a
+/// configured one; the sandbox's 1 a second when neither is known, as no account has less.
+pub fn pacing(sdk: &aws_config::SdkConfig, config: &PacingConfig, account: Option<SendRate>) -> Pacing {
+    let rate = match (account, config.rate) {
+        (Some(account), Some(configured)) => account.min(configured),
+        (Some(rate), None) | (None, Some(rate)) => rate,
+        (None, None) => {
+            tracing::warn!("the account's sending rate is unknown and SEND_RATE is not set: sending 1 email a second");
+            SendRate::SANDBOX
+        }
+    };
+    tracing::info!(emails_per_second = rate.per_second(), "sending rate");
+    let queue = SqsQueue::new(aws_sdk_sqs::Client::new(sdk), &config.queue_url);
+    Pacing { rate, queue: Arc::new(queue) }
 }
 
 /// For functions that only touch the table (list, cancel).
@@ -35,17 +53,19 @@ pub async fn store_only() -> Result<Deps, ConfigErrors> {
     Ok(dynamo_deps(db, &config.table, config.due_shards, config.policy))
 }
 
-/// For functions that send email too (invite, resend).
+/// For functions that send email too (invite, resend, send).
 pub async fn with_mail() -> Result<(Deps, Notifier), ConfigErrors> {
     let config = match Env::process().function(true) {
         Ok(config) => config,
         Err(e) => return Err(init_failed(e).await),
     };
     let settings = config.mail.expect("function(true) reads the mail settings");
+    let pacing_config = config.pacing.expect("function(true) reads the pacing");
     let sdk = aws::sdk_config().await;
     let (db, ses) = (aws_sdk_dynamodb::Client::new(&sdk), aws::ses_client(&sdk));
-    aws::warm_up(&db, Some(&ses), &config.table).await;
-    Ok((dynamo_deps(db, &config.table, config.due_shards, config.policy), ses_notifier(ses, settings)))
+    let account_rate = aws::warm_up(&db, Some(&ses), &config.table).await;
+    let pacing = pacing(&sdk, &pacing_config, account_rate);
+    Ok((dynamo_deps(db, &config.table, config.due_shards, config.policy), ses_notifier(ses, settings, Some(pacing))))
 }
 
 /// For the `events` function: the bus its events go to. It reads no table (the stream brings the

@@ -63,6 +63,7 @@ async fn invite_binary_serves_an_event_and_logs_json_lines_with_the_request_id()
         ("TABLE_NAME", table),
         ("SENDER_EMAIL", ses.sender.clone()),
         ("ACCEPT_URL", "https://app.example.com/accept".to_owned()),
+        ("SEND_QUEUE_URL", format!("{}/123456789012/none", e2e::endpoint("AWS_ENDPOINT_URL_SQS"))),
     ]);
     let account = unique("acct");
     let body = json!({"invitees": "carol.jones@example.com, nope", "access": {"infrastructure": {"permissions": "view_only"}}});

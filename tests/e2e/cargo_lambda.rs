@@ -76,20 +76,37 @@ async fn set_up(sender: &str) -> String {
         .envs(aws_env())
         .env("TABLE_NAME", &table)
         .env("SENDER_EMAIL", sender)
+        .env("EVENT_BUS_NAME", &bus_and_queue().0)
+        .env("SEND_QUEUE_URL", &bus_and_queue().1)
         .output()
         .await
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "local setup: {stdout}{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains(&format!("table {table}: created")) && stdout.contains("verified"), "{stdout}");
+    let queue = bus_and_queue().1.rsplit('/').next().unwrap();
+    assert!(stdout.contains(&format!("send queue {queue}: ready")), "{stdout}");
     table
+}
+
+/// The event bus and the send queue (its URL) `local setup` makes in moto, as `aws-local` names them.
+fn bus_and_queue() -> &'static (String, String) {
+    static NAMES: std::sync::OnceLock<(String, String)> = std::sync::OnceLock::new();
+    NAMES.get_or_init(|| {
+        let queue = format!("{}/123456789012/{}", e2e::endpoint("AWS_ENDPOINT_URL_SQS"), unique("send"));
+        (unique("events"), queue)
+    })
 }
 
 fn params(sender: &str) -> BTreeMap<&'static str, String> {
     BTreeMap::from([
+        ("EventsBus", bus_and_queue().0.clone()),
+        ("SendQueue", bus_and_queue().1.clone()),
         ("SenderEmail", sender.to_owned()),
         ("AcceptUrl", "https://app.example.com/accept".to_owned()),
         ("InvitationEmails", "invitation-emails".to_owned()),
+        // Fast enough that the sample invite's emails all go within its request, as in tests/e2e/events.rs.
+        ("SendRate", "100".to_owned()),
     ])
 }
 

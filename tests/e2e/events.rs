@@ -42,6 +42,8 @@ async fn every_sample_event_drives_its_function() {
         ("SenderEmail", ses.sender.clone()),
         ("AcceptUrl", "https://app.example.com/accept".to_owned()),
         ("InvitationEmails", "invitation-emails".to_owned()),
+        // Fast enough that the sample invite's emails all go at once, as the samples' answers show.
+        ("SendRate", "100".to_owned()),
     ]);
 
     let mut events: BTreeMap<String, Value> = std::fs::read_dir(repo("events"))
@@ -119,6 +121,18 @@ async fn every_sample_event_drives_its_function() {
     assert_eq!(emf["resent"], 1);
     assert_eq!(emf["_aws"]["CloudWatchMetrics"][0]["Namespace"], "Invitations");
     assert!(run.stdout.contains("\"sweep done\""), "one summary log line");
+
+    // The send queue's sample names an invitation that is not waiting: a slot taken, nothing sent, and the
+    // message not handed back to the queue.
+    let sent_before = ses.sent().await.len();
+    let run = invoke(&binary("send"), &template_env("SendFunction", &table, &params), vec![take("send.json")]).await;
+    match &run.replies[..] {
+        [Reply::Response(answer)] => {
+            assert_eq!(answer, &serde_json::json!({"batchItemFailures": []}), "{}", run.stdout)
+        }
+        other => panic!("{other:?}\n{}", run.stdout),
+    }
+    assert_eq!(ses.sent().await.len(), sent_before, "nothing to send");
 
     // The accept events name one invitation and carry its link's token; only the right invitee's works,
     // and the refusals before it leave the invitation acceptable.

@@ -16,6 +16,7 @@ mod lifecycle;
 mod local_run;
 mod lost_answers;
 mod openapi;
+mod pacing;
 mod poison;
 mod readme;
 mod round_trips;

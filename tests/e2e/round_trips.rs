@@ -163,7 +163,7 @@ async fn a_send_names_the_configuration_set_the_environment_gives() {
         let settings = invitations::config::Env(|k: &str| vars.iter().find(|(v, _)| *v == k).map(|(_, x)| x.clone()))
             .mail()
             .unwrap();
-        let notifier = invitations::wiring::ses_notifier(client.clone(), settings);
+        let notifier = invitations::wiring::ses_notifier(client.clone(), settings, None);
         notifier.mailer.send(&email).await.unwrap();
         let sent = proxy.requests_seen().pop().expect("the send");
         let body: Value = serde_json::from_slice(&sent.body).unwrap();

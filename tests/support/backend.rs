@@ -6,6 +6,7 @@ use invitations::adapters::{aws, dynamo::DynamoStore, ses::SesMailer};
 use invitations::domain::Timestamp;
 use invitations::ports::clock::ManualClock;
 use invitations::rules::Policy;
+use invitations::service::pace::Pacing;
 use invitations::service::{Deps, MailSettings, Notifier};
 use std::sync::Arc;
 
@@ -18,6 +19,8 @@ pub struct Options {
     pub dynamodb_url: Option<String>,
     pub ses_url: Option<String>,
     pub policy: Option<Policy>,
+    /// Pace the sends (default: unpaced, every email at once).
+    pub pacing: Option<Pacing>,
 }
 
 pub struct Backend {
@@ -68,7 +71,7 @@ impl Backend {
         let deps = Deps { store, clock: clock.clone(), policy: o.policy.unwrap_or_default() };
         let settings = mail_settings(&ses);
         let mail = Arc::new(TimedMailer::new(SesMailer::new(ses_client, settings.from.clone(), None)));
-        let notifier = Notifier { mailer: mail.clone(), settings };
+        let notifier = Notifier { mailer: mail.clone(), settings, pacing: o.pacing };
         Backend { deps, notifier, mail, ses, db, table, clock }
     }
 }

@@ -7,7 +7,7 @@ use invitations::adapters::memory::MemoryStore;
 use invitations::domain::{AccountId, Email, Invitation, InvitationId, Member, Timestamp, UserId};
 use invitations::ports::store::{
     Claim, CreateOutcome, DueKey, DuePage, DueShard, IdempotencyStore, InvitationStore, JoinOutcome, ListQuery,
-    MemberStore, Page, Saved, Scope, StoreResult, UpdateOutcome, UsersPage, UsersQuery,
+    MemberStore, Page, Saved, Scope, SendSlots, StoreResult, UpdateOutcome, UsersPage, UsersQuery,
 };
 use invitations::rules::Transition;
 use std::path::PathBuf;
@@ -28,6 +28,14 @@ impl ReopenedStore {
 
     fn reopen(&self) -> MemoryStore {
         MemoryStore::open(&self.path).expect("the store file reads back")
+    }
+}
+
+/// The send schedule lives with the process, as the local server keeps it.
+#[async_trait]
+impl SendSlots for ReopenedStore {
+    async fn reserve_slots(&self, n: u32, interval: std::time::Duration, now: Timestamp) -> StoreResult<Timestamp> {
+        self.keys.reserve_slots(n, interval, now).await
     }
 }
 

@@ -15,6 +15,8 @@ pub mod local_server;
 pub mod logs;
 pub mod mailer;
 pub mod proxy;
+pub mod queue;
+pub mod quota;
 pub mod runtime;
 pub mod ses;
 pub mod stream;
@@ -35,6 +37,7 @@ pub async fn heavy_test() -> tokio::sync::MutexGuard<'static, ()> {
     HEAVY.lock().await
 }
 
+/// An emulator's endpoint as the test script exported it.
 pub fn endpoint(var: &str) -> String {
     std::env::var(var).unwrap_or_else(|_| {
         panic!("{var} is not set: run the tests through ./scripts/test, which starts DynamoDB Local and moto")
@@ -45,6 +48,7 @@ pub fn endpoint(var: &str) -> String {
 pub async fn sdk() -> aws_config::SdkConfig {
     endpoint("AWS_ENDPOINT_URL_DYNAMODB");
     endpoint("AWS_ENDPOINT_URL_SESV2");
+    endpoint("AWS_ENDPOINT_URL_SQS");
     invitations::adapters::aws::sdk_config().await
 }
 
@@ -54,6 +58,7 @@ pub fn aws_env() -> Vec<(&'static str, String)> {
         "AWS_ENDPOINT_URL_DYNAMODB",
         "AWS_ENDPOINT_URL_SESV2",
         "AWS_ENDPOINT_URL_EVENTBRIDGE",
+        "AWS_ENDPOINT_URL_SQS",
         "AWS_REGION",
         "AWS_ACCESS_KEY_ID",
         "AWS_SECRET_ACCESS_KEY",

@@ -113,6 +113,61 @@ pub async fn invoke<K: AsRef<str>>(binary: &std::path::Path, env: &[(K, String)]
     Run { replies, stdout, stderr, exit }
 }
 
+/// A function kept running, as a warm Lambda instance is: events are handed to it one at a time.
+pub struct Function {
+    state: Arc<State>,
+    replies: mpsc::UnboundedReceiver<Reply>,
+    _child: tokio::process::Child,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Function {
+    /// Starts `binary` with `env` under a fresh emulator; it initializes and waits for events.
+    pub async fn start<K: AsRef<str>>(binary: &std::path::Path, env: &[(K, String)]) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, replies) = mpsc::unbounded_channel();
+        let name = binary.file_name().unwrap().to_str().unwrap();
+        let state =
+            Arc::new(State { queue: Mutex::default(), timeout: crate::template::timeout_of(name), replies: tx });
+        let serving = state.clone();
+        let server = tokio::spawn(async move {
+            while let Ok((conn, _)) = listener.accept().await {
+                tokio::spawn(serve(conn, serving.clone()));
+            }
+        });
+        let child = tokio::process::Command::new(binary)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("AWS_LAMBDA_RUNTIME_API", addr.to_string())
+            .env("AWS_LAMBDA_FUNCTION_NAME", name)
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+            .env("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/test")
+            .env("AWS_LAMBDA_LOG_STREAM_NAME", "test")
+            .envs(env.iter().map(|(k, v)| (k.as_ref(), v.as_str())))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start the function binary");
+        Function { state, replies, _child: child, server }
+    }
+
+    /// One invocation: its reply, within the function's timeout and a little more.
+    pub async fn invoke(&mut self, event: Value) -> Reply {
+        self.state.queue.lock().unwrap().push_back((crate::unique("req"), event));
+        let limit = self.state.timeout + Duration::from_secs(10);
+        tokio::time::timeout(limit, self.replies.recv()).await.expect("a reply in time").expect("the emulator runs")
+    }
+}
+
+impl Drop for Function {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
 async fn serve(conn: TcpStream, state: Arc<State>) {
     let mut conn = BufReader::new(conn);
     while let Some(req) = read_request(&mut conn).await {

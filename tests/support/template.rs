@@ -23,6 +23,11 @@ pub fn template_env(function: &str, table: &str, params: &BTreeMap<&str, String>
                 if let Some(v) = params.get(name) {
                     return v.clone();
                 }
+                // A queue the test did not make: moto's URL for it, which nothing created, so a hand-on
+                // fails and leaves its invitations to the sweep.
+                if yaml["Resources"][name]["Type"].as_str() == Some("AWS::SQS::Queue") {
+                    return format!("{}/123456789012/{name}", crate::endpoint("AWS_ENDPOINT_URL_SQS"));
+                }
                 let default = &yaml["Parameters"][name]["Default"];
                 match default {
                     serde_yaml::Value::String(s) => s.clone(),

@@ -114,7 +114,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     };
     let (notifier, mail_note) = match &aws {
         Some(aws) if args.ses => {
-            (wiring::ses_notifier(invitations::adapters::aws::ses_client(aws), env.mail()?), "SES".to_owned())
+            (wiring::ses_notifier(invitations::adapters::aws::ses_client(aws), env.mail()?, None), "SES".to_owned())
         }
         _ => {
             let from = match std::env::var("SENDER_EMAIL") {
@@ -129,7 +129,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
                 configuration_set: None,
             };
             let mailer = OutboxMailer::new(args.outbox.clone(), settings.from.clone())?;
-            (Notifier { mailer: Arc::new(mailer), settings }, format!("{}/", args.outbox.display()))
+            (Notifier { mailer: Arc::new(mailer), settings, pacing: None }, format!("{}/", args.outbox.display()))
         }
     };
     let auth = DevAuth::new();

@@ -71,6 +71,11 @@ fn source_of(event: &Value) -> Option<(&'static str, String)> {
 fn function_for(template: &Yaml, event: &Value) -> Option<(String, String)> {
     let (kind, key) = source_of(event)?;
     let resources = template["Resources"].as_mapping()?;
+    if kind == "SQS" {
+        if let Some(found) = mapped_function(template) {
+            return Some(found);
+        }
+    }
     resources.iter().find_map(|(id, r)| {
         let events = r["Properties"]["Events"].as_mapping()?;
         let takes = events.values().any(|e| {
@@ -91,6 +96,30 @@ fn function_for(template: &Yaml, event: &Value) -> Option<(String, String)> {
         });
         let binary = r["Metadata"]["BuildProperties"]["Binary"].as_str()?;
         takes.then(|| (id.as_str().unwrap_or_default().to_owned(), binary.to_owned()))
+    })
+}
+
+/// The function an `AWS::Lambda::EventSourceMapping` on a queue feeds: the send queue's mapping is its own
+/// resource, not a SAM event of the function (which would grant polling every queue of the account).
+fn mapped_function(template: &Yaml) -> Option<(String, String)> {
+    let resources = template["Resources"].as_mapping()?;
+    resources.values().find_map(|r| {
+        let props = &r["Properties"];
+        let on_queue = |arn: &Yaml| match arn {
+            Yaml::Tagged(t) => t
+                .value
+                .as_str()
+                .and_then(|v| v.split('.').next())
+                .is_some_and(|q| template["Resources"][q]["Type"].as_str() == Some("AWS::SQS::Queue")),
+            _ => false,
+        };
+        if r["Type"].as_str() != Some("AWS::Lambda::EventSourceMapping") || !on_queue(&props["EventSourceArn"]) {
+            return None;
+        }
+        let Yaml::Tagged(f) = &props["FunctionName"] else { return None };
+        let id = f.value.as_str()?;
+        let binary = template["Resources"][id]["Metadata"]["BuildProperties"]["Binary"].as_str()?;
+        Some((id.to_owned(), binary.to_owned()))
     })
 }
 

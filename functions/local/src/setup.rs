@@ -1,6 +1,6 @@
 //! `local setup`: makes DynamoDB Local and the SES emulator ready for the Lambda functions, as
-//! `./scripts/aws-local up` runs it: the table as the template declares it, the sender verified, and the
-//! invitations the sample events name. Running it again changes nothing; `--fresh` starts the table over.
+//! `./scripts/aws-local up` runs it: the table as the template declares it, the sender verified, the
+//! event bus and the send queue, and the invitations the sample events name. Running it again changes nothing; `--fresh` starts the table over.
 use crate::samples::{self, Sample};
 use crate::table::{Created, TableSpec};
 use aws_sdk_sesv2::error::SdkError;
@@ -74,6 +74,16 @@ pub async fn run(args: &SetupArgs) -> Result<(), Error> {
             }
             Err(e) => return Err(Box::new(e)),
         }
+    }
+
+    // Invite, resend and send hand emails beyond a request's budget to this queue; moto knows only the
+    // queues it was asked to create. The URL's last segment is the queue's name.
+    if let Ok(url) = std::env::var("SEND_QUEUE_URL") {
+        let name = url.rsplit('/').next().unwrap_or_default();
+        let sqs = aws_sdk_sqs::Client::new(&sdk);
+        // CreateQueue of a queue that exists with the same attributes returns it: running again is fine.
+        let made = sqs.create_queue().queue_name(name).send().await?;
+        println!("send queue {name}: ready at {}", made.queue_url().unwrap_or_default());
     }
 
     if created == Created::Created {

@@ -1,4 +1,5 @@
 //! Shared SDK configuration: built once per process, endpoints from the standard variables only.
+use crate::ports::SendRate;
 use aws_config::{retry::RetryConfig, timeout::TimeoutConfig, BehaviorVersion};
 use std::time::Duration;
 
@@ -76,24 +77,34 @@ pub const SES_OPERATION_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Opens the connections (DNS, TCP, TLS) during init, which Lambda runs at full CPU, so the first
 /// request does not pay for a handshake at the function's share of a core. The calls are cheap reads;
-/// their answers do not matter, a failure only means the first request connects itself.
-pub async fn warm_up(db: &aws_sdk_dynamodb::Client, ses: Option<&aws_sdk_sesv2::Client>, table: &str) {
+/// DynamoDB's answer does not matter, SES's is the account's sending rate (`None` when unknown: a
+/// failure only means the first request connects itself).
+pub async fn warm_up(
+    db: &aws_sdk_dynamodb::Client,
+    ses: Option<&aws_sdk_sesv2::Client>,
+    table: &str,
+) -> Option<SendRate> {
     let dynamodb = async {
         if let Err(e) = db.describe_table().table_name(table).send().await {
             tracing::debug!(error = %e, "DynamoDB warm-up call failed");
         }
     };
     let ses = async {
-        if let Some(ses) = ses {
-            if let Err(e) = ses.get_account().send().await {
+        let ses = ses?;
+        let account = ses.get_account().send().await;
+        match account {
+            Ok(account) => account.send_quota().and_then(|q| SendRate::new(q.max_send_rate())),
+            Err(e) => {
                 tracing::debug!(error = %e, "SES warm-up call failed");
+                None
             }
         }
     };
     let started = std::time::Instant::now();
-    let _ = tokio::time::timeout(Duration::from_secs(2), futures::future::join(dynamodb, ses)).await;
+    let rate = tokio::time::timeout(Duration::from_secs(2), futures::future::join(dynamodb, ses)).await;
     // Init's share spent waiting on the network, so an init duration can be read against the floor.
     tracing::info!(warm_up_ms = started.elapsed().as_secs_f64() * 1000.0, "connections opened");
+    rate.ok().and_then(|((), rate)| rate)
 }
 
 #[cfg(test)]

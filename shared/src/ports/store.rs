@@ -2,6 +2,7 @@
 //! [`Expect`] (the state a write requires) and a [`Change`] (what it writes); a store's only job is to
 //! apply them atomically, so the DynamoDB adapter and the in-memory twin cannot disagree about rules.
 pub use super::due::{DueKey, DuePage, DueShard, DueShards};
+pub use super::pace::SendSlots;
 use crate::domain::{
     AccountId, Email, IdempotencyKey, Invitation, InvitationId, Member, Status, Timestamp, UserId, UserStatus,
 };
@@ -221,6 +222,6 @@ pub trait MemberStore: Send + Sync {
 }
 
 /// Everything the use cases need of storage: one object in each deployment (one table, or one process).
-pub trait Store: InvitationStore + IdempotencyStore + MemberStore {}
+pub trait Store: InvitationStore + IdempotencyStore + MemberStore + SendSlots {}
 
-impl<T: InvitationStore + IdempotencyStore + MemberStore> Store for T {}
+impl<T: InvitationStore + IdempotencyStore + MemberStore + SendSlots> Store for T {}

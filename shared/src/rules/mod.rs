@@ -127,6 +127,37 @@ pub fn unsent(token: TokenHash, now: Timestamp, policy: &Policy) -> Transition {
     Transition { expect, change: Change { due, count: Count::Unsent, ..change(Status::Processing, now) } }
 }
 
+/// A `processing` invitation whose email waits for a send slot beyond its request's budget: the sweep
+/// leaves it alone until a processing timeout after that slot, as it would after a send at the slot.
+pub fn queued(inv: &Invitation, slot: Timestamp, policy: &Policy) -> Transition {
+    let due = Due::At(slot.plus(policy.processing_timeout).min(inv.expires_at));
+    Transition { expect: as_read(inv), change: Change { due, ..change(Status::Processing, inv.updated_at) } }
+}
+
+/// A manual resend whose email waits for a later slot: back to `processing` (its email not counted),
+/// for the paced sender, and for the sweep a processing timeout after the slot.
+pub fn deferred(token: TokenHash, now: Timestamp, slot: Timestamp, policy: &Policy) -> Transition {
+    let mut t = unsent(token, now, policy);
+    t.change.due = Due::At(slot.plus(policy.processing_timeout));
+    t
+}
+
+/// The sweep's claim on a stuck invitation (a [`DueAction::Retry`]) whose email it hands to the paced
+/// sender: due again a processing timeout after the slot, not after the claim.
+pub fn retry_later(mut claim: Transition, slot: Timestamp, policy: &Policy) -> Transition {
+    claim.change.due = Due::At(slot.plus(policy.processing_timeout));
+    claim
+}
+
+/// The paced sender's claim on a `processing` invitation handed to it, just before its send: a new
+/// token, so of two senders only one wins and only the newest link works. Not a failed attempt: only
+/// the sweep counts those.
+pub fn claim_queued(inv: &Invitation, now: Timestamp, token: TokenHash, policy: &Policy) -> Transition {
+    let expect = Expect { expires_after: Some(now), ..as_read(inv) };
+    let change = Change { token_hash: Some(token), ..change(Status::Processing, now) };
+    Transition { expect, change: scheduled(inv, change, policy) }
+}
+
 /// What the sweep does with an invitation it found in the due index.
 #[derive(Debug)]
 pub enum DueAction {

@@ -1,10 +1,12 @@
-//! Invite: one invitation per distinct invitee, each created with one conditional transaction and
-//! sent at once; an invitation whose email is refused stays `processing` for the sweep.
-use super::{Authorized, Deps, Notifier};
+//! Invite: one invitation per distinct invitee, each created with one conditional transaction, then
+//! sent in its slot of the send schedule: within the request's budget by the request, later by the
+//! paced sender. An invitation whose email is refused or handed on stays `processing`; the sweep is
+//! the safety net for any that is not sent.
+use super::{pace, Authorized, Deps, Notifier};
 use crate::domain::invitees::{Invitee, Target};
 use crate::domain::{Access, AccessOption, Invitation, InvitationId, Status, Token};
 use crate::ports::store::{CreateOutcome, UpdateOutcome};
-use crate::ports::StoreError;
+use crate::ports::{QueuedSend, StoreError};
 use crate::rules;
 
 #[derive(Debug)]
@@ -42,28 +44,72 @@ pub async fn invite(
     if let Some(option) = auth.caller().first_forbidden(&access.options()) {
         return Err(InviteError::Forbidden(option));
     }
-    // Every invitee of the request at once (parsing bounds them to MAX_INVITEES), each one create, one
-    // send, one mark: the whole request takes three round trips however many it names. SES throttles
-    // are retried with backoff by the SES client; an email still refused leaves its
-    // invitation `processing` for the sweep.
-    let results: Vec<Result<InviteResult, StoreError>> = futures::future::join_all(
-        invitees.into_iter().map(|invitee| invite_one(deps, notifier, auth, &access, invitee)),
-    )
-    .await;
+    // Every invitee of the request at once (parsing bounds them to MAX_INVITEES): one create each.
+    let stored: Vec<Result<(InviteResult, Option<Token>), StoreError>> =
+        futures::future::join_all(invitees.into_iter().map(|invitee| invite_one(deps, auth, &access, invitee))).await;
+    // Then the new ones' emails, in slots of the send schedule reserved together: those within the
+    // request's budget go now, the others to the paced sender. Slots are reserved only for invitations
+    // made, so a repeated request costs the schedule nothing.
+    let fresh = stored.iter().filter(|r| matches!(r, Ok((_, Some(_))))).count();
+    let budget_end = deps.clock.now().plus(pace::REQUEST_BUDGET);
+    let slots = match pace::reserve(deps, notifier, fresh).await {
+        Ok(slots) => slots,
+        Err(e) => {
+            // Stored `processing`, they are due for the sweep a processing timeout from now.
+            tracing::warn!(error = %crate::logging::chain(&e), "no send slots; the sweep will send the new invitations");
+            Vec::new()
+        }
+    };
+    let mut slots = slots.into_iter();
+    let sends = stored.into_iter().map(|r| {
+        let slot = if matches!(r, Ok((_, Some(_)))) { slots.next() } else { None };
+        async move {
+            let (mut result, token) = match r {
+                Ok(stored) => stored,
+                Err(e) => return Err(e),
+            };
+            let (Outcome::Invited(inv), Some(token), Some(slot)) = (&result.outcome, token, slot) else {
+                return Ok((result, None));
+            };
+            let mut slot = slot;
+            if slot <= budget_end {
+                // Too late for its slot and the next free one beyond the budget: handed on after all.
+                match pace::at_slot(deps, notifier, slot, Some(budget_end)).await {
+                    Ok(()) => {
+                        result.outcome = Outcome::Invited(send_first(deps, notifier, inv.clone(), &token).await);
+                        return Ok((result, None));
+                    }
+                    Err(later) => slot = later,
+                }
+            }
+            let queued = match deps.store.update(&inv.account_id, inv.id, &rules::queued(inv, slot, &deps.policy)).await {
+                Ok(UpdateOutcome::Updated(queued)) => Some(QueuedSend::new(queued.account_id, queued.id, slot)),
+                Ok(_) => None,
+                Err(e) => {
+                    tracing::warn!(invitation = %inv.id, error = %crate::logging::chain(&e), "not handed on; the sweep will send it");
+                    None
+                }
+            };
+            Ok((result, queued))
+        }
+    });
+    let done: Vec<Result<(InviteResult, Option<QueuedSend>), StoreError>> = futures::future::join_all(sends).await;
+    let queued: Vec<QueuedSend> = done.iter().filter_map(|r| r.as_ref().ok().and_then(|(_, q)| q.clone())).collect();
+    pace::hand_on(deps, notifier, &queued).await;
     // A store failure fails the request (503): the invitations made so far stay, and a retry answers
     // `already_invited` for them, so nothing is lost or doubled.
-    results.into_iter().collect::<Result<_, _>>().map_err(InviteError::Store)
+    done.into_iter().map(|r| r.map(|(result, _)| result)).collect::<Result<_, _>>().map_err(InviteError::Store)
 }
 
+/// Stores one invitee's invitation; with it, when it is new, the token its first email carries.
 async fn invite_one(
     deps: &Deps,
-    notifier: &Notifier,
     auth: &Authorized,
     access: &Access,
     invitee: Invitee,
-) -> Result<InviteResult, StoreError> {
+) -> Result<(InviteResult, Option<Token>), StoreError> {
     let by_user_id = matches!(invitee.parsed, Ok(Target::User(_)));
-    let result = |outcome| Ok(InviteResult { invitee: invitee.given.clone(), by_user_id, outcome });
+    let result = |outcome| Ok((InviteResult { invitee: invitee.given.clone(), by_user_id, outcome }, None));
     let (email, user_id) = match invitee.parsed.clone() {
         Err(e) => return result(Outcome::Invalid(e.to_string())),
         Ok(Target::Email(email)) => (email, None),
@@ -102,12 +148,15 @@ async fn invite_one(
         },
         &deps.policy,
     );
-    let outcome = match deps.store.create(&invitation).await? {
-        CreateOutcome::AlreadyOpen(existing) => Outcome::AlreadyInvited(existing),
-        CreateOutcome::AlreadyMember(existing) => Outcome::AlreadyMember(Some(existing)),
-        CreateOutcome::Created => Outcome::Invited(send_first(deps, notifier, invitation, &token).await),
-    };
-    result(outcome)
+    match deps.store.create(&invitation).await? {
+        CreateOutcome::AlreadyOpen(existing) => result(Outcome::AlreadyInvited(existing)),
+        CreateOutcome::AlreadyMember(existing) => result(Outcome::AlreadyMember(Some(existing))),
+        CreateOutcome::Created => {
+            let invited =
+                InviteResult { invitee: invitee.given.clone(), by_user_id, outcome: Outcome::Invited(invitation) };
+            Ok((invited, Some(token)))
+        }
+    }
 }
 
 /// Sends a new invitation's email and marks it `pending`. On any failure the invitation stays

@@ -13,11 +13,13 @@ pub struct MailSettings {
     pub configuration_set: Option<String>,
 }
 
-/// Sends invitation emails: a mailer and the settings every message shares.
+/// Sends invitation emails: a mailer, the settings every message shares, and the pacing of a mailer
+/// with a quota (`None`: every email goes at once, as to a folder).
 #[derive(Clone)]
 pub struct Notifier {
     pub mailer: Arc<dyn Mailer>,
     pub settings: MailSettings,
+    pub pacing: Option<super::pace::Pacing>,
 }
 
 impl Notifier {

@@ -2,13 +2,16 @@
 //! the rules, and returns its own error enum; the HTTP edge is the one place those become answers.
 pub mod accept;
 pub mod cancel;
+mod claim;
 pub mod cursor;
 pub mod idempotency;
 pub mod invite;
 pub mod list;
 pub mod message;
+pub mod pace;
 pub mod publish;
 pub mod resend;
+pub mod send;
 pub mod sweep;
 pub mod users;
 

@@ -1,9 +1,10 @@
 //! Manual resend: a new token and a new email for a pending invitation, at most once per
-//! `RESEND_MIN_INTERVAL`.
-use super::{Authorized, Deps, Notifier};
-use crate::domain::{Invitation, InvitationId, Status, Token};
+//! `RESEND_MIN_INTERVAL`. The email goes in a slot of the send schedule: now, or by the paced sender,
+//! the invitation `processing` until then.
+use super::{pace, Authorized, Deps, Notifier};
+use crate::domain::{Invitation, InvitationId, Status, Timestamp, Token};
 use crate::ports::store::UpdateOutcome;
-use crate::ports::{MailError, StoreError};
+use crate::ports::{MailError, QueuedSend, StoreError};
 use crate::rules;
 use std::time::Duration;
 
@@ -69,6 +70,32 @@ pub async fn resend(
         }
         due = current.expires_at;
     };
+    // Slots are reserved once the resend is allowed, so a refused one costs the schedule nothing.
+    let mut slot = match pace::reserve(deps, notifier, 1).await {
+        Ok(slots) => slots[0],
+        Err(e) => {
+            hand_back(deps, &inv, now, now).await;
+            return Err(ResendError::Store(e));
+        }
+    };
+    let budget_end = now.plus(pace::REQUEST_BUDGET);
+    if slot <= budget_end {
+        if let Err(later) = pace::at_slot(deps, notifier, slot, Some(budget_end)).await {
+            slot = later;
+        }
+    }
+    if slot > budget_end {
+        // Its email waits for the paced sender: `processing` until it is sent.
+        return match hand_back(deps, &inv, now, slot).await {
+            Some(deferred) => {
+                pace::hand_on(deps, notifier, &[QueuedSend::new(deferred.account_id.clone(), deferred.id, slot)]).await;
+                Ok(deferred)
+            }
+            None => {
+                Err(ResendError::Store(StoreError::Corrupt("a resend just written changed before its hand-off".into())))
+            }
+        };
+    }
     if let Err(error) = notifier.deliver(&inv, &token).await {
         let unsent = rules::unsent(inv.token_hash.clone(), deps.clock.now(), &deps.policy);
         let handed_back = match deps.store.update(&inv.account_id, inv.id, &unsent).await {
@@ -81,4 +108,17 @@ pub async fn resend(
         return Err(ResendError::Mail { error, handed_back });
     }
     Ok(inv)
+}
+
+/// Takes back a resend whose email is not sent now: `processing`, due a processing timeout after `slot`.
+async fn hand_back(deps: &Deps, inv: &Invitation, now: Timestamp, slot: Timestamp) -> Option<Invitation> {
+    let write = rules::deferred(inv.token_hash.clone(), now, slot, &deps.policy);
+    match deps.store.update(&inv.account_id, inv.id, &write).await {
+        Ok(UpdateOutcome::Updated(inv)) => Some(inv),
+        Ok(_) => None,
+        Err(e) => {
+            tracing::error!(invitation = %inv.id, error = %crate::logging::chain(&e), "resend could not be handed on; its link was never sent");
+            None
+        }
+    }
 }

@@ -2,11 +2,12 @@
 //! reads only due invitations, from the sparse due index, its shards at once and each page by page, and
 //! every change is a conditional write on what it read, so two sweeps at once, or a sweep racing a
 //! cancel or a manual resend, send each email at most once.
-use super::{Deps, Notifier};
+use super::claim::{act, won, Swept};
+use super::{pace, Deps, Notifier};
 use crate::domain::{Invitation, Timestamp, Token};
-use crate::ports::store::{DueShard, UpdateOutcome};
-use crate::ports::StoreError;
-use crate::rules::{self, DueAction, Transition};
+use crate::ports::store::DueShard;
+use crate::ports::{QueuedSend, StoreError};
+use crate::rules::{self, DueAction};
 use futures::{stream, StreamExt};
 use serde::Serialize;
 use std::time::Duration;
@@ -33,23 +34,14 @@ pub struct Summary {
     pub expired: u32,
     pub failed: u32,
     pub retried: u32,
+    /// Emails whose slot came too late for this run, handed to the paced sender.
+    pub handed_on: u32,
     /// Due-index entries read.
     pub read: usize,
     /// Due-index entries skipped because they do not read as invitations; they stay for a person to mend.
     pub unreadable: usize,
     /// False when the run stopped for time; the next run continues with what is still due.
     pub complete: bool,
-}
-
-enum Swept {
-    Resent,
-    Expired,
-    Failed,
-    Retried,
-    /// Rescheduled, skipped, lost a race, or its send was refused (it is due again later).
-    Nothing,
-    /// Not touched: too little time was left. It stays due for the next run.
-    Deferred,
 }
 
 pub async fn sweep(deps: &Deps, notifier: &Notifier, deadline: Option<Instant>) -> Result<Summary, StoreError> {
@@ -89,6 +81,54 @@ impl Run<'_> {
         self.deadline.is_some_and(|d| d.saturating_duration_since(Instant::now()) < self.margin)
     }
 
+    /// Whether the run can still wait for `slot` and then claim and send with its margin left.
+    fn in_time(&self, slot: Timestamp) -> bool {
+        let wait = self.deps.clock.now().until(slot);
+        self.deadline.is_none_or(|d| d.saturating_duration_since(Instant::now()) >= self.margin + wait)
+    }
+
+    /// Each invitation's action, with a slot of the send schedule for each that sends, reserved in one
+    /// write for the page.
+    async fn plan(
+        &self,
+        items: Vec<Invitation>,
+    ) -> Result<Vec<(Invitation, Token, DueAction, Option<Timestamp>)>, StoreError> {
+        let planned: Vec<(Invitation, Token, DueAction)> = items
+            .into_iter()
+            .map(|inv| {
+                let token = Token::generate();
+                let action = rules::due_action(&inv, self.now, token.hash(), &self.deps.policy);
+                (inv, token, action)
+            })
+            .collect();
+        let count = planned.iter().filter(|(_, _, a)| sends(a)).count();
+        let mut slots = pace::reserve(self.deps, self.notifier, count).await?.into_iter();
+        Ok(planned
+            .into_iter()
+            .map(|(inv, token, action)| {
+                let slot = if sends(&action) { slots.next() } else { None };
+                (inv, token, action, slot)
+            })
+            .collect())
+    }
+
+    /// An email whose slot is beyond this run goes to the paced sender. A stuck invitation is claimed
+    /// first (its failed attempt counted here, as the sweep counts them) and left due after the slot; a
+    /// stale one is left as it is, for the sender to claim.
+    async fn hand_on(&self, inv: &Invitation, action: DueAction, slot: Timestamp) -> Swept {
+        let send = QueuedSend::new(inv.account_id.clone(), inv.id, slot);
+        let DueAction::Retry(claim) = action else { return Swept::HandedOn(send) };
+        let claim = rules::retry_later(claim, slot, &self.deps.policy);
+        match self.deps.store.update(&inv.account_id, inv.id, &claim).await.map(won) {
+            Ok(Some(_)) => Swept::HandedOn(send),
+            Ok(None) => Swept::Nothing,
+            Err(e) => {
+                tracing::warn!(invitation = %inv.id, error = %crate::logging::chain(&e), "sweep could not hand an invitation on");
+                Swept::Nothing
+            }
+        }
+    }
+
     /// One shard, page by page, until it has nothing due or time runs short.
     async fn shard(&self, shard: DueShard) -> Result<Summary, StoreError> {
         let mut summary = Summary::default();
@@ -100,27 +140,43 @@ impl Run<'_> {
             let page = self.deps.store.due(self.now, shard, after.take(), PAGE).await?;
             summary.read += page.read;
             summary.unreadable += page.unreadable;
-            let results: Vec<Swept> = stream::iter(page.items)
-                .map(|inv| async move {
+            let planned = self.plan(page.items).await?;
+            let results: Vec<Swept> = stream::iter(planned)
+                .map(|(inv, token, action, slot)| async move {
+                    // Waiting for its slot holds no permit, or items waiting for far slots (other shards')
+                    // would keep those with near ones from theirs. Claimed just before the slot, so no one
+                    // else's claim can come between it and the send.
+                    if let Some(slot) = slot.filter(|slot| self.in_time(*slot)) {
+                        pace::wait_for(self.deps, slot.minus(pace::LEAD)).await;
+                    }
                     // The semaphore is never closed, so this is always a permit, held until the item is done.
-                    let _slot = self.slots.acquire().await;
+                    let _permit = self.slots.acquire().await;
                     if self.short_of_time() {
                         return Swept::Deferred;
                     }
-                    sweep_one(self.deps, self.notifier, inv, self.now).await
+                    match slot {
+                        Some(slot) if !self.in_time(slot) => self.hand_on(&inv, action, slot).await,
+                        Some(slot) => act(self.deps, self.notifier, &inv, &token, action, Some(slot)).await,
+                        None => act(self.deps, self.notifier, &inv, &token, action, None).await,
+                    }
                 })
                 .buffer_unordered(CONCURRENCY)
                 .collect()
                 .await;
             let deferred = results.iter().any(|r| matches!(r, Swept::Deferred));
+            let mut queued = Vec::new();
             for r in results {
                 match r {
                     Swept::Resent => summary.resent += 1,
                     Swept::Expired => summary.expired += 1,
                     Swept::Failed => summary.failed += 1,
                     Swept::Retried => summary.retried += 1,
+                    Swept::HandedOn(send) => queued.push(send),
                     Swept::Nothing | Swept::Deferred => {}
                 }
+            }
+            if pace::hand_on(self.deps, self.notifier, &queued).await {
+                summary.handed_on += queued.len() as u32;
             }
             match page.next {
                 _ if deferred => return Ok(summary),
@@ -134,59 +190,9 @@ impl Run<'_> {
     }
 }
 
-async fn sweep_one(deps: &Deps, notifier: &Notifier, inv: Invitation, now: Timestamp) -> Swept {
-    match try_sweep_one(deps, notifier, &inv, now).await {
-        Ok(s) => s,
-        Err(e) => {
-            // One item's failure must not stop the rest; it stays due for the next run.
-            tracing::warn!(invitation = %inv.id, error = %crate::logging::chain(&e), "sweep could not handle an invitation");
-            Swept::Nothing
-        }
-    }
-}
-
-async fn try_sweep_one(
-    deps: &Deps,
-    notifier: &Notifier,
-    inv: &Invitation,
-    now: Timestamp,
-) -> Result<Swept, StoreError> {
-    let token = Token::generate();
-    let store = &deps.store;
-    let write = |t: Transition| async move { store.update(&inv.account_id, inv.id, &t).await };
-    Ok(match rules::due_action(inv, now, token.hash(), &deps.policy) {
-        DueAction::Skip => Swept::Nothing,
-        DueAction::Expire(t) => won(write(t).await?).map_or(Swept::Nothing, |_| Swept::Expired),
-        DueAction::Fail(t) => won(write(t).await?).map_or(Swept::Nothing, |_| Swept::Failed),
-        DueAction::Reschedule(t) => {
-            write(t).await?;
-            Swept::Nothing
-        }
-        DueAction::Retry(t) => {
-            let Some(claimed) = won(write(t).await?) else { return Ok(Swept::Nothing) };
-            if notifier.deliver(&claimed, &token).await.is_err() {
-                // Still processing: due again after the processing timeout, which counts the failed attempt.
-                return Ok(Swept::Nothing);
-            }
-            write(rules::sent(&claimed, deps.clock.now(), &deps.policy)).await?;
-            Swept::Retried
-        }
-        DueAction::Resend(t) => {
-            let Some(claimed) = won(write(t).await?) else { return Ok(Swept::Nothing) };
-            if notifier.deliver(&claimed, &token).await.is_err() {
-                write(rules::unsent(claimed.token_hash.clone(), deps.clock.now(), &deps.policy)).await?;
-                return Ok(Swept::Nothing);
-            }
-            Swept::Resent
-        }
-    })
-}
-
-fn won(outcome: UpdateOutcome) -> Option<Invitation> {
-    match outcome {
-        UpdateOutcome::Updated(inv) => Some(inv),
-        UpdateOutcome::Mismatch(_) | UpdateOutcome::NotFound => None,
-    }
+/// Whether an action sends an email, and so needs a slot.
+fn sends(action: &DueAction) -> bool {
+    matches!(action, DueAction::Retry(_) | DueAction::Resend(_))
 }
 
 impl Summary {
@@ -196,6 +202,7 @@ impl Summary {
         self.expired += shard.expired;
         self.failed += shard.failed;
         self.retried += shard.retried;
+        self.handed_on += shard.handed_on;
         self.read += shard.read;
         self.unreadable += shard.unreadable;
         self.complete &= shard.complete;

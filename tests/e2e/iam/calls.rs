@@ -1,5 +1,5 @@
 //! What a request the functions made needs from IAM. The SDK operation is read off the wire (DynamoDB's
-//! and EventBridge's `X-Amz-Target`, SES v2's REST route) and turned into the actions and resource ARNs IAM authorizes it
+//! and EventBridge's `X-Amz-Target`, SES v2's REST route, SQS's target) and turned into the actions and resource ARNs IAM authorizes it
 //! against: a transaction needs the action of each item on that item's table, a query on an index the
 //! index's ARN, a send both the sender identity and the configuration set it names.
 use e2e::http1::RawRequest;
@@ -108,6 +108,23 @@ pub fn eventbridge(req: &RawRequest) -> Needs {
 
 pub fn bus_arn(name: &str) -> String {
     format!("arn:aws:events:{REGION}:{ACCOUNT}:event-bus/{name}")
+}
+
+/// SQS's JSON protocol: the operation in `X-Amz-Target`, the queue by its URL in the body. A batch send
+/// is authorized as `sqs:SendMessage`.
+pub fn sqs(req: &RawRequest) -> Needs {
+    let target = header(req, "x-amz-target").unwrap_or_else(|| panic!("an SQS request without a target"));
+    let op = target.strip_prefix("AmazonSQS.").unwrap_or_else(|| panic!("unknown target {target}"));
+    let body: Value = serde_json::from_slice(&req.body).unwrap();
+    let url = body["QueueUrl"].as_str().unwrap_or_else(|| panic!("{op} names no queue"));
+    let queue = format!("arn:aws:sqs:{REGION}:{ACCOUNT}:{}", url.rsplit('/').next().unwrap());
+    let action = match op {
+        "SendMessage" | "SendMessageBatch" => "sqs:SendMessage",
+        other => panic!("an SQS request {other}: teach calls.rs its action"),
+    };
+    let mut needs = Needs { operations: BTreeSet::from([op.to_owned()]), ..Needs::default() };
+    needs.add(action, queue);
+    needs
 }
 
 fn header(req: &RawRequest, name: &str) -> Option<String> {

@@ -1,8 +1,9 @@
 //! Least privilege, checked: each Lambda binary is run as deployed (init warm-up included) with its SDK
 //! pointed at recording proxies, driven through every route it serves and every outcome that reaches a
 //! different call (created, already open, re-invited, idempotent replay, the idempotency release after a
-//! 503, an email SES refuses, accept and its refusals, member removal, the scheduled sweep, and the
-//! table's stream of all of that through the events function). Each
+//! 503, an email SES refuses, accept and its refusals, member removal, the scheduled sweep, emails handed
+//! to the paced sender and the sender itself, and the table's stream of all of that through the events
+//! function). Each
 //! request is turned into the IAM actions and ARNs it needs (`calls.rs`), and the set must equal what the
 //! function's policy in `template.yaml` grants (`policy.rs`): a call without a grant fails, and so does a
 //! grant no call uses. So that no SDK call hides on a path these runs miss, every operation the adapters'
@@ -14,6 +15,7 @@ mod policy;
 use calls::{Needs, Permission};
 use e2e::bus::Bus;
 use e2e::proxy::{Fault, Proxy};
+use e2e::queue::Queue;
 use e2e::runtime::{binary, invoke, Reply};
 use e2e::template::{function_of, template, template_env};
 use e2e::{claims, event_json, new_table, sdk, sent_invitation, unique, Ses};
@@ -54,20 +56,23 @@ impl World {
         })
         .await;
         let bus = Proxy::counting(std::env::var("AWS_ENDPOINT_URL_EVENTBRIDGE").unwrap()).await;
+        let sqs = Proxy::counting(std::env::var("AWS_ENDPOINT_URL_SQS").unwrap()).await;
         let mut env = template_env(&function_of(name), &self.table, &self.params);
         env.retain(|(k, _)| !k.starts_with("AWS_ENDPOINT_URL_"));
         env.extend([
             ("AWS_ENDPOINT_URL_DYNAMODB".into(), db.url.clone()),
             ("AWS_ENDPOINT_URL_SESV2".into(), ses.url.clone()),
             ("AWS_ENDPOINT_URL_EVENTBRIDGE".into(), bus.url.clone()),
+            ("AWS_ENDPOINT_URL_SQS".into(), sqs.url.clone()),
         ]);
         let expected = events.len();
         let run = invoke(&binary(name), &env, events).await;
         assert_eq!(run.replies.len(), expected, "{name}: {:?}\n{}", run.replies, run.stdout);
         let needs = self.needs.entry(name).or_default();
-        let (db, ses, bus) = (db.requests_seen(), ses.requests_seen(), bus.requests_seen());
+        let (db, ses, bus, sqs) = (db.requests_seen(), ses.requests_seen(), bus.requests_seen(), sqs.requests_seen());
         let needs_of = db.iter().map(calls::dynamodb).chain(ses.iter().map(calls::sesv2));
-        for n in needs_of.chain(bus.iter().map(calls::eventbridge)) {
+        let needs_of = needs_of.chain(bus.iter().map(calls::eventbridge)).chain(sqs.iter().map(calls::sqs));
+        for n in needs_of {
             needs.operations.extend(n.operations);
             needs.permissions.extend(n.permissions);
         }
@@ -125,11 +130,16 @@ async fn drive() -> World {
     let sdk = sdk().await;
     let table = new_table(&aws_sdk_dynamodb::Client::new(&sdk)).await;
     let ses = Ses::new(&sdk).await;
+    let queue = Queue::new(&sdk).await;
+    // No sending rate is set and moto has no GetAccount: the functions send at the sandbox's 1 a second,
+    // so an invite of more than one hands emails on.
     let params = BTreeMap::from([
         ("SenderEmail", ses.sender.clone()),
         ("SenderIdentity", ses.sender.clone()),
         ("AcceptUrl", "https://app.example.com/accept".to_owned()),
         ("InvitationEmails", "invitation-emails".to_owned()),
+        ("SendQueue", queue.url.clone()),
+        ("SendQueue.Arn", queue.arn.clone()),
     ]);
     let bus = Bus::new().await;
     let mut params = params;
@@ -177,12 +187,26 @@ async fn drive() -> World {
     let now = Timestamp::now();
     let hour = Duration::from_secs(3600);
     let r = seed(&w, "r@x.io", 2 * hour, now.plus(hour)).await;
+    let r2 = seed(&w, "r2@x.io", 2 * hour, now.plus(hour)).await;
     seed(&w, "stale@x.io", 73 * hour, now.minus(hour)).await;
     let scheduled =
         serde_json::from_str(&std::fs::read_to_string(e2e::template::repo("events/scheduled.json")).unwrap()).unwrap();
-    let answers =
-        w.run("resend", vec![w.event("POST", &format!("invitations/{r}/resend"), &[], None), scheduled]).await;
-    assert_eq!((answers[0].0, &answers[1].1["resent"]), (200, &json!(1)), "{answers:?}");
+    let resend = |id: &str| w.event("POST", &format!("invitations/{id}/resend"), &[], None);
+    // The second resend's slot is past its budget: handed on.
+    let answers = w.run("resend", vec![resend(&r), resend(&r2), scheduled]).await;
+    assert_eq!((answers[0].0, &answers[1].1["status"]), (200, &json!("processing")), "{answers:?}");
+    assert_eq!(answers[2].1["resent"], json!(1), "{answers:?}");
+
+    // The paced sender: one email handed on by the invite, and one whose slot is beyond the invocation.
+    let handed_on = |slot: Timestamp| json!({"account": w.account, "invitation": r2, "slot": slot.millis()});
+    let records: Vec<Value> = [handed_on(Timestamp::now()), handed_on(Timestamp::now().plus(hour))]
+        .iter()
+        .enumerate()
+        .map(|(i, body)| json!({"messageId": format!("m{i}"), "body": body.to_string(), "eventSource": "aws:sqs"}))
+        .collect();
+    let answers = w.run("send", vec![json!({ "Records": records })]).await;
+    assert_eq!(answers[0].1, json!({"batchItemFailures": []}), "{answers:?}");
+    assert!(w.ses.sent().await.iter().any(|m| m.to == ["r2@x.io"]), "the handed-on resend was sent");
 
     // Everything above, as the table's stream hands it to the events function.
     let stream = e2e::stream::stream_arn(&aws_sdk_dynamodb::Client::new(&sdk), &w.table).await;

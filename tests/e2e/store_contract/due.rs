@@ -89,7 +89,7 @@ pub(super) async fn concurrent_sweeps_over_every_shard_send_each_email_once(stor
         accept_url: "https://app.example.com/accept".parse().unwrap(),
         configuration_set: None,
     };
-    let notifier = Notifier { mailer: mailer.clone(), settings };
+    let notifier = Notifier { mailer: mailer.clone(), settings, pacing: None };
     let deps = Deps { store, clock, policy: Default::default() };
     let (a, b) = tokio::join!(sweep(&deps, &notifier, None), sweep(&deps, &notifier, None));
     let (a, b) = (a.unwrap(), b.unwrap());

@@ -5,6 +5,7 @@ mod counts;
 mod due;
 mod keys;
 mod members;
+mod pace;
 mod reads;
 mod writes;
 
@@ -19,6 +20,7 @@ use invitations::ports::store::ListQuery;
 use invitations::rules::{Change, Count, Due, Expect, Transition};
 use keys::*;
 use members::*;
+use pace::*;
 use reads::*;
 use std::sync::Arc;
 use writes::*;
@@ -75,6 +77,8 @@ contract!(
     racing_accepts_win_once,
     the_users_list_holds_members_and_open_invitations_by_address,
     removing_a_member_frees_its_address,
+    an_idle_schedule_starts_now_and_a_busy_one_follows_on,
+    racing_reservations_never_share_a_slot,
 );
 
 fn account() -> AccountId {

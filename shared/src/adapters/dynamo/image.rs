@@ -1,5 +1,5 @@
 //! A stream record's image as the events see it: an invitation, a member, or an item that makes no
-//! event (a slot, an idempotency record or part, a directory entry). Read as strictly as the store
+//! event (a slot, the send schedule, an idempotency record or part, a directory entry). Read as strictly as the store
 //! reads: an invitation or member item that does not parse is an error, never guessed at.
 use super::item::from_item;
 use super::members::from_member_item;

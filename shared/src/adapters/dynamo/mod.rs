@@ -4,19 +4,22 @@
 //!   create transaction writes both, so two racing invites of one address cannot both open one;
 //! - a member, `sk` = `MEMBER#<user id>`, written with its invitation's acceptance in one transaction;
 //! - the user directory, `pk` = `USER#<user id>`, `sk` = `DIRECTORY`: the address a user accepted with;
-//! - an idempotency record, `pk` = `IDEMP#<account>`, removed by the table's TTL.
+//! - an idempotency record, `pk` = `IDEMP#<account>`, removed by the table's TTL;
+//! - the send schedule, `pk` = `PACE` (`pace`): the next free send slot of the account's SES quota.
 //!
 //! Every state change is one conditional `UpdateItem` whose failure returns the old item, so "not found"
 //! and "wrong state" are told apart in the same call. The files: `item` maps invitations to items,
 //! `create` the create transaction, `write` the conditional update, `query` the list and due-index
-//! reads, `members` the accept transaction and member reads, `idempotency` the key records and `answers`
-//! the answers they keep; `image` reads a stream record's images for the lifecycle events.
+//! reads, `members` the accept transaction and member reads, `idempotency` the key records, `answers`
+//! the answers they keep and `pace` the send schedule; `image` reads a stream record's images for the
+//! lifecycle events.
 mod answers;
 mod create;
 mod idempotency;
 pub mod image;
 mod item;
 mod members;
+mod pace;
 mod query;
 mod write;
 
@@ -181,5 +184,12 @@ impl InvitationStore for DynamoStore {
 
     fn longest_write(&self) -> std::time::Duration {
         super::aws::DYNAMODB_OPERATION_TIMEOUT
+    }
+}
+
+#[async_trait]
+impl crate::ports::SendSlots for DynamoStore {
+    async fn reserve_slots(&self, n: u32, interval: std::time::Duration, now: Timestamp) -> StoreResult<Timestamp> {
+        self.reserve(n, interval, now).await
     }
 }

@@ -5,6 +5,7 @@
 //! member, in order, as DynamoDB's stream tells the `events` function.
 mod keys;
 mod members;
+pub mod queue;
 
 use crate::domain::{AccountId, Email, Invitation, InvitationId, Member, Status, Timestamp, UserId};
 use crate::events::{Change, Stored};
@@ -37,6 +38,8 @@ struct Inner {
     members: BTreeMap<(AccountId, UserId), Member>,
     /// The address each user's token carried when they last accepted.
     directory: HashMap<UserId, Email>,
+    /// The send schedule's first free slot (epoch milliseconds), as DynamoDB's `PACE` item.
+    next_slot: i64,
 }
 
 struct KeyRecord {
@@ -241,5 +244,16 @@ impl InvitationStore for MemoryStore {
         } else {
             Duration::ZERO
         }
+    }
+}
+
+#[async_trait]
+impl crate::ports::SendSlots for MemoryStore {
+    /// The schedule lives with the process, like the idempotency records: nothing else sends from it.
+    async fn reserve_slots(&self, n: u32, interval: Duration, now: Timestamp) -> StoreResult<Timestamp> {
+        let mut inner = self.lock();
+        let first = inner.next_slot.max(now.millis());
+        inner.next_slot = first + i64::from(n.max(1)) * interval.as_millis() as i64;
+        Ok(Timestamp::from_millis(first))
     }
 }

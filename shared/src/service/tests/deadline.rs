@@ -53,6 +53,13 @@ impl InvitationStore for SlowStore {
 }
 
 #[async_trait]
+impl crate::ports::SendSlots for SlowStore {
+    async fn reserve_slots(&self, n: u32, interval: Duration, now: Timestamp) -> StoreResult<Timestamp> {
+        self.inner.reserve_slots(n, interval, now).await
+    }
+}
+
+#[async_trait]
 impl IdempotencyStore for SlowStore {
     async fn claim(&self, scope: &Scope<'_>, now: Timestamp) -> StoreResult<Claim> {
         self.inner.claim(scope, now).await

@@ -7,6 +7,7 @@ mod idempotency;
 mod invite;
 mod lifecycle;
 mod members;
+mod pacing;
 mod sends;
 
 use super::{authorize, Authorized, Deps, MailSettings, Notifier};
@@ -39,7 +40,7 @@ fn world() -> World {
     };
     World {
         deps: Deps { store: Arc::new(MemoryStore::new()), clock: clock.clone(), policy: Policy::default() },
-        notifier: Notifier { mailer: mailer.clone(), settings },
+        notifier: Notifier { mailer: mailer.clone(), settings, pacing: None },
         mailer,
         clock,
     }

@@ -88,6 +88,12 @@ fn other_items_make_no_event() {
             ("sk".into(), s("DIRECTORY")),
             ("email".into(), s("ada@example.com")),
         ]),
+        // The send schedule every paced email reserves its slot on.
+        HashMap::from([
+            ("pk".into(), s("PACE")),
+            ("sk".into(), s("SES")),
+            ("next_slot".into(), AttributeValue::N("1795000000000".into())),
+        ]),
         // An item under an account's key of a kind this release does not know.
         HashMap::from([
             ("pk".into(), s("ACCOUNT#acme")),

@@ -1,0 +1,262 @@
+"""Paced-sending benchmark: the release `invite`, `resend` and `send` binaries under a Lambda Runtime API
+emulator, SES behind a stand-in for its quota (a proxy in front of moto that accepts at most RATE sends
+in any one second and answers 429 beyond, recording each send), the send queue on moto's SQS drained
+into five warm `send` instances (the mapping's MaximumConcurrency) as Lambda's event source mapping would. For each scenario: the time to
+answer, the time until the last email was accepted, and the throttled sends. Run through scripts/bench."""
+import http.client
+import http.server
+import json
+import os
+import queue
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import uuid
+
+import boto3
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench import RELEASE, create_table, invite_event, load_event  # noqa: E402
+
+
+class Quota(http.server.ThreadingHTTPServer):
+    """SES at moto, at most `rate` sends accepted in any one second."""
+    daemon_threads = True
+
+    def __init__(self, upstream, rate):
+        super().__init__(("127.0.0.1", 0), QuotaHandler)
+        self.upstream = urllib.parse.urlparse(upstream)
+        self.rate, self.lock = rate, threading.Lock()
+        self.accepted, self.throttled = [], 0
+
+    def reset(self):
+        with self.lock:
+            self.accepted, self.throttled = [], 0
+
+
+class QuotaHandler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def handle_one(self, method):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        q = self.server
+        if self.path.startswith("/v2/email/outbound-emails"):
+            now = time.monotonic()
+            with q.lock:
+                recent = sum(1 for t in q.accepted[-q.rate:] if now - t < 1.0)
+                ok = recent < q.rate
+                if ok:
+                    q.accepted.append(now)
+                else:
+                    q.throttled += 1
+            if not ok:
+                out = b'{"message":"Maximum sending rate exceeded."}'
+                self.send_response(429)
+                self.send_header("x-amzn-ErrorType", "TooManyRequestsException")
+                self.send_header("Content-Length", str(len(out)))
+                self.end_headers()
+                self.wfile.write(out)
+                return
+        conn = http.client.HTTPConnection(q.upstream.hostname, q.upstream.port, timeout=30)
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
+        conn.request(method, self.path, body=body, headers=headers)
+        resp = conn.getresponse()
+        out = resp.read()
+        self.send_response(resp.status)
+        for k, v in resp.getheaders():
+            if k.lower() not in ("content-length", "transfer-encoding", "connection"):
+                self.send_header(k, v)
+        self.send_header("Content-Length", str(len(out)))
+        self.end_headers()
+        self.wfile.write(out)
+
+    def do_GET(self):
+        self.handle_one("GET")
+
+    def do_POST(self):
+        self.handle_one("POST")
+
+
+class Warm(http.server.ThreadingHTTPServer):
+    """A warm function: one process, events handed to it one at a time."""
+    daemon_threads = True
+
+    def __init__(self, binary, env, timeout_s):
+        super().__init__(("127.0.0.1", 0), WarmHandler)
+        self.events, self.replies, self.timeout_s = queue.Queue(), queue.Queue(), timeout_s
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+        full = {"PATH": os.environ["PATH"], "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{self.server_address[1]}",
+                "AWS_LAMBDA_FUNCTION_NAME": "bench", "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128", "AWS_LAMBDA_LOG_GROUP_NAME": "bench",
+                "AWS_LAMBDA_LOG_STREAM_NAME": "bench", "RUST_LOG": "warn", **env}
+        self.proc = subprocess.Popen([os.path.join(RELEASE, binary)], env=full,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def invoke(self, event):
+        self.events.put(event)
+        return self.replies.get(timeout=self.timeout_s + 30)
+
+    def stop(self):
+        self.proc.kill()
+        self.shutdown()
+
+
+class WarmHandler(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        event = self.server.events.get()
+        body = json.dumps(event).encode()
+        self.send_response(200)
+        self.send_header("Lambda-Runtime-Aws-Request-Id", str(uuid.uuid4()))
+        deadline = int(time.time() * 1000) + self.server.timeout_s * 1000
+        self.send_header("Lambda-Runtime-Deadline-Ms", str(deadline))
+        self.send_header("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:123456789012:function:bench")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self):
+        payload = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(202)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+        self.server.replies.put(json.loads(payload or b"null"))
+
+
+def drain(sqs, url, sender, stop):
+    """The event source mapping: polls, invokes with up to ten records, deletes all but the failures."""
+    while not stop.is_set():
+        out = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1, VisibilityTimeout=120)
+        messages = out.get("Messages", [])
+        if not messages:
+            continue
+        records = [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
+                    "eventSource": "aws:sqs"} for m in messages]
+        reply = sender.invoke({"Records": records})
+        failed = {f["itemIdentifier"] for f in reply.get("batchItemFailures", [])}
+        done = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+                for i, m in enumerate(messages) if m["MessageId"] not in failed]
+        if done:
+            sqs.delete_message_batch(QueueUrl=url, Entries=done)
+
+
+def scenario(name, rate, total, work, env, quota, sqs, url):
+    quota.reset()
+    stop = threading.Event()
+    # As many as the template's mapping allows at once.
+    senders = [Warm("send", env, 90) for _ in range(5)]
+    pollers = [threading.Thread(target=drain, args=(sqs, url, s, stop), daemon=True) for s in senders]
+    for p in pollers:
+        p.start()
+    time.sleep(1)  # the senders' init
+    start, answer_s, answered = work()
+    deadline = time.monotonic() + total / rate / 0.9 + 120
+    while len(quota.accepted) < total and time.monotonic() < deadline:
+        time.sleep(0.2)
+    last = quota.accepted[-1] - start if quota.accepted else float("nan")
+    stop.set()
+    for p in pollers:
+        p.join()
+    for s in senders:
+        s.stop()
+    row = (name, rate, total, answer_s, last, total / rate, len(quota.accepted), quota.throttled, answered)
+    print(f"  {row}", file=sys.stderr)
+    return row
+
+
+def main():
+    table = create_table()
+    sender = f"bench-{uuid.uuid4().hex[:8]}@example.com"
+    boto3.client("sesv2").create_email_identity(EmailIdentity=sender)
+    sqs = boto3.client("sqs", endpoint_url=os.environ["AWS_ENDPOINT_URL_SQS"])
+    url = sqs.create_queue(QueueName=f"bench-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    aws = {k: os.environ[k] for k in ["AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SQS", "AWS_REGION",
+                                      "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]}
+    rows = []
+    for rate in [1, 14]:
+        quota = Quota(os.environ["AWS_ENDPOINT_URL_SESV2"], rate)
+        threading.Thread(target=quota.serve_forever, daemon=True).start()
+        env = {**aws, "AWS_ENDPOINT_URL_SESV2": f"http://127.0.0.1:{quota.server_address[1]}", "TABLE_NAME": table,
+               "SENDER_EMAIL": sender, "ACCEPT_URL": "https://app.example.com/accept", "SEND_QUEUE_URL": url,
+               "SEND_RATE": str(rate)}
+
+        def invites(count):
+            def work():
+                fns = [Warm("invite", env, 29) for _ in range(count)]
+                time.sleep(1)  # their init, before the clock starts counting what a request waits
+                answers, threads = [], []
+                events = [invite_event(100) for _ in fns]
+                t0 = time.monotonic()
+
+                def one(f, ev):
+                    reply = f.invoke(ev)
+                    answers.append((time.monotonic() - t0, reply["statusCode"]))
+                for f, ev in zip(fns, events):
+                    threads.append(threading.Thread(target=one, args=(f, ev)))
+                    threads[-1].start()
+                for t in threads:
+                    t.join()
+                for f in fns:
+                    f.stop()
+                # The slowest of the requests: each answers on its own.
+                return t0, max(a[0] for a in answers), sorted({a[1] for a in answers})
+            return work
+
+        rows.append(scenario("invite of 100", rate, 100, invites(1), env, quota, sqs, url))
+        if rate == 14:
+            rows.append(scenario("five invites of 100 at once", rate, 500, invites(5), env, quota, sqs, url))
+            rows.append(scenario("sweep of 1,000 due", rate, 1000, sweep_work(table, env), env, quota, sqs, url))
+        quota.shutdown()
+    print("Time to answer: the slowest request (the sweep: its invocation). Last email: from the requests' start.\n")
+    print("| scenario | quota (/s) | emails | time to answer (s) | last email accepted (s) | emails ÷ rate (s) | accepted | throttled |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for name, rate, total, answer_s, last, ideal, accepted, throttled, _ in rows:
+        print(f"| {name} | {rate} | {total} | {answer_s:.2f} | {last:.2f} | {ideal:.2f} | {accepted} | {throttled} |")
+
+
+def sweep_work(table, env):
+    """Seeds 1,000 pending invitations last sent 73 hours ago (due for a resend), then runs one sweep."""
+    db = boto3.client("dynamodb")
+    now = int(time.time() * 1000)
+    sent = now - 73 * 3600 * 1000
+    for i in range(1000):
+        inv_id = uuid7()
+        item = {"pk": {"S": "ACCOUNT#bench-sweep"}, "sk": {"S": f"INV#{inv_id}"}, "id": {"S": inv_id},
+                "account_id": {"S": "bench-sweep"}, "email": {"S": f"sweep-{i}@example.com"},
+                "email_key": {"S": f"bench-sweep#sweep-{i}@example.com"}, "status": {"S": "pending"},
+                "access": {"S": json.dumps({"iam": "no_access", "cloud_foundry": "no_access",
+                                            "infrastructure": {"permissions": "view_only"}})},
+                "invited_by": {"S": "bench"}, "created_at": {"N": str(sent)}, "updated_at": {"N": str(sent)},
+                "last_sent_at": {"N": str(sent)}, "send_count": {"N": "1"}, "failed_attempts": {"N": "0"},
+                "expires_at": {"N": str(now + 10 * 86400 * 1000)}, "token_hash": {"S": "0" * 64},
+                "due_pk": {"S": f"due#{i % 16}"}, "due_at": {"N": str(now - 3600 * 1000)}}
+        db.put_item(TableName=table, Item=item)
+
+    def work():
+        resend = Warm("resend", env, 300)
+        time.sleep(1)
+        t0 = time.monotonic()
+        reply = resend.invoke(load_event("scheduled.json"))
+        took = time.monotonic() - t0
+        resend.stop()
+        return t0, took, json.dumps(reply)
+    return work
+
+
+def uuid7():
+    """A UUIDv7, the only form an invitation id takes."""
+    ms = int(time.time() * 1000)
+    rand = uuid.uuid4().int & ((1 << 74) - 1)
+    value = (ms << 80) | (0x7 << 76) | ((rand >> 62) << 64) | (0x2 << 62) | (rand & ((1 << 62) - 1))
+    return str(uuid.UUID(int=value))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+//! Pacing: the account's sending rate as a shared schedule of send slots, and the queue that carries an
+//! email whose slot is too far off for the request that made it. docs/DESIGN.md, "Pacing".
+use super::store::{BoxError, StoreResult};
+use crate::domain::{AccountId, InvitationId, Timestamp};
+use async_trait::async_trait;
+use std::time::Duration;
+
+/// Emails a second SES accepts from the account (SES v2 `GetAccount` → `MaxSendRate`, or less by
+/// configuration). Always positive and finite.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SendRate(f64);
+
+impl SendRate {
+    /// The new account's sandbox quota, the lowest any account has: the rate when none is known.
+    pub const SANDBOX: SendRate = SendRate(1.0);
+
+    pub fn new(per_second: f64) -> Option<Self> {
+        (per_second.is_finite() && per_second > 0.0 && per_second <= 1_000_000.0).then_some(Self(per_second))
+    }
+
+    pub fn per_second(self) -> f64 {
+        self.0
+    }
+
+    /// The lower of two rates: a configured rate may only lower the account's.
+    pub fn min(self, other: SendRate) -> SendRate {
+        if other.0 < self.0 {
+            other
+        } else {
+            self
+        }
+    }
+}
+
+/// The shared schedule of send slots: one item all instances reserve from (a GCRA "theoretical arrival
+/// time"), so their sends together keep one interval apart.
+#[async_trait]
+pub trait SendSlots: Send + Sync {
+    /// Reserves `n` consecutive slots `interval` apart, none before `now`, and returns the first; the
+    /// others follow it at `interval` steps. Concurrent reservations never overlap. `n` is at least 1.
+    async fn reserve_slots(&self, n: u32, interval: Duration, now: Timestamp) -> StoreResult<Timestamp>;
+}
+
+/// One email handed on: which invitation, and the slot it may be sent in. The message names the
+/// invitation only; the sender claims it (with a new token) when the slot comes.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct QueuedSend {
+    pub account: AccountId,
+    pub invitation: InvitationId,
+    /// Epoch milliseconds.
+    pub slot: i64,
+}
+
+impl QueuedSend {
+    pub fn new(account: AccountId, invitation: InvitationId, slot: Timestamp) -> Self {
+        Self { account, invitation, slot: slot.millis() }
+    }
+
+    pub fn slot(&self) -> Timestamp {
+        Timestamp::from_millis(self.slot)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    /// The queue could not be reached or refused the messages; the sweep finds what was not handed on.
+    #[error("the send queue is unavailable")]
+    Unavailable(#[source] BoxError),
+}
+
+/// Where emails go that their request cannot send within its budget: a durable queue that delivers
+/// each message at about its slot to the paced sender.
+#[async_trait]
+pub trait SendQueue: Send + Sync {
+    async fn hand_on(&self, sends: &[QueuedSend], now: Timestamp) -> Result<(), QueueError>;
+}

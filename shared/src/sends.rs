@@ -1,0 +1,43 @@
+//! The paced sender's entry: SQS delivers a batch of handed-on emails; each is sent in its slot, all at
+//! once, and those that failed are reported as the batch's failures, so SQS delivers only them again
+//! (and after `maxReceiveCount` tries moves them to the dead-letter queue).
+use crate::ports::QueuedSend;
+use crate::service::send::{send_queued, Delivery};
+use crate::service::{sweep, Deps, Notifier};
+use lambda_http::lambda_runtime::Context;
+use serde_json::{json, Value};
+
+/// Sends the batch's emails within the invocation's deadline and answers with the messages to retry.
+pub async fn run(deps: &Deps, notifier: &Notifier, event: &Value, context: &Context) -> Value {
+    // cargo lambda's emulator gives a deadline long past: read as the sweep reads it.
+    let left = crate::schedule::time_left(context.deadline(), std::time::SystemTime::now());
+    let deadline = tokio::time::Instant::now() + left;
+    let margin = sweep::claim_margin(deps, notifier);
+    let records = event.get("Records").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    let outcomes = futures::future::join_all(records.iter().map(|record| async move {
+        let id = record.get("messageId").and_then(Value::as_str).unwrap_or_default().to_owned();
+        let body = record.get("body").and_then(Value::as_str).unwrap_or_default();
+        let Ok(msg) = serde_json::from_str::<QueuedSend>(body) else {
+            // Retrying cannot mend it: dropped here, and logged for a person.
+            tracing::error!(message = %id, "a send message that does not read; dropped");
+            return (id, Ok(Delivery::Nothing));
+        };
+        (id, send_queued(deps, notifier, &msg, Some(deadline), margin).await)
+    }))
+    .await;
+    let mut failures = Vec::new();
+    let (mut sent, mut requeued, mut nothing) = (0, 0, 0);
+    for (id, outcome) in outcomes {
+        match outcome {
+            Ok(Delivery::Sent) => sent += 1,
+            Ok(Delivery::Requeued) => requeued += 1,
+            Ok(Delivery::Nothing) => nothing += 1,
+            Err(e) => {
+                tracing::warn!(message = %id, error = %crate::logging::chain(&e), "send failed; SQS delivers it again");
+                failures.push(json!({"itemIdentifier": id}));
+            }
+        }
+    }
+    tracing::info!(sent, requeued, nothing, failed = failures.len(), "sends done");
+    json!({"batchItemFailures": failures})
+}

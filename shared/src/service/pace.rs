@@ -1,0 +1,107 @@
+//! Pacing: every email goes out in a slot of the account's send schedule, so all instances together
+//! stay under SES's sending rate and a request never waits on it. A request sends what falls within
+//! [`REQUEST_BUDGET`] and hands the rest to the paced sender through the send queue; docs/DESIGN.md,
+//! "Pacing".
+use super::{Deps, Notifier};
+use crate::domain::Timestamp;
+use crate::ports::{QueuedSend, SendQueue, SendRate, StoreError};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long a request may wait for its emails' slots.
+pub const REQUEST_BUDGET: Duration = Duration::from_secs(1);
+/// The share of the quota the schedule uses. Slots are exact but sends are not: a send reaches SES a
+/// few milliseconds after its slot, tens of milliseconds when its process is starved or opens a new
+/// connection. Pacing at 90 % of the rate leaves every one-second window about 110 ms of room for that,
+/// at any rate (r slots span r / 0.9 intervals of 1 / r s: 1.11 s).
+pub const HEADROOM: f64 = 0.9;
+/// A send reaching its gate later than this after its slot takes a fresh slot: sent late in its old
+/// one, it would crowd the sends now in theirs. Less than the room [`HEADROOM`] leaves in a second.
+pub const LATE: Duration = Duration::from_millis(100);
+
+/// The rate emails go out at and where those beyond a request's budget go.
+#[derive(Clone)]
+pub struct Pacing {
+    pub rate: SendRate,
+    pub queue: Arc<dyn SendQueue>,
+}
+
+impl Pacing {
+    /// The time between two slots, in whole milliseconds (the schedule's unit), rounded up.
+    pub fn interval(&self) -> Duration {
+        let ms = (1000.0 / (self.rate.per_second() * HEADROOM)).ceil().max(1.0);
+        Duration::from_millis(ms as u64)
+    }
+}
+
+/// The earliest slot a reservation asks for is this far off, so that the reservation's own round trip
+/// does not make its first slot late before the caller can use it.
+pub const RESERVE_LEAD: Duration = Duration::from_millis(100);
+
+/// `n` consecutive slots of the shared schedule, the first not before [`RESERVE_LEAD`] from now.
+/// Unpaced (a mailer without a quota) every slot is now.
+pub async fn reserve(deps: &Deps, notifier: &Notifier, n: usize) -> Result<Vec<Timestamp>, StoreError> {
+    let now = deps.clock.now();
+    let Some(pacing) = notifier.pacing.as_ref().filter(|_| n > 0) else {
+        return Ok(vec![now; n]);
+    };
+    let interval = pacing.interval();
+    let first = deps.store.reserve_slots(n as u32, interval, now.plus(RESERVE_LEAD)).await?;
+    Ok((0..n as u32).map(|i| first.plus(interval * i)).collect())
+}
+
+/// How long before its slot a send starts its reads and claim, so that their latency does not delay
+/// the send itself: a send only goes within [`LATE`] of its slot.
+pub const LEAD: Duration = Duration::from_millis(500);
+
+/// Sleeps until `slot`.
+pub async fn wait_for(deps: &Deps, slot: Timestamp) {
+    let wait = deps.clock.now().until(slot);
+    if !wait.is_zero() {
+        tokio::time::sleep(wait).await;
+    }
+}
+
+/// The gate right before a send: waits for `slot`; a caller that reached it more than [`LATE`] after it
+/// (a slow claim, a starved process) takes a fresh slot and waits for that instead, so a send never
+/// lands on the slots of others. A fresh slot after `until` is not waited for but answered, for the
+/// caller (a request within its budget) to hand the email on. Should no fresh slot be had, the send goes
+/// now: SES's answer to an excess is a throttle the client retries, not a loss.
+pub async fn at_slot(
+    deps: &Deps,
+    notifier: &Notifier,
+    slot: Timestamp,
+    until: Option<Timestamp>,
+) -> Result<(), Timestamp> {
+    let mut slot = slot;
+    loop {
+        wait_for(deps, slot).await;
+        if deps.clock.now() <= slot.plus(LATE) {
+            return Ok(());
+        }
+        match reserve(deps, notifier, 1).await {
+            Ok(fresh) if until.is_some_and(|until| fresh[0] > until) => return Err(fresh[0]),
+            Ok(fresh) => slot = fresh[0],
+            Err(e) => {
+                tracing::warn!(error = %crate::logging::chain(&e), "no fresh send slot; sending now");
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// Hands emails to the paced sender. A failure loses nothing: each invitation was written due a
+/// processing timeout after its slot, where the sweep finds it.
+pub async fn hand_on(deps: &Deps, notifier: &Notifier, sends: &[QueuedSend]) -> bool {
+    let Some(pacing) = &notifier.pacing else { return sends.is_empty() };
+    if sends.is_empty() {
+        return true;
+    }
+    match pacing.queue.hand_on(sends, deps.clock.now()).await {
+        Ok(()) => true,
+        Err(e) => {
+            tracing::warn!(emails = sends.len(), error = %crate::logging::chain(&e), "could not hand emails to the paced sender; the sweep will send them");
+            false
+        }
+    }
+}

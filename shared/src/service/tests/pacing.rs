@@ -1,0 +1,163 @@
+//! Pacing on the in-memory store and queue: a request sends what its budget allows and hands on the
+//! rest, the paced sender sends each handed-on email once, in its slot or a fresh one, and the sweep
+//! and manual resends take their slots from the same schedule.
+use super::*;
+use crate::adapters::memory::queue::MemoryQueue;
+use crate::domain::{Status, Timestamp};
+use crate::ports::{Clock, SendRate};
+use crate::service::pace::Pacing;
+use crate::service::resend::resend;
+use crate::service::send::{send_queued, Delivery};
+use crate::service::sweep::sweep;
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// The world, paced at `rate` emails a second, with the queue it hands on to.
+fn paced(rate: f64) -> (World, Arc<MemoryQueue>) {
+    let mut w = world();
+    let queue = Arc::new(MemoryQueue::new());
+    w.notifier.pacing = Some(Pacing { rate: SendRate::new(rate).unwrap(), queue: queue.clone() });
+    (w, queue)
+}
+
+fn interval(w: &World) -> Duration {
+    w.notifier.pacing.as_ref().unwrap().interval()
+}
+
+fn statuses(results: &[(String, Outcome)]) -> Vec<Status> {
+    results
+        .iter()
+        .map(|(_, o)| match o {
+            Outcome::Invited(inv) => inv.status,
+            other => panic!("{other:?}"),
+        })
+        .collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_invite_sends_what_its_budget_allows_and_hands_on_the_rest_in_their_slots() {
+    // 2 a second at 90 %: slots 556 ms apart, so the budget of 1 s holds two.
+    let (w, queue) = paced(2.0);
+    let start = w.clock.now().plus(crate::service::pace::RESERVE_LEAD);
+    let results = w.invite(&owner_of("acme"), json!(["a@x.io", "b@x.io", "c@x.io", "d@x.io", "e@x.io"])).await;
+    use Status::{Pending, Processing};
+    assert_eq!(statuses(&results), [Pending, Pending, Processing, Processing, Processing]);
+    assert_eq!(w.mailer.sent().len(), 2);
+    let queued = queue.take();
+    let step = interval(&w);
+    assert_eq!(step, Duration::from_millis(556));
+    let slots: Vec<Timestamp> = queued.iter().map(|q| q.slot()).collect();
+    assert_eq!(slots, [start.plus(step * 2), start.plus(step * 3), start.plus(step * 4)]);
+    for (q, (_, outcome)) in queued.iter().zip(&results[2..]) {
+        let Outcome::Invited(inv) = outcome else { unreachable!() };
+        assert_eq!(q.invitation, inv.id);
+        // The sweep leaves it to the sender until a processing timeout after its slot.
+        let stored = w.stored(inv).await;
+        assert_eq!(stored.due_at, Some(q.slot().plus(w.deps.policy.processing_timeout)));
+    }
+
+    // The sender sends each in its slot, once: a message delivered twice sends nothing the second time.
+    for q in &queued {
+        w.clock.advance(w.clock.now().until(q.slot()));
+        let sent = send_queued(&w.deps, &w.notifier, q, None, Duration::ZERO).await.unwrap();
+        assert_eq!(sent, Delivery::Sent);
+        assert_eq!(send_queued(&w.deps, &w.notifier, q, None, Duration::ZERO).await.unwrap(), Delivery::Nothing);
+    }
+    assert_eq!(w.mailer.sent().len(), 5);
+    for (to, _) in &results {
+        assert_eq!(w.mailer.sent_to(&email(to)).len(), 1, "{to}");
+        let inv = w
+            .stored(&match &results.iter().find(|(t, _)| t == to).unwrap().1 {
+                Outcome::Invited(inv) => inv.clone(),
+                _ => unreachable!(),
+            })
+            .await;
+        assert_eq!(inv.status, Pending);
+        assert_eq!(inv.token_hash, w.newest_token(to), "the link sent works");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_repeated_invite_takes_no_slots() {
+    let (w, _queue) = paced(1.0);
+    let auth = owner_of("acme");
+    w.invite(&auth, json!(["a@x.io", "b@x.io", "c@x.io"])).await;
+    let now = w.clock.now();
+    let next = w.deps.store.reserve_slots(1, interval(&w), now).await.unwrap();
+    w.invite(&auth, json!(["a@x.io", "b@x.io", "c@x.io"])).await;
+    let after = w.deps.store.reserve_slots(1, interval(&w), now).await.unwrap();
+    assert_eq!(after, next.plus(interval(&w)), "only the reservation in between moved the schedule");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_late_message_takes_a_fresh_slot_and_one_beyond_the_invocation_is_queued_again() {
+    let (w, queue) = paced(1.0);
+    w.invite(&owner_of("acme"), json!(["a@x.io", "b@x.io", "c@x.io"])).await;
+    let queued = queue.take();
+    assert_eq!(queued.len(), 2);
+
+    // Its slot is 2 s off, the invocation ends in 1 s: back to the queue for the same slot, nothing sent.
+    let deadline = Some(Instant::now() + Duration::from_secs(1));
+    let again = send_queued(&w.deps, &w.notifier, &queued[1], deadline, Duration::ZERO).await.unwrap();
+    assert_eq!(again, Delivery::Requeued);
+    assert_eq!(queue.take(), [queued[1].clone()]);
+    assert_eq!(w.mailer.sent().len(), 1);
+
+    // A minute late: it is sent in a fresh slot (now, the schedule being idle), not in its old one.
+    w.clock.advance(Duration::from_secs(60));
+    let late = w.clock.now().plus(crate::service::pace::RESERVE_LEAD);
+    assert_eq!(send_queued(&w.deps, &w.notifier, &queued[0], None, Duration::ZERO).await.unwrap(), Delivery::Sent);
+    let next = w.deps.store.reserve_slots(1, interval(&w), late).await.unwrap();
+    assert_eq!(next, late.plus(interval(&w)), "the late send held the slot at {late:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_resend_beyond_the_budget_waits_processing_for_the_paced_sender() {
+    let (w, queue) = paced(1.0);
+    let auth = owner_of("acme");
+    let inv = w.invited(&auth, "ada@example.com").await;
+    w.clock.advance(Duration::from_secs(60));
+    // Another invite takes the next slots, so the resend's is beyond its budget.
+    w.invite(&auth, json!(["b@x.io", "c@x.io"])).await;
+    queue.take();
+    let resent = resend(&w.deps, &w.notifier, &auth, inv.id).await.unwrap();
+    assert_eq!((resent.status, resent.send_count), (Status::Processing, 1), "the email waits, not counted");
+    let [q] = queue.take().try_into().unwrap();
+    assert_eq!(q.invitation, inv.id);
+    w.clock.advance(w.clock.now().until(q.slot()));
+    assert_eq!(send_queued(&w.deps, &w.notifier, &q, None, Duration::ZERO).await.unwrap(), Delivery::Sent);
+    let stored = w.stored(&inv).await;
+    assert_eq!((stored.status, stored.send_count), (Status::Pending, 2));
+    assert_eq!(stored.token_hash, w.newest_token("ada@example.com"));
+    assert_eq!(w.mailer.sent_to(&email("ada@example.com")).len(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_sweep_sends_in_slots_within_its_time_and_hands_on_the_rest() {
+    let (w, queue) = paced(1.0);
+    let auth = owner_of("acme");
+    let mut invitations = Vec::new();
+    for i in 0..4 {
+        invitations.push(w.invited(&auth, &format!("u{i}@x.io")).await);
+        w.clock.advance(Duration::from_secs(60));
+    }
+    assert_eq!(w.mailer.sent().len(), 4);
+    w.clock.advance(w.deps.policy.resend_after);
+    // Time for the margin and about two slots more.
+    let margin = crate::service::sweep::claim_margin(&w.deps, &w.notifier);
+    let deadline = Instant::now() + margin + Duration::from_millis(2500);
+    let s = sweep(&w.deps, &w.notifier, Some(deadline)).await.unwrap();
+    assert_eq!(s.resent + s.handed_on, 4, "{s:?}");
+    assert!(s.resent >= 2 && s.handed_on >= 1, "{s:?}");
+    let queued = queue.take();
+    assert_eq!(queued.len() as u32, s.handed_on);
+    for q in &queued {
+        w.clock.advance(w.clock.now().until(q.slot()));
+        assert_eq!(send_queued(&w.deps, &w.notifier, q, None, Duration::ZERO).await.unwrap(), Delivery::Sent);
+    }
+    for inv in &invitations {
+        let stored = w.stored(inv).await;
+        assert_eq!((stored.status, stored.send_count), (Status::Pending, 2), "each resent once");
+    }
+    assert_eq!(w.mailer.sent().len(), 8);
+}

@@ -1,0 +1,162 @@
+//! Paced sending end to end, through a stand-in for SES's quota (`support/quota.rs`): the invite runs
+//! in process, the emails it hands on go through moto's SQS to the built `send` binary, two instances
+//! of it under the Runtime API emulator, polled as Lambda's event source mapping polls. At 1 and at 14
+//! emails a second: the invite answers at once, no send is throttled, no second holds more sends than
+//! the rate, and every invitee gets exactly one email, whose link is the stored one.
+use e2e::queue::Queue;
+use e2e::quota::Quota;
+use e2e::runtime::{binary, Function};
+use e2e::template::template_env;
+use e2e::{access_infra, sdk, App, Options};
+use invitations::adapters::sqs::SqsQueue;
+use invitations::domain::{InvitationId, Status, TokenHash};
+use invitations::ports::clock::SystemClock;
+use invitations::ports::SendRate;
+use invitations::service::pace::{Pacing, HEADROOM};
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::time::Instant;
+
+struct Paced {
+    app: App,
+    quota: Quota,
+    queue: Queue,
+    rate: usize,
+}
+
+/// An app paced at `rate` a second whose SES allows exactly that, on the real clock (slots are times
+/// the sender binary reads too).
+async fn paced(rate: usize) -> Paced {
+    let sdk = sdk().await;
+    let quota = Quota::start(e2e::endpoint("AWS_ENDPOINT_URL_SESV2"), rate).await;
+    let queue = Queue::new(&sdk).await;
+    let pacing = Pacing {
+        rate: SendRate::new(rate as f64).unwrap(),
+        queue: Arc::new(SqsQueue::new(queue.client.clone(), &queue.url)),
+    };
+    let options = Options { ses_url: Some(quota.proxy.url.clone()), pacing: Some(pacing), ..Default::default() };
+    let mut app = App::with(options).await;
+    app.backend.deps.clock = Arc::new(SystemClock);
+    Paced { app, quota, queue, rate }
+}
+
+impl Paced {
+    /// The sender binary as the template configures it, on this test's table, queue, rate and quota.
+    async fn sender(&self) -> Function {
+        let b = &self.app.backend;
+        let params = BTreeMap::from([
+            ("SenderEmail", b.ses.sender.clone()),
+            ("AcceptUrl", "https://app.example.com/accept".to_owned()),
+            ("InvitationEmails", String::new()),
+            ("SendQueue", self.queue.url.clone()),
+            ("SendRate", self.rate.to_string()),
+        ]);
+        let mut env = template_env("SendFunction", &b.table, &params);
+        env.retain(|(k, _)| k != "AWS_ENDPOINT_URL_SESV2");
+        env.push(("AWS_ENDPOINT_URL_SESV2".into(), self.quota.proxy.url.clone()));
+        Function::start(&binary("send"), &env).await
+    }
+
+    /// Drains the queue with two sender instances until `n` emails were accepted, or a minute more than
+    /// they should take.
+    async fn drain(&self, n: usize) {
+        let (mut one, mut two) = (self.sender().await, self.sender().await);
+        let done = || self.quota.accepted().len() >= n;
+        let limit = Duration::from_secs_f64(n as f64 / self.rate as f64 / HEADROOM) + Duration::from_secs(60);
+        let both = futures::future::join(self.queue.drain(&mut one, done), self.queue.drain(&mut two, done));
+        tokio::time::timeout(limit, both)
+            .await
+            .unwrap_or_else(|_| panic!("{} of {n} emails accepted in {limit:?}", self.quota.accepted().len()));
+    }
+
+    /// Each invitee got one email, accepted by the quota, its link the stored token, and is `pending`.
+    async fn each_exactly_once(&self, addresses: &[String]) {
+        let mail = self.app.backend.ses.sent().await;
+        assert_eq!(mail.len(), addresses.len(), "one email each, none twice");
+        for to in addresses {
+            let mine: Vec<_> = mail.iter().filter(|m| m.to == [to.clone()]).collect();
+            assert_eq!(mine.len(), 1, "{to}");
+            let (id, token) = mine[0].link();
+            let stored = self.app.stored(InvitationId::parse(&id).unwrap()).await;
+            assert_eq!((stored.status, stored.send_count), (Status::Pending, 1), "{to}");
+            assert_eq!(stored.token_hash, TokenHash::of(&token), "{to}: the link sent is the one that works");
+        }
+    }
+}
+
+fn addresses(n: usize, tag: &str) -> Vec<String> {
+    (0..n).map(|i| format!("{tag}{i}@x.io")).collect()
+}
+
+/// Invites `n` at `rate` and drains; answers the time to answer and the time to the last accepted email.
+async fn invite_paced(rate: usize, n: usize) -> (Duration, Duration) {
+    let p = paced(rate).await;
+    let invitees = addresses(n, "p");
+    let started = Instant::now();
+    let answer = p.app.invite(json!({"invitees": invitees, "access": access_infra()})).await;
+    let answered = started.elapsed();
+    assert_eq!(answer.status, 201, "{}", answer.body);
+    let statuses: Vec<&str> = answer.body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["invitation"]["status"].as_str().unwrap())
+        .collect();
+    // The budget of a second holds the slots that start within it: the first is now.
+    let in_budget = (rate as f64 * HEADROOM).floor() as usize + 1;
+    let pending = statuses.iter().filter(|s| **s == "pending").count();
+    assert!(pending >= 1 && pending <= in_budget, "{pending} pending of {statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == "processing").count(), n - pending, "the rest wait for the sender");
+
+    p.drain(n).await;
+    assert_eq!(p.quota.throttled(), 0, "no send was throttled: {:?}", p.quota.attempts_since(started));
+    // About as fast as an invite with no quota at all (every email sent at once), measured here and now:
+    // its budget of a second later and a little slack for a busy machine, not the paced time (7 s at 14/s).
+    let unpaced = App::new().await;
+    let started = Instant::now();
+    let answer = unpaced.invite(json!({"invitees": addresses(n, "u"), "access": access_infra()})).await;
+    let baseline = started.elapsed();
+    assert_eq!(answer.status, 201);
+    assert!(
+        answered <= baseline + Duration::from_secs(2),
+        "the invite answers in {answered:?}, one without a quota in {baseline:?}"
+    );
+    assert!(p.quota.busiest_second() <= rate, "{} sends in one second at {rate}/s", p.quota.busiest_second());
+    p.each_exactly_once(&invitees).await;
+    let last = p.quota.accepted().last().unwrap().duration_since(started);
+    let paced_for = Duration::from_secs_f64((n - 1) as f64 / (rate as f64 * HEADROOM));
+    assert!(last <= paced_for + Duration::from_secs(3), "the last email at {last:?}, paced for {paced_for:?}");
+    (answered, last)
+}
+
+/// One after the other, so neither's sends compete with the other's for the machine.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn at_one_and_at_fourteen_a_second_each_email_goes_out_once_paced() {
+    invite_paced(1, 20).await;
+    invite_paced(14, 100).await;
+}
+
+/// The sweep's sends take slots of the same schedule: a sweep of due invitations at 14 a second, in
+/// process, with an invite's sender running beside it, is never throttled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_sweep_beside_an_invite_shares_the_schedule() {
+    let p = paced(14).await;
+    let stale = addresses(30, "s");
+    let account = p.app.account_id();
+    let long_ago = invitations::domain::Timestamp::now().minus(Duration::from_secs(73 * 3600));
+    for to in &stale {
+        let inv = e2e::sent_invitation(&account, to, long_ago, long_ago.plus(Duration::from_secs(72 * 3600)));
+        p.app.backend.deps.store.create(&inv).await.unwrap();
+    }
+    let fresh = addresses(30, "f");
+    let answer = p.app.invite(json!({"invitees": fresh, "access": access_infra()})).await;
+    assert_eq!(answer.status, 201);
+    let started = Instant::now();
+    let (summary, ()) = futures::future::join(p.app.sweep(), p.drain(60)).await;
+    assert_eq!(summary.resent + summary.handed_on, 30, "{summary:?}");
+    assert_eq!(p.quota.throttled(), 0, "no send was throttled: {:?}", p.quota.attempts_since(started));
+    assert!(p.quota.busiest_second() <= 14, "{} sends in one second", p.quota.busiest_second());
+    assert_eq!(p.app.backend.ses.sent().await.len(), 60, "each email once");
+}
