@@ -76,6 +76,7 @@ async fn set_up(sender: &str) -> String {
         .envs(aws_env())
         .env("TABLE_NAME", &table)
         .env("SENDER_EMAIL", sender)
+        .env("EVENT_BUS_NAME", BUS)
         .output()
         .await
         .unwrap();
@@ -90,8 +91,12 @@ fn params(sender: &str) -> BTreeMap<&'static str, String> {
         ("SenderEmail", sender.to_owned()),
         ("AcceptUrl", "https://app.example.com/accept".to_owned()),
         ("InvitationEmails", "invitation-emails".to_owned()),
+        ("EventsBus", BUS.to_owned()),
     ])
 }
+
+/// The bus `local setup` makes for the events function (moto refuses one it was never told of).
+const BUS: &str = "invitations-events";
 
 /// What an answer says, without what differs between two runs (ids, times, tokens): an HTTP answer's
 /// status and error code, anything else whole.
