@@ -76,39 +76,39 @@ async fn set_up(sender: &str) -> String {
         .envs(aws_env())
         .env("TABLE_NAME", &table)
         .env("SENDER_EMAIL", sender)
-        .env("EVENT_BUS_NAME", &bus_and_queue().0)
-        .env("SEND_QUEUE_URL", &bus_and_queue().1)
+        .env("EVENT_BUS_NAME", BUS)
+        .env("SEND_QUEUE_URL", send_queue())
         .output()
         .await
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "local setup: {stdout}{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains(&format!("table {table}: created")) && stdout.contains("verified"), "{stdout}");
-    let queue = bus_and_queue().1.rsplit('/').next().unwrap();
+    let queue = send_queue().rsplit('/').next().unwrap();
     assert!(stdout.contains(&format!("send queue {queue}: ready")), "{stdout}");
     table
 }
 
-/// The event bus and the send queue (its URL) `local setup` makes in moto, as `aws-local` names them.
-fn bus_and_queue() -> &'static (String, String) {
-    static NAMES: std::sync::OnceLock<(String, String)> = std::sync::OnceLock::new();
-    NAMES.get_or_init(|| {
-        let queue = format!("{}/123456789012/{}", e2e::endpoint("AWS_ENDPOINT_URL_SQS"), unique("send"));
-        (unique("events"), queue)
-    })
+/// The send queue's URL, which `local setup` makes in moto.
+fn send_queue() -> &'static str {
+    static URL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    URL.get_or_init(|| format!("{}/123456789012/{}", e2e::endpoint("AWS_ENDPOINT_URL_SQS"), unique("send")))
 }
 
 fn params(sender: &str) -> BTreeMap<&'static str, String> {
     BTreeMap::from([
-        ("EventsBus", bus_and_queue().0.clone()),
-        ("SendQueue", bus_and_queue().1.clone()),
+        ("SendQueue", send_queue().to_owned()),
         ("SenderEmail", sender.to_owned()),
         ("AcceptUrl", "https://app.example.com/accept".to_owned()),
         ("InvitationEmails", "invitation-emails".to_owned()),
         // Fast enough that the sample invite's emails all go within its request, as in tests/e2e/events.rs.
         ("SendRate", "100".to_owned()),
+        ("EventsBus", BUS.to_owned()),
     ])
 }
+
+/// The bus `local setup` makes for the events function (moto refuses one it was never told of).
+const BUS: &str = "invitations-events";
 
 /// What an answer says, without what differs between two runs (ids, times, tokens): an HTTP answer's
 /// status and error code, anything else whole.

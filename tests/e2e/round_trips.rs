@@ -125,7 +125,7 @@ async fn an_invite_of_100_is_100_emails_and_two_writes_each() {
 #[tokio::test]
 async fn an_invite_of_100_runs_in_three_waves() {
     let _turn = e2e::heavy_test().await;
-    let gate = Gate::new(Duration::from_millis(200));
+    let gate = Gate::new(Duration::from_secs(1), 100);
     let (c, _db, _ses) = through(|url| {
         let gate = gate.clone();
         Proxy::start(url, move |_, _| Fault::Gated(gate.clone()))

@@ -213,8 +213,11 @@ async fn forward(client: &reqwest::Client, upstream: &str, req: RawRequest) -> (
 /// gate. Calls are held, and let through together once the previous wave has finished and no new call
 /// has come for `quiet`; so calls that do not wait for each other share a wave, and a call that needs
 /// another's answer lands in a later one. The count measures the code's dependencies, not its speed.
+/// A wave also goes as soon as it holds `full` calls: on a busy machine the calls of one wave can
+/// straggle past `quiet`, and a held call that outlives the SDK's attempt timeout is retried.
 pub struct Gate {
     quiet: Duration,
+    full: usize,
     state: std::sync::Mutex<GateState>,
     released: tokio::sync::watch::Sender<usize>,
 }
@@ -230,9 +233,9 @@ struct GateState {
 }
 
 impl Gate {
-    pub fn new(quiet: Duration) -> Arc<Self> {
-        let gate =
-            Arc::new(Gate { quiet, state: std::sync::Mutex::default(), released: tokio::sync::watch::channel(0).0 });
+    pub fn new(quiet: Duration, full: usize) -> Arc<Self> {
+        let (state, released) = (std::sync::Mutex::default(), tokio::sync::watch::channel(0).0);
+        let gate = Arc::new(Gate { quiet, full, state, released });
         let weak = Arc::downgrade(&gate);
         tokio::spawn(async move {
             while let Some(gate) = weak.upgrade() {
@@ -246,7 +249,7 @@ impl Gate {
 
     fn tick(&self) {
         let mut st = self.state.lock().unwrap();
-        let quiet = st.last_arrival.is_some_and(|t| t.elapsed() >= self.quiet);
+        let quiet = st.last_arrival.is_some_and(|t| t.elapsed() >= self.quiet) || st.collecting.len() >= self.full;
         if !st.collecting.is_empty() && st.in_flight == 0 && quiet {
             let wave = std::mem::take(&mut st.collecting);
             st.in_flight = wave.len();
