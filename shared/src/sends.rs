@@ -1,5 +1,5 @@
-//! The paced sender's entry: SQS delivers a batch of handed-on emails; each is sent in its slot, all at
-//! once, and those that failed are reported as the batch's failures, so SQS delivers only them again
+//! The paced sender's entry: SQS delivers a batch of handed-on emails; they are sent in their slots,
+//! all at once, and those that failed are reported as the batch's failures, so SQS delivers only them again
 //! (and after `maxReceiveCount` tries moves them to the dead-letter queue).
 use crate::ports::QueuedSend;
 use crate::service::send::{send_queued, Delivery};
@@ -14,17 +14,23 @@ pub async fn run(deps: &Deps, notifier: &Notifier, event: &Value, context: &Cont
     let deadline = tokio::time::Instant::now() + left;
     let margin = sweep::claim_margin(deps, notifier);
     let records = event.get("Records").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
-    let outcomes = futures::future::join_all(records.iter().map(|record| async move {
+    let mut outcomes = Vec::with_capacity(records.len());
+    let mut msgs = Vec::with_capacity(records.len());
+    for record in records {
         let id = record.get("messageId").and_then(Value::as_str).unwrap_or_default().to_owned();
         let body = record.get("body").and_then(Value::as_str).unwrap_or_default();
-        let Ok(msg) = serde_json::from_str::<QueuedSend>(body) else {
+        match serde_json::from_str::<QueuedSend>(body) {
+            Ok(msg) => msgs.push((id, msg)),
             // Retrying cannot mend it: dropped here, and logged for a person.
-            tracing::error!(message = %id, "a send message that does not read; dropped");
-            return (id, Ok(Delivery::Nothing));
-        };
-        (id, send_queued(deps, notifier, &msg, Some(deadline), margin).await)
-    }))
-    .await;
+            Err(_) => {
+                tracing::error!(message = %id, "a send message that does not read; dropped");
+                outcomes.push((id, Ok(Delivery::Nothing)));
+            }
+        }
+    }
+    let batch: Vec<QueuedSend> = msgs.iter().map(|(_, m)| m.clone()).collect();
+    let sent = send_queued(deps, notifier, &batch, Some(deadline), margin).await;
+    outcomes.extend(msgs.into_iter().map(|(id, _)| id).zip(sent));
     let mut failures = Vec::new();
     let (mut sent, mut requeued, mut nothing) = (0, 0, 0);
     for (id, outcome) in outcomes {

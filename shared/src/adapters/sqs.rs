@@ -39,7 +39,7 @@ impl SendQueue for SqsQueue {
                     SendMessageBatchRequestEntry::builder()
                         .id(i.to_string())
                         .message_body(body)
-                        .delay_seconds(delay_seconds(send.slot(), now))
+                        .delay_seconds(delay_seconds(send.at(), now))
                         .build()
                         .expect("id and body are set")
                 })

@@ -41,23 +41,34 @@ pub trait SendSlots: Send + Sync {
     async fn reserve_slots(&self, n: u32, interval: Duration, now: Timestamp) -> StoreResult<Timestamp>;
 }
 
-/// One email handed on: which invitation, and the slot it may be sent in. The message names the
-/// invitation only; the sender claims it (with a new token) when the slot comes.
+/// One email handed on: which invitation, and when it goes. The message names the invitation only; the
+/// sender claims it (with a new token) when its slot comes. A request hands on with a slot held only
+/// what its reservation already covered: the rest reserve theirs when the sender receives them, so a
+/// message the queue delivers late costs the schedule no slot.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct QueuedSend {
     pub account: AccountId,
     pub invitation: InvitationId,
-    /// Epoch milliseconds.
-    pub slot: i64,
+    /// Epoch milliseconds: the slot it holds, or when its slot is expected (what the queue delays it to).
+    pub at: i64,
+    /// Whether `at` is a slot reserved for it.
+    #[serde(default)]
+    pub held: bool,
 }
 
 impl QueuedSend {
-    pub fn new(account: AccountId, invitation: InvitationId, slot: Timestamp) -> Self {
-        Self { account, invitation, slot: slot.millis() }
+    /// An email that holds its slot of the schedule.
+    pub fn held(account: AccountId, invitation: InvitationId, slot: Timestamp) -> Self {
+        Self { account, invitation, at: slot.millis(), held: true }
     }
 
-    pub fn slot(&self) -> Timestamp {
-        Timestamp::from_millis(self.slot)
+    /// An email that takes its slot when the sender receives it, expected about `at`.
+    pub fn expected(account: AccountId, invitation: InvitationId, at: Timestamp) -> Self {
+        Self { account, invitation, at: at.millis(), held: false }
+    }
+
+    pub fn at(&self) -> Timestamp {
+        Timestamp::from_millis(self.at)
     }
 }
 

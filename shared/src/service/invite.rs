@@ -4,7 +4,8 @@
 //! the safety net for any that is not sent.
 use super::{pace, Authorized, Deps, Notifier};
 use crate::domain::invitees::{Invitee, Target};
-use crate::domain::{Access, AccessOption, Invitation, InvitationId, Status, Token};
+use crate::domain::AccountId;
+use crate::domain::{Access, AccessOption, Invitation, InvitationId, Status, Timestamp, Token};
 use crate::ports::store::{CreateOutcome, UpdateOutcome};
 use crate::ports::{QueuedSend, StoreError};
 use crate::rules;
@@ -47,43 +48,46 @@ pub async fn invite(
     // Every invitee of the request at once (parsing bounds them to MAX_INVITEES): one create each.
     let stored: Vec<Result<(InviteResult, Option<Token>), StoreError>> =
         futures::future::join_all(invitees.into_iter().map(|invitee| invite_one(deps, auth, &access, invitee))).await;
-    // Then the new ones' emails, in slots of the send schedule reserved together: those within the
-    // request's budget go now, the others to the paced sender. Slots are reserved only for invitations
-    // made, so a repeated request costs the schedule nothing.
+    // Then the new ones' emails. Slots are reserved together for as many as the budget has room for:
+    // those whose slot falls within it go now, the others to the paced sender with their slot; the
+    // rest go to it expected one interval apart after them, and take their slots when it receives them.
+    // Slots are reserved only for invitations made, so a repeated request costs the schedule nothing.
     let fresh = stored.iter().filter(|r| matches!(r, Ok((_, Some(_))))).count();
     let budget_end = deps.clock.now().plus(pace::REQUEST_BUDGET);
-    let slots = match pace::reserve(deps, notifier, fresh).await {
-        Ok(slots) => slots,
+    let plans = match pace::reserve(deps, notifier, pace::within_budget(notifier, fresh)).await {
+        Ok(slots) => Plan::all(notifier, slots, fresh),
         Err(e) => {
             // Stored `processing`, they are due for the sweep a processing timeout from now.
             tracing::warn!(error = %crate::logging::chain(&e), "no send slots; the sweep will send the new invitations");
             Vec::new()
         }
     };
-    let mut slots = slots.into_iter();
+    let mut plans = plans.into_iter();
     let sends = stored.into_iter().map(|r| {
-        let slot = if matches!(r, Ok((_, Some(_)))) { slots.next() } else { None };
+        let plan = if matches!(r, Ok((_, Some(_)))) { plans.next() } else { None };
         async move {
             let (mut result, token) = match r {
                 Ok(stored) => stored,
                 Err(e) => return Err(e),
             };
-            let (Outcome::Invited(inv), Some(token), Some(slot)) = (&result.outcome, token, slot) else {
+            let (Outcome::Invited(inv), Some(token), Some(mut plan)) = (&result.outcome, token, plan) else {
                 return Ok((result, None));
             };
-            let mut slot = slot;
-            if slot <= budget_end {
-                // Too late for its slot and the next free one beyond the budget: handed on after all.
-                match pace::at_slot(deps, notifier, slot, Some(budget_end)).await {
-                    Ok(()) => {
-                        result.outcome = Outcome::Invited(send_first(deps, notifier, inv.clone(), &token).await);
-                        return Ok((result, None));
+            match plan {
+                Plan::Slot(slot) if slot <= budget_end => {
+                    // Too late for its slot and the next free one beyond the budget: handed on after all.
+                    match pace::at_slot(deps, notifier, slot, Some(budget_end)).await {
+                        Ok(()) => {
+                            result.outcome = Outcome::Invited(send_first(deps, notifier, inv.clone(), &token).await);
+                            return Ok((result, None));
+                        }
+                        Err(later) => plan = Plan::Slot(later),
                     }
-                    Err(later) => slot = later,
                 }
+                _ => {}
             }
-            let queued = match deps.store.update(&inv.account_id, inv.id, &rules::queued(inv, slot, &deps.policy)).await {
-                Ok(UpdateOutcome::Updated(queued)) => Some(QueuedSend::new(queued.account_id, queued.id, slot)),
+            let queued = match deps.store.update(&inv.account_id, inv.id, &rules::queued(inv, plan.at(), &deps.policy)).await {
+                Ok(UpdateOutcome::Updated(queued)) => Some(plan.message(queued.account_id, queued.id)),
                 Ok(_) => None,
                 Err(e) => {
                     tracing::warn!(invitation = %inv.id, error = %crate::logging::chain(&e), "not handed on; the sweep will send it");
@@ -99,6 +103,37 @@ pub async fn invite(
     // A store failure fails the request (503): the invitations made so far stay, and a retry answers
     // `already_invited` for them, so nothing is lost or doubled.
     done.into_iter().map(|r| r.map(|(result, _)| result)).collect::<Result<_, _>>().map_err(InviteError::Store)
+}
+
+/// When a new invitation's email goes: in a slot reserved for it, or in one the paced sender reserves
+/// when it receives the email, expected about then.
+#[derive(Debug, Clone, Copy)]
+enum Plan {
+    Slot(Timestamp),
+    Expected(Timestamp),
+}
+
+impl Plan {
+    fn at(self) -> Timestamp {
+        match self {
+            Plan::Slot(t) | Plan::Expected(t) => t,
+        }
+    }
+
+    /// The `n` new emails' plans, the first in the reserved `slots`.
+    fn all(notifier: &Notifier, slots: Vec<Timestamp>, n: usize) -> Vec<Plan> {
+        let interval = notifier.pacing.as_ref().map(pace::Pacing::interval).unwrap_or_default();
+        let last = slots.last().copied();
+        let expected = (1..).map_while(|i| last.map(|last| Plan::Expected(last.plus(interval * i))));
+        slots.into_iter().map(Plan::Slot).chain(expected).take(n).collect()
+    }
+
+    fn message(self, account: AccountId, invitation: InvitationId) -> QueuedSend {
+        match self {
+            Plan::Slot(slot) => QueuedSend::held(account, invitation, slot),
+            Plan::Expected(at) => QueuedSend::expected(account, invitation, at),
+        }
+    }
 }
 
 /// Stores one invitee's invitation; with it, when it is new, the token its first email carries.

@@ -12,12 +12,13 @@ use std::time::Duration;
 pub const REQUEST_BUDGET: Duration = Duration::from_secs(1);
 /// The share of the quota the schedule uses. Slots are exact but sends are not: a send reaches SES a
 /// few milliseconds after its slot, tens of milliseconds when its process is starved or opens a new
-/// connection. Pacing at 90 % of the rate leaves every one-second window about 110 ms of room for that,
-/// at any rate (r slots span r / 0.9 intervals of 1 / r s: 1.11 s).
-pub const HEADROOM: f64 = 0.9;
+/// connection. Pacing at 95 % of the rate leaves every one-second window about 52 ms of room for that,
+/// at any rate (r slots span r / 0.95 intervals of 1 / r s: 1.052 s).
+pub const HEADROOM: f64 = 0.95;
 /// A send reaching its gate later than this after its slot takes a fresh slot: sent late in its old
-/// one, it would crowd the sends now in theirs. Less than the room [`HEADROOM`] leaves in a second.
-pub const LATE: Duration = Duration::from_millis(100);
+/// one, it would crowd the sends now in theirs. Less than the room [`HEADROOM`] leaves in a second,
+/// with the rest for the call's own jitter.
+pub const LATE: Duration = Duration::from_millis(40);
 
 /// The rate emails go out at and where those beyond a request's budget go.
 #[derive(Clone)]
@@ -32,6 +33,19 @@ impl Pacing {
         let ms = (1000.0 / (self.rate.per_second() * HEADROOM)).ceil().max(1.0);
         Duration::from_millis(ms as u64)
     }
+
+    /// How many slots an idle schedule has from the first a reservation can give to `end`.
+    pub fn slots_within(&self, end: Duration) -> usize {
+        let span = end.saturating_sub(RESERVE_LEAD);
+        (span.as_millis() / self.interval().as_millis()) as usize + 1
+    }
+}
+
+/// How many of a request's `n` emails it reserves slots for: those an idle schedule has room for within
+/// its budget (all, unpaced). The others reserve theirs when the paced sender receives them, so a
+/// request on a busy schedule holds no slots far ahead that a late delivery would waste.
+pub fn within_budget(notifier: &Notifier, n: usize) -> usize {
+    notifier.pacing.as_ref().map_or(n, |p| n.min(p.slots_within(REQUEST_BUDGET)))
 }
 
 /// The earliest slot a reservation asks for is this far off, so that the reservation's own round trip

@@ -88,7 +88,8 @@ pub async fn resend(
         // Its email waits for the paced sender: `processing` until it is sent.
         return match hand_back(deps, &inv, now, slot).await {
             Some(deferred) => {
-                pace::hand_on(deps, notifier, &[QueuedSend::new(deferred.account_id.clone(), deferred.id, slot)]).await;
+                pace::hand_on(deps, notifier, &[QueuedSend::held(deferred.account_id.clone(), deferred.id, slot)])
+                    .await;
                 Ok(deferred)
             }
             None => {

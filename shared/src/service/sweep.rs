@@ -116,7 +116,7 @@ impl Run<'_> {
     /// first (its failed attempt counted here, as the sweep counts them) and left due after the slot; a
     /// stale one is left as it is, for the sender to claim.
     async fn hand_on(&self, inv: &Invitation, action: DueAction, slot: Timestamp) -> Swept {
-        let send = QueuedSend::new(inv.account_id.clone(), inv.id, slot);
+        let send = QueuedSend::held(inv.account_id.clone(), inv.id, slot);
         let DueAction::Retry(claim) = action else { return Swept::HandedOn(send) };
         let claim = rules::retry_later(claim, slot, &self.deps.policy);
         match self.deps.store.update(&inv.account_id, inv.id, &claim).await.map(won) {

@@ -197,8 +197,9 @@ async fn drive() -> World {
     assert_eq!((answers[0].0, &answers[1].1["status"]), (200, &json!("processing")), "{answers:?}");
     assert_eq!(answers[2].1["resent"], json!(1), "{answers:?}");
 
-    // The paced sender: one email handed on by the invite, and one whose slot is beyond the invocation.
-    let handed_on = |slot: Timestamp| json!({"account": w.account, "invitation": r2, "slot": slot.millis()});
+    // The paced sender: one email that takes its slot on arrival, and one whose held slot is beyond the
+    // invocation.
+    let handed_on = |at: Timestamp| json!({"account": w.account, "invitation": r2, "at": at.millis(), "held": at > Timestamp::now()});
     let records: Vec<Value> = [handed_on(Timestamp::now()), handed_on(Timestamp::now().plus(hour))]
         .iter()
         .enumerate()

@@ -4,7 +4,7 @@
 use super::*;
 use crate::adapters::memory::queue::MemoryQueue;
 use crate::domain::{Status, Timestamp};
-use crate::ports::{Clock, SendRate};
+use crate::ports::{Clock, QueuedSend, SendRate};
 use crate::service::pace::Pacing;
 use crate::service::resend::resend;
 use crate::service::send::{send_queued, Delivery};
@@ -24,6 +24,11 @@ fn interval(w: &World) -> Duration {
     w.notifier.pacing.as_ref().unwrap().interval()
 }
 
+/// Delivers one handed-on email to the paced sender, with all the time it needs.
+async fn send(w: &World, q: &QueuedSend) -> Delivery {
+    send_queued(&w.deps, &w.notifier, std::slice::from_ref(q), None, Duration::ZERO).await.remove(0).unwrap()
+}
+
 fn statuses(results: &[(String, Outcome)]) -> Vec<Status> {
     results
         .iter()
@@ -36,7 +41,7 @@ fn statuses(results: &[(String, Outcome)]) -> Vec<Status> {
 
 #[tokio::test(start_paused = true)]
 async fn an_invite_sends_what_its_budget_allows_and_hands_on_the_rest_in_their_slots() {
-    // 2 a second at 90 %: slots 556 ms apart, so the budget of 1 s holds two.
+    // 2 a second at 95 %: slots 527 ms apart, so the budget of 1 s holds two.
     let (w, queue) = paced(2.0);
     let start = w.clock.now().plus(crate::service::pace::RESERVE_LEAD);
     let results = w.invite(&owner_of("acme"), json!(["a@x.io", "b@x.io", "c@x.io", "d@x.io", "e@x.io"])).await;
@@ -45,23 +50,25 @@ async fn an_invite_sends_what_its_budget_allows_and_hands_on_the_rest_in_their_s
     assert_eq!(w.mailer.sent().len(), 2);
     let queued = queue.take();
     let step = interval(&w);
-    assert_eq!(step, Duration::from_millis(556));
-    let slots: Vec<Timestamp> = queued.iter().map(|q| q.slot()).collect();
+    assert_eq!(step, Duration::from_millis(527));
+    // Expected one interval apart after the reserved two, holding no slot: the sender reserves theirs.
+    let slots: Vec<Timestamp> = queued.iter().map(|q| q.at()).collect();
     assert_eq!(slots, [start.plus(step * 2), start.plus(step * 3), start.plus(step * 4)]);
+    assert!(queued.iter().all(|q| !q.held), "{queued:?}");
     for (q, (_, outcome)) in queued.iter().zip(&results[2..]) {
         let Outcome::Invited(inv) = outcome else { unreachable!() };
         assert_eq!(q.invitation, inv.id);
         // The sweep leaves it to the sender until a processing timeout after its slot.
         let stored = w.stored(inv).await;
-        assert_eq!(stored.due_at, Some(q.slot().plus(w.deps.policy.processing_timeout)));
+        assert_eq!(stored.due_at, Some(q.at().plus(w.deps.policy.processing_timeout)));
     }
 
     // The sender sends each in its slot, once: a message delivered twice sends nothing the second time.
     for q in &queued {
-        w.clock.advance(w.clock.now().until(q.slot()));
-        let sent = send_queued(&w.deps, &w.notifier, q, None, Duration::ZERO).await.unwrap();
+        w.clock.advance(w.clock.now().until(q.at()));
+        let sent = send(&w, q).await;
         assert_eq!(sent, Delivery::Sent);
-        assert_eq!(send_queued(&w.deps, &w.notifier, q, None, Duration::ZERO).await.unwrap(), Delivery::Nothing);
+        assert_eq!(send(&w, q).await, Delivery::Nothing);
     }
     assert_eq!(w.mailer.sent().len(), 5);
     for (to, _) in &results {
@@ -90,25 +97,55 @@ async fn a_repeated_invite_takes_no_slots() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_late_message_takes_a_fresh_slot_and_one_beyond_the_invocation_is_queued_again() {
+async fn emails_delivered_late_take_their_slots_on_arrival_and_waste_none() {
     let (w, queue) = paced(1.0);
+    let first = w.clock.now().plus(crate::service::pace::RESERVE_LEAD);
     w.invite(&owner_of("acme"), json!(["a@x.io", "b@x.io", "c@x.io"])).await;
     let queued = queue.take();
     assert_eq!(queued.len(), 2);
+    // The invite reserved the one slot its budget holds, none for the two it handed on.
+    let probe = w.deps.store.reserve_slots(1, interval(&w), w.clock.now()).await.unwrap();
+    assert_eq!(probe, first.plus(interval(&w)));
+    // A minute late, both at once: they take the next two slots together, from now, in one reservation,
+    // and the schedule continues right after them.
+    w.clock.advance(Duration::from_secs(60));
+    let start = w.clock.now().plus(crate::service::pace::RESERVE_LEAD);
+    let sent = send_queued(&w.deps, &w.notifier, &queued, None, Duration::ZERO).await;
+    assert_eq!(sent.into_iter().map(Result::unwrap).collect::<Vec<_>>(), [Delivery::Sent, Delivery::Sent]);
+    assert_eq!(w.mailer.sent().len(), 3);
+    let next = w.deps.store.reserve_slots(1, interval(&w), start).await.unwrap();
+    assert_eq!(next, start.plus(interval(&w) * 2), "no slot lost to the late delivery");
+}
 
-    // Its slot is 2 s off, the invocation ends in 1 s: back to the queue for the same slot, nothing sent.
+#[tokio::test(start_paused = true)]
+async fn a_held_slot_is_kept_in_time_replaced_when_late_and_requeued_beyond_the_invocation() {
+    let (w, queue) = paced(1.0);
+    w.invite(&owner_of("acme"), json!(["a@x.io", "b@x.io", "c@x.io"])).await;
+    let [b, c]: [QueuedSend; 2] = queue.take().try_into().unwrap();
+    let held = |q: &QueuedSend, slot| QueuedSend::held(q.account.clone(), q.invitation, slot);
+    let step = interval(&w);
+    let now = w.clock.now();
+    // Each probe of the schedule takes the next slot: two probes one step apart show nothing between.
+    let probe = || async { w.deps.store.reserve_slots(1, step, now).await.unwrap() };
+
+    // Beyond an invocation that ends in 1 s: back to the queue holding the same slot, nothing sent.
+    let far = held(&b, now.plus(Duration::from_secs(5)));
     let deadline = Some(Instant::now() + Duration::from_secs(1));
-    let again = send_queued(&w.deps, &w.notifier, &queued[1], deadline, Duration::ZERO).await.unwrap();
-    assert_eq!(again, Delivery::Requeued);
-    assert_eq!(queue.take(), [queued[1].clone()]);
+    let again = send_queued(&w.deps, &w.notifier, std::slice::from_ref(&far), deadline, Duration::ZERO).await;
+    assert_eq!(again.into_iter().next().unwrap().unwrap(), Delivery::Requeued);
+    assert_eq!(queue.take(), [far]);
     assert_eq!(w.mailer.sent().len(), 1);
 
-    // A minute late: it is sent in a fresh slot (now, the schedule being idle), not in its old one.
-    w.clock.advance(Duration::from_secs(60));
-    let late = w.clock.now().plus(crate::service::pace::RESERVE_LEAD);
-    assert_eq!(send_queued(&w.deps, &w.notifier, &queued[0], None, Duration::ZERO).await.unwrap(), Delivery::Sent);
-    let next = w.deps.store.reserve_slots(1, interval(&w), late).await.unwrap();
-    assert_eq!(next, late.plus(interval(&w)), "the late send held the slot at {late:?}");
+    // In time: sent in its own slot, taking nothing from the schedule.
+    let before = probe().await;
+    assert_eq!(send(&w, &held(&b, now.plus(Duration::from_secs(2)))).await, Delivery::Sent);
+    assert_eq!(probe().await, before.plus(step), "the held slot took nothing from the schedule");
+
+    // Late for its slot: sent in a fresh one, the schedule's next.
+    w.clock.advance(Duration::from_secs(3));
+    assert_eq!(send(&w, &held(&c, now.plus(Duration::from_secs(2)))).await, Delivery::Sent);
+    assert_eq!(probe().await, before.plus(step * 3), "the late email took the slot after the probes");
+    assert_eq!(w.mailer.sent().len(), 3);
 }
 
 #[tokio::test(start_paused = true)]
@@ -124,8 +161,8 @@ async fn a_resend_beyond_the_budget_waits_processing_for_the_paced_sender() {
     assert_eq!((resent.status, resent.send_count), (Status::Processing, 1), "the email waits, not counted");
     let [q] = queue.take().try_into().unwrap();
     assert_eq!(q.invitation, inv.id);
-    w.clock.advance(w.clock.now().until(q.slot()));
-    assert_eq!(send_queued(&w.deps, &w.notifier, &q, None, Duration::ZERO).await.unwrap(), Delivery::Sent);
+    w.clock.advance(w.clock.now().until(q.at()));
+    assert_eq!(send(&w, &q).await, Delivery::Sent);
     let stored = w.stored(&inv).await;
     assert_eq!((stored.status, stored.send_count), (Status::Pending, 2));
     assert_eq!(stored.token_hash, w.newest_token("ada@example.com"));
@@ -152,8 +189,8 @@ async fn a_sweep_sends_in_slots_within_its_time_and_hands_on_the_rest() {
     let queued = queue.take();
     assert_eq!(queued.len() as u32, s.handed_on);
     for q in &queued {
-        w.clock.advance(w.clock.now().until(q.slot()));
-        assert_eq!(send_queued(&w.deps, &w.notifier, q, None, Duration::ZERO).await.unwrap(), Delivery::Sent);
+        w.clock.advance(w.clock.now().until(q.at()));
+        assert_eq!(send(&w, q).await, Delivery::Sent);
     }
     for inv in &invitations {
         let stored = w.stored(inv).await;
