@@ -12,13 +12,13 @@ use std::time::Duration;
 pub const REQUEST_BUDGET: Duration = Duration::from_secs(1);
 /// The share of the quota the schedule uses. Slots are exact but sends are not: a send reaches SES a
 /// few milliseconds after its slot, tens of milliseconds when its process is starved or opens a new
-/// connection. Pacing at 95 % of the rate leaves every one-second window about 52 ms of room for that,
-/// at any rate (r slots span r / 0.95 intervals of 1 / r s: 1.052 s).
-pub const HEADROOM: f64 = 0.95;
+/// connection. Pacing at 93 % of the rate leaves every one-second window about 75 ms of room for that,
+/// at any rate (r slots span r / 0.93 intervals of 1 / r s: 1.075 s).
+pub const HEADROOM: f64 = 0.93;
 /// A send reaching its gate later than this after its slot takes a fresh slot: sent late in its old
 /// one, it would crowd the sends now in theirs. Less than the room [`HEADROOM`] leaves in a second,
 /// with the rest for the call's own jitter.
-pub const LATE: Duration = Duration::from_millis(40);
+pub const LATE: Duration = Duration::from_millis(60);
 
 /// The rate emails go out at and where those beyond a request's budget go.
 #[derive(Clone)]
