@@ -37,6 +37,10 @@ impl SendSlots for ReopenedStore {
     async fn reserve_slots(&self, n: u32, interval: std::time::Duration, now: Timestamp) -> StoreResult<Timestamp> {
         self.keys.reserve_slots(n, interval, now).await
     }
+
+    async fn reclaim_slot(&self, slot: Timestamp, interval: std::time::Duration, now: Timestamp) -> StoreResult<bool> {
+        self.keys.reclaim_slot(slot, interval, now).await
+    }
 }
 
 #[async_trait]

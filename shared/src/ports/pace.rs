@@ -39,6 +39,11 @@ pub trait SendSlots: Send + Sync {
     /// Reserves `n` consecutive slots `interval` apart, none before `now`, and returns the first; the
     /// others follow it at `interval` steps. Concurrent reservations never overlap. `n` is at least 1.
     async fn reserve_slots(&self, n: u32, interval: Duration, now: Timestamp) -> StoreResult<Timestamp>;
+
+    /// Moves the reserved `slot` to `now` when nobody has reserved a slot after it (the schedule's next
+    /// is `slot` + `interval`), so the schedule then continues from `now`; false, changing nothing, when
+    /// somebody has. A send too late for its slot keeps its turn this way when it was the last.
+    async fn reclaim_slot(&self, slot: Timestamp, interval: Duration, now: Timestamp) -> StoreResult<bool>;
 }
 
 /// One email handed on: which invitation, and when it goes. The message names the invitation only; the

@@ -4,6 +4,7 @@ pub mod accept;
 pub mod cancel;
 mod claim;
 pub mod cursor;
+mod first_email;
 pub mod idempotency;
 pub mod invite;
 pub mod list;

@@ -77,8 +77,9 @@ pub async fn wait_for(deps: &Deps, slot: Timestamp) {
 }
 
 /// The gate right before a send: waits for `slot`; a caller that reached it more than [`LATE`] after it
-/// (a slow claim, a starved process) takes a fresh slot and waits for that instead, so a send never
-/// lands on the slots of others. A fresh slot after `until` is not waited for but answered, for the
+/// (a slow claim, a starved process) moves its slot to [`RESERVE_LEAD`] from now when it was the last
+/// reserved, and otherwise takes a fresh slot, and waits for that instead, so a send never lands on
+/// the slots of others. A fresh slot after `until` is not waited for but answered, for the
 /// caller (a request within its budget) to hand the email on. Should no fresh slot be had, the send goes
 /// now: SES's answer to an excess is a throttle the client retries, not a loss.
 pub async fn at_slot(
@@ -93,7 +94,7 @@ pub async fn at_slot(
         if deps.clock.now() <= slot.plus(LATE) {
             return Ok(());
         }
-        match reserve(deps, notifier, 1).await {
+        match later_slot(deps, notifier, slot).await {
             Ok(fresh) if until.is_some_and(|until| fresh[0] > until) => return Err(fresh[0]),
             Ok(fresh) => slot = fresh[0],
             Err(e) => {
@@ -102,6 +103,18 @@ pub async fn at_slot(
             }
         }
     }
+}
+
+/// A slot for a send too late for `slot`: the same turn moved to [`RESERVE_LEAD`] from now when nobody
+/// reserved after it, or else a fresh one at the schedule's end.
+async fn later_slot(deps: &Deps, notifier: &Notifier, slot: Timestamp) -> Result<Vec<Timestamp>, StoreError> {
+    if let Some(pacing) = &notifier.pacing {
+        let moved = deps.clock.now().plus(RESERVE_LEAD);
+        if deps.store.reclaim_slot(slot, pacing.interval(), moved).await? {
+            return Ok(vec![moved]);
+        }
+    }
+    reserve(deps, notifier, 1).await
 }
 
 /// Hands emails to the paced sender. A failure loses nothing: each invitation was written due a

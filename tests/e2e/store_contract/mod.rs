@@ -79,6 +79,7 @@ contract!(
     removing_a_member_frees_its_address,
     an_idle_schedule_starts_now_and_a_busy_one_follows_on,
     racing_reservations_never_share_a_slot,
+    a_late_sender_reclaims_its_slot_only_when_nobody_reserved_after_it,
 );
 
 fn account() -> AccountId {

@@ -34,3 +34,18 @@ pub(super) async fn racing_reservations_never_share_a_slot(store: Store) {
         assert_eq!(pair[0].1, pair[1].0, "back to back, no overlap and no gap: {ranges:?}");
     }
 }
+
+pub(super) async fn a_late_sender_reclaims_its_slot_only_when_nobody_reserved_after_it(store: Store) {
+    let t = Timestamp::now();
+    let mine = store.reserve_slots(1, STEP, t).await.unwrap();
+    let late = t.plus(Duration::from_secs(5));
+    assert!(store.reclaim_slot(mine, STEP, late).await.unwrap(), "the last slot moves");
+    assert_eq!(store.reserve_slots(1, STEP, t).await.unwrap(), late.plus(STEP), "the schedule goes on from it");
+
+    let a = store.reserve_slots(1, STEP, t).await.unwrap();
+    let b = store.reserve_slots(1, STEP, t).await.unwrap();
+    let later = late.plus(Duration::from_secs(5));
+    assert!(!store.reclaim_slot(a, STEP, later).await.unwrap(), "a slot reserved after it: it stays");
+    assert!(store.reclaim_slot(b, STEP, later).await.unwrap());
+    assert_eq!(store.reserve_slots(1, STEP, t).await.unwrap(), later.plus(STEP));
+}

@@ -192,4 +192,8 @@ impl crate::ports::SendSlots for DynamoStore {
     async fn reserve_slots(&self, n: u32, interval: std::time::Duration, now: Timestamp) -> StoreResult<Timestamp> {
         self.reserve(n, interval, now).await
     }
+
+    async fn reclaim_slot(&self, slot: Timestamp, interval: std::time::Duration, now: Timestamp) -> StoreResult<bool> {
+        self.reclaim(slot, interval, now).await
+    }
 }

@@ -2,7 +2,8 @@
 //! epoch millisecond of the first slot nobody holds (GCRA's "theoretical arrival time"). A reservation
 //! is one conditional update in either of two cases: the schedule is busy (`next_slot` ≥ now, so the
 //! slots follow it) or idle (they start now). Of two reservers each moves the value past what the other
-//! saw, so their slots never overlap.
+//! saw, so their slots never overlap. A sender late for the last slot reserved moves it to now with one
+//! update conditional on `next_slot` being still right after that slot.
 use super::{n, s, unavailable, DynamoStore, Item};
 use crate::domain::Timestamp;
 use crate::ports::store::{StoreError, StoreResult};
@@ -41,6 +42,30 @@ impl DynamoStore {
             }
         }
         Err(StoreError::Corrupt("the send schedule kept changing under its own conditions".into()))
+    }
+
+    pub(super) async fn reclaim(&self, slot: Timestamp, interval: Duration, now: Timestamp) -> StoreResult<bool> {
+        let step = interval.as_millis() as i64;
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(PACE_PK))
+            .key("sk", s(PACE_SK))
+            .update_expression("SET next_slot = :next")
+            .condition_expression("next_slot = :after_mine")
+            .expression_attribute_values(":next", n(now.millis() + step))
+            .expression_attribute_values(":after_mine", n(slot.millis() + step))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(SdkError::ServiceError(e)) => match e.into_err() {
+                UpdateItemError::ConditionalCheckFailedException(_) => Ok(false),
+                other => Err(unavailable(other)),
+            },
+            Err(e) => Err(unavailable(e)),
+        }
     }
 
     /// One conditional update of the schedule item; `None` when its condition failed, else the new

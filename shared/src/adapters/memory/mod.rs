@@ -256,4 +256,14 @@ impl crate::ports::SendSlots for MemoryStore {
         inner.next_slot = first + i64::from(n.max(1)) * interval.as_millis() as i64;
         Ok(Timestamp::from_millis(first))
     }
+
+    async fn reclaim_slot(&self, slot: Timestamp, interval: Duration, now: Timestamp) -> StoreResult<bool> {
+        let mut inner = self.lock();
+        let step = interval.as_millis() as i64;
+        let last = inner.next_slot == slot.millis() + step;
+        if last {
+            inner.next_slot = now.millis() + step;
+        }
+        Ok(last)
+    }
 }

@@ -57,6 +57,9 @@ impl crate::ports::SendSlots for SlowStore {
     async fn reserve_slots(&self, n: u32, interval: Duration, now: Timestamp) -> StoreResult<Timestamp> {
         self.inner.reserve_slots(n, interval, now).await
     }
+    async fn reclaim_slot(&self, slot: Timestamp, interval: Duration, now: Timestamp) -> StoreResult<bool> {
+        self.inner.reclaim_slot(slot, interval, now).await
+    }
 }
 
 #[async_trait]

@@ -198,3 +198,23 @@ async fn a_sweep_sends_in_slots_within_its_time_and_hands_on_the_rest() {
     }
     assert_eq!(w.mailer.sent().len(), 8);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_send_late_for_the_last_slot_keeps_its_turn_and_one_before_others_takes_a_fresh_one() {
+    use crate::service::pace::{at_slot, RESERVE_LEAD};
+    let (w, _queue) = paced(1.0);
+    let step = interval(&w);
+    let t = w.clock.now();
+    let mine = w.deps.store.reserve_slots(1, step, t).await.unwrap();
+    w.clock.advance(Duration::from_millis(500));
+    let moved = w.clock.now().plus(RESERVE_LEAD);
+    assert_eq!(at_slot(&w.deps, &w.notifier, mine, Some(t.plus(Duration::from_secs(1)))).await, Ok(()));
+    assert_eq!(w.deps.store.reserve_slots(1, step, t).await.unwrap(), moved.plus(step), "sent at {moved:?}");
+
+    // Someone reserved after it: its slot cannot move, and the fresh one is beyond the budget.
+    let first = w.deps.store.reserve_slots(1, step, t).await.unwrap();
+    let next = w.deps.store.reserve_slots(1, step, t).await.unwrap();
+    w.clock.advance(w.clock.now().until(first.plus(Duration::from_millis(500))));
+    let until = Some(w.clock.now().plus(Duration::from_secs(1)));
+    assert_eq!(at_slot(&w.deps, &w.notifier, first, until).await, Err(next.plus(step)));
+}

@@ -1,0 +1,132 @@
+//! A new invitation's first email, paced. The request reserves, in one write, the slots an idle schedule
+//! has within its budget; the emails whose slot falls within it go now, in their slots. The others are
+//! handed to the paced sender at once, while those wait: with the slot reserved for them, or expected
+//! one interval apart after the last reserved, to take theirs when the sender receives them. Handed on
+//! before the request's own sends are done, they reach the sender while the schedule is still busy, so
+//! it runs on without a gap.
+use super::invite::{InviteResult, Outcome};
+use super::{pace, Deps, Notifier};
+use crate::domain::{Invitation, Timestamp, Token};
+use crate::ports::store::UpdateOutcome;
+use crate::ports::{QueuedSend, StoreError};
+use crate::rules;
+
+/// An invitee as stored: its answer, and the token of its first email when its invitation is new.
+pub(super) type Stored = Result<(InviteResult, Option<Token>), StoreError>;
+
+/// Sends or hands on the new invitations' first emails; answers each invitee in order.
+pub(super) async fn first_emails(
+    deps: &Deps,
+    notifier: &Notifier,
+    stored: Vec<Stored>,
+) -> Vec<Result<InviteResult, StoreError>> {
+    // Slots are reserved only for invitations made, so a repeated request costs the schedule nothing.
+    let fresh = stored.iter().filter(|r| matches!(r, Ok((_, Some(_))))).count();
+    let budget_end = deps.clock.now().plus(pace::REQUEST_BUDGET);
+    let mut plans = match pace::reserve(deps, notifier, pace::within_budget(notifier, fresh)).await {
+        Ok(slots) => Plan::all(notifier, slots, fresh),
+        Err(e) => {
+            // Stored `processing`, they are due for the sweep a processing timeout from now.
+            tracing::warn!(error = %crate::logging::chain(&e), "no send slots; the sweep will send the new invitations");
+            Vec::new()
+        }
+    }
+    .into_iter();
+    let mut answers = Vec::with_capacity(stored.len());
+    let (mut now, mut later) = (Vec::new(), Vec::new());
+    for (i, r) in stored.into_iter().enumerate() {
+        let (result, token) = match r {
+            Ok(ok) => ok,
+            Err(e) => {
+                answers.push((i, Err(e)));
+                continue;
+            }
+        };
+        let (Outcome::Invited(inv), Some(token)) = (&result.outcome, token) else {
+            answers.push((i, Ok(result)));
+            continue;
+        };
+        match plans.next() {
+            Some(Plan::Slot(slot)) if slot <= budget_end => now.push((i, inv.clone(), token, slot, result)),
+            Some(plan) => {
+                later.push((inv.clone(), plan));
+                answers.push((i, Ok(result)));
+            }
+            None => answers.push((i, Ok(result))),
+        }
+    }
+    let send_now = futures::future::join_all(now.into_iter().map(|(i, inv, token, slot, mut result)| async move {
+        match pace::at_slot(deps, notifier, slot, Some(budget_end)).await {
+            Ok(()) => {
+                result.outcome = Outcome::Invited(send_first(deps, notifier, inv, &token).await);
+                (i, result, None)
+            }
+            // Too late for its slot and the next free one beyond the budget: handed on after all.
+            Err(later) => (i, result, queue(deps, &inv, Plan::Slot(later)).await),
+        }
+    }));
+    let hand_on_later = async {
+        let queued = futures::future::join_all(later.iter().map(|(inv, plan)| queue(deps, inv, *plan))).await;
+        pace::hand_on(deps, notifier, &queued.into_iter().flatten().collect::<Vec<_>>()).await;
+    };
+    let (sent, ()) = futures::future::join(send_now, hand_on_later).await;
+    let missed: Vec<QueuedSend> = sent.iter().filter_map(|(_, _, q)| q.clone()).collect();
+    pace::hand_on(deps, notifier, &missed).await;
+    answers.extend(sent.into_iter().map(|(i, result, _)| (i, Ok(result))));
+    answers.sort_by_key(|(i, _)| *i);
+    answers.into_iter().map(|(_, answer)| answer).collect()
+}
+
+/// When a new invitation's email goes: in a slot reserved for it, or in one the paced sender reserves
+/// when it receives the email, expected about then.
+#[derive(Debug, Clone, Copy)]
+enum Plan {
+    Slot(Timestamp),
+    Expected(Timestamp),
+}
+
+impl Plan {
+    /// The `n` new emails' plans, the first in the reserved `slots`.
+    fn all(notifier: &Notifier, slots: Vec<Timestamp>, n: usize) -> Vec<Plan> {
+        let interval = notifier.pacing.as_ref().map(pace::Pacing::interval).unwrap_or_default();
+        let last = slots.last().copied();
+        let expected = (1..).map_while(|i| last.map(|last| Plan::Expected(last.plus(interval * i))));
+        slots.into_iter().map(Plan::Slot).chain(expected).take(n).collect()
+    }
+}
+
+/// Marks `inv` as waiting for the paced sender (due for the sweep a processing timeout after its slot)
+/// and answers the message that hands it on; `None` when it changed meanwhile or could not be marked,
+/// which leaves it to the sweep.
+async fn queue(deps: &Deps, inv: &Invitation, plan: Plan) -> Option<QueuedSend> {
+    let (at, held) = match plan {
+        Plan::Slot(slot) => (slot, true),
+        Plan::Expected(at) => (at, false),
+    };
+    match deps.store.update(&inv.account_id, inv.id, &rules::queued(inv, at, &deps.policy)).await {
+        Ok(UpdateOutcome::Updated(q)) if held => Some(QueuedSend::held(q.account_id, q.id, at)),
+        Ok(UpdateOutcome::Updated(q)) => Some(QueuedSend::expected(q.account_id, q.id, at)),
+        Ok(_) => None,
+        Err(e) => {
+            tracing::warn!(invitation = %inv.id, error = %crate::logging::chain(&e), "not handed on; the sweep will send it");
+            None
+        }
+    }
+}
+
+/// Sends a new invitation's first email and marks it `pending`; on a refusal it stays `processing` and
+/// the sweep retries it.
+async fn send_first(deps: &Deps, notifier: &Notifier, invitation: Invitation, token: &Token) -> Invitation {
+    if notifier.deliver(&invitation, token).await.is_err() {
+        return invitation;
+    }
+    let sent = rules::sent(&invitation, deps.clock.now(), &deps.policy);
+    match deps.store.update(&invitation.account_id, invitation.id, &sent).await {
+        Ok(UpdateOutcome::Updated(sent) | UpdateOutcome::Mismatch(sent)) => sent,
+        Ok(UpdateOutcome::NotFound) => invitation,
+        Err(e) => {
+            tracing::warn!(invitation = %invitation.id, error = %crate::logging::chain(&e), "sent but not marked pending");
+            invitation
+        }
+    }
+}
