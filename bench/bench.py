@@ -97,7 +97,9 @@ def run_once(cmd, env, events):
     if not finished or server.errors:
         raise RuntimeError(f"{cmd[0]}: no answer or an error reply: {server.errors[:1]}")
     n, r = server.nexts, [t for t, _ in server.responses]
-    statuses = [json.loads(p).get("statusCode") for _, p in server.responses]
+    # An HTTP answer's status; an SQS or stream batch's count of records it asks to be retried.
+    statuses = [answer.get("statusCode", f"{len(answer.get('batchItemFailures', []))} to retry")
+                for answer in (json.loads(p) for _, p in server.responses)]
     return {"init": n[0] - start, "first": r[0] - n[0], "warm": r[1] - n[1] if len(r) > 1 else None,
             "warm_up": warm_up_seconds(logs), "rss": rss, "statuses": statuses}
 
@@ -145,11 +147,14 @@ def main():
     sender = f"bench-{uuid.uuid4().hex[:8]}@example.com"
     boto3.client("sesv2").create_email_identity(EmailIdentity=sender)
     aws = {k: os.environ[k] for k in ["AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SESV2", "AWS_ENDPOINT_URL_SQS",
+                                      "AWS_ENDPOINT_URL_EVENTBRIDGE",
                                       "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]}
     queue = boto3.client("sqs", endpoint_url=os.environ["AWS_ENDPOINT_URL_SQS"]).create_queue(
         QueueName=f"bench-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    bus = f"bench-{uuid.uuid4().hex[:8]}"
+    boto3.client("events", endpoint_url=os.environ["AWS_ENDPOINT_URL_EVENTBRIDGE"]).create_event_bus(Name=bus)
     fn_env = {**aws, "TABLE_NAME": table, "SENDER_EMAIL": sender, "ACCEPT_URL": "https://app.example.com/accept",
-              "SEND_QUEUE_URL": queue}
+              "SEND_QUEUE_URL": queue, "EVENT_BUS_NAME": bus}
     targets = [
         ("hello (floor)", [os.path.join(RELEASE, "hello")], lambda: [load_event("list.json")] * 2),
         ("invite", [os.path.join(RELEASE, "invite")], lambda: [invite_event(1), invite_event(1)]),
@@ -160,6 +165,8 @@ def main():
         ("accept", [os.path.join(RELEASE, "accept")], lambda: [load_event("accept-wrong-token.json")] * 2),
         # An empty batch: the paced sender's init and its answer, no email.
         ("send", [os.path.join(RELEASE, "send")], lambda: [{"Records": []}] * 2),
+        # The sample stream batch: its records' events, published to the bus.
+        ("events", [os.path.join(RELEASE, "events")], lambda: [load_event("stream.json")] * 2),
         ("python + boto3", [sys.executable, os.path.join(ROOT, "bench", "python", "bootstrap.py")], lambda: [load_event("list.json")] * 2),
     ]
     rows = {}
@@ -182,7 +189,7 @@ def main():
     print("\nRelease binaries (stripped):\n")
     print("| binary | bytes | MB |")
     print("|---|---:|---:|")
-    for b in ["hello", "invite", "list", "cancel", "resend", "accept", "send"]:
+    for b in ["hello", "invite", "list", "cancel", "resend", "accept", "send", "events"]:
         size = os.path.getsize(os.path.join(RELEASE, b))
         print(f"| {b} | {size} | {size / 1e6:.2f} |")
     big = run_once([os.path.join(RELEASE, "invite")], fn_env, [invite_event(100)])

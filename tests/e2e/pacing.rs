@@ -160,3 +160,20 @@ async fn a_sweep_beside_an_invite_shares_the_schedule() {
     assert!(p.quota.busiest_second() <= 14, "{} sends in one second", p.quota.busiest_second());
     assert_eq!(p.app.backend.ses.sent().await.len(), 60, "each email once");
 }
+
+/// Three invites at once, each sending its first second and handing the rest on: their slots and the
+/// ones the senders reserve as the messages arrive come from one schedule, so no send is throttled, no
+/// second holds more than the rate, and each invitee gets one email.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn invites_at_once_share_the_schedule_with_the_sender() {
+    let p = paced(14).await;
+    let lists: Vec<Vec<String>> = (0..3).map(|i| addresses(30, &format!("c{i}-"))).collect();
+    let started = Instant::now();
+    let invites = lists.iter().map(|l| p.app.invite(json!({"invitees": l, "access": access_infra()})));
+    let answers = futures::future::join_all(invites).await;
+    assert!(answers.iter().all(|a| a.status == 201), "{:?}", answers.iter().map(|a| a.status).collect::<Vec<_>>());
+    p.drain(90).await;
+    assert_eq!(p.quota.throttled(), 0, "no send was throttled: {:?}", p.quota.attempts_since(started));
+    assert!(p.quota.busiest_second() <= 14, "{} sends in one second", p.quota.busiest_second());
+    p.each_exactly_once(&lists.concat()).await;
+}
