@@ -1,6 +1,6 @@
 //! The paced sender's entry: SQS delivers a batch of handed-on emails; they are sent in their slots,
-//! all at once, and those that failed are reported as the batch's failures, so SQS delivers only them again
-//! (and after `maxReceiveCount` tries moves them to the dead-letter queue).
+//! all at once, and those that failed are reported as the batch's failures, so SQS delivers only them
+//! again (and after `maxReceiveCount` tries moves them to the dead-letter queue).
 use crate::ports::QueuedSend;
 use crate::service::send::{send_queued, Delivery};
 use crate::service::{sweep, Deps, Notifier};
@@ -15,12 +15,15 @@ pub async fn run(deps: &Deps, notifier: &Notifier, event: &Value, context: &Cont
     let margin = sweep::claim_margin(deps, notifier);
     let records = event.get("Records").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
     let mut outcomes = Vec::with_capacity(records.len());
-    let mut msgs = Vec::with_capacity(records.len());
+    let (mut ids, mut batch) = (Vec::with_capacity(records.len()), Vec::with_capacity(records.len()));
     for record in records {
         let id = record.get("messageId").and_then(Value::as_str).unwrap_or_default().to_owned();
         let body = record.get("body").and_then(Value::as_str).unwrap_or_default();
         match serde_json::from_str::<QueuedSend>(body) {
-            Ok(msg) => msgs.push((id, msg)),
+            Ok(msg) => {
+                ids.push(id);
+                batch.push(msg);
+            }
             // Retrying cannot mend it: dropped here, and logged for a person.
             Err(_) => {
                 tracing::error!(message = %id, "a send message that does not read; dropped");
@@ -28,9 +31,8 @@ pub async fn run(deps: &Deps, notifier: &Notifier, event: &Value, context: &Cont
             }
         }
     }
-    let batch: Vec<QueuedSend> = msgs.iter().map(|(_, m)| m.clone()).collect();
     let sent = send_queued(deps, notifier, &batch, Some(deadline), margin).await;
-    outcomes.extend(msgs.into_iter().map(|(id, _)| id).zip(sent));
+    outcomes.extend(ids.into_iter().zip(sent));
     let mut failures = Vec::new();
     let (mut sent, mut requeued, mut nothing) = (0, 0, 0);
     for (id, outcome) in outcomes {

@@ -97,7 +97,7 @@ impl Route {
 /// The route a request is for, from its method and path: for a function that serves two routes.
 pub fn route_of(req: &Request) -> Option<Route> {
     use lambda_http::RequestExt;
-    Route::matching(req.method().as_str(), &req.raw_http_path()).map(|(route, _)| route)
+    Route::matching(req.method().as_str(), req.raw_http_path()).map(|(route, _)| route)
 }
 
 /// Serves a request for `route`: the one dispatch every in-process caller uses. Each Lambda binary

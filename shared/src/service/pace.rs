@@ -15,8 +15,8 @@ pub const REQUEST_BUDGET: Duration = Duration::from_secs(1);
 /// connection. Pacing at 93 % of the rate leaves every one-second window about 75 ms of room for that,
 /// at any rate (r slots span r / 0.93 intervals of 1 / r s: 1.075 s).
 pub const HEADROOM: f64 = 0.93;
-/// A send reaching its gate later than this after its slot takes a fresh slot: sent late in its old
-/// one, it would crowd the sends now in theirs. Less than the room [`HEADROOM`] leaves in a second,
+/// A send reaching its gate later than this after its slot does not go in it (see [`at_slot`]): sent
+/// late in its old slot, it would crowd the sends now in theirs. Less than the room [`HEADROOM`] leaves in a second,
 /// with the rest for the call's own jitter.
 pub const LATE: Duration = Duration::from_millis(60);
 
@@ -79,9 +79,9 @@ pub async fn wait_for(deps: &Deps, slot: Timestamp) {
 /// The gate right before a send: waits for `slot`; a caller that reached it more than [`LATE`] after it
 /// (a slow claim, a starved process) moves its slot to [`RESERVE_LEAD`] from now when it was the last
 /// reserved, and otherwise takes a fresh slot, and waits for that instead, so a send never lands on
-/// the slots of others. A fresh slot after `until` is not waited for but answered, for the
-/// caller (a request within its budget) to hand the email on. Should no fresh slot be had, the send goes
-/// now: SES's answer to an excess is a throttle the client retries, not a loss.
+/// the slots of others. A fresh slot after `until` is not waited for but answered, for the caller (a
+/// request within its budget) to hand the email on. Should no fresh slot be had, the send goes now:
+/// SES's answer to an excess is a throttle the client retries, not a loss.
 pub async fn at_slot(
     deps: &Deps,
     notifier: &Notifier,
