@@ -8,7 +8,6 @@ use super::{n, s, unavailable, DynamoStore, Item};
 use crate::domain::Timestamp;
 use crate::ports::store::{StoreError, StoreResult};
 use aws_sdk_dynamodb::{error::SdkError, operation::update_item::UpdateItemError, types::ReturnValue};
-use std::collections::HashMap;
 use std::time::Duration;
 
 /// The one schedule: SES's quota is the account's in its region, whatever the sender or the tenant.
@@ -23,18 +22,21 @@ impl DynamoStore {
         let span = i64::from(count.max(1)) * interval.as_millis() as i64;
         for _ in 0..ATTEMPTS {
             // Busy first: under load that is the case, and it needs no knowledge of the old value.
-            let busy =
-                self.slot_update("SET next_slot = next_slot + :span", "next_slot >= :now", span, now, None).await?;
+            let busy = self
+                .slot_update(
+                    "SET next_slot = next_slot + :span",
+                    "next_slot >= :now",
+                    [(":span", span), (":now", now.millis())],
+                )
+                .await?;
             if let Some(next) = busy {
                 return Ok(Timestamp::from_millis(next - span));
             }
             let idle = self
                 .slot_update(
-                    "SET next_slot = :start",
+                    "SET next_slot = :next",
                     "attribute_not_exists(next_slot) OR next_slot < :now",
-                    span,
-                    now,
-                    Some(now.millis() + span),
+                    [(":next", now.millis() + span), (":now", now.millis())],
                 )
                 .await?;
             if idle.is_some() {
@@ -46,45 +48,14 @@ impl DynamoStore {
 
     pub(super) async fn reclaim(&self, slot: Timestamp, interval: Duration, now: Timestamp) -> StoreResult<bool> {
         let step = interval.as_millis() as i64;
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", s(PACE_PK))
-            .key("sk", s(PACE_SK))
-            .update_expression("SET next_slot = :next")
-            .condition_expression("next_slot = :after_mine")
-            .expression_attribute_values(":next", n(now.millis() + step))
-            .expression_attribute_values(":after_mine", n(slot.millis() + step))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(SdkError::ServiceError(e)) => match e.into_err() {
-                UpdateItemError::ConditionalCheckFailedException(_) => Ok(false),
-                other => Err(unavailable(other)),
-            },
-            Err(e) => Err(unavailable(e)),
-        }
+        let values = [(":next", now.millis() + step), (":after_mine", slot.millis() + step)];
+        Ok(self.slot_update("SET next_slot = :next", "next_slot = :after_mine", values).await?.is_some())
     }
 
-    /// One conditional update of the schedule item; `None` when its condition failed, else the new
-    /// `next_slot`.
-    async fn slot_update(
-        &self,
-        update: &str,
-        condition: &str,
-        span: i64,
-        now: Timestamp,
-        start: Option<i64>,
-    ) -> StoreResult<Option<i64>> {
-        let mut values: Item = HashMap::from([(":now".into(), n(now.millis()))]);
-        if update.contains(":span") {
-            values.insert(":span".into(), n(span));
-        }
-        if let Some(start) = start {
-            values.insert(":start".into(), n(start));
-        }
+    /// One conditional update of the schedule item with the numbers `values`; `None` when its condition
+    /// failed, else the new `next_slot`.
+    async fn slot_update(&self, update: &str, condition: &str, values: [(&str, i64); 2]) -> StoreResult<Option<i64>> {
+        let values: Item = values.into_iter().map(|(name, value)| (name.to_owned(), n(value))).collect();
         let result = self
             .client
             .update_item()
