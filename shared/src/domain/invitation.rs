@@ -32,3 +32,28 @@ pub struct Invitation {
     #[serde(default)]
     pub accepted_by: Option<UserId>,
 }
+
+/// The tests' invitation: Ada's, in account acme, sent by admin-1 (with an inviter address), made at
+/// `now` and expiring then, never sent, with a fresh token; each test sets what it is about.
+#[cfg(test)]
+pub(crate) fn sample(now: Timestamp) -> Invitation {
+    Invitation {
+        id: InvitationId::new(),
+        account_id: AccountId::parse("acme").unwrap(),
+        email: Email::parse("ada@example.com").unwrap(),
+        status: Status::Processing,
+        access: Access::parse(serde_json::json!({"infrastructure": {"permissions": "basic_user"}})).unwrap(),
+        invited_by: "admin-1".into(),
+        inviter_email: Some(Email::parse("boss@inviter.example").unwrap()),
+        created_at: now,
+        updated_at: now,
+        last_sent_at: None,
+        send_count: 0,
+        failed_attempts: 0,
+        expires_at: now,
+        token_hash: super::Token::generate().hash(),
+        due_at: None,
+        user_id: None,
+        accepted_by: None,
+    }
+}

@@ -99,29 +99,19 @@ pub(super) fn from_item(item: &Item) -> StoreResult<Invitation> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Status, Token};
+    use crate::domain::Status;
     use std::collections::BTreeMap;
 
     fn due_invitation() -> Invitation {
         let now = Timestamp::from_millis(1_800_000_000_000);
+        let sample = crate::domain::invitation::sample(now);
         Invitation {
-            id: InvitationId::new(),
-            account_id: AccountId::parse("acme").unwrap(),
-            email: Email::parse("ada@example.com").unwrap(),
             status: Status::Pending,
-            access: Access::parse(serde_json::json!({"infrastructure": {"permissions": "basic_user"}})).unwrap(),
-            invited_by: "admin-1".into(),
             inviter_email: None,
-            created_at: now,
-            updated_at: now,
             last_sent_at: Some(now),
             send_count: 1,
-            failed_attempts: 0,
-            expires_at: now,
-            token_hash: Token::generate().hash(),
             due_at: Some(now),
-            user_id: None,
-            accepted_by: None,
+            ..sample
         }
     }
 

@@ -19,23 +19,9 @@ fn invitation(status: Status, send_count: u32) -> Invitation {
     let policy = Policy::default();
     let mut inv = rules::new_invitation(
         Invitation {
-            id: InvitationId::new(),
-            account_id: AccountId::parse("acme").unwrap(),
-            email: Email::parse("ada@example.com").unwrap(),
-            status: Status::Processing,
-            access: Access::parse(json!({"infrastructure": {"permissions": "basic_user"}})).unwrap(),
-            invited_by: "admin-1".into(),
-            inviter_email: Some(Email::parse("boss@inviter.example").unwrap()),
-            created_at: at(0),
-            updated_at: at(0),
-            last_sent_at: None,
-            send_count: 0,
-            failed_attempts: 0,
             expires_at: at(30 * 86_400),
             token_hash: TokenHash::from_stored("first-token-hash-secret".into()),
-            due_at: None,
-            user_id: None,
-            accepted_by: None,
+            ..crate::domain::invitation::sample(at(0))
         },
         &policy,
     );

@@ -3,10 +3,9 @@
 use super::*;
 use crate::adapters::dynamo::item::to_item;
 use crate::adapters::dynamo::members::member_item;
-use crate::domain::{Access, AccountId, Email, Invitation, InvitationId, Member, Status, Timestamp, Token, UserId};
+use crate::domain::{Invitation, Member, Status, Timestamp, Token, UserId};
 use crate::events::{events, Change, EventType};
 use crate::ports::store::DueShards;
-use serde_json::json;
 
 fn s(v: &str) -> AttributeValue {
     AttributeValue::S(v.to_owned())
@@ -14,25 +13,7 @@ fn s(v: &str) -> AttributeValue {
 
 fn invitation(status: Status) -> Invitation {
     let now = Timestamp::from_millis(1_800_000_000_000);
-    Invitation {
-        id: InvitationId::new(),
-        account_id: AccountId::parse("acme").unwrap(),
-        email: Email::parse("ada@example.com").unwrap(),
-        status,
-        access: Access::parse(json!({"infrastructure": {"permissions": "basic_user"}})).unwrap(),
-        invited_by: "admin-1".into(),
-        inviter_email: Some(Email::parse("boss@inviter.example").unwrap()),
-        created_at: now,
-        updated_at: now,
-        last_sent_at: None,
-        send_count: 0,
-        failed_attempts: 0,
-        expires_at: now,
-        token_hash: Token::generate().hash(),
-        due_at: Some(now),
-        user_id: None,
-        accepted_by: None,
-    }
+    Invitation { status, due_at: Some(now), ..crate::domain::invitation::sample(now) }
 }
 
 /// The item as the table holds it after a conditional write: with its write mark.
