@@ -21,7 +21,7 @@ async fn a_cancel_racing_the_sweep_wins_at_once_and_each_email_goes_out_at_most_
     let w = &app().await;
     let mail = &w.backend.mail;
     let emails: Vec<String> = (0..12).map(|i| format!("racer{i}@x.io")).collect();
-    let invs = invited(&w, &emails.join(" ")).await;
+    let invs = invited(w, &emails.join(" ")).await;
     w.backend.clock.advance(72 * HOUR);
     mail.forget();
     // The sweep's sends are held at the mailer's door: the cancels come while some are in flight (claimed,
@@ -68,7 +68,7 @@ async fn cancel_and_manual_resend_racing_end_as_if_one_came_second() {
     let w = &app().await;
     let mail = &w.backend.mail;
     let emails: Vec<String> = (0..4).map(|i| format!("both{i}@x.io")).collect();
-    let invs = invited(&w, &emails.join(" ")).await;
+    let invs = invited(w, &emails.join(" ")).await;
     w.backend.clock.advance(Duration::from_secs(61));
     mail.forget();
     let (first, second) = invs.split_at(2);
