@@ -9,6 +9,7 @@ mod lifecycle;
 mod members;
 mod pacing;
 mod sends;
+mod slow;
 
 use super::{authorize, Authorized, Deps, MailSettings, Notifier};
 use crate::adapters::memory::MemoryStore;
