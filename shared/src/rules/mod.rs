@@ -161,7 +161,8 @@ pub fn handed_again(from: Timestamp, to: Timestamp, now: Timestamp, policy: &Pol
 }
 
 /// The paced sender's claim, just before the send, written without reading: only by the message the
-/// invitation was handed on with (the one for `slot`), and only once. Not a failed attempt: only the sweep counts those.
+/// invitation was handed on with (the one for `slot`), and only once. Not a failed attempt: only the
+/// sweep counts those.
 pub fn claim_queued(slot: Timestamp, now: Timestamp, token: TokenHash, policy: &Policy) -> Transition {
     let expect = Expect {
         statuses: &[Status::Processing],
