@@ -1,5 +1,5 @@
 //! Manual resend: a new token and a new email for a pending invitation, at most once per
-//! `RESEND_MIN_INTERVAL`. The email goes in a slot of the send schedule: now, or by the paced sender,
+//! `RESEND_MIN_INTERVAL` (also while another send of it is under way). The email goes in a slot of the send schedule: now, or by the paced sender,
 //! the invitation `processing` until then.
 use super::claim::{hand_on, send_claimed, Sending};
 use super::{pace, Authorized, Deps, Notifier};
@@ -68,8 +68,20 @@ pub async fn resend(
 
 /// Why the resend's claim did not apply to `current`.
 fn refused(current: &Invitation, now: Timestamp, policy: &Policy) -> ResendError {
-    if current.status != Status::Pending {
-        return ResendError::InvalidState(current.status);
+    let too_soon = |since: Timestamp| {
+        let free_at = since.plus(policy.resend_min_interval).max(now);
+        // Whole seconds, rounded up: what Retry-After can say.
+        let secs = now.until(free_at).as_millis().div_ceil(1000) as u64;
+        ResendError::TooSoon { retry_after: Duration::from_secs(secs.max(1)) }
+    };
+    match current.status {
+        // Claimed moments ago (by another resend, the sweep or the paced sender) and its email on its
+        // way: a resend now waits its turn, as it would once that email is sent.
+        Status::Processing if now < current.updated_at.plus(policy.resend_min_interval) => {
+            return too_soon(current.updated_at)
+        }
+        Status::Pending => {}
+        status => return ResendError::InvalidState(status),
     }
     if current.expires_at <= now {
         return ResendError::InvalidState(Status::Expired);
@@ -77,12 +89,8 @@ fn refused(current: &Invitation, now: Timestamp, policy: &Policy) -> ResendError
     if current.send_count >= policy.max_sends {
         return ResendError::LimitReached { sends: current.send_count };
     }
-    match current.last_sent_at.map(|t| t.plus(policy.resend_min_interval)).filter(|t| *t > now) {
-        // Whole seconds, rounded up: what Retry-After can say.
-        Some(free_at) => {
-            let secs = now.until(free_at).as_millis().div_ceil(1000) as u64;
-            ResendError::TooSoon { retry_after: Duration::from_secs(secs.max(1)) }
-        }
+    match current.last_sent_at.filter(|t| now < t.plus(policy.resend_min_interval)) {
+        Some(sent) => too_soon(sent),
         None => ResendError::Store(StoreError::Corrupt("resend condition failed for no reason".into())),
     }
 }
