@@ -27,12 +27,15 @@ pub(super) async fn the_due_index_returns_only_due_invitations_earliest_first_in
         // Nine in one shard, so it takes pages; nine wherever their ids fall.
         let id = if i < 9 { id_in(crowded) } else { InvitationId::new() };
         let mut inv = Invitation { id, ..invitation(&acct, &format!("due{i}@x.io")) };
-        // Due at base + 0 to 8 minutes, given in a scrambled order; those after base + 4.5 min are not due yet.
+        // Due at base + 0 to 8 minutes, given in a scrambled order; those after base + 4.5 min are not due
+        // yet. Two share each minute, a millisecond apart: the index orders by due time only, so a tie
+        // would have no order to check.
         let minute = (i * 5) % 9;
-        inv.due_at = Some(base.plus(Duration::from_secs(60 * minute)));
+        let at = 60_000 * minute + i;
+        inv.due_at = Some(base.plus(Duration::from_millis(at)));
         store.create(&inv).await.unwrap();
         if minute <= 4 {
-            due.entry(DueShards::DEFAULT.of(id)).or_default().push((minute, id));
+            due.entry(DueShards::DEFAULT.of(id)).or_default().push((at, id));
         }
     }
     let closed = Invitation { id: id_in(crowded), ..invitation(&acct, "closed@x.io") };
