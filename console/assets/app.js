@@ -3,7 +3,7 @@
 import { account, caller, roleNames, signOut } from "./api.js";
 import { $, busy, problem, show } from "./dom.js";
 import * as invite from "./invite.js";
-import { developmentForm, finishOidc, startOidc } from "./signin.js";
+import { SignInProblem, developmentForm, finishOidc, startOidc } from "./signin.js";
 import * as users from "./users.js";
 
 let config = null;
@@ -14,6 +14,8 @@ function rights(roles) {
   const mayInvite = held.some((r) => r.manages);
   return { mayInvite, grants: mayInvite ? [...new Set(held.flatMap((r) => r.grants))] : [] };
 }
+
+const sentence = (e) => (e instanceof SignInProblem ? e.message : "The sign-in did not work. Try again in a moment.");
 
 function showSignIn() {
   $("who").hidden = true;
@@ -35,7 +37,7 @@ function signedIn() {
     return problem("Your sign-in names no account, so there are no users to show. Sign in for an account.");
   }
   problem("");
-  $("who-name").textContent = claims.email || claims.sub || "";
+  $("who-name").textContent = claims.email || claims.preferred_username || claims.username || claims.sub || "";
   $("who-account").textContent = account();
   $("who").hidden = false;
   $("sign-out").hidden = false;
@@ -72,14 +74,14 @@ async function boot() {
     try {
       await startOidc(signIn);
     } catch (e) {
-      problem(e.message);
+      problem(sentence(e));
     }
   }));
   $("oidc-sign-in").hidden = false;
   try {
     if (await finishOidc(signIn)) return signedIn();
   } catch (e) {
-    problem(e.message);
+    problem(sentence(e));
   }
   showSignIn();
 }

@@ -5,6 +5,9 @@ import { call, readClaims, signIn } from "./api.js";
 import { $, busy, el, problem } from "./dom.js";
 import { errorText } from "./words.js";
 
+// A sign-in that did not work, with the sentence to show; anything else thrown is a fault of the page's.
+export class SignInProblem extends Error {}
+
 // What must survive the trip to the issuer and back: the verifier, state and nonce of the sign-in
 // this page started (never a token). Removed the moment the page returns.
 const PENDING = "invitations.sign-in";
@@ -31,7 +34,7 @@ async function discover(oidc) {
     doc = null;
   }
   if (!doc || doc.issuer !== oidc.issuer || !doc.authorization_endpoint || !doc.token_endpoint) {
-    throw new Error("The sign-in service could not be reached or does not describe itself as expected. Try again later.");
+    throw new SignInProblem("The sign-in service could not be reached or does not describe itself as expected. Try again later.");
   }
   return doc;
 }
@@ -60,7 +63,7 @@ function audiences(aud) {
 }
 
 // The way back from the issuer: `true` once signed in, `false` when the address holds no answer.
-// Throws an Error whose message is the sentence to show.
+// Throws a SignInProblem whose message is the sentence to show.
 export async function finishOidc(oidc) {
   const params = new URLSearchParams(location.search);
   if (!params.has("code") && !params.has("error")) return false;
@@ -70,10 +73,12 @@ export async function finishOidc(oidc) {
   const saved = JSON.parse(sessionStorage.getItem(PENDING) || "null");
   sessionStorage.removeItem(PENDING);
   if (params.has("error")) {
-    throw new Error("The sign-in was refused: " + (params.get("error_description") || params.get("error")) + ".");
+    // Only the error's code: its description is whatever the address says, and the page vouches for none of it.
+    const code = /^[a-z_]{1,64}$/.test(params.get("error") || "") ? " (" + params.get("error") + ")" : "";
+    throw new SignInProblem("The sign-in service did not sign you in" + code + ". Sign in again.");
   }
   if (!saved || params.get("state") !== saved.state) {
-    throw new Error("This sign-in answer does not belong to a sign-in started on this page, so it was not used. Sign in again.");
+    throw new SignInProblem("This sign-in answer does not belong to a sign-in started on this page, so it was not used. Sign in again.");
   }
   const body = new URLSearchParams({
     grant_type: "authorization_code",
@@ -93,14 +98,14 @@ export async function finishOidc(oidc) {
     tokens = null;
   }
   if (!tokens || typeof tokens.access_token !== "string" || typeof tokens.id_token !== "string") {
-    throw new Error("The sign-in service did not hand out a token. Sign in again.");
+    throw new SignInProblem("The sign-in service did not hand out a token. Sign in again.");
   }
   // The ID token came straight from the token endpoint over a checked connection; what matters here is
   // that it answers this sign-in: the issuer, this client, the nonce sent, and not expired.
   const id = readClaims(tokens.id_token) || {};
   const fresh = typeof id.exp === "number" && id.exp * 1000 > Date.now();
   if (id.iss !== oidc.issuer || !audiences(id.aud).includes(oidc.client_id) || id.nonce !== saved.nonce || !fresh) {
-    throw new Error("The sign-in service's answer is not for this sign-in, so it was not used. Sign in again.");
+    throw new SignInProblem("The sign-in service's answer is not for this sign-in, so it was not used. Sign in again.");
   }
   signIn(tokens.access_token);
   return true;

@@ -14,7 +14,8 @@ const COLUMNS = [
   { header: "Actions", cell: actionsCell },
 ];
 
-const list = { pages: [null], at: 0, handlers: null };
+// `loading` numbers each load, so the answer of one a later load overtook is dropped.
+const list = { pages: [null], at: 0, handlers: null, loading: 0 };
 
 // A row of either route, in one shape.
 function fromUser(u) {
@@ -137,7 +138,9 @@ export async function load() {
     query.email = f.search;
   }
   announce("Loading…");
+  const mine = ++list.loading;
   const answer = await call("GET", path, { query });
+  if (mine !== list.loading) return;
   if (answer.status === 401) return list.handlers.unauthorized();
   if (!answer.ok) return showRows([], f, errorText(answer));
   const rows = f.source === "users" ? answer.data.users.map(fromUser) : answer.data.invitations.map(fromInvitation);

@@ -9,6 +9,7 @@ mod headers;
 pub use config::{Development, Oidc, SignIn};
 
 use assets::Asset;
+use headers::Caching;
 use invitations::config::ConfigErrors;
 use serde_json::{json, Value};
 
@@ -69,23 +70,11 @@ impl Site {
         }
         let name = path.strip_prefix("/console/").filter(|n| !n.is_empty() && !n.contains('/'))?;
         if name == config::FILE {
-            return Some(headers::answer(
-                200,
-                "application/json",
-                self.config.clone(),
-                headers::Caching::Never,
-                &self.policy,
-            ));
+            return Some(headers::answer(200, "application/json", self.config.clone(), Caching::Never, &self.policy));
         }
         Some(match assets::ASSETS.iter().position(|a| a.name == name && a.name != assets::INDEX) {
             Some(i) => self.file(&assets::ASSETS[i], &self.tags[i], if_none_match),
-            None => headers::answer(
-                404,
-                "text/plain; charset=utf-8",
-                b"Not found\n".to_vec(),
-                headers::Caching::Never,
-                &self.policy,
-            ),
+            None => self.not_found(),
         })
     }
 
@@ -94,26 +83,22 @@ impl Site {
         let method = event["requestContext"]["http"]["method"].as_str().unwrap_or_default();
         let path = event["rawPath"].as_str().unwrap_or_default();
         let if_none_match = event["headers"]["if-none-match"].as_str();
-        let not_found = || {
-            headers::answer(
-                404,
-                "text/plain; charset=utf-8",
-                b"Not found\n".to_vec(),
-                headers::Caching::Never,
-                &self.policy,
-            )
-        };
-        self.answer(method, path, if_none_match).unwrap_or_else(not_found).into_event_response()
+        self.answer(method, path, if_none_match).unwrap_or_else(|| self.not_found()).into_event_response()
+    }
+
+    fn not_found(&self) -> Answer {
+        let body = b"Not found\n".to_vec();
+        headers::answer(404, "text/plain; charset=utf-8", body, Caching::Never, &self.policy)
     }
 
     /// The page itself: its URL holds the sign-in's code and state on the way back from the issuer,
     /// so no cache keeps it.
     fn page(&self, asset: &Asset) -> Answer {
-        headers::answer(200, asset.content_type, asset.body.to_vec(), headers::Caching::Never, &self.policy)
+        headers::answer(200, asset.content_type, asset.body.to_vec(), Caching::Never, &self.policy)
     }
 
     fn file(&self, asset: &Asset, tag: &str, if_none_match: Option<&str>) -> Answer {
-        let caching = headers::Caching::Revalidate(tag.to_owned());
+        let caching = Caching::Revalidate(tag.to_owned());
         if if_none_match.is_some_and(|v| v.split(',').any(|t| t.trim() == tag)) {
             return headers::answer(304, asset.content_type, Vec::new(), caching, &self.policy);
         }

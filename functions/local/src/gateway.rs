@@ -190,3 +190,21 @@ impl Gateway {
         hyper::Response::from_parts(parts, Full::new(Bytes::copy_from_slice(bytes)))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_requests_addressed_to_this_machine_reach_the_development_sign_ins() {
+        let with_host = |host: &str| hyper::Request::builder().header("host", host).body(()).unwrap();
+        for local in ["127.0.0.1:3000", "localhost:3000", "[::1]:3000", "127.0.0.1", "localhost"] {
+            assert!(addressed_locally(&with_host(local)), "{local}");
+        }
+        for other in ["evil.example:3000", "evil.example", "127.0.0.1.evil.example", "localhost.evil:80", "", "[::1]x"]
+        {
+            assert!(!addressed_locally(&with_host(other)), "{other}");
+        }
+        assert!(!addressed_locally(&hyper::Request::builder().body(()).unwrap()), "no host at all");
+    }
+}

@@ -123,3 +123,49 @@ async fn every_error_reads_as_a_sentence() {
     .await;
     bench.stop().await;
 }
+
+#[tokio::test]
+async fn an_org_manager_invites_one_person_to_an_org_and_a_space() {
+    let bench = Bench::start("console-cloud-foundry", &[]).await;
+    let (c, server) = (&bench.browser.client, &bench.server);
+    within_limit(async {
+        c.goto(&server.url("/")).await.unwrap();
+        sign_in(c, "acme", &["org_manager"], "cf-admin").await;
+        click(c, "#invite-open").await;
+        shown(c, "#invite").await;
+        // What is missing is said before anything is sent.
+        click(c, "#invite-submit").await;
+        assert_eq!(text_until(c, "#problem", |t| !t.is_empty()).await, "Type an email address or user ID.");
+        fill(c, "#invitee", "Sam@Example.com").await;
+        click(c, "#invite-submit").await;
+        assert_eq!(text_until(c, "#problem", |t| t.starts_with("Assign")).await, "Assign at least one kind of access.");
+        click(c, "#assign-cloud_foundry").await;
+        click(c, "#invite-submit").await;
+        assert_eq!(text_until(c, "#problem", |t| t.contains("org.")).await, "Name the Cloud Foundry org.");
+        fill(c, "#cf-org", "acme").await;
+        fill(c, "#cf-region", "us-south").await;
+        click(c, "#invite-submit").await;
+        let missing = text_until(c, "#problem", |t| t.contains("space")).await;
+        assert_eq!(missing, "A Cloud Foundry space needs its region, its name and at least one role.");
+        fill(c, "#cf-space", "dev").await;
+        click(c, "input[name='cf-space-role'][value='Developer']").await;
+        click(c, "input[name='cf-org-role'][value='Auditor']").await;
+        assert!(invitation(server, "sam@example.com").await.is_null(), "nothing was sent yet");
+
+        click(c, "#invite-submit").await;
+        shown(c, "#result").await;
+        assert_eq!(text(c, "#results").await, "Sam@Example.com Invited: the email is on its way.", "as typed");
+        assert!(!is_shown(c, "#problem").await);
+        click(c, "#result-back").await;
+        shown(c, "#users").await;
+        loaded(c).await;
+        let shown_access = row_text(c, "sam@example.com").await;
+        assert!(shown_access.contains("Cloud Foundry: org acme (Auditor), space us-south/dev (Developer)"), "{shown_access}");
+        let stored = invitation(server, "sam@example.com").await;
+        let want = json!({"org": "acme", "org_roles": ["Auditor"], "spaces": [{"region": "us-south", "space": "dev", "roles": ["Developer"]}]});
+        assert_eq!(stored["access"]["cloud_foundry"], want);
+        assert_eq!((&stored["access"]["iam"], &stored["access"]["infrastructure"]), (&json!("no_access"), &json!("no_access")));
+    })
+    .await;
+    bench.stop().await;
+}

@@ -84,6 +84,12 @@ async fn the_console_signs_in_with_the_issuer_using_pkce_and_keeps_the_token_in_
         assert!(problem.starts_with("This sign-in answer does not belong"), "{problem}");
         assert_eq!(issuer.exchanges().len(), 1);
 
+        // A refusal from the issuer is said as such, with its code and nothing else from the address.
+        c.goto(&server.url("/?error=access_denied&error_description=Call+this+number&state=x")).await.unwrap();
+        let problem = text_until(c, "#problem", |t| !t.is_empty()).await;
+        assert_eq!(problem, "The sign-in service did not sign you in (access_denied). Sign in again.");
+        assert_eq!(c.current_url().await.unwrap().as_str(), server.url("/"));
+
         // An ID token for another nonce is not this sign-in's.
         issuer.answer_with_wrong_nonce(true);
         click_sign_in(c).await;
