@@ -114,7 +114,14 @@ async fn an_invite_of_100_is_100_emails_and_two_writes_each() {
     let invitees: Vec<String> = (0..100).map(|i| format!("hundred{i}@x.io")).collect();
     let (db0, ses0) = (db_proxy.calls().len(), ses_proxy.calls().len());
     let answer = invite(&c, invitees).await;
-    assert!(answer["results"].as_array().unwrap().iter().all(|r| r["invitation"]["status"] == "pending"));
+    assert!(
+        answer["results"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{answer}"))
+            .iter()
+            .all(|r| r["invitation"]["status"] == "pending"),
+        "{answer}"
+    );
     let db = &db_proxy.calls()[db0..];
     assert_eq!(ses_proxy.calls().len() - ses0, 100, "one email each");
     assert_eq!(db.iter().filter(|t| *t == TRANSACT).count(), 100, "one create each");
@@ -133,7 +140,14 @@ async fn an_invite_of_100_runs_in_three_waves() {
     .await;
     let waves0 = gate.waves().len();
     let answer = invite(&c, (0..100).map(|i| format!("wave{i}@x.io")).collect()).await;
-    assert!(answer["results"].as_array().unwrap().iter().all(|r| r["invitation"]["status"] == "pending"), "{answer}");
+    assert!(
+        answer["results"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{answer}"))
+            .iter()
+            .all(|r| r["invitation"]["status"] == "pending"),
+        "{answer}"
+    );
     let waves = gate.waves()[waves0..].to_vec();
     let shape: Vec<(usize, &String)> = waves.iter().map(|w| (w.len(), &w[0])).collect();
     assert_eq!(waves.len(), 3, "create, send, mark: {shape:?}");

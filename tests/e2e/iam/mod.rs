@@ -21,7 +21,7 @@ use e2e::template::{function_of, template, template_env};
 use e2e::{claims, event_json, new_table, sdk, sent_invitation, unique, Ses};
 use invitations::adapters::dynamo::DynamoStore;
 use invitations::domain::{AccountId, Invitation, InvitationId, Timestamp};
-use invitations::ports::store::InvitationStore;
+use invitations::ports::store::{InvitationStore, SendSlots};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -196,11 +196,19 @@ async fn drive() -> World {
     seed(&w, "stale@x.io", 73 * hour, now.minus(hour)).await;
     let scheduled =
         serde_json::from_str(&std::fs::read_to_string(e2e::template::repo("events/scheduled.json")).unwrap()).unwrap();
-    let resend = |id: &str| w.event("POST", &format!("invitations/{id}/resend"), &[], None);
-    // The second resend's slot is past its budget: handed on.
-    let answers = w.run("resend", vec![resend(&r), resend(&r2), scheduled]).await;
-    assert_eq!((answers[0].0, &answers[1].1["status"]), (200, &json!("processing")), "{answers:?}");
-    assert_eq!(answers[2].1["resent"], json!(1), "{answers:?}");
+    let (first, later) = [&r, &r2].map(|id| w.event("POST", &format!("invitations/{id}/resend"), &[], None)).into();
+    let answers = w.run("resend", vec![first, scheduled]).await;
+    assert_eq!((answers[0].0, &answers[0].1["status"]), (200, &json!("pending")), "{answers:?}");
+    assert_eq!(answers[1].1["resent"], json!(1), "{answers:?}");
+    // With the send schedule taken for the next hour, a resend's slot is past its budget: handed on.
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), &w.table);
+    store.reserve_slots(3600, Duration::from_secs(1), Timestamp::now()).await.unwrap();
+    let answers = w.run("resend", vec![later]).await;
+    assert_eq!((answers[0].0, &answers[0].1["status"]), (200, &json!("processing")), "{answers:?}");
+    // The schedule free again (its one item gone), for the sender below.
+    let key = |v: &str| aws_sdk_dynamodb::types::AttributeValue::S(v.to_owned());
+    let db = aws_sdk_dynamodb::Client::new(&sdk);
+    db.delete_item().table_name(&w.table).key("pk", key("PACE")).key("sk", key("SES")).send().await.unwrap();
 
     // The paced sender: one email that takes its slot on arrival, and one whose held slot is beyond the
     // invocation.
