@@ -42,9 +42,18 @@ install_tools() {
   if [ ! -x "$venv/bin/schemathesis" ]; then
     "$venv/bin/pip" install -q --disable-pip-version-check 'schemathesis==4.32.5' 'packaging<24'
   fi
-  # The accept page's test drives Debian's headless Chromium over WebDriver (tests/e2e/browser.rs).
+  # The accept page's and the console's tests drive Debian's headless Chromium over WebDriver
+  # (tests/e2e/browser.rs, tests/e2e/console/).
   if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
     apt_install chromium chromium-driver
+  fi
+  # axe-core checks the console's accessibility inside Chromium (tests/e2e/console/); the tests inject
+  # its one file, so nothing of it reaches the page as served.
+  if [ ! -f "$cache/axe-core/axe.min.js" ]; then
+    local tmp
+    tmp=$(mktemp -d)
+    (cd "$tmp" && npm pack --silent axe-core@4.14.1 >/dev/null && tar xzf axe-core-4.14.1.tgz)
+    rm -rf "$cache/axe-core" && mv "$tmp/package" "$cache/axe-core" && rm -rf "$tmp"
   fi
   # cargo-lambda's Runtime API emulator runs every sample event (tests/e2e/cargo_lambda.rs); the wheel
   # brings its own zig.

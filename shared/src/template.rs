@@ -1,5 +1,5 @@
-//! `template.yaml`'s operations side, checked: a sweep that fails lands somewhere an alarm watches, and
-//! the alarms an operator needs exist and notify. The route table's check is in `http/routes.rs`, the
+//! `template.yaml`'s operations side, checked: a sweep that fails lands somewhere an alarm watches, the
+//! alarms an operator needs exist and notify, and the console is served as it must be. The route table's check is in `http/routes.rs`, the
 //! policies' in `tests/e2e/iam/`.
 use serde_yaml::Value;
 
@@ -230,4 +230,38 @@ fn an_email_that_times_out_gives_up_before_its_request_does() {
     let timeout = template()["Globals"]["Function"]["Timeout"].as_u64().expect("the functions' timeout");
     assert!(timeout <= 29, "{timeout} s");
     assert!(crate::adapters::aws::SES_OPERATION_TIMEOUT.as_secs() < timeout);
+}
+
+#[test]
+fn the_console_is_served_on_the_api_signs_in_with_its_issuer_and_may_call_nothing() {
+    let yaml = template();
+    let resources = yaml["Resources"].as_mapping().unwrap();
+    let (id, function) = resources
+        .iter()
+        .find(|(_, r)| r["Metadata"]["BuildProperties"]["Binary"].as_str() == Some("console"))
+        .expect("a function built from the console binary");
+    let (id, props) = (id.as_str().unwrap(), &function["Properties"]);
+    // No policy of its own and no tracing: its role is SAM's basic execution role, its logs alone.
+    assert!(props["Policies"].is_null() && props["Role"].is_null(), "{id} is granted nothing");
+    assert_eq!(props["Tracing"].as_str(), Some("PassThrough"), "{id}: tracing would add X-Ray's policy");
+    // It signs in with the issuer the API's authorizer trusts.
+    let jwt = &yaml["Resources"]["InvitationsApi"]["Properties"]["Auth"]["Authorizers"]["Jwt"]["JwtConfiguration"];
+    let vars = &props["Environment"]["Variables"];
+    assert_eq!(tagged(&jwt["issuer"], "!Ref"), Some("JwtIssuer"));
+    assert_eq!(tagged(&vars["OIDC_ISSUER"], "!Ref"), Some("JwtIssuer"), "the authorizer's issuer");
+    for (var, parameter) in [
+        ("OIDC_CLIENT_ID", "ConsoleClientId"),
+        ("OIDC_SCOPES", "ConsoleScopes"),
+        ("OIDC_TOKEN_ORIGIN", "ConsoleTokenOrigin"),
+    ] {
+        assert_eq!(tagged(&vars[var], "!Ref"), Some(parameter), "{var}");
+        assert_eq!(yaml["Parameters"][parameter]["Type"].as_str(), Some("String"), "{parameter}");
+    }
+    // Its routes are on the API itself, so the page and the API share an origin and need no CORS.
+    for event in props["Events"].as_mapping().unwrap().values() {
+        assert_eq!(event["Type"].as_str(), Some("HttpApi"));
+        assert_eq!(target(&yaml, &event["Properties"]["ApiId"], "AWS::Serverless::HttpApi"), "InvitationsApi");
+    }
+    let url = yaml["Outputs"]["ConsoleUrl"]["Value"].clone();
+    assert!(tagged(&url, "!Sub").is_some_and(|u| u.contains("${InvitationsApi}") && u.ends_with('/')), "{url:?}");
 }

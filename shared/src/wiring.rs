@@ -79,8 +79,9 @@ pub async fn event_bus() -> Result<EventBridgeBus, ConfigErrors> {
     Ok(EventBridgeBus::new(aws_sdk_eventbridge::Client::new(&sdk), bus))
 }
 
-/// Logs the errors and posts them to `/runtime/init/error`, as the runtime does for its own init failures.
-async fn init_failed(err: ConfigErrors) -> ConfigErrors {
+/// Logs the errors and posts them to `/runtime/init/error`, as the runtime does for its own init failures
+/// (the console function reports its own configuration through it too).
+pub async fn init_failed(err: ConfigErrors) -> ConfigErrors {
     tracing::error!(variables = ?err.vars(), error = %err, "init failed");
     let Ok(api) = std::env::var("AWS_LAMBDA_RUNTIME_API") else {
         return err;

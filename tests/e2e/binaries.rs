@@ -43,6 +43,17 @@ async fn a_bad_or_missing_variable_is_named() {
         ("cancel", vec![("RESEND_MIN_INTERVAL", "1 fortnight")], "RESEND_MIN_INTERVAL"),
         ("events", vec![], "EVENT_BUS_NAME"),
         ("events", vec![("EVENT_BUS_NAME", "no spaces allowed")], "EVENT_BUS_NAME"),
+        ("console", vec![("OIDC_CLIENT_ID", "c"), ("OIDC_SCOPES", "openid")], "OIDC_ISSUER"),
+        (
+            "console",
+            vec![("OIDC_ISSUER", "http://login.example.com"), ("OIDC_CLIENT_ID", "c"), ("OIDC_SCOPES", "openid")],
+            "OIDC_ISSUER must be an https URL",
+        ),
+        (
+            "console",
+            vec![("OIDC_ISSUER", "https://login.example.com"), ("OIDC_CLIENT_ID", "c"), ("OIDC_SCOPES", "email")],
+            "OIDC_SCOPES",
+        ),
     ];
     for (name, extra, var) in cases {
         let mut env = env.clone();

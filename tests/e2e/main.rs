@@ -7,6 +7,7 @@ mod binaries;
 mod browser;
 mod cargo_lambda;
 mod cli;
+mod console;
 mod due_shards;
 mod events;
 mod faults;

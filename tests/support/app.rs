@@ -49,6 +49,22 @@ pub fn event_json(
     event
 }
 
+/// API Gateway's event for a GET of one of the console's routes (`invitations::http::CONSOLE_ROUTES`),
+/// which have no authorizer.
+pub fn page_event(path: &str) -> Value {
+    let route = if path == "/" { "GET /" } else { "GET /console/{file}" };
+    serde_json::json!({
+        "version": "2.0", "routeKey": route, "rawPath": path, "rawQueryString": "",
+        "headers": {"accept": "*/*", "host": "console.example.com"},
+        "requestContext": {
+            "accountId": "local", "apiId": "local", "domainName": "console.example.com", "domainPrefix": "console",
+            "http": {"method": "GET", "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "test"},
+            "requestId": "page", "routeKey": route, "stage": "$default", "time": "", "timeEpoch": 0
+        },
+        "isBase64Encoded": false
+    })
+}
+
 /// The route an event's method and path match in the core's route table.
 pub fn route_of(event: &Value) -> Route {
     let method = event["requestContext"]["http"]["method"].as_str().expect("a method");

@@ -15,6 +15,7 @@ pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 pub struct Browser {
     pub client: Client,
     driver: Driver,
+    url: String,
 }
 
 /// The chromedriver process, in a process group of its own so that the Chromium it launches goes with it.
@@ -65,36 +66,49 @@ impl Browser {
         let driver = Driver { child, dir };
         let url = format!("http://127.0.0.1:{port}");
         wait_ready(&url, &driver.dir).await;
-        let profile = driver.dir.join("profile");
-        let caps = json!({
-            "browserName": "chrome",
-            "pageLoadStrategy": "normal",
-            "timeouts": {"pageLoad": 20_000, "script": 10_000, "implicit": 0},
-            "goog:chromeOptions": {
-                "binary": CHROMIUM,
-                // As root the sandbox cannot start; the network is closed, so Chromium must not try
-                // its background fetches (updates, sync, safe browsing lists).
-                "args": [
-                    "--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    "--no-first-run", format!("--user-data-dir={}", profile.display()),
-                ],
-            },
-        });
-        let client = ClientBuilder::new(HttpConnector::new())
-            .capabilities(caps.as_object().expect("an object").clone())
-            .connect(&url)
-            .await
-            .unwrap_or_else(|e| panic!("a Chromium session: {e}; see {}", driver.dir.display()));
-        Self { client, driver }
+        let client = connect(&url, &driver.dir.join("profile"), &driver.dir).await;
+        Self { client, driver, url }
+    }
+
+    /// Another session of the same browser, with a profile of its own: a second person at another
+    /// computer, sharing nothing with the first (no storage, no cookies).
+    pub async fn session(&self, name: &str) -> Client {
+        connect(&self.url, &self.driver.dir.join(format!("profile-{name}")), &self.driver.dir).await
     }
 
     /// Ends the session, so chromedriver closes Chromium itself; `Drop` covers a test that fails first.
     pub async fn close(self) {
-        let Browser { client, driver } = self;
+        let Browser { client, driver, .. } = self;
         let _ = tokio::time::timeout(Duration::from_secs(10), client.close()).await;
         drop(driver);
     }
+}
+
+async fn connect(url: &str, profile: &std::path::Path, dir: &std::path::Path) -> Client {
+    ClientBuilder::new(HttpConnector::new())
+        .capabilities(capabilities(profile))
+        .connect(url)
+        .await
+        .unwrap_or_else(|e| panic!("a Chromium session: {e}; see {}", dir.display()))
+}
+
+fn capabilities(profile: &std::path::Path) -> serde_json::Map<String, serde_json::Value> {
+    let caps = json!({
+        "browserName": "chrome",
+        "pageLoadStrategy": "normal",
+        "timeouts": {"pageLoad": 20_000, "script": 10_000, "implicit": 0},
+        "goog:chromeOptions": {
+            "binary": CHROMIUM,
+            // As root the sandbox cannot start; the network is closed, so Chromium must not try
+            // its background fetches (updates, sync, safe browsing lists).
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-first-run", "--window-size=1280,900", format!("--user-data-dir={}", profile.display()),
+            ],
+        },
+    });
+    caps.as_object().expect("an object").clone()
 }
 
 async fn wait_ready(url: &str, dir: &std::path::Path) {

@@ -1,8 +1,9 @@
 //! Test support: the emulators the test script started (never real AWS), a table and a sender identity
 //! per test, the one test app that calls the handlers through the core's route table, shared fixtures,
-//! the servers and emulators the end-to-end tests run binaries under, a headless browser, and
-//! `openapi.yaml` as the judge of every answer.
+//! the servers and emulators the end-to-end tests run binaries under, a headless browser with axe-core
+//! and a stand-in OpenID Connect issuer, and `openapi.yaml` as the judge of every answer.
 pub mod app;
+pub mod axe;
 pub mod backend;
 pub mod browser;
 pub mod bus;
@@ -11,6 +12,7 @@ pub mod described;
 pub mod file_store;
 pub mod fixtures;
 pub mod http1;
+pub mod issuer;
 pub mod local_server;
 pub mod logs;
 pub mod mailer;
@@ -23,7 +25,7 @@ pub mod stream;
 pub mod table;
 pub mod template;
 
-pub use app::{answer, event_json, Answer, App};
+pub use app::{answer, event_json, page_event, Answer, App};
 pub use backend::{mail_settings, Backend, Options};
 pub use fixtures::{access_infra, claims, invitation, owner_of, sent_invitation};
 pub use ses::{SentMail, Ses};

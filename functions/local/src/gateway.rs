@@ -1,12 +1,13 @@
 //! What API Gateway does before a function runs: match the route, authorize, build the event. In front
-//! of the API sit the local server's own development pages, which no Lambda has, and the API's
-//! description, `openapi.yaml`.
+//! of the API sit the console (as the `console` function serves it), the local server's own development
+//! pages and sign-ins, which no Lambda has, and the API's description, `openapi.yaml`.
 use crate::auth::DevAuth;
-use crate::{page, signin};
+use crate::{console, page, signin};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
 use invitations::http::{self, Route};
 use invitations::service::{Deps, Notifier};
+use invitations_console::{Answer, Site};
 use serde_json::{json, Map, Value};
 
 /// An API Gateway HTTP API payload-2.0 event for a matched route, with the authorizer's claims.
@@ -58,6 +59,7 @@ pub struct Gateway {
     pub deps: Deps,
     pub notifier: Notifier,
     pub auth: DevAuth,
+    pub console: Site,
 }
 
 /// API Gateway takes up to 10 MB; far past the service's 64 KiB the stand-in stops reading.
@@ -87,6 +89,32 @@ fn malformed() -> hyper::Response<Full<Bytes>> {
         .expect("static parts are valid")
 }
 
+fn json_answer(status: u16, body: &Value) -> hyper::Response<Full<Bytes>> {
+    hyper::Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .header("cache-control", "no-store")
+        .body(Full::new(Bytes::from(body.to_string())))
+        .expect("static parts are valid")
+}
+
+fn console_answer(answer: Answer) -> hyper::Response<Full<Bytes>> {
+    let mut resp = hyper::Response::builder().status(answer.status);
+    for (name, value) in answer.headers {
+        resp = resp.header(name, value);
+    }
+    resp.body(Full::new(Bytes::from(answer.body))).expect("the console's headers are valid")
+}
+
+/// Whether a request names this machine as its host. The development sign-ins hand out tokens to
+/// whoever asks, so a page elsewhere that gets its name to resolve to 127.0.0.1 (DNS rebinding) must
+/// not reach them.
+fn addressed_locally<B>(req: &hyper::Request<B>) -> bool {
+    let host = req.headers().get("host").and_then(|h| h.to_str().ok()).unwrap_or_default();
+    let name = host.rsplit_once(':').map_or(host, |(name, port)| if port.parse::<u16>().is_ok() { name } else { host });
+    matches!(name, "127.0.0.1" | "localhost" | "[::1]")
+}
+
 fn plain(status: u16, message: &str) -> hyper::Response<Full<Bytes>> {
     hyper::Response::builder()
         .status(status)
@@ -100,12 +128,28 @@ impl Gateway {
         let method = req.method().as_str().to_owned();
         let path = req.uri().path().to_owned();
         let raw_query = req.uri().query().unwrap_or_default().to_owned();
+        let if_none_match = req.headers().get("if-none-match").and_then(|v| v.to_str().ok());
+        if let Some(answer) = self.console.answer(&method, &path, if_none_match) {
+            return console_answer(answer);
+        }
+        if path.starts_with("/dev/") && !addressed_locally(&req) {
+            return plain(403, "Forbidden");
+        }
         match (method.as_str(), path.as_str()) {
             ("GET", "/accept") => return page::accept(&raw_query),
             ("GET", "/openapi.yaml") => return description(),
             ("POST", "/dev/sign-in") => {
                 return match Limited::new(req.into_body(), SIGN_IN_LIMIT).collect().await {
                     Ok(body) => signin::answer(&self.auth, &body.to_bytes()),
+                    Err(_) => plain(413, "Request Entity Too Large"),
+                };
+            }
+            ("POST", "/dev/console-sign-in") => {
+                return match Limited::new(req.into_body(), SIGN_IN_LIMIT).collect().await {
+                    Ok(body) => {
+                        let (status, answer) = console::sign_in(&self.auth, &body.to_bytes());
+                        json_answer(status, &answer)
+                    }
                     Err(_) => plain(413, "Request Entity Too Large"),
                 };
             }
@@ -144,5 +188,23 @@ impl Gateway {
         let (parts, body) = resp.into_parts();
         let bytes: &[u8] = body.as_ref();
         hyper::Response::from_parts(parts, Full::new(Bytes::copy_from_slice(bytes)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_requests_addressed_to_this_machine_reach_the_development_sign_ins() {
+        let with_host = |host: &str| hyper::Request::builder().header("host", host).body(()).unwrap();
+        for local in ["127.0.0.1:3000", "localhost:3000", "[::1]:3000", "127.0.0.1", "localhost"] {
+            assert!(addressed_locally(&with_host(local)), "{local}");
+        }
+        for other in ["evil.example:3000", "evil.example", "127.0.0.1.evil.example", "localhost.evil:80", "", "[::1]x"]
+        {
+            assert!(!addressed_locally(&with_host(other)), "{other}");
+        }
+        assert!(!addressed_locally(&hyper::Request::builder().body(()).unwrap()), "no host at all");
     }
 }

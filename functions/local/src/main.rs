@@ -9,17 +9,23 @@ use invitations::ports::clock::SystemClock;
 use invitations::ports::Store;
 use invitations::service::{Deps, MailSettings, Notifier};
 use invitations::wiring;
+use invitations_console::Development;
 use local::auth::DevAuth;
+use local::console;
 use local::gateway::Gateway;
 use serde_json::json;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 /// Serves the invitations API on 127.0.0.1 with no AWS: the Lambda handlers behind a stand-in for API
 /// Gateway and its JWT authorizer. Rules are read from the same variables as in AWS (INVITATION_TTL,
 /// RESEND_MIN_INTERVAL, ...).
+///
+/// At / it serves the Users window, the administrators' console, with a development sign-in where you
+/// choose the account, roles, user id and address its token carries (for development only, like the
+/// one below). With OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_SCOPES set it signs in with that issuer
+/// instead, as the deployed console does.
 ///
 /// The links in the outbox emails open its accept page, GET /accept, where the invitee signs in and
 /// accepts. That sign-in, POST /dev/sign-in with {"email": "..."}, is for development only: it hands
@@ -71,8 +77,6 @@ enum Command {
     /// sample events name (only into a table it created). ./scripts/aws-local up runs it.
     Setup(local::setup::SetupArgs),
 }
-
-const TOKEN_TTL: Duration = Duration::from_secs(12 * 3600);
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
@@ -134,10 +138,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     };
     let auth = DevAuth::new();
     let claims = json!({"sub": args.user, "email": args.email, "account_id": args.account, "roles": args.roles});
-    let token = auth.mint(claims.as_object().expect("an object"), TOKEN_TTL);
-    let gateway = Arc::new(Gateway { deps, notifier, auth });
+    let token = auth.mint(claims.as_object().expect("an object"), console::ADMIN_TOKEN_TTL);
+    let first =
+        Development { account: args.account.clone(), roles: args.roles.clone(), user: args.user, email: args.email };
+    let (console, console_note) = console::site(first, |name| std::env::var(name).ok())?;
+    let gateway = Arc::new(Gateway { deps, notifier, auth, console });
 
     let listener = tokio::net::TcpListener::bind(addr).await?;
+    println!("Users console: http://{addr}/ ({console_note})");
     println!("Invitations API on http://{addr}");
     println!("store: {store_note}; emails: {mail_note}");
     println!("Its description (OpenAPI 3.1): http://{addr}/openapi.yaml");

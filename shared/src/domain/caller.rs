@@ -57,23 +57,31 @@ pub enum Role {
 }
 
 impl Role {
+    /// Every role, for those who show the table (the console's sign-in and invite form).
+    pub const ALL: [Role; 4] = [Role::Owner, Role::OrgManager, Role::InfraAddUsers, Role::IamAdmin];
+
     fn parse(name: &str) -> Option<Self> {
-        match name {
-            "owner" => Some(Role::Owner),
-            "org_manager" => Some(Role::OrgManager),
-            "infra_add_users" => Some(Role::InfraAddUsers),
-            "iam_admin" => Some(Role::IamAdmin),
-            _ => None,
+        Self::ALL.into_iter().find(|r| r.name() == name)
+    }
+
+    /// The name a token's `roles` claim gives it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::OrgManager => "org_manager",
+            Role::InfraAddUsers => "infra_add_users",
+            Role::IamAdmin => "iam_admin",
         }
     }
 
     /// May this role, on its own, invite, list, cancel and resend?
-    fn manages(self) -> bool {
+    pub fn manages(self) -> bool {
         !matches!(self, Role::IamAdmin)
     }
 
-    /// The access options this role may grant (docs/DESIGN.md has the role table).
-    fn grants(self) -> &'static [AccessOption] {
+    /// The access options this role may grant (docs/DESIGN.md has the role table), once the caller
+    /// holds a role that manages.
+    pub fn grants(self) -> &'static [AccessOption] {
         match self {
             Role::Owner => &[AccessOption::Iam, AccessOption::CloudFoundry, AccessOption::Infrastructure],
             Role::OrgManager => &[AccessOption::CloudFoundry],
@@ -185,6 +193,15 @@ mod tests {
             for o in [Iam, CloudFoundry, Infrastructure] {
                 assert_eq!(c.may_grant(o), grants.contains(&o), "{roles} / {o:?}");
             }
+        }
+    }
+
+    #[test]
+    fn every_role_is_listed_once_under_the_name_it_parses_from() {
+        let names: Vec<&str> = Role::ALL.iter().map(|r| r.name()).collect();
+        assert_eq!(names, ["owner", "org_manager", "infra_add_users", "iam_admin"]);
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.name()), Some(role));
         }
     }
 

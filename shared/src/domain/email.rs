@@ -80,6 +80,41 @@ impl Email {
     }
 }
 
+/// The beginning of an address, as the Users list's search takes it: lower-cased, 1 to 254 characters
+/// of an address's alphabet. It never begins with `#`, the mark the Users index puts in place of the
+/// address of someone invited by user id, so a search never finds an address an inviter may not see.
+#[derive(Clone, PartialEq, Eq)]
+pub struct EmailPrefix(String);
+
+impl EmailPrefix {
+    pub fn parse(raw: &str) -> Result<Self, InvalidEmail> {
+        if raw.is_empty() {
+            return Err(InvalidEmail("is empty"));
+        }
+        if raw.len() > MAX_LEN {
+            return Err(InvalidEmail("is longer than 254 characters"));
+        }
+        let alphabet = |c: char| c.is_ascii_alphanumeric() || "!#$%&*+-/=?^_`{|}~.@".contains(c);
+        if !raw.chars().all(alphabet) {
+            return Err(InvalidEmail("has characters no address has"));
+        }
+        if raw.starts_with('#') {
+            return Err(InvalidEmail("must not begin with #"));
+        }
+        Ok(Self(raw.to_ascii_lowercase()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for EmailPrefix {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "EmailPrefix({})", mask(&self.0))
+    }
+}
+
 /// Masks anything that may be an address; for strings that never became an [`Email`].
 pub fn mask(raw: &str) -> String {
     match raw.split_once('@') {
@@ -149,6 +184,18 @@ mod tests {
         assert_eq!(e.masked(), "a***@example.com");
         assert_eq!(format!("{e:?}"), "Email(a***@example.com)");
         assert!(!format!("{e:?}").contains("alice"));
+    }
+
+    #[test]
+    fn a_prefix_is_an_addresses_beginning_lower_cased() {
+        for (raw, want) in [("Ann", "ann"), ("ann@Ex", "ann@ex"), ("a.b+c@x.io", "a.b+c@x.io"), ("@", "@")] {
+            assert_eq!(EmailPrefix::parse(raw).unwrap().as_str(), want);
+        }
+        let long = "a".repeat(255);
+        for bad in ["", "#user", "a b", "a\"b", "<a", "ä", "a\u{7}", long.as_str()] {
+            assert!(EmailPrefix::parse(bad).is_err(), "accepted {bad:?}");
+        }
+        assert!(!format!("{:?}", EmailPrefix::parse("alice@x.io").unwrap()).contains("alice"));
     }
 
     #[test]

@@ -16,7 +16,7 @@ pub mod token;
 
 pub use access::{Access, AccessOption};
 pub use caller::{AccountId, Caller};
-pub use email::Email;
+pub use email::{Email, EmailPrefix};
 pub use id::InvitationId;
 pub use idempotency::IdempotencyKey;
 pub use invitation::Invitation;

@@ -143,6 +143,9 @@ fn the_described_bounds_are_the_codes() {
         number(&schemas["AcceptRequest"]["properties"]["token"]["maxLength"]),
         limits::MAX_PRESENTED_TOKEN as u64
     );
+    let users_params = doc["paths"]["/accounts/{account_id}/users"]["get"]["parameters"].as_array().unwrap();
+    let prefix = users_params.iter().find(|p| p["name"] == "email_prefix").expect("the Users search");
+    assert_eq!(number(&prefix["schema"]["maxLength"]), limits::MAX_EMAIL as u64);
     let user_id = schemas["UserId"]["pattern"].as_str().unwrap();
     assert!(user_id.ends_with(&format!("{{1,{}}}$", limits::MAX_USER_ID)), "{user_id}");
     let account = params["AccountId"]["schema"]["pattern"].as_str().unwrap();

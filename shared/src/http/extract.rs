@@ -4,7 +4,8 @@ use super::error::ApiError;
 use crate::domain::caller::CallerError;
 use crate::domain::token::MalformedToken;
 use crate::domain::{
-    AccountId, Caller, Claimant, Email, IdempotencyKey, InvitationId, Status, TokenHash, UserId, UserStatus,
+    AccountId, Caller, Claimant, Email, EmailPrefix, IdempotencyKey, InvitationId, Status, TokenHash, UserId,
+    UserStatus,
 };
 use crate::service::list::{ListParams, DEFAULT_LIMIT, MAX_LIMIT};
 use crate::service::users::{self, UsersParams};
@@ -148,11 +149,16 @@ where
 
 pub(super) fn users_params(req: &Request) -> Result<UsersParams, ApiError> {
     let mut out = UsersParams { limit: users::DEFAULT_LIMIT, ..Default::default() };
-    let Some(params) = query(req, &["limit", "status", "cursor"])? else {
+    let Some(params) = query(req, &["limit", "status", "email_prefix", "cursor"])? else {
         return Ok(out);
     };
     out.limit = limit(params, users::MAX_LIMIT)?.unwrap_or(out.limit);
     out.statuses = statuses::<UserStatus>(params)?;
+    if let Some(raw) = params.first("email_prefix") {
+        let prefix = EmailPrefix::parse(raw.trim())
+            .map_err(|e| ApiError::bad_request(format!("email_prefix is not the beginning of an address: it {e}")))?;
+        out.email_prefix = Some(prefix);
+    }
     out.cursor = params.first("cursor").map(str::to_owned);
     Ok(out)
 }

@@ -14,7 +14,7 @@ mod view;
 pub use error::ApiError;
 pub use extract::MAX_BODY_BYTES;
 pub use handlers::{accept, cancel, invite, list, remove_user, resend, users};
-pub use routes::{dispatch, route_of, Route, RouteDef, ROUTES};
+pub use routes::{dispatch, route_of, PublicRoute, Route, RouteDef, CONSOLE_ROUTES, ROUTES};
 
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};

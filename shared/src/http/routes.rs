@@ -56,6 +56,21 @@ pub const ROUTES: &[RouteDef] = &[
     },
 ];
 
+/// A route of the same HTTP API that is not the API: the console's page and its files. They are public
+/// (the page signs its user in itself, and every API call it makes goes through the JWT authorizer), and
+/// served from `console/` by the `console` function and by the local server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PublicRoute {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub function: &'static str,
+}
+
+pub const CONSOLE_ROUTES: &[PublicRoute] = &[
+    PublicRoute { method: "GET", path: "/", function: "console" },
+    PublicRoute { method: "GET", path: "/console/{file}", function: "console" },
+];
+
 impl Route {
     pub fn def(self) -> &'static RouteDef {
         ROUTES.iter().find(|d| d.route == self).expect("every route is in the table")
@@ -141,8 +156,9 @@ pub(super) mod tests {
         }
     }
 
-    /// (function, method, path) of every HttpApi event in `template.yaml`.
-    pub(in crate::http) fn template_routes() -> Vec<(String, String, String)> {
+    /// (function, method, path) of every HttpApi event in `template.yaml` behind the API's JWT authorizer
+    /// (`authorized`), or of every one without it.
+    fn template_routes_of(authorized: bool) -> Vec<(String, String, String)> {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml");
         let yaml: serde_yaml::Value = serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
         let mut out = Vec::new();
@@ -154,6 +170,17 @@ pub(super) mod tests {
             let Some(events) = resource["Properties"]["Events"].as_mapping() else { continue };
             for event in events.values().filter(|e| e["Type"].as_str() == Some("HttpApi")) {
                 let props = &event["Properties"];
+                // An event without `Auth` has the API's default authorizer, the JWT one.
+                let public = match &props["Auth"] {
+                    serde_yaml::Value::Null => false,
+                    auth => {
+                        assert_eq!(auth["Authorizer"].as_str(), Some("NONE"), "an authorizer other than the default");
+                        true
+                    }
+                };
+                if public == authorized {
+                    continue;
+                }
                 let method = props["Method"].as_str().unwrap().to_ascii_uppercase();
                 out.push((binary.clone(), method, props["Path"].as_str().unwrap().to_owned()));
             }
@@ -162,12 +189,21 @@ pub(super) mod tests {
         out
     }
 
+    /// (function, method, path) of every API route in `template.yaml`: those behind the JWT authorizer.
+    pub(in crate::http) fn template_routes() -> Vec<(String, String, String)> {
+        template_routes_of(true)
+    }
+
     #[test]
     fn the_table_is_the_templates_routes() {
         let mut ours: Vec<(String, String, String)> =
             ROUTES.iter().map(|d| (d.function.to_owned(), d.method.to_owned(), d.path.to_owned())).collect();
         ours.sort();
-        assert_eq!(ours, template_routes());
+        assert_eq!(ours, template_routes(), "the API's routes, each behind the JWT authorizer");
+        let mut public: Vec<(String, String, String)> =
+            CONSOLE_ROUTES.iter().map(|d| (d.function.to_owned(), d.method.to_owned(), d.path.to_owned())).collect();
+        public.sort();
+        assert_eq!(public, template_routes_of(false), "the routes without the authorizer are the console's alone");
     }
 
     #[test]

@@ -4,7 +4,8 @@
 pub use super::due::{DueKey, DuePage, DueShard, DueShards};
 pub use super::pace::SendSlots;
 use crate::domain::{
-    AccountId, Email, IdempotencyKey, Invitation, InvitationId, Member, Status, Timestamp, UserId, UserStatus,
+    AccountId, Email, EmailPrefix, IdempotencyKey, Invitation, InvitationId, Member, Status, Timestamp, UserId,
+    UserStatus,
 };
 use crate::rules::Transition;
 use async_trait::async_trait;
@@ -194,6 +195,8 @@ pub fn is_user_sort_key(key: &str) -> bool {
 pub struct UsersQuery {
     /// `None`: every status.
     pub statuses: Option<Vec<UserStatus>>,
+    /// Only rows whose address begins with this (never rows of people invited by user id).
+    pub email_prefix: Option<EmailPrefix>,
     pub limit: u32,
     /// Continue after the row with this sort key.
     pub after: Option<String>,

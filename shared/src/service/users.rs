@@ -1,7 +1,7 @@
 //! The Users list (members and open invitations of an account, one query a page) and the removal of a
 //! member, after which the address may be invited again.
 use super::{cursor, Authorized, Deps};
-use crate::domain::{AccessOption, Member, UserId, UserStatus};
+use crate::domain::{AccessOption, EmailPrefix, Member, UserId, UserStatus};
 use crate::ports::store::{is_user_sort_key, UserRow, UsersQuery};
 use crate::ports::StoreError;
 
@@ -11,6 +11,7 @@ pub use crate::domain::limits::{DEFAULT_PAGE as DEFAULT_LIMIT, MAX_PAGE as MAX_L
 #[derive(Debug, Clone, Default)]
 pub struct UsersParams {
     pub statuses: Option<Vec<UserStatus>>,
+    pub email_prefix: Option<EmailPrefix>,
     pub limit: u32,
     pub cursor: Option<String>,
 }
@@ -29,18 +30,28 @@ pub enum UsersError {
     Store(#[from] StoreError),
 }
 
-fn scope(auth: &Authorized, statuses: &Option<Vec<UserStatus>>) -> String {
-    let statuses = cursor::statuses_part(statuses.iter().flatten().map(|s| s.as_str()));
-    cursor::scope(&[auth.account().as_str(), "users", &statuses])
+fn scope(auth: &Authorized, params: &UsersParams) -> String {
+    let statuses = cursor::statuses_part(params.statuses.iter().flatten().map(|s| s.as_str()));
+    let mut parts = vec![auth.account().as_str(), "users", &statuses];
+    // Only a search adds a part, so cursors given out before searches existed still read.
+    if let Some(prefix) = &params.email_prefix {
+        parts.extend(["email_prefix", prefix.as_str()]);
+    }
+    cursor::scope(&parts)
 }
 
 pub async fn users(deps: &Deps, auth: &Authorized, params: UsersParams) -> Result<UsersAnswer, UsersError> {
-    let scope = scope(auth, &params.statuses);
+    let scope = scope(auth, &params);
     let after = params.cursor.as_deref().map(|c| cursor::decode(c, &scope)).transpose()?;
     if after.as_deref().is_some_and(|a| !is_user_sort_key(a)) {
         return Err(cursor::InvalidCursor.into());
     }
-    let query = UsersQuery { statuses: params.statuses, limit: params.limit.clamp(1, MAX_LIMIT), after };
+    let query = UsersQuery {
+        statuses: params.statuses,
+        email_prefix: params.email_prefix,
+        limit: params.limit.clamp(1, MAX_LIMIT),
+        after,
+    };
     let page = deps.store.users(auth.account(), &query).await?;
     Ok(UsersAnswer { rows: page.rows, next_cursor: page.next_after.map(|a| cursor::encode(&a, &scope)) })
 }

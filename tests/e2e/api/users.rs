@@ -57,6 +57,17 @@ async fn the_users_list_shows_members_and_open_invitations_and_removal_frees_the
     assert_eq!(rows(&s.users(&[("status", &repeated)]).await), [("ada@x.io".into(), "active".into())]);
     let repeated = vec!["pending"; 150].join(",");
     assert_eq!(s.list(&[("status", &repeated)]).await.status, 200);
+    // The search: the beginning of an address, case ignored, bound into its cursor.
+    assert_eq!(rows(&s.users(&[("email_prefix", " BO")]).await), [("bo@x.io".into(), "pending".into())]);
+    assert_eq!(
+        rows(&s.users(&[("email_prefix", "a"), ("status", "active")]).await),
+        [("ada@x.io".into(), "active".into())]
+    );
+    assert!(rows(&s.users(&[("email_prefix", "cy")]).await).is_empty(), "a cancelled invitation is no row");
+    assert_error(&s.users(&[("email_prefix", "bo"), ("limit", "1"), ("cursor", &cursor)]).await, 400, "invalid_cursor");
+    for bad in ["", "#auth0", "a b", "<bo", "bö"] {
+        assert_error(&s.users(&[("email_prefix", bad)]).await, 400, "invalid_request");
+    }
 
     assert_error(&s.remove_user("user-1", "owner").await, 409, "invalid_state");
     assert_error(&s.remove_user("org_manager-can-not", "org_manager").await, 404, "not_found");

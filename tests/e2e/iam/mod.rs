@@ -2,8 +2,8 @@
 //! pointed at recording proxies, driven through every route it serves and every outcome that reaches a
 //! different call (created, already open, re-invited, idempotent replay, the idempotency release after a
 //! 503, an email SES refuses, accept and its refusals, member removal, the scheduled sweep, emails handed
-//! to the paced sender and the sender itself, and the table's stream of all of that through the events
-//! function). Each
+//! to the paced sender and the sender itself, the table's stream of all of that through the events
+//! function, and the console's page, which may call nothing). Each
 //! request is turned into the IAM actions and ARNs it needs (`calls.rs`), and the set must equal what the
 //! function's policy in `template.yaml` grants (`policy.rs`): a call without a grant fails, and so does a
 //! grant no call uses. So that no SDK call hides on a path these runs miss, every operation the adapters'
@@ -105,7 +105,10 @@ impl World {
 fn answer(reply: &Reply) -> (u16, Value) {
     match reply {
         Reply::Response(r) if r.get("statusCode").is_some() => {
-            (r["statusCode"].as_u64().unwrap() as u16, serde_json::from_str(r["body"].as_str().unwrap()).unwrap())
+            let body = r["body"].as_str().unwrap();
+            // The console's files are not JSON: their text stands for them.
+            let body = serde_json::from_str(body).unwrap_or_else(|_| Value::String(body.to_owned()));
+            (r["statusCode"].as_u64().unwrap() as u16, body)
         }
         Reply::Response(summary) => (200, summary.clone()),
         other => panic!("{other:?}"),
@@ -141,6 +144,8 @@ async fn drive() -> World {
         ("InvitationEmails", "invitation-emails".to_owned()),
         ("SendQueue", queue.url.clone()),
         ("SendQueue.Arn", queue.arn.clone()),
+        ("JwtIssuer", "https://login.example.com".to_owned()),
+        ("ConsoleClientId", "console".to_owned()),
     ]);
     let bus = Bus::new().await;
     let mut params = params;
@@ -228,6 +233,11 @@ async fn drive() -> World {
     let answers = w.run("send", vec![json!({ "Records": records })]).await;
     assert_eq!(answers[0].1, json!({"batchItemFailures": []}), "{answers:?}");
     assert!(w.ses.sent().await.iter().any(|m| m.to == ["r2@x.io"]), "the handed-on resend was sent");
+
+    // The console: its page and files, and nothing else (no AWS call at all).
+    let pages = ["/", "/console/app.js", "/console/config.json", "/console/missing.js"].map(e2e::page_event);
+    let answers = w.run("console", pages.to_vec()).await;
+    assert_eq!(statuses(&answers), [200, 200, 200, 404], "{answers:?}");
 
     // Everything above, as the table's stream hands it to the events function.
     let stream = e2e::stream::stream_arn(&aws_sdk_dynamodb::Client::new(&sdk), &w.table).await;

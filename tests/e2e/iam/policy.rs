@@ -16,10 +16,12 @@ pub fn values(table: &str, given: &BTreeMap<&str, String>) -> BTreeMap<String, S
     v
 }
 
+/// Everything the function's `Policies` grant; none for a function without (SAM's basic execution role,
+/// its logs, is all it has).
 pub fn granted(template: &Value, function: &str, values: &BTreeMap<String, String>) -> BTreeSet<Permission> {
-    let policies = template["Resources"][function]["Properties"]["Policies"].as_sequence().expect("Policies");
+    let policies = template["Resources"][function]["Properties"]["Policies"].as_sequence().cloned().unwrap_or_default();
     let mut out = BTreeSet::new();
-    for policy in policies {
+    for policy in &policies {
         let statements = policy["Statement"]
             .as_sequence()
             .unwrap_or_else(|| panic!("{function}: a policy that is not inline statements: {policy:?}"));

@@ -3,7 +3,7 @@ use super::{account, Store};
 use e2e::invitation;
 use futures::future::join_all;
 use invitations::domain::{
-    Claimant, Email, Invitation, InvitationId, Member, Status, Timestamp, Token, UserId, UserStatus,
+    Claimant, Email, EmailPrefix, Invitation, InvitationId, Member, Status, Timestamp, Token, UserId, UserStatus,
 };
 use invitations::ports::store::{invitation_sort_key, CreateOutcome, JoinOutcome, UsersQuery};
 use invitations::rules;
@@ -118,9 +118,22 @@ async fn users_pages(
     statuses: Option<Vec<UserStatus>>,
     limit: u32,
 ) -> Vec<String> {
+    search_pages(store, acct, statuses, None, limit).await
+}
+
+/// Every row of the Users list whose address begins with `prefix`, `limit` a page.
+async fn search_pages(
+    store: &Store,
+    acct: &invitations::domain::AccountId,
+    statuses: Option<Vec<UserStatus>>,
+    prefix: Option<&str>,
+    limit: u32,
+) -> Vec<String> {
     let (mut seen, mut after) = (Vec::new(), None);
+    let email_prefix = prefix.map(|p| EmailPrefix::parse(p).unwrap());
     loop {
-        let query = UsersQuery { statuses: statuses.clone(), limit, after: after.take() };
+        let query =
+            UsersQuery { statuses: statuses.clone(), email_prefix: email_prefix.clone(), limit, after: after.take() };
         let page = store.users(acct, &query).await.unwrap();
         assert!(page.rows.len() <= limit as usize);
         seen.extend(page.rows.iter().map(|r| r.sort_key()));
@@ -151,6 +164,31 @@ pub(super) async fn the_users_list_holds_members_and_open_invitations_by_address
     assert_eq!(users_pages(&store, &acct, Some(vec![UserStatus::Active]), 1).await, expected[1..2]);
     let processing = users_pages(&store, &acct, Some(vec![UserStatus::Processing]), 100).await;
     assert_eq!(processing, [expected[0].clone(), expected[2].clone()]);
+}
+
+pub(super) async fn the_users_list_finds_rows_by_the_beginning_of_their_address(store: Store) {
+    let acct = account();
+    let (ann, anna, bob) =
+        (invitation(&acct, "ann@x.io"), invitation(&acct, "anna@y.io"), invitation(&acct, "bob.ann@x.io"));
+    for inv in [&ann, &anna, &bob] {
+        store.create(inv).await.unwrap();
+    }
+    let member = invitation(&acct, "ant@x.io");
+    store.create(&member).await.unwrap();
+    assert_eq!(join(&store, &member, &claimant("ant", "ant@x.io")).await, JoinOutcome::Joined);
+    // Invited by user id: its address is not the inviter's to see, so no search finds it.
+    let hidden = Invitation { user_id: Some(UserId::parse("ann-id").unwrap()), ..invitation(&acct, "ann@z.io") };
+    store.create(&hidden).await.unwrap();
+    store.create(&invitation(&account(), "ann@other.io")).await.unwrap();
+    let found = vec![invitation_sort_key(&ann), invitation_sort_key(&anna), "ant@x.io#MEMBER#ant".to_owned()];
+    for limit in [1, 2, 100] {
+        assert_eq!(search_pages(&store, &acct, None, Some("an"), limit).await, found, "limit {limit}");
+    }
+    assert_eq!(search_pages(&store, &acct, None, Some("ANN"), 1).await, found[..2], "case is ignored");
+    assert_eq!(search_pages(&store, &acct, None, Some("ann@"), 100).await, found[..1]);
+    assert_eq!(search_pages(&store, &acct, Some(vec![UserStatus::Active]), Some("an"), 1).await, found[2..]);
+    assert!(search_pages(&store, &acct, None, Some("ann@z"), 100).await.is_empty(), "the hidden address");
+    assert!(search_pages(&store, &acct, None, Some("zed"), 100).await.is_empty());
 }
 
 pub(super) async fn removing_a_member_frees_its_address(store: Store) {

@@ -78,6 +78,7 @@ contract!(
     a_member_joins_an_account_once,
     racing_accepts_win_once,
     the_users_list_holds_members_and_open_invitations_by_address,
+    the_users_list_finds_rows_by_the_beginning_of_their_address,
     removing_a_member_frees_its_address,
     an_idle_schedule_starts_now_and_a_busy_one_follows_on,
     racing_reservations_never_share_a_slot,

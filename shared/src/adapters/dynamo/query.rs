@@ -128,6 +128,14 @@ impl DynamoStore {
     pub(super) async fn users_page(&self, account: &AccountId, query: &UsersQuery) -> StoreResult<UsersPage> {
         let pk = account_pk(account);
         let mut values: Item = HashMap::from([(":pk".into(), s(&pk))]);
+        // The index's sort key begins with the address, so a search is a key condition, not a filter.
+        let key_condition = match &query.email_prefix {
+            Some(prefix) => {
+                values.insert(":prefix".into(), s(prefix.as_str()));
+                "users_pk = :pk AND begins_with(users_sk, :prefix)"
+            }
+            None => "users_pk = :pk",
+        };
         let filter = query.statuses.as_ref().map(|statuses| {
             let names: Vec<&str> = statuses.iter().map(|st| st.as_str()).collect();
             strings_in(&mut values, ":f", "#status", &names)
@@ -150,7 +158,7 @@ impl DynamoStore {
             .query()
             .table_name(&self.table)
             .index_name(USERS_INDEX)
-            .key_condition_expression("users_pk = :pk")
+            .key_condition_expression(key_condition)
             .set_filter_expression(filter.clone())
             .set_expression_attribute_names(filter.map(|_| HashMap::from([("#status".into(), "status".into())])))
             .set_expression_attribute_values(Some(values))

@@ -78,6 +78,7 @@ impl MemberStore for MemoryStore {
             .chain(members.map(|m| UserRow::Member(m.clone())))
             .map(|row| (row.sort_key(), row))
             .filter(|(key, _)| query.after.as_ref().is_none_or(|after| key > after))
+            .filter(|(key, _)| query.email_prefix.as_ref().is_none_or(|p| key.starts_with(p.as_str())))
             .filter(|(_, row)| query.statuses.as_ref().is_none_or(|s| row.status().is_some_and(|st| s.contains(&st))))
             .collect();
         rows.sort_by(|a, b| a.0.cmp(&b.0));

@@ -15,6 +15,8 @@ pub enum AccessOption {
 }
 
 impl AccessOption {
+    pub const ALL: [AccessOption; 3] = [AccessOption::Iam, AccessOption::CloudFoundry, AccessOption::Infrastructure];
+
     pub fn as_str(self) -> &'static str {
         match self {
             AccessOption::Iam => "iam",
@@ -35,6 +37,19 @@ pub enum IamRole {
     Manager,
 }
 
+impl IamRole {
+    /// Every role, in the order a form offers them.
+    pub const ALL: [IamRole; 7] = [
+        IamRole::Viewer,
+        IamRole::Operator,
+        IamRole::Editor,
+        IamRole::Administrator,
+        IamRole::Reader,
+        IamRole::Writer,
+        IamRole::Manager,
+    ];
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum OrgRole {
     Manager,
@@ -42,11 +57,19 @@ pub enum OrgRole {
     Auditor,
 }
 
+impl OrgRole {
+    pub const ALL: [OrgRole; 3] = [OrgRole::Manager, OrgRole::BillingManager, OrgRole::Auditor];
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum SpaceRole {
     Manager,
     Developer,
     Auditor,
+}
+
+impl SpaceRole {
+    pub const ALL: [SpaceRole; 3] = [SpaceRole::Manager, SpaceRole::Developer, SpaceRole::Auditor];
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,6 +81,8 @@ pub enum InfrastructurePermissions {
 }
 
 impl InfrastructurePermissions {
+    pub const ALL: [InfrastructurePermissions; 3] = [Self::ViewOnly, Self::BasicUser, Self::SuperUser];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::ViewOnly => "view_only",

@@ -20,6 +20,25 @@ fn parses_the_spec_example_and_round_trips() {
 }
 
 #[test]
+fn every_name_a_form_offers_is_one_the_parser_takes() {
+    let names = |v: Value| -> Vec<String> { serde_json::from_value(v).unwrap() };
+    let iam = names(serde_json::to_value(IamRole::ALL).unwrap());
+    assert_eq!(iam, ["Viewer", "Operator", "Editor", "Administrator", "Reader", "Writer", "Manager"]);
+    assert_eq!(names(serde_json::to_value(OrgRole::ALL).unwrap()), ["Manager", "BillingManager", "Auditor"]);
+    assert_eq!(names(serde_json::to_value(SpaceRole::ALL).unwrap()), ["Manager", "Developer", "Auditor"]);
+    let levels: Vec<&str> = InfrastructurePermissions::ALL.iter().map(|p| p.as_str()).collect();
+    assert_eq!(levels, ["view_only", "basic_user", "super_user"]);
+    let options: Vec<&str> = AccessOption::ALL.iter().map(|o| o.as_str()).collect();
+    assert_eq!(options, ["iam", "cloud_foundry", "infrastructure"]);
+    let every = json!({
+        "iam": [{"service": "s", "roles": iam}],
+        "cloud_foundry": {"org": "o", "org_roles": OrgRole::ALL, "spaces": [{"region": "r", "space": "s", "roles": SpaceRole::ALL}]},
+        "infrastructure": {"permissions": "super_user"}
+    });
+    assert!(Access::parse(every).is_ok());
+}
+
+#[test]
 fn unassigned_options_are_no_access() {
     let a = Access::parse(json!({"infrastructure": {"permissions": "view_only"}, "iam": "no_access"})).unwrap();
     let v = serde_json::to_value(&a).unwrap();

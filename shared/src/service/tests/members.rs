@@ -19,7 +19,7 @@ impl World {
     async fn all_users(&self, auth: &Authorized, statuses: Option<Vec<UserStatus>>, limit: u32) -> Vec<String> {
         let (mut seen, mut cursor) = (Vec::new(), None);
         loop {
-            let params = UsersParams { statuses: statuses.clone(), limit, cursor: cursor.take() };
+            let params = UsersParams { statuses: statuses.clone(), limit, cursor: cursor.take(), ..Default::default() };
             let page = users(&self.deps, auth, params).await.unwrap();
             assert!(page.rows.len() <= limit as usize);
             seen.extend(page.rows.iter().map(|r| match r {
@@ -53,9 +53,28 @@ async fn the_users_list_shows_members_and_open_invitations_once_each() {
     let open = w.all_users(&auth, Some(vec![UserStatus::Pending, UserStatus::Processing]), 1).await;
     assert_eq!(open, everyone[1..]);
     let first = users(&w.deps, &auth, UsersParams { limit: 1, ..Default::default() }).await.unwrap();
-    let other_filter =
-        UsersParams { limit: 1, statuses: Some(vec![UserStatus::Active]), cursor: first.next_cursor.clone() };
+    let other_filter = UsersParams {
+        limit: 1,
+        statuses: Some(vec![UserStatus::Active]),
+        cursor: first.next_cursor.clone(),
+        ..Default::default()
+    };
     assert!(matches!(users(&w.deps, &auth, other_filter).await, Err(UsersError::InvalidCursor(_))));
+    let a_search = UsersParams {
+        limit: 1,
+        email_prefix: Some(crate::domain::EmailPrefix::parse("a").unwrap()),
+        cursor: first.next_cursor.clone(),
+        ..Default::default()
+    };
+    assert!(matches!(users(&w.deps, &auth, a_search).await, Err(UsersError::InvalidCursor(_))), "another search");
+    let searched = UsersParams {
+        limit: 1,
+        email_prefix: Some(crate::domain::EmailPrefix::parse("d").unwrap()),
+        ..Default::default()
+    };
+    let searched = users(&w.deps, &auth, searched).await.unwrap();
+    assert_eq!(searched.rows.len(), 1);
+    assert!(searched.next_cursor.is_none(), "dee alone begins with d");
     let elsewhere = UsersParams { limit: 1, cursor: first.next_cursor, ..Default::default() };
     assert!(matches!(users(&w.deps, &owner_of("globex"), elsewhere).await, Err(UsersError::InvalidCursor(_))));
 }
