@@ -10,6 +10,7 @@ pub mod invitees;
 pub mod limits;
 pub mod member;
 pub mod public;
+pub mod refusal;
 pub mod status;
 pub mod time;
 pub mod token;

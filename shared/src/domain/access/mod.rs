@@ -155,7 +155,7 @@ impl Access {
         if !value.is_object() {
             return Err(bad("must be an object"));
         }
-        let input: AccessInput = serde_json::from_value(value).map_err(|e| bad(e.to_string()))?;
+        let input: AccessInput = serde_json::from_value(value).map_err(|e| bad(super::refusal::body_problem(&e)))?;
         let access =
             Access { iam: input.iam, cloud_foundry: input.cloud_foundry, infrastructure: input.infrastructure };
         access.check()?;
