@@ -101,3 +101,51 @@ async fn invite_binary_serves_an_event_and_logs_json_lines_with_the_request_id()
     assert!(!run.stdout.contains("carol.jones"), "addresses are masked");
     assert!(!run.stdout.contains(&token), "tokens never logged");
 }
+
+/// At `RUST_LOG=trace` the Lambda runtime logs each raw event and the SDK each request body: only the
+/// project's own lines go below `info`, so neither the bearer token, an accept's token nor an email's
+/// link reaches the log.
+#[tokio::test]
+async fn trace_logging_keeps_tokens_and_links_out() {
+    let sdk = sdk().await;
+    let table = new_table(&aws_sdk_dynamodb::Client::new(&sdk)).await;
+    let ses = Ses::new(&sdk).await;
+    let mut env = aws_env();
+    env.extend([
+        ("TABLE_NAME", table),
+        ("SENDER_EMAIL", ses.sender.clone()),
+        ("ACCEPT_URL", "https://app.example.com/accept".to_owned()),
+        ("SEND_QUEUE_URL", format!("{}/123456789012/none", e2e::endpoint("AWS_ENDPOINT_URL_SQS"))),
+        ("RUST_LOG", "trace".to_owned()),
+    ]);
+    let account = unique("acct");
+    let bearer = format!("eyJhbGciOiJSUzI1NiJ9.{}.c2lnbmF0dXJl", unique("claims"));
+    let with_bearer = |mut ev: Value| {
+        ev["headers"]["authorization"] = json!(format!("Bearer {bearer}"));
+        ev
+    };
+    let body = json!({"invitees": "trace@example.com", "access": {"infrastructure": {"permissions": "view_only"}}});
+    let path = format!("/accounts/{account}/invitations");
+    let ev = event_json("POST", &path, &[], Some(claims(&account, "owner")), Some(&body.to_string()));
+    let invite = invoke(&binary("invite"), &env, vec![with_bearer(ev)]).await;
+    assert!(matches!(invite.replies.as_slice(), [Reply::Response(r)] if r["statusCode"] == 201), "{invite:?}");
+    let mail = ses.sent().await;
+    let (id, token) = mail[0].link();
+
+    let invitee = json!({"sub": "trace-sub", "email": "trace@example.com", "email_verified": "true"});
+    let accept = event_json(
+        "POST",
+        &format!("{path}/{id}/accept"),
+        &[],
+        Some(invitee),
+        Some(&json!({"token": token}).to_string()),
+    );
+    let accepted = invoke(&binary("accept"), &env, vec![with_bearer(accept)]).await;
+    assert!(matches!(accepted.replies.as_slice(), [Reply::Response(r)] if r["statusCode"] == 200), "{accepted:?}");
+    for (name, run) in [("invite", &invite), ("accept", &accepted)] {
+        assert!(run.stdout.contains("request done"), "{name} logged its request: {}", run.stdout);
+        for secret in [bearer.as_str(), token.as_str(), "app.example.com/accept?"] {
+            assert!(!run.stdout.contains(secret) && !run.stderr.contains(secret), "{name} logged {secret}");
+        }
+    }
+}
