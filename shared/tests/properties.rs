@@ -158,3 +158,30 @@ proptest! {
         prop_assert!(Access::parse(v).is_ok());
     }
 }
+
+proptest! {
+    /// Whatever rate is accepted (configured or the account's), the pacing arithmetic holds: a slot
+    /// interval from 1 ms to the sandbox's, and any number of slots after any instant stays in range.
+    #[test]
+    fn every_accepted_send_rate_paces_without_overflow(
+        raw in prop_oneof![any::<f64>(), 0.0..2000.0f64, (-320i32..320).prop_map(|e| 10f64.powi(e))],
+        n in any::<u32>(),
+    ) {
+        use invitations::domain::Timestamp;
+        use invitations::ports::SendRate;
+        use invitations::service::pace::{Pacing, REQUEST_BUDGET};
+        use std::time::Duration;
+        let queue = std::sync::Arc::new(invitations::adapters::memory::queue::MemoryQueue::new());
+        for rate in [SendRate::new(raw), SendRate::of_account(raw)].into_iter().flatten() {
+            prop_assert!((1.0..=1000.0).contains(&rate.per_second()), "{raw}");
+            let pacing = Pacing { rate, queue: queue.clone() };
+            let interval = pacing.interval();
+            prop_assert!((Duration::from_millis(1)..=Duration::from_millis(1076)).contains(&interval), "{raw}: {interval:?}");
+            let span = interval.checked_mul(n);
+            prop_assert!(span.is_some(), "{raw}: {n} slots overflow");
+            let last = Timestamp::from_millis(253_402_300_799_999).plus(span.unwrap());
+            prop_assert!(last.millis() > 0);
+            prop_assert!(pacing.slots_within(REQUEST_BUDGET) >= 1);
+        }
+    }
+}

@@ -39,6 +39,16 @@ async fn a_bad_or_missing_variable_is_named() {
             vec![("SENDER_EMAIL", "a@x.io"), ("ACCEPT_URL", "https://x.io/a"), ("INVITATION_TTL", "forever")],
             "INVITATION_TTL",
         ),
+        (
+            "send",
+            vec![
+                ("SENDER_EMAIL", "a@x.io"),
+                ("ACCEPT_URL", "https://x.io/a"),
+                ("SEND_QUEUE_URL", "https://sqs.x/1/q"),
+                ("SEND_RATE", "1e-300"),
+            ],
+            "SEND_RATE",
+        ),
         ("list", vec![("MAX_SENDS", "-1")], "MAX_SENDS"),
         ("cancel", vec![("RESEND_MIN_INTERVAL", "1 fortnight")], "RESEND_MIN_INTERVAL"),
         ("events", vec![], "EVENT_BUS_NAME"),
