@@ -159,3 +159,42 @@ async fn trace_logging_keeps_tokens_and_links_out() {
         }
     }
 }
+
+/// Behind a custom domain with an API mapping key (`v1`), `rawPath` starts with the key: the functions
+/// serving two routes go by the route key API Gateway matched.
+#[tokio::test]
+async fn two_route_functions_dispatch_on_the_route_key_behind_a_mapping() {
+    let sdk = sdk().await;
+    let table = new_table(&aws_sdk_dynamodb::Client::new(&sdk)).await;
+    let mut env = aws_env();
+    env.push(("TABLE_NAME", table));
+    let account = unique("acct");
+    let mapped = |method: &str, rest: &str| {
+        let path = format!("/accounts/{account}/{rest}");
+        let mut ev = event_json(method, &path, &[], Some(claims(&account, "owner")), None);
+        ev["rawPath"] = json!(format!("/v1{path}"));
+        ev["requestContext"]["http"]["path"] = ev["rawPath"].clone();
+        ev["requestContext"]["domainName"] = json!("api.example.com");
+        ev
+    };
+    let body = |reply: &Reply| match reply {
+        Reply::Response(r) => {
+            (r["statusCode"].as_u64().unwrap(), serde_json::from_str::<Value>(r["body"].as_str().unwrap()).unwrap())
+        }
+        other => panic!("{other:?}"),
+    };
+    let lists = invoke(&binary("list"), &env, vec![mapped("GET", "users"), mapped("GET", "invitations")]).await;
+    let (users, invitations) = (body(&lists.replies[0]), body(&lists.replies[1]));
+    assert_eq!((users.0, users.1["users"].is_array()), (200, true), "the Users list: {}", users.1);
+    assert_eq!((invitations.0, invitations.1["invitations"].is_array()), (200, true), "{}", invitations.1);
+    let id = invitations::domain::InvitationId::new();
+    let removals = invoke(
+        &binary("cancel"),
+        &env,
+        vec![mapped("DELETE", "users/nobody"), mapped("DELETE", &format!("invitations/{id}"))],
+    )
+    .await;
+    let (member, invitation) = (body(&removals.replies[0]), body(&removals.replies[1]));
+    assert_eq!((member.0, member.1["error"]["message"].as_str()), (404, Some("no such member")), "{}", member.1);
+    assert_eq!((invitation.0, invitation.1["error"]["message"].as_str()), (404, Some("no such invitation")));
+}
