@@ -120,8 +120,8 @@ mod tests {
         let writer = move || Sink(sink.clone());
         let everything = tracing_subscriber::EnvFilter::new("trace");
         tracing::subscriber::with_default(subscriber(writer, everything), || {
-            tracing::trace!(target: "lambda_runtime::layers::api_response", "raw event: bearer");
-            tracing::debug!(target: "aws_smithy_runtime::client::orchestrator", "request body: link");
+            tracing::trace!(target: "hyper_util::client::legacy", "raw event: bearer");
+            tracing::debug!(target: "rustls::client", "request body: link");
             tracing::info!(target: "hyper_util::client", "connected");
             tracing::trace!(target: "invitations::service::accept", "own trace");
             tracing::debug!(target: "local", "own debug");
