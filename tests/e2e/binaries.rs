@@ -142,7 +142,7 @@ async fn trace_logging_keeps_tokens_and_links_out() {
     let mail = ses.sent().await;
     let (id, token) = mail[0].link();
 
-    let invitee = json!({"sub": "trace-sub", "email": "trace@example.com", "email_verified": "true"});
+    let invitee = e2e::invitee("trace-sub", "trace@example.com");
     let accept = event_json(
         "POST",
         &format!("{path}/{id}/accept"),

@@ -154,7 +154,7 @@ async fn no_refusal_of_a_body_quotes_it() {
     let (id, token) = s.backend.ses.sent().await.last().expect("the email").link();
     let accept = |body: String| {
         let path = format!("/accounts/{}/invitations/{id}/accept", s.account);
-        event_json("POST", &path, &[], Some(json!({"sub": "q-sub", "email": "quoted@x.io"})), Some(&body))
+        event_json("POST", &path, &[], Some(e2e::invitee("q-sub", "quoted@x.io")), Some(&body))
     };
     let t = token.as_str();
     let mut events = vec![

@@ -16,7 +16,7 @@ pub mod time;
 pub mod token;
 
 pub use access::{Access, AccessOption};
-pub use caller::{AccountId, Caller};
+pub use caller::{AccountId, Caller, ClaimedEmail};
 pub use email::Email;
 pub use id::InvitationId;
 pub use idempotency::IdempotencyKey;

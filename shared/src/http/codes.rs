@@ -131,7 +131,7 @@ mod tests {
         within(
             vec![
                 code(AcceptError::InvalidToken),
-                code(AcceptError::EmailMismatch { invited: "a***@x.io".into() }),
+                code(AcceptError::EmailMismatch { invited: "a***@x.io".into(), why: "" }),
                 code(AcceptError::UserMismatch),
                 code(AcceptError::Closed(Status::Expired)),
                 code(AcceptError::AlreadyMember),

@@ -37,7 +37,7 @@ impl Expect {
 pub fn is_invitee(inv: &Invitation, claimant: &Claimant) -> bool {
     match &inv.user_id {
         Some(user) => *user == claimant.user_id,
-        None => claimant.email.as_ref() == Some(&inv.email),
+        None => claimant.email.verified() == Some(&inv.email),
     }
 }
 

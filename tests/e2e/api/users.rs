@@ -14,7 +14,7 @@ async fn joined_in(a: &App, account: &str, email: &str, sub: &str) -> Value {
     let (id, token) = mail.link();
     let path = format!("/accounts/{account}/invitations/{id}/accept");
     let body = json!({"token": token}).to_string();
-    let answer = a.call(event_json("POST", &path, &[], Some(json!({"sub": sub, "email": email})), Some(&body))).await;
+    let answer = a.call(event_json("POST", &path, &[], Some(e2e::invitee(sub, email)), Some(&body))).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
     answer.body["member"].clone()
 }
@@ -101,7 +101,7 @@ async fn a_user_id_is_invited_without_its_address_ever_shown() {
     let mail = s.backend.ses.sent().await.into_iter().rev().find(|m| m.to == ["dee@x.io"]).unwrap();
     let (id, token) = mail.link();
     let path = format!("/accounts/{}/invitations/{id}/accept", s.account);
-    let claims = Some(json!({"sub": "auth0|dee", "email": "dee@x.io"}));
+    let claims = Some(e2e::invitee("auth0|dee", "dee@x.io"));
     let accepted = s.call(event_json("POST", &path, &[], claims, Some(&json!({"token": token}).to_string()))).await;
     assert_eq!(accepted.status, 200, "{}", accepted.body);
     s.invite_one("aaron@x.io").await;

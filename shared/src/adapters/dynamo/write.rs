@@ -51,7 +51,7 @@ fn condition(expect: &Expect, values: &mut Item) -> String {
     if let Some(claimant) = &expect.invitee {
         // Invited by user id: that user only. Invited by address: whoever holds it.
         values.insert(":xuser".into(), s(claimant.user_id.as_str()));
-        match &claimant.email {
+        match claimant.email.verified() {
             Some(email) => {
                 values.insert(":xemail".into(), s(email.as_str()));
                 condition.push_str(" AND (user_id = :xuser OR (attribute_not_exists(user_id) AND email = :xemail))");
