@@ -185,3 +185,31 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// The stored JSON of an access holds an option's unassigned text exactly when the option is not
+    /// assigned, whatever names it holds: the stores' grant condition reads the access by this alone.
+    #[test]
+    fn the_stored_access_shows_which_options_are_unassigned(
+        iam in prop::option::of("[a-z0-9-]{1,20}"),
+        org in prop::option::of(prop_oneof![
+            "\\PC{1,30}",
+            Just(r#"x","iam":"no_access","y":""#.to_owned()),
+            Just(r#""infrastructure":"no_access""#.to_owned()),
+        ]),
+        infra in prop::option::of(prop::sample::select(vec!["view_only", "basic_user", "super_user"])),
+    ) {
+        use invitations::domain::AccessOption;
+        let mut v = serde_json::json!({});
+        if let Some(service) = &iam { v["iam"] = serde_json::json!([{"service": service, "roles": ["Viewer"]}]); }
+        if let Some(org) = &org { v["cloud_foundry"] = serde_json::json!({"org": org, "org_roles": ["Auditor"]}); }
+        if let Some(p) = infra { v["infrastructure"] = serde_json::json!({"permissions": p}); }
+        if let Ok(access) = Access::parse(v) {
+            let stored = serde_json::to_string(&access).unwrap();
+            for option in AccessOption::ALL {
+                let shown = stored.contains(&Access::unassigned_text(option));
+                prop_assert_eq!(shown, !access.options().contains(&option), "{:?} in {}", option, stored);
+            }
+        }
+    }
+}

@@ -167,9 +167,9 @@ impl Caller {
         self.is_inviter() && self.roles.iter().any(|r| r.grants().contains(&option))
     }
 
-    /// The first option in `wanted` this caller may not grant.
-    pub fn first_forbidden(&self, wanted: &[AccessOption]) -> Option<AccessOption> {
-        wanted.iter().copied().find(|o| !self.may_grant(*o))
+    /// Every option this caller may grant, in a fixed order.
+    pub fn grantable(&self) -> Vec<AccessOption> {
+        AccessOption::ALL.into_iter().filter(|o| self.may_grant(*o)).collect()
     }
 }
 
@@ -252,9 +252,10 @@ mod tests {
     }
 
     #[test]
-    fn first_forbidden_names_the_option() {
-        let c = caller("org_manager");
-        assert_eq!(c.first_forbidden(&[AccessOption::CloudFoundry, AccessOption::Iam]), Some(AccessOption::Iam));
-        assert_eq!(c.first_forbidden(&[AccessOption::CloudFoundry]), None);
+    fn grantable_is_what_may_be_granted() {
+        assert_eq!(caller("org_manager").grantable(), [AccessOption::CloudFoundry]);
+        assert_eq!(caller("iam_admin infra_add_users").grantable(), [AccessOption::Iam, AccessOption::Infrastructure]);
+        assert_eq!(caller("iam_admin").grantable(), []);
+        assert_eq!(caller("owner").grantable(), AccessOption::ALL);
     }
 }

@@ -2,7 +2,7 @@
 //! `RESEND_MIN_INTERVAL`. The email goes in a slot of the send schedule: now, or by the paced sender,
 //! the invitation `processing` until then.
 use super::{pace, Authorized, Deps, Notifier};
-use crate::domain::{Invitation, InvitationId, Status, Timestamp, Token};
+use crate::domain::{AccessOption, Invitation, InvitationId, Status, Timestamp, Token};
 use crate::ports::store::UpdateOutcome;
 use crate::ports::{MailError, QueuedSend, StoreError};
 use crate::rules;
@@ -14,6 +14,8 @@ pub enum ResendError {
     NotFound,
     #[error("only a pending invitation can be resent; this one is {0}")]
     InvalidState(Status),
+    #[error("you may not resend an invitation holding {} access", .0.as_str())]
+    Forbidden(AccessOption),
     #[error("the invitation was sent moments ago")]
     TooSoon { retry_after: Duration },
     #[error("the invitation has had its {sends} emails, the most it may have")]
@@ -31,7 +33,7 @@ pub enum ResendError {
     },
 }
 
-/// One conditional write (state, cooldown and the new token in one), then the email. An invitation that
+/// One conditional write (state, cooldown, the caller's grants and the new token in one), then the email. An invitation that
 /// expires before its next scheduled resend costs one more write, to schedule its expiry; a refused email
 /// costs one more, to hand the invitation to the sweep.
 pub async fn resend(
@@ -44,12 +46,13 @@ pub async fn resend(
     let token = Token::generate();
     let mut due = now.plus(deps.policy.resend_after);
     let inv = loop {
-        let claim = rules::resend(now, token.hash(), due, &deps.policy);
+        let claim = rules::resend(now, token.hash(), due, &deps.policy).by(auth.caller());
         let current = match deps.store.update(auth.account(), id, &claim).await? {
             UpdateOutcome::Updated(inv) => break inv,
             UpdateOutcome::NotFound => return Err(ResendError::NotFound),
             UpdateOutcome::Mismatch(current) => current,
         };
+        auth.may_act_on(&current.access).map_err(ResendError::Forbidden)?;
         if current.status != Status::Pending {
             return Err(ResendError::InvalidState(current.status));
         }

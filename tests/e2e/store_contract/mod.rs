@@ -3,6 +3,7 @@
 //! production cannot drift apart.
 mod counts;
 mod due;
+mod grants;
 mod keys;
 mod members;
 mod pace;
@@ -13,6 +14,7 @@ use counts::*;
 use due::*;
 use e2e::file_store::ReopenedStore;
 use e2e::{new_table, sdk, unique};
+use grants::*;
 use invitations::adapters::dynamo::DynamoStore;
 use invitations::adapters::memory::MemoryStore;
 use invitations::domain::{AccountId, InvitationId, Status, Timestamp};
@@ -59,6 +61,7 @@ contract!(
     update_tells_not_found_from_mismatch,
     update_requires_the_token_hash_it_names,
     update_cooldown_on_last_sent,
+    a_write_needs_the_grant_of_every_option_the_invitation_holds,
     counts_sends_and_keeps_due_times,
     counts_refusals_and_caps_sends,
     the_due_index_returns_only_due_invitations_earliest_first_in_pages,

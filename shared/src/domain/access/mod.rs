@@ -15,6 +15,8 @@ pub enum AccessOption {
 }
 
 impl AccessOption {
+    pub const ALL: [AccessOption; 3] = [AccessOption::Iam, AccessOption::CloudFoundry, AccessOption::Infrastructure];
+
     pub fn as_str(self) -> &'static str {
         match self {
             AccessOption::Iam => "iam",
@@ -221,6 +223,19 @@ impl Access {
             out.push(AccessOption::Infrastructure);
         }
         out
+    }
+
+    /// The first option this access assigns outside `allowed`. Who may act on an invitation or a member
+    /// is decided by this, once: whoever may grant every option it holds (`service::Authorized`).
+    pub fn first_outside(&self, allowed: &[AccessOption]) -> Option<AccessOption> {
+        self.options().into_iter().find(|o| !allowed.contains(o))
+    }
+
+    /// The text that the stored form of an access (its JSON as [`serde_json::to_string`] writes it)
+    /// holds exactly when `option` is not assigned, so a store can test the rule above in a condition
+    /// without reading the access first. Names elsewhere in it are values, whose quotes JSON escapes.
+    pub fn unassigned_text(option: AccessOption) -> String {
+        format!("\"{}\":\"no_access\"", option.as_str())
     }
 
     /// One line per assigned option, for the invitation email.

@@ -3,6 +3,7 @@
 mod accept;
 mod deadline;
 mod events;
+mod grants;
 mod idempotency;
 mod invite;
 mod lifecycle;
