@@ -70,6 +70,7 @@ contract!(
     racing_cancels_win_once,
     paging_returns_every_invitation_once_newest_first,
     paging_with_status_and_email_filters,
+    an_address_filter_reveals_no_invitation_sent_by_user_id,
     accounts_are_isolated,
     cursors_are_bound_to_account_and_filter,
     idempotency_keys_claim_once_keep_answers_and_expire,
