@@ -221,3 +221,13 @@ fn every_sender_hands_on_to_the_send_queue_the_paced_sender_drains() {
         assert_eq!(tagged(&st["Resource"], "!GetAtt"), Some("SendQueue.Arn"), "{st:?}");
     }
 }
+
+#[test]
+fn an_email_that_times_out_gives_up_before_its_request_does() {
+    // An invite or resend whose send hangs answers with the invitation `processing` (the sweep retries
+    // it) rather than being cut off with nothing answered: the send gives up within the 29 s the API's
+    // functions have (API Gateway's HTTP API waits 30 s at most, whatever a function's own timeout).
+    let timeout = template()["Globals"]["Function"]["Timeout"].as_u64().expect("the functions' timeout");
+    assert!(timeout <= 29, "{timeout} s");
+    assert!(crate::adapters::aws::SES_OPERATION_TIMEOUT.as_secs() < timeout);
+}

@@ -4,7 +4,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use e2e::{all_items, sent_invitation, Backend};
 use futures::StreamExt;
 use invitations::adapters::dynamo::{due_partition, DynamoStore};
-use invitations::domain::{AccountId, Invitation};
+use invitations::domain::{AccountId, Invitation, Token};
 use invitations::ports::clock::Clock;
 use invitations::ports::store::{DueShard, DueShards};
 use invitations::service::sweep::{sweep, Summary};
@@ -114,8 +114,9 @@ async fn entries_written_before_shards_are_still_swept() {
         .send()
         .await
         .unwrap();
-    let refused = invitations::rules::unsent(unsent.token_hash.clone(), b.clock.now(), &b.deps.policy);
-    b.deps.store.update(&unsent.account_id, unsent.id, &refused).await.unwrap();
+    // Claimed by a resend whose email SES refused: a write that sets a due time on such an item.
+    let claim = invitations::rules::resend(b.clock.now(), Token::generate().hash(), &b.deps.policy);
+    b.deps.store.update(&unsent.account_id, unsent.id, &claim).await.unwrap();
     assert_eq!(due_keys(&b).await[&format!("INV#{}", unsent.id)], due_partition(DueShard::Legacy));
 
     b.clock.advance(Duration::from_secs(301));

@@ -21,5 +21,6 @@ mod poison;
 mod readme;
 mod round_trips;
 mod security;
+mod sends;
 mod store_contract;
 mod sweep;

@@ -2,7 +2,12 @@
 //! the machine's speed, so they are assertions rather than benchmarks.
 use e2e::proxy::{Fault, Gate, Proxy};
 use e2e::{access_infra, App, Options};
+use invitations::adapters::memory::queue::MemoryQueue;
+use invitations::ports::SendRate;
+use invitations::service::pace::Pacing;
+use invitations::service::send::{send_queued, Delivery};
 use serde_json::{json, Value};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The app with each emulator behind a proxy that `proxy` starts for its upstream: (app, DynamoDB's
@@ -47,14 +52,31 @@ async fn cancel_is_one_dynamodb_call() {
 }
 
 #[tokio::test]
-async fn resend_is_one_dynamodb_call_and_one_email() {
+async fn resend_is_a_claim_a_mark_and_one_email() {
     let (c, db, ses) = counted().await;
     let id = invite(&c, vec!["r@x.io".into()]).await["results"][0]["invitation"]["id"].as_str().unwrap().to_owned();
     c.backend.clock.advance(Duration::from_secs(61));
     let (status, db, ses) = during(&db, &ses, async { c.resend(&id).await.status }).await;
     assert_eq!(status, 200);
-    assert_eq!(db, [UPDATE], "the conditional write is the whole transition");
+    assert_eq!(db, [UPDATE, UPDATE], "the claim, then the write that counts the email SES accepted");
     assert_eq!(ses, [SEND_EMAIL]);
+}
+
+/// A handed-on email in the paced sender: its slot (one reservation for the batch), the claim its message
+/// may make once, and the mark; no read.
+#[tokio::test]
+async fn a_handed_on_email_is_a_claim_and_a_mark_in_the_sender() {
+    let db = Proxy::counting(std::env::var("AWS_ENDPOINT_URL_DYNAMODB").unwrap()).await;
+    let queue = Arc::new(MemoryQueue::new());
+    let pacing = Pacing { rate: SendRate::new(1.0).unwrap(), queue: queue.clone() };
+    let c = App::with(Options { dynamodb_url: Some(db.url.clone()), pacing: Some(pacing), ..Default::default() }).await;
+    invite(&c, vec!["h1@x.io".into(), "h2@x.io".into()]).await;
+    let handed = queue.take();
+    assert_eq!(handed.len(), 1);
+    let before = db.calls().len();
+    let sent = send_queued(&c.backend.deps, &c.backend.notifier, &handed, None, Duration::ZERO).await;
+    assert_eq!(sent.into_iter().map(Result::unwrap).collect::<Vec<_>>(), [Delivery::Sent]);
+    assert_eq!(db.calls()[before..], [UPDATE, UPDATE, UPDATE], "reserve, claim, mark");
 }
 
 #[tokio::test]
@@ -88,7 +110,7 @@ async fn a_list_page_and_a_users_page_are_one_query_each() {
 }
 
 #[tokio::test]
-async fn a_sweep_is_one_query_a_shard_and_one_write_and_email_per_due_invitation() {
+async fn a_sweep_is_one_query_a_shard_and_a_claim_a_mark_and_an_email_per_due_invitation() {
     let (c, db_proxy, ses_proxy) = counted().await;
     invite(&c, (0..3).map(|i| format!("s{i}@x.io")).collect()).await;
     let shards = 1 + invitations::ports::store::DueShards::MAX as usize;
@@ -102,7 +124,7 @@ async fn a_sweep_is_one_query_a_shard_and_one_write_and_email_per_due_invitation
     let (resent, mut db, ses) = during(&db_proxy, &ses_proxy, async { c.sweep().await.resent as u16 }).await;
     db.sort();
     let mut expected = vec!["DynamoDB_20120810.Query".to_owned(); shards];
-    expected.extend(vec![UPDATE.to_owned(); 3]);
+    expected.extend(vec![UPDATE.to_owned(); 6]);
     expected.sort();
     assert_eq!((resent, db, ses), (3, expected, vec![SEND_EMAIL.to_owned(); 3]));
 }
@@ -114,7 +136,14 @@ async fn an_invite_of_100_is_100_emails_and_two_writes_each() {
     let invitees: Vec<String> = (0..100).map(|i| format!("hundred{i}@x.io")).collect();
     let (db0, ses0) = (db_proxy.calls().len(), ses_proxy.calls().len());
     let answer = invite(&c, invitees).await;
-    assert!(answer["results"].as_array().unwrap().iter().all(|r| r["invitation"]["status"] == "pending"));
+    assert!(
+        answer["results"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{answer}"))
+            .iter()
+            .all(|r| r["invitation"]["status"] == "pending"),
+        "{answer}"
+    );
     let db = &db_proxy.calls()[db0..];
     assert_eq!(ses_proxy.calls().len() - ses0, 100, "one email each");
     assert_eq!(db.iter().filter(|t| *t == TRANSACT).count(), 100, "one create each");
@@ -133,7 +162,14 @@ async fn an_invite_of_100_runs_in_three_waves() {
     .await;
     let waves0 = gate.waves().len();
     let answer = invite(&c, (0..100).map(|i| format!("wave{i}@x.io")).collect()).await;
-    assert!(answer["results"].as_array().unwrap().iter().all(|r| r["invitation"]["status"] == "pending"), "{answer}");
+    assert!(
+        answer["results"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{answer}"))
+            .iter()
+            .all(|r| r["invitation"]["status"] == "pending"),
+        "{answer}"
+    );
     let waves = gate.waves()[waves0..].to_vec();
     let shape: Vec<(usize, &String)> = waves.iter().map(|w| (w.len(), &w[0])).collect();
     assert_eq!(waves.len(), 3, "create, send, mark: {shape:?}");

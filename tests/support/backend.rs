@@ -21,6 +21,9 @@ pub struct Options {
     pub policy: Option<Policy>,
     /// Pace the sends (default: unpaced, every email at once).
     pub pacing: Option<Pacing>,
+    /// SES with the functions' own timeouts rather than the emulators' ([`crate::emulator_timeouts`]),
+    /// for tests of what a send that times out does.
+    pub production_ses_timeouts: bool,
 }
 
 pub struct Backend {
@@ -58,10 +61,16 @@ impl Backend {
             ),
             None => db.clone(),
         };
-        let ses_client = match &o.ses_url {
-            Some(url) => aws_sdk_sesv2::Client::from_conf(aws::ses_config(&sdk).endpoint_url(url).build()),
-            None => aws::ses_client(&sdk),
+        // The SES settings set their own timeouts; the emulators' replace them unless asked not to.
+        let mut ses_config = if o.production_ses_timeouts {
+            aws::ses_config(&crate::production_sdk().await)
+        } else {
+            aws::ses_config(&sdk).timeout_config(crate::emulator_timeouts())
         };
+        if let Some(url) = &o.ses_url {
+            ses_config = ses_config.endpoint_url(url);
+        }
+        let ses_client = aws_sdk_sesv2::Client::from_conf(ses_config.build());
         let ses = match o.ses {
             Some(ses) => ses,
             None => Ses::new(&sdk).await,

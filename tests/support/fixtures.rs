@@ -55,6 +55,7 @@ pub fn invitation(account: &AccountId, email: &str) -> Invitation {
         due_at: None,
         user_id: None,
         accepted_by: None,
+        handed_on: None,
     }
 }
 

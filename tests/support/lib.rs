@@ -29,9 +29,8 @@ pub use fixtures::{access_infra, claims, invitation, invitee, owner_of, sent_inv
 pub use ses::{SentMail, Ses};
 pub use table::{all_items, new_table};
 
-/// Tests that put hundreds of concurrent writes or megabytes into DynamoDB Local take turns. Two of them at
-/// once on two cores slow the emulator past the SDK's 3 s attempt timeout (production never comes near
-/// it), and a test that counts round trips or waves then counts the SDK's retries too.
+/// Tests that put hundreds of concurrent writes or megabytes into DynamoDB Local, and tests that pace
+/// sends on the real clock, take turns: a burst beside a paced test keeps its sends from their slots.
 pub async fn heavy_test() -> tokio::sync::MutexGuard<'static, ()> {
     static HEAVY: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
     HEAVY.lock().await
@@ -44,12 +43,33 @@ pub fn endpoint(var: &str) -> String {
     })
 }
 
-/// The SDK configuration the functions use, pointed at the emulators by the standard variables.
+/// The SDK configuration the functions use, pointed at the emulators by the standard variables, with
+/// [`emulator_timeouts`] in place of the production ones.
 pub async fn sdk() -> aws_config::SdkConfig {
+    production_sdk().await.to_builder().timeout_config(emulator_timeouts()).build()
+}
+
+/// Exactly the functions' SDK configuration, production timeouts included: for the tests of what those
+/// timeouts do.
+pub async fn production_sdk() -> aws_config::SdkConfig {
     endpoint("AWS_ENDPOINT_URL_DYNAMODB");
     endpoint("AWS_ENDPOINT_URL_SESV2");
     endpoint("AWS_ENDPOINT_URL_SQS");
     invitations::adapters::aws::sdk_config().await
+}
+
+/// Timeouts for clients of the emulators. AWS answers in milliseconds, and the production timeouts (3 s
+/// an attempt) are for a dependency that is stuck; DynamoDB Local and moto share a busy two-core machine
+/// with the tests and answer a burst (an invite's 100 transactions) in seconds. Under the production
+/// timeouts such an answer is retried, so a test counting calls counts the retries too, or becomes a 503,
+/// and the test's result would depend on the machine's load. A test of the timeouts themselves uses
+/// [`production_sdk`] and a proxy that holds calls longer than they allow.
+pub fn emulator_timeouts() -> aws_config::timeout::TimeoutConfig {
+    aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .operation_attempt_timeout(std::time::Duration::from_secs(60))
+        .operation_timeout(std::time::Duration::from_secs(120))
+        .build()
 }
 
 /// The variables that point a process at the emulators, for the binaries the tests start.

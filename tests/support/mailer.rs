@@ -1,21 +1,42 @@
-//! The real SES mailer with a hand on it: a test can slow its sends to keep them in flight, and read
-//! when each accepted send returned.
+//! The real SES mailer with a hand on it: a test can slow its sends, or hold them until it lets them
+//! go, to keep them in flight, and read when each accepted send returned.
 use async_trait::async_trait;
 use invitations::adapters::ses::SesMailer;
 use invitations::ports::{MailError, Mailer, OutgoingEmail};
 use std::sync::Mutex;
 use std::time::Duration;
+use tokio::sync::watch;
 use tokio::time::Instant;
 
 pub struct TimedMailer {
     inner: SesMailer,
     delay: Mutex<Duration>,
     accepted: Mutex<Vec<(String, Instant)>>,
+    /// Whether sends wait at the door ([`TimedMailer::hold`]).
+    held: watch::Sender<bool>,
+    /// How many sends wait there now.
+    waiting: watch::Sender<usize>,
 }
 
 impl TimedMailer {
     pub fn new(inner: SesMailer) -> Self {
-        Self { inner, delay: Mutex::default(), accepted: Mutex::default() }
+        let (held, waiting) = (watch::channel(false).0, watch::channel(0).0);
+        Self { inner, delay: Mutex::default(), accepted: Mutex::default(), held, waiting }
+    }
+
+    /// Every send from now on waits until [`TimedMailer::release`].
+    pub fn hold(&self) {
+        self.held.send_replace(true);
+    }
+
+    /// Lets the held sends and every later one go.
+    pub fn release(&self) {
+        self.held.send_replace(false);
+    }
+
+    /// Waits until at least `n` sends are held.
+    pub async fn until_holding(&self, n: usize) {
+        let _ = self.waiting.subscribe().wait_for(|w| *w >= n).await;
     }
 
     /// Every send from now on waits this long before it reaches SES.
@@ -41,6 +62,11 @@ impl TimedMailer {
 #[async_trait]
 impl Mailer for TimedMailer {
     async fn send(&self, email: &OutgoingEmail) -> Result<(), MailError> {
+        if *self.held.borrow() {
+            self.waiting.send_modify(|w| *w += 1);
+            let _ = self.held.subscribe().wait_for(|held| !held).await;
+            self.waiting.send_modify(|w| *w -= 1);
+        }
         let delay = *self.delay.lock().unwrap();
         tokio::time::sleep(delay).await;
         self.inner.send(email).await?;

@@ -156,6 +156,7 @@ fn pending(
         due_at: None,
         user_id: None,
         accepted_by: None,
+        handed_on: None,
     };
     inv.due_at = next_due(&inv, policy);
     inv

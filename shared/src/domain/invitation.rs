@@ -31,6 +31,10 @@ pub struct Invitation {
     /// Who accepted it, once it is `accepted`.
     #[serde(default)]
     pub accepted_by: Option<UserId>,
+    /// Handed on to the paced sender: the slot its message names (or when that message takes one). Only
+    /// that message may claim it, once; any claim clears it.
+    #[serde(default)]
+    pub handed_on: Option<Timestamp>,
 }
 
 /// The tests' invitation: Ada's, in account acme, sent by admin-1 (with an inviter address), made at
@@ -55,5 +59,6 @@ pub(crate) fn sample(now: Timestamp) -> Invitation {
         due_at: None,
         user_id: None,
         accepted_by: None,
+        handed_on: None,
     }
 }

@@ -116,9 +116,9 @@ pub fn events(change: &Change) -> Vec<Event> {
     }
 }
 
-/// `invitation.created` on arrival; `invitation.sent` for each email counted (`send_count` up: a first
-/// email SES accepted, or a resend claimed just before its email goes out); the closing status's event
-/// when the status becomes one. Due times, leases, tokens and refused sends make none.
+/// `invitation.created` on arrival; `invitation.sent` for each email counted (`send_count` up, which only
+/// the write after SES accepted an email does); the closing status's event when the status becomes one.
+/// Claims, hand-ons, due times, tokens and refused sends make none.
 fn invitation_events(old: Option<&Invitation>, new: &Invitation) -> Vec<Event> {
     let previous = old.map(|o| o.status);
     let mut out = Vec::new();

@@ -132,7 +132,7 @@ mod tests {
                 code(ResendError::TooSoon { retry_after: Duration::from_secs(3) }),
                 code(ResendError::LimitReached { sends: 3 }),
                 code(ResendError::Store(store())),
-                code(ResendError::Mail { error: MailError::Unavailable("x".into()), handed_back: true }),
+                code(ResendError::Mail(MailError::Unavailable("x".into()))),
             ],
             &[RESEND, STORE],
         );

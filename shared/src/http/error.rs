@@ -211,14 +211,9 @@ impl From<ResendError> for ApiError {
                 "send_limit_reached",
                 format!("the invitation has had {sends} emails, the most MAX_SENDS allows; cancel it and invite again to send more"),
             ),
-            ResendError::Mail { error, handed_back } => {
+            ResendError::Mail(error) => {
                 let mut err = Self::unavailable(&error);
-                if handed_back {
-                    err.message = "the email could not be sent; the invitation is back in processing and the scheduled sweep will send it again".into();
-                } else {
-                    err.message =
-                        "the email could not be sent; retrying is safe once RESEND_MIN_INTERVAL has passed".into();
-                }
+                err.message = "the email could not be sent; the invitation is back in processing and the scheduled sweep will send it again".into();
                 err
             }
         }

@@ -5,10 +5,9 @@ mod policy;
 mod write;
 
 pub use policy::Policy;
-pub use write::{is_invitee, Change, Count, Due, Expect, Transition};
+pub use write::{is_invitee, Change, Count, Due, Expect, Handed, Transition};
 
 use crate::domain::{Claimant, Invitation, Status, Timestamp, TokenHash};
-use std::time::Duration;
 
 /// When the sweep next has work on `inv`; `None` once it is closed.
 pub fn next_due(inv: &Invitation, policy: &Policy) -> Option<Timestamp> {
@@ -24,7 +23,23 @@ pub fn next_due(inv: &Invitation, policy: &Policy) -> Option<Timestamp> {
 }
 
 fn change(status: Status, at: Timestamp) -> Change {
-    Change { status, at, token_hash: None, count: Count::Nothing, sent: false, due: Due::Keep, accepted_by: None }
+    Change {
+        status,
+        at,
+        token_hash: None,
+        count: Count::Nothing,
+        sent: false,
+        due: Due::Keep,
+        accepted_by: None,
+        handed_on: Handed::Keep,
+    }
+}
+
+/// A claim to send: `processing` with a new token until SES accepts the email ([`sent`]), so of two
+/// claimers only one wins, only the newest link works, and an email never sent leaves the invitation
+/// `processing`, due for the sweep. It takes the invitation from any message it was handed on with.
+fn claim(token: TokenHash, at: Timestamp) -> Change {
+    Change { token_hash: Some(token), handed_on: Handed::Clear, ..change(Status::Processing, at) }
 }
 
 /// `change` with its due time computed from the invitation it will produce.
@@ -67,7 +82,8 @@ pub fn supersede(new: &Invitation) -> Transition {
     Transition { expect, change: Change { due: Due::Clear, ..change(Status::Expired, new.created_at) } }
 }
 
-/// The send of a `processing` invitation (a new one or a stuck one) was accepted.
+/// The send of a claimed `processing` invitation was accepted: the one write that counts an email, so
+/// each email SES accepted makes one `invitation.sent`.
 pub fn sent(inv: &Invitation, now: Timestamp, policy: &Policy) -> Transition {
     let expect =
         Expect { statuses: &[Status::Processing], token_hash: Some(inv.token_hash.clone()), ..Default::default() };
@@ -82,24 +98,17 @@ pub fn cancel(now: Timestamp) -> Transition {
     Transition { expect, change: Change { due: Due::Clear, ..change(Status::Cancelled, now) } }
 }
 
-/// A manual resend, written without reading: pending, under the cap of `MAX_SENDS` emails, past the
-/// cooldown, and not expiring before `due` (its next stale resend, or its expiry when that comes first).
-/// The write is the whole transition; the email follows it.
-pub fn resend(now: Timestamp, token: TokenHash, due: Timestamp, policy: &Policy) -> Transition {
+/// A manual resend's claim, written without reading: pending, under the cap of `MAX_SENDS` emails, past
+/// the cooldown, not expired. Due a processing timeout from now, so a send that never happens is retried.
+pub fn resend(now: Timestamp, token: TokenHash, policy: &Policy) -> Transition {
     let expect = Expect {
         statuses: &[Status::Pending],
         last_sent_at_or_before: Some(now.minus(policy.resend_min_interval)),
-        expires_after: Some(due.minus(Duration::from_millis(1))),
+        expires_after: Some(now),
         sends_below: Some(policy.max_sends),
         ..Default::default()
     };
-    let change = Change {
-        token_hash: Some(token),
-        count: Count::Sent,
-        sent: true,
-        due: Due::At(due),
-        ..change(Status::Pending, now)
-    };
+    let change = Change { due: Due::At(now.plus(policy.processing_timeout)), ..claim(token, now) };
     Transition { expect, change }
 }
 
@@ -119,43 +128,49 @@ pub fn accept(now: Timestamp, token: TokenHash, claimant: &Claimant) -> Transiti
     Transition { expect, change }
 }
 
-/// A pending invitation whose send was refused goes back to `processing`, where the sweep retries it
-/// (and counts the refusal as a failed attempt when it does).
-pub fn unsent(token: TokenHash, now: Timestamp, policy: &Policy) -> Transition {
-    let expect = Expect { statuses: &[Status::Pending], token_hash: Some(token), ..Default::default() };
-    let due = Due::At(now.plus(policy.processing_timeout));
-    Transition { expect, change: Change { due, count: Count::Unsent, ..change(Status::Processing, now) } }
-}
-
-/// A `processing` invitation whose email waits for a send slot beyond its request's budget: the sweep
-/// leaves it alone until a processing timeout after that slot, as it would after a send at the slot.
+/// Hands `inv`'s email on to the paced sender for `slot` (the slot its message holds, or when that
+/// message is expected to take one): `processing`, named for that message, and left alone by the sweep
+/// until a processing timeout after the slot, as after a send at the slot.
 pub fn queued(inv: &Invitation, slot: Timestamp, policy: &Policy) -> Transition {
     let due = Due::At(slot.plus(policy.processing_timeout).min(inv.expires_at));
-    Transition { expect: as_read(inv), change: Change { due, ..change(Status::Processing, inv.updated_at) } }
+    let change = Change { due, handed_on: Handed::To(slot), ..change(Status::Processing, inv.updated_at) };
+    Transition { expect: as_read(inv), change }
 }
 
-/// A manual resend whose email waits for a later slot: back to `processing` (its email not counted),
-/// for the paced sender, and for the sweep a processing timeout after the slot.
-pub fn deferred(token: TokenHash, now: Timestamp, slot: Timestamp, policy: &Policy) -> Transition {
-    let mut t = unsent(token, now, policy);
-    t.change.due = Due::At(slot.plus(policy.processing_timeout));
-    t
-}
-
-/// The sweep's claim on a stuck invitation (a [`DueAction::Retry`]) whose email it hands to the paced
-/// sender: due again a processing timeout after the slot, not after the claim.
+/// The sweep's claim on a stuck invitation (a [`DueAction::Retry`], its failed attempt counted) whose
+/// email it hands to the paced sender for `slot`: [`queued`] in the same write.
 pub fn retry_later(mut claim: Transition, slot: Timestamp, policy: &Policy) -> Transition {
     claim.change.due = Due::At(slot.plus(policy.processing_timeout));
+    claim.change.handed_on = Handed::To(slot);
     claim
 }
 
-/// The paced sender's claim on a `processing` invitation handed to it, just before its send: a new
-/// token, so of two senders only one wins and only the newest link works. Not a failed attempt: only
-/// the sweep counts those.
-pub fn claim_queued(inv: &Invitation, now: Timestamp, token: TokenHash, policy: &Policy) -> Transition {
-    let expect = Expect { expires_after: Some(now), ..as_read(inv) };
-    let change = Change { token_hash: Some(token), ..change(Status::Processing, now) };
-    Transition { expect, change: scheduled(inv, change, policy) }
+/// A handed-on email whose message now holds a later slot, `to` (its sender took one, or is queueing
+/// it again): named for that slot, so only the new message may claim it, and left alone by the sweep
+/// until a processing timeout after it. Written without reading; an invitation that expires first
+/// keeps its due time, where the sweep expires it.
+pub fn handed_again(from: Timestamp, to: Timestamp, now: Timestamp, policy: &Policy) -> Transition {
+    let expect = Expect {
+        statuses: &[Status::Processing],
+        handed_on: Some(from),
+        expires_after: Some(to),
+        ..Default::default()
+    };
+    let due = Due::At(to.plus(policy.processing_timeout));
+    Transition { expect, change: Change { due, handed_on: Handed::To(to), ..change(Status::Processing, now) } }
+}
+
+/// The paced sender's claim, just before the send, written without reading: only by the message the
+/// invitation was handed on with (the one for `slot`), and only once. Not a failed attempt: only the
+/// sweep counts those.
+pub fn claim_queued(slot: Timestamp, now: Timestamp, token: TokenHash, policy: &Policy) -> Transition {
+    let expect = Expect {
+        statuses: &[Status::Processing],
+        handed_on: Some(slot),
+        expires_after: Some(now),
+        ..Default::default()
+    };
+    Transition { expect, change: Change { due: Due::At(now.plus(policy.processing_timeout)), ..claim(token, now) } }
 }
 
 /// What the sweep does with an invitation it found in the due index.
@@ -165,7 +180,7 @@ pub enum DueAction {
     Fail(Transition),
     /// Claim a stuck `processing` invitation for another send; [`sent`] follows when it is accepted.
     Retry(Transition),
-    /// Claim a stale `pending` invitation for another send; [`unsent`] follows when it is refused.
+    /// Claim a stale `pending` invitation for another send; [`sent`] follows when it is accepted.
     Resend(Transition),
     /// Nothing to send (the cap is reached, or it is not due after all): move its due time.
     Reschedule(Transition),
@@ -190,17 +205,14 @@ pub fn due_action(inv: &Invitation, now: Timestamp, new_token: TokenHash, policy
                 let change = Change { due: Due::Clear, count: Count::Failure, ..change(Status::Failed, now) };
                 return DueAction::Fail(Transition { expect, change });
             }
-            let change =
-                Change { token_hash: Some(new_token), count: Count::Failure, ..change(Status::Processing, now) };
+            let change = Change { count: Count::Failure, ..claim(new_token, now) };
             DueAction::Retry(Transition { expect, change: scheduled(inv, change, policy) })
         }
         Status::Pending
             if inv.send_count < policy.max_sends
                 && inv.last_sent_at.unwrap_or(inv.updated_at).plus(policy.resend_after) <= now =>
         {
-            let change =
-                Change { token_hash: Some(new_token), count: Count::Sent, sent: true, ..change(Status::Pending, now) };
-            DueAction::Resend(Transition { expect, change: scheduled(inv, change, policy) })
+            DueAction::Resend(Transition { expect, change: scheduled(inv, claim(new_token, now), policy) })
         }
         _ => {
             let due = next_due(inv, policy).map_or(Due::Clear, Due::At);

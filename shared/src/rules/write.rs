@@ -21,6 +21,9 @@ pub struct Expect {
     pub invitee: Option<Claimant>,
     /// The invitation assigns no access option outside these: the options its caller may grant.
     pub grantable: Option<Vec<AccessOption>>,
+    /// The invitation was handed on to the paced sender with the message for this slot, and nobody has
+    /// claimed it since: that message's lease.
+    pub handed_on: Option<Timestamp>,
 }
 
 impl Expect {
@@ -33,6 +36,7 @@ impl Expect {
             && self.expired_by.is_none_or(|t| inv.expires_at <= t)
             && self.invitee.as_ref().is_none_or(|c| is_invitee(inv, c))
             && self.grantable.as_ref().is_none_or(|g| inv.access.first_outside(g).is_none())
+            && self.handed_on.is_none_or(|t| inv.handed_on == Some(t))
     }
 }
 
@@ -68,15 +72,23 @@ pub enum Due {
     Clear,
 }
 
-/// How a write moves the send counters. A claim to send counts its email as sent before the send, so
-/// that the email is counted even if the function dies after it; a refusal takes it back.
+/// Which send message may claim the invitation ([`Invitation::handed_on`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Handed {
+    Keep,
+    /// Handed on with the message for this slot.
+    To(Timestamp),
+    /// Claimed: no message may claim it any more.
+    Clear,
+}
+
+/// How a write moves the send counters. Only the write after SES accepted an email counts it, so the
+/// count, the cap and the `invitation.sent` events follow the emails that went out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Count {
     Nothing,
-    /// An email was accepted (or is claimed and going out now): `send_count` + 1, failures forgotten.
+    /// An email was accepted: `send_count` + 1, failures forgotten.
     Sent,
-    /// The claimed email was refused: `send_count` − 1.
-    Unsent,
     /// An attempt was refused or never confirmed: `failed_attempts` + 1.
     Failure,
 }
@@ -90,11 +102,12 @@ pub struct Change {
     pub token_hash: Option<TokenHash>,
     /// What the write tells the counters.
     pub count: Count,
-    /// An email went out (or is going out now): `last_sent_at` = `at`.
+    /// An email went out: `last_sent_at` = `at`.
     pub sent: bool,
     pub due: Due,
     /// The user who accepted it.
     pub accepted_by: Option<UserId>,
+    pub handed_on: Handed,
 }
 
 impl Change {
@@ -110,7 +123,6 @@ impl Change {
                 inv.send_count += 1;
                 inv.failed_attempts = 0;
             }
-            Count::Unsent => inv.send_count = inv.send_count.saturating_sub(1),
             Count::Failure => inv.failed_attempts += 1,
         }
         if self.sent {
@@ -123,6 +135,11 @@ impl Change {
             Due::Keep => {}
             Due::At(t) => inv.due_at = Some(t),
             Due::Clear => inv.due_at = None,
+        }
+        match self.handed_on {
+            Handed::Keep => {}
+            Handed::To(t) => inv.handed_on = Some(t),
+            Handed::Clear => inv.handed_on = None,
         }
     }
 }

@@ -1,11 +1,14 @@
-//! One invitation's due action, as the sweep and the paced sender both carry it out: each change a
-//! conditional write on the invitation as read, each send preceded by a claim that rotates its token,
-//! so two of them at once send one email. The claim is made shortly before the email's slot, and the
-//! send waits for the slot itself (`pace::at_slot`), so the claim's latency never moves the send.
-use super::{pace, Deps, Notifier};
+//! One invitation's send, as the sweep, the paced sender and a manual resend carry it out: a claim (a
+//! conditional write that makes it `processing` with a new token, due a processing timeout later), the
+//! send in its slot, then the write that marks it `pending` and counts the email. Two claimers at once
+//! send one email, and a claim whose email never goes leaves it due for the sweep. The claim is made
+//! shortly before the email's slot and the send waits for the slot itself (`pace::at_slot`), so the
+//! claim's latency never moves the send; a slot it cannot keep within its invocation is handed on.
+use super::pace::{self, Deadline};
+use super::{Deps, Notifier};
 use crate::domain::{Invitation, Timestamp, Token};
 use crate::ports::store::UpdateOutcome;
-use crate::ports::{QueuedSend, StoreError};
+use crate::ports::{MailError, QueuedSend, StoreError};
 use crate::rules::{self, DueAction, Transition};
 
 pub(super) enum Swept {
@@ -21,6 +24,19 @@ pub(super) enum Swept {
     Deferred,
 }
 
+/// How a claimed email's send ended.
+pub(super) enum Sending {
+    /// SES accepted it: the invitation as marked `pending` (or as the mark leaves it, when a change that
+    /// came after the send, a cancel, was written first).
+    Sent(Invitation),
+    /// Its slot could not be kept in time: handed on for a later one, the invitation as handed.
+    HandedOn(Invitation, QueuedSend),
+    /// SES refused it: it stays `processing`, due when the claim's processing timeout runs out.
+    Refused(MailError),
+    /// It changed before it could be handed on (a cancel came first): nothing was sent. As it is now.
+    Changed(Option<Invitation>),
+}
+
 /// Carries out `action` on `inv` with `token` as its new token, its email (if any) in `slot`; a store
 /// failure is logged and leaves the invitation due for the next run, so one item's failure stops nothing
 /// else.
@@ -31,8 +47,9 @@ pub(super) async fn act(
     token: &Token,
     action: DueAction,
     slot: Option<Timestamp>,
+    deadline: &Deadline,
 ) -> Swept {
-    match try_act(deps, notifier, inv, token, action, slot).await {
+    match try_act(deps, notifier, inv, token, action, slot, deadline).await {
         Ok(s) => s,
         Err(e) => {
             tracing::warn!(invitation = %inv.id, error = %crate::logging::chain(&e), "could not handle a due invitation");
@@ -48,56 +65,73 @@ async fn try_act(
     token: &Token,
     action: DueAction,
     slot: Option<Timestamp>,
+    deadline: &Deadline,
 ) -> Result<Swept, StoreError> {
-    let store = &deps.store;
-    let write = |t: Transition| async move { store.update(&inv.account_id, inv.id, &t).await };
-    Ok(match action {
-        DueAction::Skip => Swept::Nothing,
-        DueAction::Expire(t) => won(write(t).await?).map_or(Swept::Nothing, |_| Swept::Expired),
-        DueAction::Fail(t) => won(write(t).await?).map_or(Swept::Nothing, |_| Swept::Failed),
+    let write = |t: Transition| async move { deps.store.update(&inv.account_id, inv.id, &t).await };
+    let (claim, sent) = match action {
+        DueAction::Skip => return Ok(Swept::Nothing),
+        DueAction::Expire(t) => return Ok(won(write(t).await?).map_or(Swept::Nothing, |_| Swept::Expired)),
+        DueAction::Fail(t) => return Ok(won(write(t).await?).map_or(Swept::Nothing, |_| Swept::Failed)),
         DueAction::Reschedule(t) => {
             write(t).await?;
-            Swept::Nothing
+            return Ok(Swept::Nothing);
         }
-        DueAction::Retry(t) => {
-            let Some(claimed) = won(write(t).await?) else { return Ok(Swept::Nothing) };
-            if !send_claimed(deps, notifier, &claimed, token, slot).await? {
-                return Ok(Swept::Nothing);
-            }
-            Swept::Retried
-        }
-        DueAction::Resend(t) => {
-            let Some(claimed) = won(write(t).await?) else { return Ok(Swept::Nothing) };
-            if let Some(slot) = slot {
-                let _ = pace::at_slot(deps, notifier, slot, None).await;
-            }
-            if notifier.deliver(&claimed, token).await.is_err() {
-                write(rules::unsent(claimed.token_hash.clone(), deps.clock.now(), &deps.policy)).await?;
-                return Ok(Swept::Nothing);
-            }
-            Swept::Resent
-        }
+        DueAction::Retry(t) => (t, Swept::Retried),
+        DueAction::Resend(t) => (t, Swept::Resent),
+    };
+    let Some(claimed) = won(write(claim).await?) else { return Ok(Swept::Nothing) };
+    let until = deadline.last_slot(deps.clock.now());
+    Ok(match send_claimed(deps, notifier, &claimed, token, slot, until).await? {
+        Sending::Sent(_) => sent,
+        Sending::HandedOn(_, send) => Swept::HandedOn(send),
+        Sending::Refused(_) | Sending::Changed(_) => Swept::Nothing,
     })
 }
 
-/// Sends a claimed `processing` invitation's email in `slot` and marks it `pending`; `false` when the
-/// email was not accepted, which leaves it `processing`, due again after the processing timeout (the
-/// sweep then counts the failed attempt).
+/// Sends a claimed invitation's email in `slot` and marks it `pending`. A slot it can no longer keep
+/// by `until` is not waited for: the email is handed on for the later one instead.
 pub(super) async fn send_claimed(
     deps: &Deps,
     notifier: &Notifier,
     claimed: &Invitation,
     token: &Token,
     slot: Option<Timestamp>,
-) -> Result<bool, StoreError> {
+    until: Option<Timestamp>,
+) -> Result<Sending, StoreError> {
     if let Some(slot) = slot {
-        let _ = pace::at_slot(deps, notifier, slot, None).await;
+        if let Err(later) = pace::at_slot(deps, notifier, slot, until).await {
+            return hand_on(deps, claimed, later).await;
+        }
     }
-    if notifier.deliver(claimed, token).await.is_err() {
-        return Ok(false);
+    if let Err(e) = notifier.deliver(claimed, token).await {
+        return Ok(Sending::Refused(e));
     }
-    deps.store.update(&claimed.account_id, claimed.id, &rules::sent(claimed, deps.clock.now(), &deps.policy)).await?;
-    Ok(true)
+    let mark = rules::sent(claimed, deps.clock.now(), &deps.policy);
+    match deps.store.update(&claimed.account_id, claimed.id, &mark).await {
+        Ok(UpdateOutcome::Updated(marked)) => return Ok(Sending::Sent(marked)),
+        Ok(_) => {}
+        // The sweep finds it `processing` after its timeout and sends it again: the one way an email can
+        // go twice, and only when the store fails right after SES accepted it.
+        Err(e) => {
+            tracing::error!(invitation = %claimed.id, error = %crate::logging::chain(&e), "sent but not marked pending")
+        }
+    }
+    let mut shown = claimed.clone();
+    mark.change.apply(&mut shown);
+    Ok(Sending::Sent(shown))
+}
+
+/// Hands `inv`'s email on to the paced sender for `slot` (written first, so a lost message leaves it
+/// due for the sweep) and answers the message to queue.
+pub(super) async fn hand_on(deps: &Deps, inv: &Invitation, slot: Timestamp) -> Result<Sending, StoreError> {
+    Ok(match deps.store.update(&inv.account_id, inv.id, &rules::queued(inv, slot, &deps.policy)).await? {
+        UpdateOutcome::Updated(handed) => {
+            let send = QueuedSend::held(handed.account_id.clone(), handed.id, slot);
+            Sending::HandedOn(handed, send)
+        }
+        UpdateOutcome::Mismatch(current) => Sending::Changed(Some(current)),
+        UpdateOutcome::NotFound => Sending::Changed(None),
+    })
 }
 
 pub(super) fn won(outcome: UpdateOutcome) -> Option<Invitation> {

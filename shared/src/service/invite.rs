@@ -97,6 +97,7 @@ async fn invite_one(
             due_at: None,
             user_id,
             accepted_by: None,
+            handed_on: None,
         },
         &deps.policy,
     );

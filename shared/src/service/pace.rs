@@ -7,6 +7,7 @@ use crate::domain::Timestamp;
 use crate::ports::{QueuedSend, SendQueue, SendRate, StoreError};
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::time::Instant;
 
 /// How long a request may wait for its emails' slots.
 pub const REQUEST_BUDGET: Duration = Duration::from_secs(1);
@@ -68,6 +69,43 @@ pub async fn reserve(deps: &Deps, notifier: &Notifier, n: usize) -> Result<Vec<T
 /// the send itself: a send only goes within [`LATE`] of its slot.
 pub const LEAD: Duration = Duration::from_millis(500);
 
+/// What an invocation may still wait for: its deadline less `margin`, what a claim, its send and the
+/// write after them need. Without a deadline (the tests, the local server) every slot is in time.
+#[derive(Debug, Clone, Copy)]
+pub struct Deadline {
+    at: Option<Instant>,
+    margin: Duration,
+}
+
+impl Deadline {
+    pub fn new(at: Option<Instant>, margin: Duration) -> Self {
+        Self { at, margin }
+    }
+
+    pub fn margin(&self) -> Duration {
+        self.margin
+    }
+
+    /// Less than the margin is left: nothing more may be claimed.
+    pub fn short(&self) -> bool {
+        self.at.is_some_and(|d| d.saturating_duration_since(Instant::now()) < self.margin)
+    }
+
+    /// Whether the invocation can wait for `slot` (on the clock that reads `now`), then claim and send.
+    pub fn allows(&self, now: Timestamp, slot: Timestamp) -> bool {
+        self.at.is_none_or(|d| d.saturating_duration_since(Instant::now()) >= self.margin + now.until(slot))
+    }
+
+    /// The last slot a send already claimed may wait for ([`at_slot`]'s `until`), on `now`'s clock.
+    pub fn last_slot(&self, now: Timestamp) -> Option<Timestamp> {
+        let left = self.at?.saturating_duration_since(Instant::now());
+        Some(match left.checked_sub(self.margin) {
+            Some(spare) => now.plus(spare),
+            None => now.minus(self.margin - left),
+        })
+    }
+}
+
 /// Sleeps until `slot`.
 pub async fn wait_for(deps: &Deps, slot: Timestamp) {
     let wait = deps.clock.now().until(slot);
@@ -79,9 +117,9 @@ pub async fn wait_for(deps: &Deps, slot: Timestamp) {
 /// The gate right before a send: waits for `slot`; a caller that reached it more than [`LATE`] after it
 /// (a slow claim, a starved process) moves its slot to [`RESERVE_LEAD`] from now when it was the last
 /// reserved, and otherwise takes a fresh slot, and waits for that instead, so a send never lands on
-/// the slots of others. A fresh slot after `until` is not waited for but answered, for the caller (a
-/// request within its budget) to hand the email on. Should no fresh slot be had, the send goes now:
-/// SES's answer to an excess is a throttle the client retries, not a loss.
+/// the slots of others. A fresh slot after `until` (the request's budget, the invocation's last slot)
+/// is not waited for but answered, for the caller to hand the email on. Should no fresh slot be had,
+/// the send goes now: SES's answer to an excess is a throttle the client retries, not a loss.
 pub async fn at_slot(
     deps: &Deps,
     notifier: &Notifier,

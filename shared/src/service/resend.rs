@@ -1,11 +1,12 @@
 //! Manual resend: a new token and a new email for a pending invitation, at most once per
-//! `RESEND_MIN_INTERVAL`. The email goes in a slot of the send schedule: now, or by the paced sender,
+//! `RESEND_MIN_INTERVAL` (also while another send of it is under way). The email goes in a slot of the send schedule: now, or by the paced sender,
 //! the invitation `processing` until then.
+use super::claim::{hand_on, send_claimed, Sending};
 use super::{pace, Authorized, Deps, Notifier};
 use crate::domain::{AccessOption, Invitation, InvitationId, Status, Timestamp, Token};
 use crate::ports::store::UpdateOutcome;
-use crate::ports::{MailError, QueuedSend, StoreError};
-use crate::rules;
+use crate::ports::{MailError, StoreError};
+use crate::rules::{self, Policy};
 use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
@@ -22,20 +23,16 @@ pub enum ResendError {
     LimitReached { sends: u32 },
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// The resend was recorded but its email not accepted. `handed_back`: the invitation went back to
-    /// `processing`, where the sweep sends it again; otherwise it stays `pending` with a link never sent,
-    /// and the next resend (manual, or the sweep's) replaces it.
+    /// The resend was claimed but its email not accepted: the invitation is `processing`, and the sweep
+    /// sends it again after the processing timeout.
     #[error("the email could not be sent")]
-    Mail {
-        #[source]
-        error: MailError,
-        handed_back: bool,
-    },
+    Mail(#[source] MailError),
 }
 
-/// One conditional write (state, cooldown, the caller's grants and the new token in one), then the email. An invitation that
-/// expires before its next scheduled resend costs one more write, to schedule its expiry; a refused email
-/// costs one more, to hand the invitation to the sweep.
+/// One conditional write (state, cooldown, the caller's grants and the new token in one) claims the
+/// resend, then the email goes in its slot and a second write marks it sent. A slot beyond the request's
+/// budget costs a write that hands the email to the paced sender instead. Whatever fails after the claim
+/// leaves the invitation `processing`, due for the sweep a processing timeout later.
 pub async fn resend(
     deps: &Deps,
     notifier: &Notifier,
@@ -44,85 +41,62 @@ pub async fn resend(
 ) -> Result<Invitation, ResendError> {
     let now = deps.clock.now();
     let token = Token::generate();
-    let mut due = now.plus(deps.policy.resend_after);
-    let inv = loop {
-        let claim = rules::resend(now, token.hash(), due, &deps.policy).by(auth.caller());
-        let current = match deps.store.update(auth.account(), id, &claim).await? {
-            UpdateOutcome::Updated(inv) => break inv,
-            UpdateOutcome::NotFound => return Err(ResendError::NotFound),
-            UpdateOutcome::Mismatch(current) => current,
-        };
-        auth.may_act_on(&current.access).map_err(ResendError::Forbidden)?;
-        if current.status != Status::Pending {
-            return Err(ResendError::InvalidState(current.status));
+    let claim = rules::resend(now, token.hash(), &deps.policy).by(auth.caller());
+    let claimed = match deps.store.update(auth.account(), id, &claim).await? {
+        UpdateOutcome::Updated(inv) => inv,
+        UpdateOutcome::NotFound => return Err(ResendError::NotFound),
+        UpdateOutcome::Mismatch(current) => {
+            auth.may_act_on(&current.access).map_err(ResendError::Forbidden)?;
+            return Err(refused(&current, now, &deps.policy));
         }
-        if current.expires_at <= now {
-            return Err(ResendError::InvalidState(Status::Expired));
-        }
-        if current.send_count >= deps.policy.max_sends {
-            return Err(ResendError::LimitReached { sends: current.send_count });
-        }
-        let free_at = current.last_sent_at.map(|t| t.plus(deps.policy.resend_min_interval)).filter(|t| *t > now);
-        if let Some(free_at) = free_at {
-            // Whole seconds, rounded up: what Retry-After can say.
-            let secs = now.until(free_at).as_millis().div_ceil(1000) as u64;
-            return Err(ResendError::TooSoon { retry_after: Duration::from_secs(secs.max(1)) });
-        }
-        if due == current.expires_at {
-            return Err(ResendError::Store(StoreError::Corrupt("resend condition failed for no reason".into())));
-        }
-        due = current.expires_at;
     };
     // Slots are reserved once the resend is allowed, so a refused one costs the schedule nothing.
-    let mut slot = match pace::reserve(deps, notifier, 1).await {
-        Ok(slots) => slots[0],
-        Err(e) => {
-            hand_back(deps, &inv, now, now).await;
-            return Err(ResendError::Store(e));
-        }
-    };
+    let slot = pace::reserve(deps, notifier, 1).await?[0];
     let budget_end = now.plus(pace::REQUEST_BUDGET);
-    if slot <= budget_end {
-        if let Err(later) = pace::at_slot(deps, notifier, slot, Some(budget_end)).await {
-            slot = later;
-        }
-    }
-    if slot > budget_end {
+    let sending = if slot > budget_end {
+        hand_on(deps, &claimed, slot).await?
+    } else {
+        send_claimed(deps, notifier, &claimed, &token, Some(slot), Some(budget_end)).await?
+    };
+    match sending {
+        Sending::Sent(sent) => Ok(sent),
         // Its email waits for the paced sender: `processing` until it is sent.
-        return match hand_back(deps, &inv, now, slot).await {
-            Some(deferred) => {
-                pace::hand_on(deps, notifier, &[QueuedSend::held(deferred.account_id.clone(), deferred.id, slot)])
-                    .await;
-                Ok(deferred)
-            }
-            None => {
-                Err(ResendError::Store(StoreError::Corrupt("a resend just written changed before its hand-off".into())))
-            }
-        };
+        Sending::HandedOn(handed, send) => {
+            pace::hand_on(deps, notifier, &[send]).await;
+            Ok(handed)
+        }
+        Sending::Refused(error) => Err(ResendError::Mail(error)),
+        // A cancel came between the claim and the hand-on: as if the resend had come second.
+        Sending::Changed(Some(current)) => Err(ResendError::InvalidState(current.status)),
+        Sending::Changed(None) => Err(ResendError::NotFound),
     }
-    if let Err(error) = notifier.deliver(&inv, &token).await {
-        let unsent = rules::unsent(inv.token_hash.clone(), deps.clock.now(), &deps.policy);
-        let handed_back = match deps.store.update(&inv.account_id, inv.id, &unsent).await {
-            Ok(outcome) => matches!(outcome, UpdateOutcome::Updated(_)),
-            Err(store_err) => {
-                tracing::error!(invitation = %inv.id, error = %crate::logging::chain(&store_err), "resend failed and could not be handed to the sweep");
-                false
-            }
-        };
-        return Err(ResendError::Mail { error, handed_back });
-    }
-    Ok(inv)
 }
 
-/// Takes back a resend whose email is not sent now: `processing`, due a processing timeout after `slot`.
-async fn hand_back(deps: &Deps, inv: &Invitation, now: Timestamp, slot: Timestamp) -> Option<Invitation> {
-    let write = rules::deferred(inv.token_hash.clone(), now, slot, &deps.policy);
-    match deps.store.update(&inv.account_id, inv.id, &write).await {
-        Ok(UpdateOutcome::Updated(inv)) => Some(inv),
-        Ok(_) => None,
-        Err(e) => {
-            tracing::error!(invitation = %inv.id, error = %crate::logging::chain(&e), "resend could not be handed on; its link was never sent");
-            None
+/// Why the resend's claim did not apply to `current`.
+fn refused(current: &Invitation, now: Timestamp, policy: &Policy) -> ResendError {
+    let too_soon = |since: Timestamp| {
+        let free_at = since.plus(policy.resend_min_interval).max(now);
+        // Whole seconds, rounded up: what Retry-After can say.
+        let secs = now.until(free_at).as_millis().div_ceil(1000) as u64;
+        ResendError::TooSoon { retry_after: Duration::from_secs(secs.max(1)) }
+    };
+    match current.status {
+        // Claimed moments ago (by another resend, the sweep or the paced sender) and its email on its
+        // way: a resend now waits its turn, as it would once that email is sent.
+        Status::Processing if now < current.updated_at.plus(policy.resend_min_interval) => {
+            return too_soon(current.updated_at)
         }
+        Status::Pending => {}
+        status => return ResendError::InvalidState(status),
+    }
+    if current.expires_at <= now {
+        return ResendError::InvalidState(Status::Expired);
+    }
+    if current.send_count >= policy.max_sends {
+        return ResendError::LimitReached { sends: current.send_count };
+    }
+    match current.last_sent_at.filter(|t| now < t.plus(policy.resend_min_interval)) {
+        Some(sent) => too_soon(sent),
+        None => ResendError::Store(StoreError::Corrupt("resend condition failed for no reason".into())),
     }
 }

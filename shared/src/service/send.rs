@@ -1,13 +1,16 @@
 //! The paced sender: emails handed on by a request or the sweep, each sent in its slot. An email that
 //! holds a slot and arrives in time for it keeps it; the others (expected ones, late ones) reserve
-//! theirs together when they arrive, so the queue's delivery times never waste a slot. One whose slot is
-//! beyond the invocation goes back to the queue holding it, and the send itself is claimed, sent and
-//! marked as the sweep does it, so a message delivered twice sends one email.
-use super::claim::{act, send_claimed, won, Swept};
-use super::{pace, Deps, Notifier};
-use crate::domain::{Status, Timestamp, Token};
+//! theirs together when they arrive, so the queue's delivery times never waste a slot. The invitation
+//! names the message it was handed on with (`handed_on`): only that message may claim it, once, in the
+//! claim's one conditional write, so a message delivered twice, or again after a crash, sends one email.
+//! One whose slot is beyond the invocation goes back to the queue holding it, the slot recorded first
+//! when it is a new one, so the sweep waits for it.
+use super::claim::{send_claimed, won, Sending};
+use super::pace::{self, Deadline};
+use super::{Deps, Notifier};
+use crate::domain::{Timestamp, Token};
 use crate::ports::{QueueError, QueuedSend, StoreError};
-use crate::rules::{self, DueAction};
+use crate::rules;
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -17,7 +20,8 @@ pub enum Delivery {
     Sent,
     /// Its slot was beyond this invocation: queued again holding that slot.
     Requeued,
-    /// Nothing to send (sent, cancelled or accepted since), or the send was refused (the sweep retries).
+    /// Nothing to send (claimed by another delivery, sent, cancelled or accepted since), or the send was
+    /// refused (the sweep retries).
     Nothing,
 }
 
@@ -42,6 +46,7 @@ pub async fn send_queued(
     deadline: Option<Instant>,
     margin: Duration,
 ) -> Vec<Result<Delivery, SendError>> {
+    let deadline = Deadline::new(deadline, margin);
     let now = deps.clock.now();
     let keeps = |m: &QueuedSend| m.held && now <= m.at().plus(pace::LATE);
     let needed = msgs.iter().filter(|m| !keeps(m)).count();
@@ -57,7 +62,7 @@ pub async fn send_queued(
         msgs.iter().map(|m| if keeps(m) { Some(m.at()) } else { fresh.next() }).collect();
     let sends = msgs.iter().zip(slots).map(|(msg, slot)| async move {
         let slot = slot.ok_or(SendError::NoSlot)?;
-        send_one(deps, notifier, msg, slot, deadline, margin).await
+        send_one(deps, notifier, msg, slot, &deadline).await
     });
     futures::future::join_all(sends).await
 }
@@ -69,39 +74,62 @@ async fn send_one(
     notifier: &Notifier,
     msg: &QueuedSend,
     slot: Timestamp,
-    deadline: Option<Instant>,
-    margin: Duration,
+    deadline: &Deadline,
 ) -> Result<Delivery, SendError> {
-    let wait = deps.clock.now().until(slot);
-    if deadline.is_some_and(|d| d.saturating_duration_since(Instant::now()) < margin + wait) {
-        let again = QueuedSend::held(msg.account.clone(), msg.invitation, slot);
-        let queue = notifier.pacing.as_ref().map(|p| p.queue.clone());
-        if let Some(queue) = queue {
-            queue.hand_on(&[again], deps.clock.now()).await?;
-            return Ok(Delivery::Requeued);
+    // The slot the invitation names for this message.
+    let mut named = msg.at();
+    if !deadline.allows(deps.clock.now(), slot) {
+        return requeue(deps, notifier, msg, named, slot).await;
+    }
+    // A new slot whose send would come after the sweep is due to take the invitation back: recorded.
+    if slot != named && slot.plus(deadline.margin()) > named.plus(deps.policy.processing_timeout) {
+        if !rename(deps, msg, named, slot).await? {
+            return Ok(Delivery::Nothing);
         }
+        named = slot;
     }
     pace::wait_for(deps, slot.minus(pace::LEAD)).await;
-    let Some(inv) = deps.store.get(&msg.account, msg.invitation).await? else { return Ok(Delivery::Nothing) };
-    let now = deps.clock.now();
     let token = Token::generate();
-    let sent = match inv.status {
-        // New, or claimed by a sweep that handed it on: claimed again here, right before the send.
-        Status::Processing => {
-            let claim = rules::claim_queued(&inv, now, token.hash(), &deps.policy);
-            match won(deps.store.update(&inv.account_id, inv.id, &claim).await?) {
-                Some(claimed) => send_claimed(deps, notifier, &claimed, &token, Some(slot)).await?,
-                None => false,
-            }
-        }
-        // A stale invitation the sweep handed on: resent only if it is still due.
-        Status::Pending => match rules::due_action(&inv, now, token.hash(), &deps.policy) {
-            action @ DueAction::Resend(_) => {
-                matches!(act(deps, notifier, &inv, &token, action, Some(slot)).await, Swept::Resent)
-            }
-            _ => false,
-        },
-        _ => false,
+    let claim = rules::claim_queued(named, deps.clock.now(), token.hash(), &deps.policy);
+    let Some(claimed) = won(deps.store.update(&msg.account, msg.invitation, &claim).await?) else {
+        return Ok(Delivery::Nothing);
     };
-    Ok(if sent { Delivery::Sent } else { Delivery::Nothing })
+    let until = deadline.last_slot(deps.clock.now());
+    Ok(match send_claimed(deps, notifier, &claimed, &token, Some(slot), until).await? {
+        Sending::Sent(_) => Delivery::Sent,
+        Sending::HandedOn(_, again) => {
+            queue(notifier, &again, deps.clock.now()).await?;
+            Delivery::Requeued
+        }
+        Sending::Refused(_) | Sending::Changed(_) => Delivery::Nothing,
+    })
+}
+
+/// Queues `msg` again holding `slot`, first naming that slot on the invitation when it is a new one:
+/// the old message, delivered again, then claims nothing, and the sweep waits for the new slot.
+async fn requeue(
+    deps: &Deps,
+    notifier: &Notifier,
+    msg: &QueuedSend,
+    named: Timestamp,
+    slot: Timestamp,
+) -> Result<Delivery, SendError> {
+    if slot != named && !rename(deps, msg, named, slot).await? {
+        return Ok(Delivery::Nothing);
+    }
+    let again = QueuedSend::held(msg.account.clone(), msg.invitation, slot);
+    queue(notifier, &again, deps.clock.now()).await?;
+    Ok(Delivery::Requeued)
+}
+
+/// Names `to` in place of `from` on the message's invitation; false when it was claimed, closed or
+/// renamed meanwhile (another delivery has it), or expires before `to`.
+async fn rename(deps: &Deps, msg: &QueuedSend, from: Timestamp, to: Timestamp) -> Result<bool, StoreError> {
+    let write = rules::handed_again(from, to, deps.clock.now(), &deps.policy);
+    Ok(won(deps.store.update(&msg.account, msg.invitation, &write).await?).is_some())
+}
+
+async fn queue(notifier: &Notifier, send: &QueuedSend, now: Timestamp) -> Result<(), QueueError> {
+    let Some(pacing) = &notifier.pacing else { return Err(QueueError::Unavailable("no send queue".into())) };
+    pacing.queue.hand_on(std::slice::from_ref(send), now).await
 }

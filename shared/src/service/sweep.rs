@@ -3,7 +3,8 @@
 //! every change is a conditional write on what it read, so two sweeps at once, or a sweep racing a
 //! cancel or a manual resend, send each email at most once.
 use super::claim::{act, won, Swept};
-use super::{pace, Deps, Notifier};
+use super::pace::{self, Deadline};
+use super::{Deps, Notifier};
 use crate::domain::{Invitation, Timestamp, Token};
 use crate::ports::store::DueShard;
 use crate::ports::{QueuedSend, StoreError};
@@ -49,8 +50,7 @@ pub async fn sweep(deps: &Deps, notifier: &Notifier, deadline: Option<Instant>) 
         deps,
         notifier,
         now: deps.clock.now(),
-        margin: claim_margin(deps, notifier),
-        deadline,
+        deadline: Deadline::new(deadline, claim_margin(deps, notifier)),
         slots: Semaphore::new(CONCURRENCY),
     };
     // Every shard runs to its end even when another fails: stopping a shard mid-page would cut off
@@ -69,22 +69,15 @@ struct Run<'a> {
     deps: &'a Deps,
     notifier: &'a Notifier,
     now: Timestamp,
-    margin: Duration,
-    deadline: Option<Instant>,
+    deadline: Deadline,
     /// Invitations in hand at once across all shards, so the number of emails in flight does not grow
     /// with the shard count.
     slots: Semaphore,
 }
 
 impl Run<'_> {
-    fn short_of_time(&self) -> bool {
-        self.deadline.is_some_and(|d| d.saturating_duration_since(Instant::now()) < self.margin)
-    }
-
-    /// Whether the run can still wait for `slot` and then claim and send with its margin left.
     fn in_time(&self, slot: Timestamp) -> bool {
-        let wait = self.deps.clock.now().until(slot);
-        self.deadline.is_none_or(|d| d.saturating_duration_since(Instant::now()) >= self.margin + wait)
+        self.deadline.allows(self.deps.clock.now(), slot)
     }
 
     /// Each invitation's action, with a slot of the send schedule for each that sends, reserved in one
@@ -112,15 +105,18 @@ impl Run<'_> {
             .collect())
     }
 
-    /// An email whose slot is beyond this run goes to the paced sender. A stuck invitation is claimed
-    /// first (its failed attempt counted here, as the sweep counts them) and left due after the slot; a
-    /// stale one is left as it is, for the sender to claim.
+    /// An email whose slot is beyond this run goes to the paced sender, `processing` and named for its
+    /// message until then: a stuck invitation claimed in the same write (its failed attempt counted
+    /// here, as the sweep counts them), a stale one as it is, its link still working until the sender
+    /// claims it. Either is due again a processing timeout after the slot.
     async fn hand_on(&self, inv: &Invitation, action: DueAction, slot: Timestamp) -> Swept {
-        let send = QueuedSend::held(inv.account_id.clone(), inv.id, slot);
-        let DueAction::Retry(claim) = action else { return Swept::HandedOn(send) };
-        let claim = rules::retry_later(claim, slot, &self.deps.policy);
-        match self.deps.store.update(&inv.account_id, inv.id, &claim).await.map(won) {
-            Ok(Some(_)) => Swept::HandedOn(send),
+        let policy = &self.deps.policy;
+        let write = match action {
+            DueAction::Retry(claim) => rules::retry_later(claim, slot, policy),
+            _ => rules::queued(inv, slot, policy),
+        };
+        match self.deps.store.update(&inv.account_id, inv.id, &write).await.map(won) {
+            Ok(Some(_)) => Swept::HandedOn(QueuedSend::held(inv.account_id.clone(), inv.id, slot)),
             Ok(None) => Swept::Nothing,
             Err(e) => {
                 tracing::warn!(invitation = %inv.id, error = %crate::logging::chain(&e), "sweep could not hand an invitation on");
@@ -134,7 +130,7 @@ impl Run<'_> {
         let mut summary = Summary::default();
         let mut after = None;
         loop {
-            if self.short_of_time() {
+            if self.deadline.short() {
                 return Ok(summary);
             }
             let page = self.deps.store.due(self.now, shard, after.take(), PAGE).await?;
@@ -151,13 +147,12 @@ impl Run<'_> {
                     }
                     // The semaphore is never closed, so this is always a permit, held until the item is done.
                     let _permit = self.slots.acquire().await;
-                    if self.short_of_time() {
+                    if self.deadline.short() {
                         return Swept::Deferred;
                     }
                     match slot {
                         Some(slot) if !self.in_time(slot) => self.hand_on(&inv, action, slot).await,
-                        Some(slot) => act(self.deps, self.notifier, &inv, &token, action, Some(slot)).await,
-                        None => act(self.deps, self.notifier, &inv, &token, action, None).await,
+                        slot => act(self.deps, self.notifier, &inv, &token, action, slot, &self.deadline).await,
                     }
                 })
                 .buffer_unordered(CONCURRENCY)

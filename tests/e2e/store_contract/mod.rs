@@ -4,6 +4,7 @@
 mod counts;
 mod due;
 mod grants;
+mod handoffs;
 mod keys;
 mod members;
 mod pace;
@@ -15,11 +16,12 @@ use due::*;
 use e2e::file_store::ReopenedStore;
 use e2e::{new_table, sdk, unique};
 use grants::*;
+use handoffs::*;
 use invitations::adapters::dynamo::DynamoStore;
 use invitations::adapters::memory::MemoryStore;
 use invitations::domain::{AccountId, InvitationId, Status, Timestamp};
 use invitations::ports::store::ListQuery;
-use invitations::rules::{Change, Count, Due, Expect, Transition};
+use invitations::rules::{Change, Count, Due, Expect, Handed, Transition};
 use keys::*;
 use members::*;
 use pace::*;
@@ -63,7 +65,7 @@ contract!(
     update_cooldown_on_last_sent,
     a_write_needs_the_grant_of_every_option_the_invitation_holds,
     counts_sends_and_keeps_due_times,
-    counts_refusals_and_caps_sends,
+    counts_sends_and_failures_and_caps_sends,
     the_due_index_returns_only_due_invitations_earliest_first_in_pages,
     concurrent_sweeps_over_every_shard_send_each_email_once,
     racing_creates_open_exactly_one,
@@ -84,6 +86,7 @@ contract!(
     an_idle_schedule_starts_now_and_a_busy_one_follows_on,
     racing_reservations_never_share_a_slot,
     a_late_sender_reclaims_its_slot_only_when_nobody_reserved_after_it,
+    a_hand_on_names_the_one_message_that_may_claim_it_once,
 );
 
 fn account() -> AccountId {
@@ -99,6 +102,7 @@ fn to(status: Status) -> Change {
         sent: false,
         due: Due::Keep,
         accepted_by: None,
+        handed_on: Handed::Keep,
     }
 }
 

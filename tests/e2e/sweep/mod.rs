@@ -3,7 +3,7 @@ mod races;
 
 use e2e::{access_infra, sent_invitation, App, Options, Ses};
 use futures::StreamExt;
-use invitations::domain::{Invitation, InvitationId, Status, TokenHash};
+use invitations::domain::{Invitation, InvitationId, Status, Token, TokenHash};
 use invitations::ports::clock::Clock;
 use invitations::rules::Policy;
 use invitations::service::sweep::{claim_margin, sweep, Summary};
@@ -113,19 +113,20 @@ async fn stuck_processing_is_retried_then_failed() {
 }
 
 #[tokio::test]
-async fn a_stuck_invitation_is_sent_once_ses_accepts() {
+async fn a_resend_whose_function_died_before_its_email_is_sent_by_the_sweep() {
     let w = app().await;
     let deps = &w.backend.deps;
-    // Stored but never sent, as after a crash between the write and the send.
-    let mut inv = invited(&w, "crash@x.io").await.remove(0);
-    let unsent = invitations::rules::unsent(inv.token_hash.clone(), w.backend.clock.now(), &deps.policy);
-    deps.store.update(&inv.account_id, inv.id, &unsent).await.unwrap();
-    inv = w.stored(inv.id).await;
-    assert_eq!(inv.status, Status::Processing);
+    let inv = invited(&w, "crash@x.io").await.remove(0);
+    w.backend.clock.advance(Duration::from_secs(61));
+    // Its claim written, its email never sent, as after a crash between the two.
+    let claim = invitations::rules::resend(w.backend.clock.now(), Token::generate().hash(), &deps.policy);
+    deps.store.update(&inv.account_id, inv.id, &claim).await.unwrap();
+    assert_eq!(w.stored(inv.id).await.status, Status::Processing);
     w.backend.clock.advance(Duration::from_secs(301));
     assert_eq!(counts(&w.sweep().await), (0, 0, 0, 1));
     let after = w.stored(inv.id).await;
-    assert_eq!((after.status, after.send_count, after.failed_attempts), (Status::Pending, 1, 0), "one email in all");
+    assert_eq!((after.status, after.send_count, after.failed_attempts), (Status::Pending, 2, 0), "its email once");
+    assert_eq!(w.backend.ses.sent().await.len(), 2);
     assert_eq!(after.due_at, after.last_sent_at.map(|t| t.plus(72 * HOUR)), "next due for a stale resend");
 }
 

@@ -46,6 +46,9 @@ pub(super) fn to_item(inv: &Invitation, due_shards: DueShards) -> Item {
     if let Some(u) = &inv.accepted_by {
         item.insert("accepted_by".into(), s(u.as_str()));
     }
+    if let Some(t) = inv.handed_on {
+        item.insert("handed_on".into(), n(t.millis()));
+    }
     item
 }
 
@@ -97,6 +100,7 @@ pub(super) fn from_item(item: &Item) -> StoreResult<Invitation> {
         due_at: get_n("due_at").map(Timestamp::from_millis),
         user_id: get_s("user_id").map(|u| UserId::parse(&u)).transpose().map_err(|_| corrupt("user_id"))?,
         accepted_by: get_s("accepted_by").map(|u| UserId::parse(&u)).transpose().map_err(|_| corrupt("accepted_by"))?,
+        handed_on: get_n("handed_on").map(Timestamp::from_millis),
     })
 }
 

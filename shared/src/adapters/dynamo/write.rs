@@ -8,7 +8,7 @@ use super::{
 };
 use crate::domain::{Access, AccessOption, AccountId, InvitationId};
 use crate::ports::store::{DueShard, StoreError, StoreResult, UpdateOutcome};
-use crate::rules::{Change, Count, Due, Expect, Transition};
+use crate::rules::{Change, Count, Due, Expect, Handed, Transition};
 use aws_sdk_dynamodb::{
     error::SdkError,
     operation::update_item::UpdateItemError,
@@ -47,6 +47,10 @@ fn condition(expect: &Expect, values: &mut Item, names: &mut HashMap<String, Str
     if let Some(t) = expect.expired_by {
         condition.push_str(" AND expires_at <= :xby");
         values.insert(":xby".into(), n(t.millis()));
+    }
+    if let Some(t) = expect.handed_on {
+        condition.push_str(" AND handed_on = :xho");
+        values.insert(":xho".into(), n(t.millis()));
     }
     if let Some(claimant) = &expect.invitee {
         // Invited by user id: that user only. Invited by address: whoever holds it.
@@ -88,10 +92,6 @@ fn update(account: &AccountId, change: &Change, write_id: &str, values: &mut Ite
             values.insert(":one".into(), n(1));
             values.insert(":zero".into(), n(0));
         }
-        Count::Unsent => {
-            set.push("send_count = send_count - :one");
-            values.insert(":one".into(), n(1));
-        }
         Count::Failure => {
             set.push("failed_attempts = if_not_exists(failed_attempts, :zero) + :one");
             values.insert(":one".into(), n(1));
@@ -122,6 +122,14 @@ fn update(account: &AccountId, change: &Change, write_id: &str, values: &mut Ite
             values.insert(":due".into(), n(t.millis()));
         }
         Due::Clear => remove.push("due_at"),
+    }
+    match change.handed_on {
+        Handed::Keep => {}
+        Handed::To(t) => {
+            set.push("handed_on = :ho");
+            values.insert(":ho".into(), n(t.millis()));
+        }
+        Handed::Clear => remove.push("handed_on"),
     }
     let mut update = format!("SET {}", set.join(", "));
     if !remove.is_empty() {

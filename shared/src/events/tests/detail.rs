@@ -4,10 +4,9 @@ use super::*;
 
 #[test]
 fn sent_carries_the_count_and_each_email_its_own_id() {
-    let policy = Policy::default();
     let first = invitation(Status::Pending, 1);
-    let second = after(&first, &rules::resend(at(120), Token::generate().hash(), at(3600), &policy));
-    let third = after(&second, &rules::resend(at(240), Token::generate().hash(), at(3600), &policy));
+    let second = resent(&first, at(120), Token::generate().hash());
+    let third = resent(&second, at(240), Token::generate().hash());
     let a = events(&modify(&first, &second));
     let b = events(&modify(&second, &third));
     let count = |e: &Event| serde_json::from_str::<Value>(&e.detail).unwrap()["send_count"].as_u64();
@@ -21,7 +20,7 @@ fn a_replayed_write_gives_the_same_ids_and_every_event_of_a_life_its_own() {
     let policy = Policy::default();
     let created = invitation(Status::Processing, 0);
     let pending = after(&created, &rules::sent(&created, at(5), &policy));
-    let resent = after(&pending, &rules::resend(at(120), Token::generate().hash(), at(3600), &policy));
+    let resent = resent(&pending, at(120), Token::generate().hash());
     let cancelled = after(&resent, &rules::cancel(at(200)));
     let m = member();
     let changes = [
@@ -75,7 +74,6 @@ fn the_detail_is_the_public_object_with_previous_status_and_event_id() {
 
 #[test]
 fn no_token_hash_inviter_address_due_time_or_key_reaches_a_detail() {
-    let policy = Policy::default();
     let token = Token::generate();
     let claimant = Claimant { user_id: UserId::parse("user-7").unwrap(), email: ClaimedEmail::Missing };
     // Invited by user id: its address must show masked, as the API shows it.
@@ -86,10 +84,7 @@ fn no_token_hash_inviter_address_due_time_or_key_reaches_a_detail() {
         ..invitation(Status::Pending, 1)
     };
     let new = after(&old, &rules::accept(at(90), token.hash(), &claimant));
-    let resent = after(
-        &old,
-        &rules::resend(at(120), TokenHash::from_stored("second-token-hash-secret".into()), at(3600), &policy),
-    );
+    let resent = resent(&old, at(120), TokenHash::from_stored("second-token-hash-secret".into()));
     let member = Member { by_user_id: true, email: old.email.clone(), ..member() };
     let all: Vec<Event> = [
         Change { old: None, new: Some(Stored::Invitation(old.clone())) },
@@ -112,6 +107,7 @@ fn no_token_hash_inviter_address_due_time_or_key_reaches_a_detail() {
         "hidden.person@secret.example",
         "token",
         "due_at",
+        "handed_on",
         "failed_attempts",
         "accepted_by",
         "inviter_email",

@@ -45,6 +45,13 @@ fn modify(old: &Invitation, new: &Invitation) -> Change {
     Change { old: Some(Stored::Invitation(old.clone())), new: Some(Stored::Invitation(new.clone())) }
 }
 
+/// `inv` resent at `t` with a new token: the resend's claim, then the write after SES accepted the email.
+fn resent(inv: &Invitation, t: Timestamp, token: TokenHash) -> Invitation {
+    let policy = Policy::default();
+    let claimed = after(inv, &rules::resend(t, token, &policy));
+    after(&claimed, &rules::sent(&claimed, t, &policy))
+}
+
 /// An event's type and its `previous_status`.
 type Made = (EventType, Option<String>);
 
@@ -99,7 +106,9 @@ fn each_transition_of_the_state_table_makes_exactly_its_events() {
     let stuck_now = at(0).plus(policy.processing_timeout);
     let last_try = Invitation { failed_attempts: policy.max_sends - 1, ..invitation(Status::Processing, 0) };
     let capped = invitation(Status::Pending, policy.max_sends);
-    let resent = after(&pending, &rules::resend(at(120), hash(), at(3600), &policy));
+    let claimed = after(&pending, &rules::resend(at(120), hash(), &policy));
+    let swept = after(&stale, &due(&stale, stale_now));
+    let handed = after(&processing, &rules::queued(&processing, at(60), &policy));
     let p = |s: &str| Some(s.to_owned());
 
     let rows: Vec<(&str, Change, Vec<Made>)> = vec![
@@ -113,16 +122,23 @@ fn each_transition_of_the_state_table_makes_exactly_its_events() {
             modify(&processing, &after(&processing, &rules::sent(&processing, at(5), &policy))),
             vec![(InvitationSent, p("processing"))],
         ),
-        ("manual resend", modify(&pending, &resent), vec![(InvitationSent, p("pending"))]),
+        ("manual resend: claimed", modify(&pending, &claimed), vec![]),
         (
-            "resend refused: back to processing",
-            modify(&resent, &after(&resent, &rules::unsent(resent.token_hash.clone(), at(121), &policy))),
-            vec![],
+            "manual resend: accepted",
+            modify(&claimed, &after(&claimed, &rules::sent(&claimed, at(121), &policy))),
+            vec![(InvitationSent, p("processing"))],
         ),
+        ("sweep: stale, claimed", modify(&stale, &swept), vec![]),
         (
-            "sweep: stale, re-sent",
-            modify(&stale, &after(&stale, &due(&stale, stale_now))),
-            vec![(InvitationSent, p("pending"))],
+            "sweep: stale, then accepted",
+            modify(&swept, &after(&swept, &rules::sent(&swept, stale_now, &policy))),
+            vec![(InvitationSent, p("processing"))],
+        ),
+        ("handed on to the paced sender", modify(&processing, &handed), vec![]),
+        (
+            "claimed by its message",
+            modify(&handed, &after(&handed, &rules::claim_queued(at(60), at(59), hash(), &policy))),
+            vec![],
         ),
         ("sweep: stuck, claimed again", modify(&stuck, &after(&stuck, &due(&stuck, stuck_now))), vec![]),
         (

@@ -71,7 +71,7 @@ async fn the_in_memory_store_tells_each_change_as_the_stream_would() {
             row(&a, "invitation.sent", json!("processing")),
             row(&b, "invitation.created", Value::Null),
             row(&b, "invitation.cancelled", json!("processing")),
-            row(&a, "invitation.sent", json!("pending")),
+            row(&a, "invitation.sent", json!("processing")),
             row(&a, "invitation.accepted", json!("pending")),
             row(&a, "member.added", Value::Null),
             row(&a, "member.removed", json!("active")),
@@ -86,4 +86,67 @@ async fn the_in_memory_store_tells_each_change_as_the_stream_would() {
         .all(|e| e["source"] == "invitations" && e["detail"]["event_id"].as_str().unwrap().len() == 32));
     let text = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
     assert!(!text.contains("token") && !text.contains(ann.token_hash.as_str()), "{text}");
+}
+
+/// The events each change of the in-memory store makes, as the stream's mapping makes them.
+#[derive(Default)]
+struct Recorded(Mutex<Vec<crate::events::Event>>);
+
+impl crate::ports::bus::ChangeListener for Recorded {
+    fn changed(&self, change: &crate::events::Change) {
+        self.0.lock().unwrap().extend(crate::events::events(change));
+    }
+}
+
+impl Recorded {
+    /// The `invitation.sent` events of `inv`: the email number each says and its id.
+    fn sent(&self, inv: &Invitation) -> Vec<(u64, String)> {
+        let events = self.0.lock().unwrap();
+        let sent = events.iter().filter(|e| e.event_type == crate::events::EventType::InvitationSent);
+        let detail = |e: &crate::events::Event| serde_json::from_str::<Value>(&e.detail).unwrap();
+        sent.map(detail)
+            .filter(|d| d["id"] == inv.id.to_string())
+            .map(|d| (d["send_count"].as_u64().unwrap(), d["event_id"].as_str().unwrap().to_owned()))
+            .collect()
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_resend_the_paced_sender_sends_makes_one_sent_event() {
+    let (mut w, queue) = super::pacing::paced(1.0);
+    let recorded = Arc::new(Recorded::default());
+    w.deps.store = Arc::new(MemoryStore::new().with_listener(recorded.clone()));
+    let auth = owner_of("acme");
+    let inv = w.invited(&auth, "ada@example.com").await;
+    w.clock.advance(Duration::from_secs(60));
+    // Another invite takes the next slots: the resend's is beyond its budget, so the sender sends it.
+    w.invite(&auth, json!(["b@x.io", "c@x.io"])).await;
+    queue.take();
+    assert_eq!(resend(&w.deps, &w.notifier, &auth, inv.id).await.unwrap().status, crate::domain::Status::Processing);
+    let [q]: [crate::ports::QueuedSend; 1] = queue.take().try_into().unwrap();
+    w.clock.advance(crate::ports::Clock::now(&*w.clock).until(q.at()));
+    assert_eq!(super::pacing::send(&w, &q).await, crate::service::send::Delivery::Sent);
+    assert_eq!(w.mailer.sent_to(&inv.email).len(), 2);
+    let sent = recorded.sent(&inv);
+    assert_eq!(sent.iter().map(|(n, _)| *n).collect::<Vec<_>>(), [1, 2], "one event per email: {sent:?}");
+}
+
+#[tokio::test]
+async fn a_refused_resend_makes_no_sent_event_and_its_retry_makes_one() {
+    let mut w = world();
+    let recorded = Arc::new(Recorded::default());
+    w.deps.store = Arc::new(MemoryStore::new().with_listener(recorded.clone()));
+    let auth = owner_of("acme");
+    let inv = w.invited(&auth, "ada@example.com").await;
+    w.clock.advance(Duration::from_secs(61));
+    w.mailer.refuse(Some(crate::adapters::recording::Refusal::Unavailable));
+    assert!(resend(&w.deps, &w.notifier, &auth, inv.id).await.is_err());
+    assert_eq!(recorded.sent(&inv).len(), 1, "SES refused the resend: only the first email's event");
+    w.mailer.refuse(None);
+    w.clock.advance(w.deps.policy.processing_timeout);
+    assert_eq!(sweep(&w.deps, &w.notifier, None).await.unwrap().retried, 1);
+    assert_eq!(w.mailer.sent_to(&inv.email).len(), 2);
+    let sent = recorded.sent(&inv);
+    assert_eq!(sent.iter().map(|(n, _)| *n).collect::<Vec<_>>(), [1, 2], "one event per email: {sent:?}");
+    assert_ne!(sent[0].1, sent[1].1, "each its own id");
 }

@@ -68,7 +68,7 @@ async fn a_refused_resend_hands_the_invitation_to_the_sweep() {
     let inv = w.invited(&auth, "ada@example.com").await;
     w.clock.advance(HOUR);
     w.mailer.refuse(Some(Refusal::Rejected));
-    assert!(matches!(resend(&w.deps, &w.notifier, &auth, inv.id).await, Err(ResendError::Mail { .. })));
+    assert!(matches!(resend(&w.deps, &w.notifier, &auth, inv.id).await, Err(ResendError::Mail(_))));
     let stored = w.stored(&inv).await;
     assert_eq!(stored.status, Status::Processing);
     assert_eq!(stored.due_at, Some(w.deps.clock.now().plus(w.deps.policy.processing_timeout)));

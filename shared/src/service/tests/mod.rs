@@ -4,12 +4,14 @@ mod accept;
 mod deadline;
 mod events;
 mod grants;
+mod handoffs;
 mod idempotency;
 mod invite;
 mod lifecycle;
 mod members;
 mod pacing;
 mod sends;
+mod slow;
 
 use super::{authorize, Authorized, Deps, MailSettings, Notifier};
 use crate::adapters::memory::MemoryStore;

@@ -13,19 +13,19 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 /// The world, paced at `rate` emails a second, with the queue it hands on to.
-fn paced(rate: f64) -> (World, Arc<MemoryQueue>) {
+pub(super) fn paced(rate: f64) -> (World, Arc<MemoryQueue>) {
     let mut w = world();
     let queue = Arc::new(MemoryQueue::new());
     w.notifier.pacing = Some(Pacing { rate: SendRate::new(rate).unwrap(), queue: queue.clone() });
     (w, queue)
 }
 
-fn interval(w: &World) -> Duration {
+pub(super) fn interval(w: &World) -> Duration {
     w.notifier.pacing.as_ref().unwrap().interval()
 }
 
 /// Delivers one handed-on email to the paced sender, with all the time it needs.
-async fn send(w: &World, q: &QueuedSend) -> Delivery {
+pub(super) async fn send(w: &World, q: &QueuedSend) -> Delivery {
     send_queued(&w.deps, &w.notifier, std::slice::from_ref(q), None, Duration::ZERO).await.remove(0).unwrap()
 }
 
@@ -117,33 +117,40 @@ async fn emails_delivered_late_take_their_slots_on_arrival_and_waste_none() {
     assert_eq!(next, start.plus(interval(&w) * 2), "no slot lost to the late delivery");
 }
 
+/// `q`'s email handed on again for `slot`, as a sender queueing it again for that slot does.
+async fn held(w: &World, q: &QueuedSend, slot: Timestamp) -> QueuedSend {
+    let write = crate::rules::handed_again(q.at(), slot, w.clock.now(), &w.deps.policy);
+    w.deps.store.update(&q.account, q.invitation, &write).await.unwrap();
+    QueuedSend::held(q.account.clone(), q.invitation, slot)
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_held_slot_is_kept_in_time_replaced_when_late_and_requeued_beyond_the_invocation() {
     let (w, queue) = paced(1.0);
     w.invite(&owner_of("acme"), json!(["a@x.io", "b@x.io", "c@x.io"])).await;
     let [b, c]: [QueuedSend; 2] = queue.take().try_into().unwrap();
-    let held = |q: &QueuedSend, slot| QueuedSend::held(q.account.clone(), q.invitation, slot);
     let step = interval(&w);
     let now = w.clock.now();
     // Each probe of the schedule takes the next slot: two probes one step apart show nothing between.
     let probe = || async { w.deps.store.reserve_slots(1, step, now).await.unwrap() };
 
     // Beyond an invocation that ends in 1 s: back to the queue holding the same slot, nothing sent.
-    let far = held(&b, now.plus(Duration::from_secs(5)));
+    let far = held(&w, &b, now.plus(Duration::from_secs(5))).await;
     let deadline = Some(Instant::now() + Duration::from_secs(1));
     let again = send_queued(&w.deps, &w.notifier, std::slice::from_ref(&far), deadline, Duration::ZERO).await;
     assert_eq!(again.into_iter().next().unwrap().unwrap(), Delivery::Requeued);
-    assert_eq!(queue.take(), [far]);
+    assert_eq!(queue.take(), std::slice::from_ref(&far));
     assert_eq!(w.mailer.sent().len(), 1);
 
     // In time: sent in its own slot, taking nothing from the schedule.
     let before = probe().await;
-    assert_eq!(send(&w, &held(&b, now.plus(Duration::from_secs(2)))).await, Delivery::Sent);
+    assert_eq!(send(&w, &held(&w, &far, now.plus(Duration::from_secs(2))).await).await, Delivery::Sent);
     assert_eq!(probe().await, before.plus(step), "the held slot took nothing from the schedule");
 
     // Late for its slot: sent in a fresh one, the schedule's next.
+    let late = held(&w, &c, now.plus(Duration::from_secs(2))).await;
     w.clock.advance(Duration::from_secs(3));
-    assert_eq!(send(&w, &held(&c, now.plus(Duration::from_secs(2)))).await, Delivery::Sent);
+    assert_eq!(send(&w, &late).await, Delivery::Sent);
     assert_eq!(probe().await, before.plus(step * 3), "the late email took the slot after the probes");
     assert_eq!(w.mailer.sent().len(), 3);
 }

@@ -81,7 +81,7 @@ async fn a_refused_manual_resend_is_retried_by_the_sweep_even_as_the_last_allowe
     w.clock.advance(MINUTE);
     w.mailer.refuse(Some(Refusal::Unavailable));
     match resend(&w.deps, &w.notifier, &auth, inv.id).await {
-        Err(ResendError::Mail { handed_back: true, .. }) => {}
+        Err(ResendError::Mail(_)) => {}
         other => panic!("{other:?}"),
     }
     w.mailer.refuse(None);
@@ -90,4 +90,26 @@ async fn a_refused_manual_resend_is_retried_by_the_sweep_even_as_the_last_allowe
     assert_eq!((s.retried, s.failed), (1, 0), "the answer said it would be retried: {s:?}");
     let stored = w.stored(&inv).await;
     assert_eq!((stored.status, stored.send_count), (Status::Pending, w.deps.policy.max_sends));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_resend_while_another_is_sending_waits_its_turn_like_one_just_sent() {
+    // A double click: the first resend has claimed the invitation (`processing` while its email goes
+    // out), so the second is told when it may come, as it would be a moment later, not "processing".
+    let mut w = world();
+    let auth = owner_of("acme");
+    let inv = w.invited(&auth, "ada@example.com").await;
+    w.clock.advance(MINUTE);
+    w.notifier.mailer = Arc::new(super::slow::SlowMailer(w.mailer.clone(), Duration::from_secs(2)));
+    let second = async {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        resend(&w.deps, &w.notifier, &auth, inv.id).await
+    };
+    let (first, second) = tokio::join!(resend(&w.deps, &w.notifier, &auth, inv.id), second);
+    assert_eq!(first.unwrap().send_count, 2);
+    match second {
+        Err(ResendError::TooSoon { retry_after }) => assert_eq!(retry_after, MINUTE),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(w.mailer.sent().len(), 2, "the invitation's email and one resend");
 }
