@@ -82,9 +82,10 @@ const INVITE_EXAMPLES: &str = "Examples:
   invitations invite --file team.csv --cf-org acme --cf-org-role Auditor --cf-space us-south/dev=Developer
   cut -d, -f3 people.csv | invitations invite --file - --access-file access.json
 
-Over 100 invitees go in requests of 100. Each request carries an Idempotency-Key derived from the whole
-input and its place in it, so running the same command again (after Ctrl-C, a lost connection or a 503)
-sends no email twice and shows the first answers.";
+Over 100 invitees go in requests of 100. Each request carries an Idempotency-Key derived from the caller
+(the token's user and account), the whole input and its place in it, so running the same command again
+(after Ctrl-C, a lost connection or a 503) sends no email twice and shows the first answers, while another
+administrator running the same file gets answers of their own.";
 
 #[derive(Args)]
 pub struct InviteArgs {

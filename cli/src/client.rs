@@ -4,6 +4,7 @@ use crate::Failure;
 use base64::Engine;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
+use sha2::Digest;
 use std::time::Duration;
 
 pub struct Api {
@@ -50,7 +51,7 @@ impl Api {
         let token = token.ok_or_else(|| {
             Failure::Usage("no token: pass --token or set INVITATIONS_TOKEN (the local server prints one)".into())
         })?;
-        let account = account.or_else(|| account_claim(&token));
+        let account = account.or_else(|| claim(&token, "account_id"));
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(60))
@@ -64,6 +65,15 @@ impl Api {
     pub fn account(&self) -> Result<&str, Failure> {
         self.account.as_deref().ok_or_else(|| {
             Failure::Usage("no account: pass --account, or use a token with an `account_id` claim".into())
+        })
+    }
+
+    /// Who calls, as the API will know them: the token's `sub` claim; for a token that is not a JWT, a
+    /// digest of the token itself, which names the caller as long as it lasts.
+    pub fn caller(&self) -> String {
+        claim(&self.token, "sub").unwrap_or_else(|| {
+            let digest = sha2::Sha256::digest(self.token.as_bytes());
+            digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
         })
     }
 
@@ -157,12 +167,12 @@ fn unreachable(base: &url::Url, e: &reqwest::Error) -> Failure {
     Failure::Error(format!("cannot reach the API at {base}: {cause}"))
 }
 
-/// The token's `account_id` claim, read without verifying the token: the API verifies it.
-fn account_claim(token: &str) -> Option<String> {
+/// A string claim of the token, read without verifying the token: the API verifies it.
+fn claim(token: &str, name: &str) -> Option<String> {
     let payload = token.split('.').nth(1)?;
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
     let claims: Value = serde_json::from_slice(&bytes).ok()?;
-    claims["account_id"].as_str().map(str::to_owned)
+    claims[name].as_str().map(str::to_owned)
 }
 
 #[cfg(test)]
@@ -173,16 +183,21 @@ mod tests {
     fn the_account_comes_from_the_tokens_claims_unless_given() {
         let claims = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(r#"{"sub":"u","account_id":"acme"}"#);
         let token = format!("e30.{claims}.sig");
-        assert_eq!(account_claim(&token).as_deref(), Some("acme"));
-        assert_eq!(account_claim("not-a-jwt"), None);
+        assert_eq!(claim(&token, "account_id").as_deref(), Some("acme"));
+        assert_eq!(claim("not-a-jwt", "account_id"), None);
         let base: url::Url = "http://127.0.0.1:3000/".parse().unwrap();
         let api = Api::new(base.clone(), Some(token.clone()), None).unwrap();
         assert_eq!(api.account().unwrap(), "acme");
+        assert_eq!(api.caller(), "u", "the token's sub");
         let url = api.url("a/b", &["invitations", "x y"]);
         assert_eq!(url.as_str(), "http://127.0.0.1:3000/accounts/a%2Fb/invitations/x%20y");
         assert_eq!(Api::new(base.clone(), Some(token), Some("other".into())).unwrap().account().unwrap(), "other");
         assert!(matches!(Api::new(base.clone(), None, None), Err(Failure::Usage(_))));
-        let no_claim = Api::new(base, Some("e30.e30.x".into()), None).unwrap();
+        let no_claim = Api::new(base.clone(), Some("e30.e30.x".into()), None).unwrap();
         assert!(matches!(no_claim.account(), Err(Failure::Usage(_))));
+        let opaque = |t: &str| Api::new(base.clone(), Some(t.into()), Some("acme".into())).unwrap().caller();
+        assert_eq!(opaque("opaque-1"), opaque("opaque-1"));
+        assert_ne!(opaque("opaque-1"), opaque("opaque-2"));
+        assert!(!opaque("opaque-1").contains("opaque"), "a digest, not the token");
     }
 }

@@ -1,6 +1,8 @@
 //! Bulk invites: requests of at most 100 invitees, a few at a time, each with an Idempotency-Key derived
-//! from the whole input and its place in it, so that the same command run again sends no email twice
-//! and shows the first answers.
+//! from the caller, the whole input and its place in it, so that the same command run again by the same
+//! administrator sends no email twice and shows the first answers. The API binds a key to the caller
+//! who first sent it (another caller's request under it is `idempotency_conflict`), so a key without the
+//! caller would stop a second administrator running the same file.
 use crate::args::{Format, InviteArgs};
 use crate::client::Api;
 use crate::output::{self, RESULTS};
@@ -16,10 +18,11 @@ use std::process::ExitCode;
 /// The most invitees the API takes in one request.
 pub const CHUNK: usize = 100;
 
-/// Every chunk's key: `cli-` and a digest of the account, the invitees in order and the access, then the
-/// chunk's index. Another input (even another order) is another set of keys.
-pub fn keys(account: &str, invitees: &[String], access: &Value, chunks: usize) -> Vec<String> {
-    let input = json!([account, invitees, access]).to_string();
+/// Every chunk's key: `cli-` and a digest of the account, the caller, the invitees in order and the
+/// access, then the chunk's index. Another caller or another input (even another order) is another set
+/// of keys.
+pub fn keys(account: &str, caller: &str, invitees: &[String], access: &Value, chunks: usize) -> Vec<String> {
+    let input = json!([account, caller, invitees, access]).to_string();
     let digest = Sha256::digest(input.as_bytes());
     let hex: String = digest.iter().take(20).map(|b| format!("{b:02x}")).collect();
     (0..chunks).map(|i| format!("cli-{hex}-{i}")).collect()
@@ -30,7 +33,7 @@ pub async fn run(api: &Api, args: &InviteArgs, format: Format) -> Result<ExitCod
     let invitees = crate::input::invitees(&args.invitees, args.file.as_deref())?;
     let account = api.account()?;
     let chunks: Vec<&[String]> = invitees.chunks(CHUNK).collect();
-    let keys = keys(account, &invitees, &access, chunks.len());
+    let keys = keys(account, &api.caller(), &invitees, &access, chunks.len());
     let progress = progress(invitees.len() as u64);
     let request = Request { api, account, access: &access, progress: &progress };
     // The first request alone: a refusal that would refuse them all (bad access, a bad token, a role
@@ -123,17 +126,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn keys_follow_the_whole_input_and_the_chunks_place() {
+    fn keys_follow_the_caller_the_whole_input_and_the_chunks_place() {
         let people: Vec<String> = (0..250).map(|i| format!("p{i}@x.io")).collect();
         let access = json!({"infrastructure": {"permissions": "basic_user"}});
-        let a = keys("acme", &people, &access, 3);
-        assert_eq!(a, keys("acme", &people, &access, 3), "the same input, the same keys");
+        let a = keys("acme", "ann", &people, &access, 3);
+        assert_eq!(a, keys("acme", "ann", &people, &access, 3), "the same caller and input, the same keys");
         assert_eq!(a.iter().collect::<std::collections::HashSet<_>>().len(), 3);
         assert!(a.iter().all(|k| k.len() <= 64 && k.is_ascii()), "{a:?}");
         let mut reordered = people.clone();
         reordered.swap(0, 1);
-        assert_ne!(keys("acme", &reordered, &access, 3)[0], a[0]);
-        assert_ne!(keys("globex", &people, &access, 3)[0], a[0]);
-        assert_ne!(keys("acme", &people, &json!({"infrastructure": {"permissions": "view_only"}}), 3)[0], a[0]);
+        assert_ne!(keys("acme", "ann", &reordered, &access, 3)[0], a[0]);
+        assert_ne!(keys("globex", "ann", &people, &access, 3)[0], a[0]);
+        assert_ne!(keys("acme", "bob", &people, &access, 3)[0], a[0], "another administrator, other keys");
+        let view_only = json!({"infrastructure": {"permissions": "view_only"}});
+        assert_ne!(keys("acme", "ann", &people, &view_only, 3)[0], a[0]);
     }
 }

@@ -1,7 +1,10 @@
 //! JSON log lines carrying the Lambda request id. Tokens are never logged, and error texts from
-//! dependencies can quote addresses, so they pass through [`scrub`] before they are logged.
+//! dependencies can quote addresses, so they pass through [`scrub`] before they are logged. Only this
+//! project's crates log below `info`, whatever the level asked for: the others' debug and trace lines
+//! hold what this code keeps out of its own (docs/DESIGN.md, "Logs").
 use crate::domain::email::mask_local;
 use std::fmt::Write;
+use tracing::{Level, Metadata};
 
 /// JSON lines on stdout; the runtime's span carries the Lambda request id into every line of an invocation.
 pub fn init() {
@@ -13,17 +16,40 @@ pub fn init_with_writer<W>(writer: W)
 where
     W: for<'a> tracing_subscriber::fmt::MakeWriter<'a> + Send + Sync + 'static,
 {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+    use tracing_subscriber::util::SubscriberInitExt;
+    let wanted = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level(std::env::var("AWS_LAMBDA_LOG_LEVEL").ok())));
-    let _ = tracing_subscriber::fmt()
+    let _ = subscriber(writer, wanted).try_init();
+}
+
+/// The lines `wanted` asks for, within the cap, as JSON to `writer`.
+fn subscriber<W>(writer: W, wanted: tracing_subscriber::EnvFilter) -> impl tracing::Subscriber + Send + Sync
+where
+    W: for<'a> tracing_subscriber::fmt::MakeWriter<'a> + Send + Sync + 'static,
+{
+    use tracing_subscriber::{filter::filter_fn, layer::SubscriberExt, Layer};
+    let lines = tracing_subscriber::fmt::layer()
         .json()
-        .with_env_filter(filter)
         .with_current_span(true)
         .with_span_list(false)
         .flatten_event(true)
         .with_target(false)
         .with_writer(writer)
-        .try_init();
+        .with_filter(wanted)
+        .with_filter(filter_fn(within_cap));
+    tracing_subscriber::registry().with(lines)
+}
+
+/// The crates whose code is this project's: the core and the binaries under `functions/`.
+const OWN: &[&str] =
+    &["invitations", "invite", "list", "cancel", "resend", "accept", "send", "events", "local", "console"];
+
+/// Whether a line or span may be logged at all. Other crates stop at `info`: at `debug` and `trace`
+/// the Lambda runtime logs each raw event (the caller's bearer JWT, an accept's token) and the SDK
+/// each request body (an email with its link).
+fn within_cap(meta: &Metadata<'_>) -> bool {
+    let krate = meta.target().split("::").next().unwrap_or_default();
+    *meta.level() <= Level::INFO || OWN.contains(&krate)
 }
 
 /// The level Lambda's own log setting asks for (`AWS_LAMBDA_LOG_LEVEL`: TRACE, DEBUG, INFO, WARN, ERROR
@@ -86,6 +112,56 @@ mod tests {
             assert_eq!(level(Some(given.into())), want, "{given}");
         }
         assert_eq!(level(None), "info");
+    }
+
+    #[test]
+    fn other_crates_stop_at_info_whatever_the_level() {
+        let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
+        let sink = lines.clone();
+        let writer = move || Sink(sink.clone());
+        let everything = tracing_subscriber::EnvFilter::new("trace");
+        tracing::subscriber::with_default(subscriber(writer, everything), || {
+            tracing::trace!(target: "hyper_util::client::legacy", "raw event: bearer");
+            tracing::debug!(target: "rustls::client", "request body: link");
+            tracing::info!(target: "hyper_util::client", "connected");
+            tracing::trace!(target: "invitations::service::accept", "own trace");
+            tracing::debug!(target: "local", "own debug");
+        });
+        let text = String::from_utf8(lines.lock().unwrap().clone()).unwrap();
+        assert!(text.contains("connected") && text.contains("own trace") && text.contains("own debug"), "{text}");
+        assert!(!text.contains("bearer") && !text.contains("link"), "{text}");
+    }
+
+    struct Sink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Sink {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// `OWN` is exactly the core and the function binaries, so a new function's logs are not capped.
+    #[test]
+    fn own_crates_are_the_core_and_the_functions() {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+        let mut functions: Vec<String> = std::fs::read_dir(format!("{root}/functions"))
+            .unwrap()
+            .map(|e| {
+                let manifest = std::fs::read_to_string(e.unwrap().path().join("Cargo.toml")).unwrap();
+                // A log line's target starts with its binary's name: the last name in the manifest.
+                let name = manifest.lines().filter_map(|l| l.strip_prefix("name = ")).last().unwrap();
+                name.trim_matches('"').to_owned()
+            })
+            .collect();
+        functions.push("invitations".into());
+        functions.sort();
+        let mut own: Vec<&str> = OWN.to_vec();
+        own.sort();
+        assert_eq!(functions, own);
     }
 
     #[test]

@@ -158,3 +158,58 @@ proptest! {
         prop_assert!(Access::parse(v).is_ok());
     }
 }
+
+proptest! {
+    /// Whatever rate is accepted (configured or the account's), the pacing arithmetic holds: a slot
+    /// interval from 1 ms to the sandbox's, and any number of slots after any instant stays in range.
+    #[test]
+    fn every_accepted_send_rate_paces_without_overflow(
+        raw in prop_oneof![any::<f64>(), 0.0..2000.0f64, (-320i32..320).prop_map(|e| 10f64.powi(e))],
+        n in any::<u32>(),
+    ) {
+        use invitations::domain::Timestamp;
+        use invitations::ports::SendRate;
+        use invitations::service::pace::{Pacing, REQUEST_BUDGET};
+        use std::time::Duration;
+        let queue = std::sync::Arc::new(invitations::adapters::memory::queue::MemoryQueue::new());
+        for rate in [SendRate::new(raw), SendRate::of_account(raw)].into_iter().flatten() {
+            prop_assert!((1.0..=1000.0).contains(&rate.per_second()), "{raw}");
+            let pacing = Pacing { rate, queue: queue.clone() };
+            let interval = pacing.interval();
+            prop_assert!((Duration::from_millis(1)..=Duration::from_millis(1076)).contains(&interval), "{raw}: {interval:?}");
+            let span = interval.checked_mul(n);
+            prop_assert!(span.is_some(), "{raw}: {n} slots overflow");
+            let last = Timestamp::from_millis(253_402_300_799_999).plus(span.unwrap());
+            prop_assert!(last.millis() > 0);
+            prop_assert!(pacing.slots_within(REQUEST_BUDGET) >= 1);
+        }
+    }
+}
+
+proptest! {
+    /// The stored JSON of an access holds an option's unassigned text exactly when the option is not
+    /// assigned, whatever names it holds: the stores' grant condition reads the access by this alone.
+    #[test]
+    fn the_stored_access_shows_which_options_are_unassigned(
+        iam in prop::option::of("[a-z0-9-]{1,20}"),
+        org in prop::option::of(prop_oneof![
+            "\\PC{1,30}",
+            Just(r#"x","iam":"no_access","y":""#.to_owned()),
+            Just(r#""infrastructure":"no_access""#.to_owned()),
+        ]),
+        infra in prop::option::of(prop::sample::select(vec!["view_only", "basic_user", "super_user"])),
+    ) {
+        use invitations::domain::AccessOption;
+        let mut v = serde_json::json!({});
+        if let Some(service) = &iam { v["iam"] = serde_json::json!([{"service": service, "roles": ["Viewer"]}]); }
+        if let Some(org) = &org { v["cloud_foundry"] = serde_json::json!({"org": org, "org_roles": ["Auditor"]}); }
+        if let Some(p) = infra { v["infrastructure"] = serde_json::json!({"permissions": p}); }
+        if let Ok(access) = Access::parse(v) {
+            let stored = serde_json::to_string(&access).unwrap();
+            for option in AccessOption::ALL {
+                let shown = stored.contains(&Access::unassigned_text(option));
+                prop_assert_eq!(shown, !access.options().contains(&option), "{:?} in {}", option, stored);
+            }
+        }
+    }
+}

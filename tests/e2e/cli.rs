@@ -196,3 +196,38 @@ async fn a_thousand_address_csv_interrupted_and_run_again_invites_and_emails_eac
     assert_eq!(outbox(&server.dir), 1000, "each email exactly once ({sent_before} before the interruption)");
     server.stop().await;
 }
+
+/// Two administrators of one account (two local servers on one DynamoDB table, each with its own
+/// development token) run the same file: each command goes through with answers of its own, and the
+/// first administrator's re-run replays theirs; every invitee has one email.
+#[tokio::test]
+async fn two_administrators_running_the_same_file_are_independent() {
+    let sdk = e2e::sdk().await;
+    let table = e2e::new_table(&aws_sdk_dynamodb::Client::new(&sdk)).await;
+    let mut env: Vec<(&str, String)> = vec![("TABLE_NAME", table)];
+    env.extend(e2e::aws_env());
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let ann = LocalServer::start(temp_dir("cli-ann"), &["--dynamodb", "--user", "ann"], &env).await;
+    let bob = LocalServer::start(temp_dir("cli-bob"), &["--dynamodb", "--user", "bob"], &env).await;
+    let people: String = (0..150).map(|i| format!("team{i}@example.com\n")).collect();
+    for server in [&ann, &bob] {
+        std::fs::write(server.dir.join("team.txt"), &people).unwrap();
+    }
+    let args = ["invite", "--file", "team.txt", "--infra", "basic_user", "-o", "json"];
+    let outcomes = |out: &Output| -> Vec<String> {
+        json(out).as_array().unwrap().iter().map(|r| r["outcome"].as_str().unwrap().to_owned()).collect()
+    };
+
+    let first = cli(&ann, &ann.token).args(args).output().await.unwrap();
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    assert!(outcomes(&first).iter().all(|o| o == "invited"));
+    let other = cli(&bob, &bob.token).args(args).output().await.unwrap();
+    assert_eq!(other.status.code(), Some(3), "all already invited: {}", text(&other.stderr));
+    assert!(outcomes(&other).iter().all(|o| o == "already_invited"), "{}", text(&other.stdout));
+    let again = cli(&ann, &ann.token).args(args).output().await.unwrap();
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    assert_eq!(json(&again), json(&first), "the first administrator's answers, replayed");
+    assert_eq!((outbox(&ann.dir), outbox(&bob.dir)), (150, 0), "one email each");
+    ann.stop().await;
+    bob.stop().await;
+}

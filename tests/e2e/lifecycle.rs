@@ -23,7 +23,7 @@ async fn lives(app: &App) -> (BTreeMap<&'static str, String>, Vec<String>) {
     let mails = app.backend.ses.sent().await;
     let (_, token) = mails.iter().rev().find(|m| m.to == ["ann@x.io"]).unwrap().link();
     let path = format!("/accounts/{}/invitations/{ann}/accept", app.account);
-    let claims = Some(json!({"sub": "ann-sub", "email": "ann@x.io"}));
+    let claims = Some(e2e::invitee("ann-sub", "ann@x.io"));
     let accepted = app.call(event_json("POST", &path, &[], claims, Some(&json!({"token": token}).to_string()))).await;
     assert_eq!(accepted.status, 200, "{}", accepted.body);
     assert_eq!(app.cancel(&bob).await.status, 200);

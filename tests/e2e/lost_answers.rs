@@ -50,7 +50,7 @@ async fn a_resend_whose_claim_answer_was_lost_sends_the_email() {
     let (_, token) = mails.last().unwrap().link();
     let accept = json!({"token": token}).to_string();
     let path = format!("/accounts/{}/invitations/{id}/accept", s.account);
-    let invitee = Some(json!({"sub": "lost-resend-sub", "email": "lost-resend@x.io"}));
+    let invitee = Some(e2e::invitee("lost-resend-sub", "lost-resend@x.io"));
     let joined = s.call(event_json("POST", &path, &[], invitee, Some(&accept))).await;
     assert_eq!(joined.status, 200, "the emailed link is the stored one: {}", joined.body);
 }
@@ -81,7 +81,7 @@ async fn an_accept_whose_answer_was_lost_joins() {
     let id = s.invite_one("lost-accept@x.io").await["id"].as_str().unwrap().to_owned();
     let (_, token) = s.backend.ses.sent().await.pop().unwrap().link();
     let path = format!("/accounts/{}/invitations/{id}/accept", s.account);
-    let invitee = Some(json!({"sub": "lost-accept-sub", "email": "lost-accept@x.io"}));
+    let invitee = Some(e2e::invitee("lost-accept-sub", "lost-accept@x.io"));
     let ev = event_json("POST", &path, &[], invitee, Some(&json!({"token": token}).to_string()));
     let a = losing_one(&proxy, &lose, TRANSACT, s.call(ev)).await;
     assert_eq!((a.status, a.body["member"]["status"].as_str()), (200, Some("active")), "{}", a.body);

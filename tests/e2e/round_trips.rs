@@ -86,7 +86,7 @@ async fn accept_is_one_read_and_one_transaction_and_a_refusal_is_one_read() {
     let (id, token) = c.backend.ses.sent().await.pop().expect("the email").link();
     let accept = |token: &str| {
         let path = format!("/accounts/{}/invitations/{id}/accept", c.account);
-        let claims = Some(json!({"sub": "a-sub", "email": "a@x.io"}));
+        let claims = Some(e2e::invitee("a-sub", "a@x.io"));
         e2e::event_json("POST", &path, &[], claims, Some(&json!({"token": token}).to_string()))
     };
     let wrong = during(&db, &ses, async { c.call(accept("wrong-token")).await.status }).await;
@@ -221,7 +221,7 @@ async fn every_base_table_read_is_strongly_consistent() {
     assert_eq!(c.users(&[]).await.status, 200);
     let (inv, token) = c.backend.ses.sent().await.pop().expect("the email").link();
     let path = format!("/accounts/{}/invitations/{inv}/accept", c.account);
-    let claims = Some(json!({"sub": "fresh-sub", "email": "fresh@x.io"}));
+    let claims = Some(e2e::invitee("fresh-sub", "fresh@x.io"));
     let accepted =
         c.call(e2e::event_json("POST", &path, &[], claims, Some(&json!({"token": token}).to_string()))).await;
     assert_eq!(accepted.status, 200);

@@ -144,3 +144,50 @@ async fn every_log_line_masks_addresses_and_holds_no_token() {
         assert!(!tokens.iter().any(|t| line.contains(t)), "a token in the log: {line}");
     }
 }
+
+/// serde's messages quote what they refuse: a token sent where an object or another value was expected
+/// must not come back in the answer, the log or a kept idempotent answer.
+#[tokio::test]
+async fn no_refusal_of_a_body_quotes_it() {
+    let s = App::new().await;
+    s.invite_one("quoted@x.io").await;
+    let (id, token) = s.backend.ses.sent().await.last().expect("the email").link();
+    let accept = |body: String| {
+        let path = format!("/accounts/{}/invitations/{id}/accept", s.account);
+        event_json("POST", &path, &[], Some(e2e::invitee("q-sub", "quoted@x.io")), Some(&body))
+    };
+    let t = token.as_str();
+    let mut events = vec![
+        accept(json!(t).to_string()),
+        accept(json!([t]).to_string()),
+        accept(json!({ t: 1 }).to_string()),
+        accept(json!({"token": t, t: 1}).to_string()),
+        accept(format!(r#"{{"token": "{t}" "{t}"}}"#)),
+    ];
+    let infra = access_infra();
+    for body in [
+        json!(t),
+        json!({"invitees": "a@x.io", "access": t}),
+        json!({"invitees": "a@x.io", "access": infra, t: 1}),
+        json!({"invitees": "a@x.io", "access": {"infrastructure": {"permissions": t}}}),
+        json!({"invitees": "a@x.io", "access": {"infrastructure": t}}),
+        json!({"invitees": "a@x.io", "access": {"iam": [{"service": "s", "roles": [t]}]}}),
+        json!({"invitees": "a@x.io", "access": {"iam": [{"service": "s", "roles": ["Viewer"], t: 1}]}}),
+        json!({"invitees": "a@x.io", "access": {"cloud_foundry": {"org": "o", "org_roles": [t]}}}),
+        json!({"invitees": "a@x.io", "access": {t: infra}}),
+    ] {
+        events.push(s.event("POST", "", &[], Some(&body.to_string())));
+        // With a key the refusal is kept, and the second call is its replay.
+        let mut keyed = s.event("POST", "", &[], Some(&body.to_string()));
+        keyed["headers"]["idempotency-key"] = json!(unique("quoted"));
+        events.extend([keyed.clone(), keyed]);
+    }
+    for ev in events {
+        let body = ev["body"].clone();
+        let a = s.call(ev).await;
+        assert_eq!(a.status, 400, "{body}: {}", a.body);
+        assert!(!a.body.to_string().contains(t), "the answer quotes the token: {}", a.body);
+    }
+    let log = logs::text();
+    assert!(!log.contains(t), "a token in the log");
+}

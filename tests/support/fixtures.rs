@@ -6,9 +6,15 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::time::Duration;
 
-/// Claims as API Gateway's JWT authorizer passes them.
+/// Claims as API Gateway's JWT authorizer passes them (every value a string), the address verified.
 pub fn claims(account: &str, roles: &str) -> Value {
-    json!({"sub": "user-1", "email": "admin@example.com", "account_id": account, "roles": roles})
+    json!({"sub": "user-1", "email": "admin@example.com", "email_verified": "true", "account_id": account, "roles": roles})
+}
+
+/// An invitee's claims as an identity provider gives them: the `sub` and an address it verified; no
+/// account, no roles.
+pub fn invitee(sub: &str, email: &str) -> Value {
+    json!({"sub": sub, "email": email, "email_verified": "true"})
 }
 
 /// The owner of `account`, authorized as a handler would authorize them, for calling the use cases.

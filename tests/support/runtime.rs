@@ -78,6 +78,16 @@ pub async fn invoke<K: AsRef<str>>(binary: &std::path::Path, env: &[(K, String)]
         .kill_on_drop(true)
         .spawn()
         .expect("start the function binary");
+    // Read as it is written: a function logging more than a pipe holds would otherwise block on it.
+    let drain = |mut pipe: Box<dyn tokio::io::AsyncRead + Send + Unpin>| {
+        tokio::spawn(async move {
+            let mut text = String::new();
+            let _ = pipe.read_to_string(&mut text).await;
+            text
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().unwrap()));
+    let stderr = drain(Box::new(child.stderr.take().unwrap()));
     let mut replies = Vec::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     while replies.len() < expected {
@@ -100,10 +110,7 @@ pub async fn invoke<K: AsRef<str>>(binary: &std::path::Path, env: &[(K, String)]
         None
     };
     let _ = child.wait().await;
-    let mut stdout = String::new();
-    let mut stderr = String::new();
-    child.stdout.take().unwrap().read_to_string(&mut stdout).await.unwrap();
-    child.stderr.take().unwrap().read_to_string(&mut stderr).await.unwrap();
+    let (stdout, stderr) = (stdout.await.unwrap(), stderr.await.unwrap());
     server.abort();
     for (event, reply) in sent.iter().zip(&replies) {
         if let (Some(method), Reply::Response(answer)) = (event["requestContext"]["http"]["method"].as_str(), reply) {

@@ -93,7 +93,7 @@ pub async fn warm_up(
         let ses = ses?;
         let account = ses.get_account().send().await;
         match account {
-            Ok(account) => account.send_quota().and_then(|q| SendRate::new(q.max_send_rate())),
+            Ok(account) => account.send_quota().and_then(|q| SendRate::of_account(q.max_send_rate())),
             Err(e) => {
                 tracing::debug!(error = %e, "SES warm-up call failed");
                 None

@@ -183,9 +183,13 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
         let rate = match self.get("SEND_RATE") {
             None => Some(None),
             Some(raw) => keep(
-                raw.parse::<f64>().ok().and_then(SendRate::new).map(Some).ok_or(ConfigError {
+                raw.parse::<f64>().ok().and_then(SendRate::new).map(Some).ok_or_else(|| ConfigError {
                     var: "SEND_RATE",
-                    problem: format!("must be a number of emails a second above zero ({raw:?})"),
+                    problem: format!(
+                        "must be a number of emails a second from {} (the least SES grants) to {} ({raw:?})",
+                        SendRate::SANDBOX.per_second(),
+                        SendRate::MAX.per_second()
+                    ),
                 }),
                 &mut errors,
             ),

@@ -116,14 +116,16 @@ fn table_and_mail_settings_are_checked() {
 }
 
 #[test]
-fn a_send_rate_is_a_positive_number() {
+fn a_send_rate_is_one_ses_can_grant() {
     let with = |rate: &str| env(&[("SEND_QUEUE_URL", "https://sqs.x/1/q"), ("SEND_RATE", rate)]).pacing();
     assert_eq!(with("14").unwrap().rate, SendRate::new(14.0));
-    assert_eq!(with(" 0.5 ").unwrap().rate, SendRate::new(0.5));
-    for bad in ["0", "-1", "fast", "NaN", "inf"] {
+    assert_eq!(with(" 1 ").unwrap().rate, Some(SendRate::SANDBOX));
+    assert_eq!(with("2.5").unwrap().rate, SendRate::new(2.5));
+    assert_eq!(with("1000").unwrap().rate, Some(SendRate::MAX));
+    for bad in ["0", "-1", "fast", "NaN", "inf", "1e-300", "0.5", "0.999", "1000.5", "1e300"] {
         let err = with(bad).unwrap_err();
         assert_eq!(err.vars(), ["SEND_RATE"], "{bad}");
-        assert!(err.to_string().contains(bad), "{err}");
+        assert!(err.to_string().contains(bad) && err.to_string().contains("from 1 "), "{err}");
     }
     assert_eq!(env(&[]).pacing().unwrap_err().vars(), ["SEND_QUEUE_URL"]);
 }

@@ -91,10 +91,46 @@ impl Role {
     }
 }
 
+/// The `email` claim as far as the identity provider vouches for it. API Gateway's JWT authorizer
+/// checks a token's signature, issuer, audience, expiry and scopes, and nothing about an address: only
+/// `email_verified` says the provider checked that the user holds it (docs/DESIGN.md, "Callers and
+/// roles"). The authorizer passes every claim as a string, so a JSON `true` arrives as `"true"`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClaimedEmail {
+    /// A valid address with `email_verified` true.
+    Verified(Email),
+    /// A valid address whose `email_verified` is false, missing or anything but true.
+    Unverified,
+    /// No `email` claim, or one that is not an address.
+    Missing,
+}
+
+impl ClaimedEmail {
+    pub fn from_claims(claims: &HashMap<String, String>) -> Self {
+        let Some(email) = claims.get("email").and_then(|e| Email::parse(e.trim()).ok()) else {
+            return ClaimedEmail::Missing;
+        };
+        let verified = claims.get("email_verified").is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+        if verified {
+            ClaimedEmail::Verified(email)
+        } else {
+            ClaimedEmail::Unverified
+        }
+    }
+
+    /// The address, when it may be trusted as the caller's.
+    pub fn verified(&self) -> Option<&Email> {
+        match self {
+            ClaimedEmail::Verified(email) => Some(email),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
     pub user_id: String,
-    /// The `email` claim when it is a valid address; shown to invitees as the inviter.
+    /// The caller's verified address ([`ClaimedEmail::Verified`]): the inviter the email shows.
     pub email: Option<Email>,
     pub account_id: AccountId,
     roles: BTreeSet<Role>,
@@ -126,7 +162,7 @@ impl Caller {
             .split(|c: char| c.is_whitespace() || c == ',')
             .filter_map(Role::parse)
             .collect();
-        let email = present("email").and_then(|e| Email::parse(e).ok());
+        let email = ClaimedEmail::from_claims(claims).verified().cloned();
         Ok(Caller { user_id, email, account_id, roles })
     }
 
@@ -139,9 +175,9 @@ impl Caller {
         self.is_inviter() && self.roles.iter().any(|r| r.grants().contains(&option))
     }
 
-    /// The first option in `wanted` this caller may not grant.
-    pub fn first_forbidden(&self, wanted: &[AccessOption]) -> Option<AccessOption> {
-        wanted.iter().copied().find(|o| !self.may_grant(*o))
+    /// Every option this caller may grant, in a fixed order.
+    pub fn grantable(&self) -> Vec<AccessOption> {
+        AccessOption::ALL.into_iter().filter(|o| self.may_grant(*o)).collect()
     }
 }
 
@@ -206,9 +242,37 @@ mod tests {
     }
 
     #[test]
-    fn first_forbidden_names_the_option() {
-        let c = caller("org_manager");
-        assert_eq!(c.first_forbidden(&[AccessOption::CloudFoundry, AccessOption::Iam]), Some(AccessOption::Iam));
-        assert_eq!(c.first_forbidden(&[AccessOption::CloudFoundry]), None);
+    fn an_address_counts_only_when_verified() {
+        let with = |pairs: &[(&str, &str)]| {
+            let mut claims = HashMap::from([
+                ("sub".to_owned(), "u1".to_owned()),
+                ("account_id".to_owned(), "acct-1".to_owned()),
+                ("roles".to_owned(), "owner".to_owned()),
+            ]);
+            claims.extend(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+            (ClaimedEmail::from_claims(&claims), Caller::from_claims(&claims).unwrap().email)
+        };
+        let ada = Email::parse("ada@example.com").unwrap();
+        let verified = with(&[("email", "Ada@Example.com"), ("email_verified", "true")]);
+        assert_eq!(verified, (ClaimedEmail::Verified(ada.clone()), Some(ada.clone())));
+        assert_eq!(with(&[("email", "ada@example.com"), ("email_verified", " TRUE ")]).1, Some(ada));
+        for unverified in [
+            &[("email", "ada@example.com")][..],
+            &[("email", "ada@example.com"), ("email_verified", "false")],
+            &[("email", "ada@example.com"), ("email_verified", "yes")],
+            &[("email", "ada@example.com"), ("email_verified", "")],
+        ] {
+            assert_eq!(with(unverified), (ClaimedEmail::Unverified, None), "{unverified:?}");
+        }
+        assert_eq!(with(&[]), (ClaimedEmail::Missing, None));
+        assert_eq!(with(&[("email", "not an address"), ("email_verified", "true")]), (ClaimedEmail::Missing, None));
+    }
+
+    #[test]
+    fn grantable_is_what_may_be_granted() {
+        assert_eq!(caller("org_manager").grantable(), [AccessOption::CloudFoundry]);
+        assert_eq!(caller("iam_admin infra_add_users").grantable(), [AccessOption::Iam, AccessOption::Infrastructure]);
+        assert_eq!(caller("iam_admin").grantable(), []);
+        assert_eq!(caller("owner").grantable(), AccessOption::ALL);
     }
 }

@@ -1,6 +1,7 @@
 //! Members of an account and the people who accept invitations: a `UserId` is the identity provider's
 //! `sub`; a `Member` is who joined through an accepted invitation; a `Claimant` is the caller of the
 //! accept route, who is not yet a member and so is read without the account and role claims.
+use super::caller::ClaimedEmail;
 use super::{Access, AccountId, Email, InvitationId, Timestamp};
 use std::collections::HashMap;
 use std::fmt;
@@ -100,12 +101,12 @@ impl std::str::FromStr for UserStatus {
     }
 }
 
-/// The caller of the accept route: its `sub`, and its `email` claim only when the identity provider
-/// did not say it is unverified.
+/// The caller of the accept route: its `sub`, and its `email` claim as far as the identity provider
+/// vouches for it (only a verified address can accept an invitation sent to it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Claimant {
     pub user_id: UserId,
-    pub email: Option<Email>,
+    pub email: ClaimedEmail,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -120,9 +121,7 @@ impl Claimant {
     pub fn from_claims(claims: &HashMap<String, String>) -> Result<Self, ClaimantError> {
         let sub = claims.get("sub").map(|s| s.trim()).filter(|s| !s.is_empty()).ok_or(ClaimantError::NoSub)?;
         let user_id = UserId::parse(sub).map_err(ClaimantError::BadSub)?;
-        let unverified = claims.get("email_verified").is_some_and(|v| v.trim().eq_ignore_ascii_case("false"));
-        let email = claims.get("email").filter(|_| !unverified).and_then(|e| Email::parse(e.trim()).ok());
-        Ok(Claimant { user_id, email })
+        Ok(Claimant { user_id, email: ClaimedEmail::from_claims(claims) })
     }
 }
 
@@ -145,19 +144,19 @@ mod tests {
     }
 
     #[test]
-    fn a_claimant_keeps_only_a_verified_or_unqualified_email() {
+    fn a_claimant_has_an_address_only_when_it_is_verified() {
         let c = Claimant::from_claims(&claims(&[("sub", "u1"), ("email", "Ada@Example.com")])).unwrap();
-        assert_eq!(c.email, Some(Email::parse("ada@example.com").unwrap()));
+        assert_eq!(c.email, ClaimedEmail::Unverified, "a missing email_verified is not verified");
         let c =
             Claimant::from_claims(&claims(&[("sub", "u1"), ("email", "ada@example.com"), ("email_verified", "false")]));
-        assert_eq!(c.unwrap().email, None);
+        assert_eq!(c.unwrap().email, ClaimedEmail::Unverified);
         let c =
-            Claimant::from_claims(&claims(&[("sub", "u1"), ("email", "ada@example.com"), ("email_verified", "true")]));
-        assert!(c.unwrap().email.is_some());
+            Claimant::from_claims(&claims(&[("sub", "u1"), ("email", "Ada@example.com"), ("email_verified", "true")]));
+        assert_eq!(c.unwrap().email.verified(), Some(&Email::parse("ada@example.com").unwrap()));
         assert_eq!(Claimant::from_claims(&claims(&[("email", "a@x.io")])), Err(ClaimantError::NoSub));
         assert!(matches!(Claimant::from_claims(&claims(&[("sub", "a b")])), Err(ClaimantError::BadSub(_))));
         // The account and role claims play no part.
         let c = Claimant::from_claims(&claims(&[("sub", "u1"), ("account_id", "x"), ("roles", "owner")])).unwrap();
-        assert_eq!((c.user_id.as_str(), c.email), ("u1", None));
+        assert_eq!((c.user_id.as_str(), c.email), ("u1", ClaimedEmail::Missing));
     }
 }

@@ -10,12 +10,13 @@ pub mod invitees;
 pub mod limits;
 pub mod member;
 pub mod public;
+pub mod refusal;
 pub mod status;
 pub mod time;
 pub mod token;
 
 pub use access::{Access, AccessOption};
-pub use caller::{AccountId, Caller};
+pub use caller::{AccountId, Caller, ClaimedEmail};
 pub use email::{Email, EmailPrefix};
 pub use id::InvitationId;
 pub use idempotency::IdempotencyKey;

@@ -21,9 +21,15 @@ const QUERY: &[Code] = &[(400, "invalid_request"), (400, "invalid_cursor")];
 const IDEMPOTENCY: &[Code] =
     &[(400, "invalid_request"), (409, "idempotency_conflict"), (409, "idempotency_in_progress")];
 const INVITE: &[Code] = &[(403, "forbidden")];
-const CANCEL: &[Code] = &[(404, "not_found"), (409, "invalid_state")];
-const RESEND: &[Code] =
-    &[(404, "not_found"), (409, "invalid_state"), (409, "send_limit_reached"), (429, "resend_too_soon")];
+/// Cancel, resend and member removal refuse what holds an option the caller may not grant.
+const CANCEL: &[Code] = &[(403, "forbidden"), (404, "not_found"), (409, "invalid_state")];
+const RESEND: &[Code] = &[
+    (403, "forbidden"),
+    (404, "not_found"),
+    (409, "invalid_state"),
+    (409, "send_limit_reached"),
+    (429, "resend_too_soon"),
+];
 const ACCEPT: &[Code] = &[
     (403, "invalid_token"),
     (403, "email_mismatch"),
@@ -111,6 +117,7 @@ mod tests {
         );
         within(
             vec![
+                code(CancelError::Forbidden(AccessOption::Iam)),
                 code(CancelError::NotFound),
                 code(CancelError::InvalidState(Status::Accepted)),
                 code(CancelError::Store(store())),
@@ -119,6 +126,7 @@ mod tests {
         );
         within(
             vec![
+                code(ResendError::Forbidden(AccessOption::Iam)),
                 code(ResendError::NotFound),
                 code(ResendError::InvalidState(Status::Cancelled)),
                 code(ResendError::TooSoon { retry_after: Duration::from_secs(3) }),
@@ -131,7 +139,7 @@ mod tests {
         within(
             vec![
                 code(AcceptError::InvalidToken),
-                code(AcceptError::EmailMismatch { invited: "a***@x.io".into() }),
+                code(AcceptError::EmailMismatch { invited: "a***@x.io".into(), why: "" }),
                 code(AcceptError::UserMismatch),
                 code(AcceptError::Closed(Status::Expired)),
                 code(AcceptError::AlreadyMember),

@@ -155,3 +155,42 @@ fn the_described_bounds_are_the_codes() {
     assert!(text.contains(&format!("1 to {} distinct", limits::MAX_INVITEES)), "{text}");
     assert!(text.contains(&format!("at most {} characters", limits::MAX_EMAIL)), "{text}");
 }
+
+/// The cursor's described shape is the one `service::cursor` gives: its prefix (the encoded start of
+/// `{"after":"`), and lengths from the shortest to the longest position each list can name.
+#[test]
+fn the_described_cursors_are_the_ones_the_lists_give() {
+    use crate::service::cursor::{encode, scope};
+    let doc = description();
+    let schemas = &doc["components"]["schemas"];
+    let scope = scope(&["acme", "users", ""]);
+    let fits = |name: &str, cursors: &[String]| {
+        let schema = &schemas[name];
+        let pattern = schema["pattern"].as_str().unwrap();
+        let prefix = pattern.strip_prefix('^').and_then(|p| p.strip_suffix("[A-Za-z0-9_-]+$")).unwrap();
+        let lengths: Vec<usize> = cursors.iter().map(String::len).collect();
+        assert_eq!(
+            (number(&schema["minLength"]) as usize, number(&schema["maxLength"]) as usize),
+            (*lengths.iter().min().unwrap(), *lengths.iter().max().unwrap()),
+            "{name}"
+        );
+        for c in cursors {
+            assert!(c.starts_with(prefix) && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+        }
+    };
+    // The invitation list names an invitation id, always 36 characters.
+    let ids = [crate::domain::InvitationId::MIN, crate::domain::InvitationId::new(), crate::domain::InvitationId::MAX];
+    fits("ListCursor", &ids.map(|id| encode(&id.to_string(), &scope)));
+    // The Users list names a row's sort key: `#<user>#MEMBER#<user>` at its shortest, an address of
+    // the longest with the longest user id at its longest.
+    let longest_address = format!("{}@{}.io", "a".repeat(64), "b".repeat(limits::MAX_EMAIL - 68));
+    let keys = [
+        "#a#MEMBER#a".to_owned(),
+        format!("ann@example.com#INV#{}", crate::domain::InvitationId::new()),
+        format!("{longest_address}#MEMBER#{}", "u".repeat(limits::MAX_USER_ID)),
+    ];
+    for key in &keys {
+        assert!(crate::ports::store::is_user_sort_key(key), "{key}");
+    }
+    fits("UsersCursor", &keys.map(|k| encode(&k, &scope)));
+}

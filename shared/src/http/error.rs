@@ -184,6 +184,7 @@ impl From<CancelError> for ApiError {
             CancelError::InvalidState(s) => {
                 Self::invalid_state(s, "only a processing or pending invitation can be cancelled")
             }
+            CancelError::Forbidden(_) => Self::new(StatusCode::FORBIDDEN, "forbidden", e.to_string()),
             CancelError::Store(s) => s.into(),
         }
     }
@@ -194,6 +195,7 @@ impl From<ResendError> for ApiError {
         match e {
             ResendError::NotFound => Self::not_found(),
             ResendError::InvalidState(s) => Self::invalid_state(s, "only a pending invitation can be resent"),
+            ResendError::Forbidden(_) => Self::new(StatusCode::FORBIDDEN, "forbidden", e.to_string()),
             ResendError::TooSoon { retry_after } => {
                 let mut err = Self::new(
                     StatusCode::TOO_MANY_REQUESTS,

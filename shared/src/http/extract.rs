@@ -2,6 +2,7 @@
 //! and invitation id, the query and the body, each parsed into domain values or refused with a 4xx.
 use super::error::ApiError;
 use crate::domain::caller::CallerError;
+use crate::domain::refusal::body_problem;
 use crate::domain::token::MalformedToken;
 use crate::domain::{
     AccountId, Caller, Claimant, Email, EmailPrefix, IdempotencyKey, InvitationId, Status, TokenHash, UserId,
@@ -53,11 +54,15 @@ struct AcceptBody {
     token: Value,
 }
 
-/// The accept body's token, hashed: a missing, empty, non-string, over-long or non-base64url token is
-/// a malformed request.
+/// The accept body's token, hashed: a body that is not an object (serde would read `["…"]` as the
+/// struct), or a missing, empty, non-string, over-long or non-base64url token is a malformed request.
 pub(super) fn presented_token(req: &Request) -> Result<TokenHash, ApiError> {
+    let body = json_body(req)?;
+    if !body.is_object() {
+        return Err(ApiError::bad_request("the body must be a JSON object"));
+    }
     let body: AcceptBody =
-        serde_json::from_value(json_body(req)?).map_err(|e| ApiError::bad_request(format!("the body {e}")))?;
+        serde_json::from_value(body).map_err(|e| ApiError::bad_request(format!("the body {}", body_problem(&e))))?;
     body.token
         .as_str()
         .ok_or(MalformedToken)
@@ -93,7 +98,8 @@ pub(super) fn json_body(req: &Request) -> Result<Value, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::bad_request("the body must be a JSON object"));
     }
-    serde_json::from_slice(bytes).map_err(|e| ApiError::bad_request(format!("the body is not valid JSON: {e}")))
+    serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::bad_request(format!("the body is not valid JSON: {}", body_problem(&e))))
 }
 
 /// The `Idempotency-Key` header, when the request has one.

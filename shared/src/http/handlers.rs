@@ -8,6 +8,7 @@ use super::routes::Route;
 use super::view::{InvitationView, MemberView, ResultView, UserRowView};
 use crate::domain::idempotency::fingerprint;
 use crate::domain::invitees::parse_invitees;
+use crate::domain::refusal::body_problem;
 use crate::domain::Access;
 use crate::ports::store::Saved;
 use crate::ports::StoreError;
@@ -70,7 +71,8 @@ async fn invite_answer(
     if !body.is_object() {
         return Err(ApiError::bad_request("the body must be a JSON object"));
     }
-    let body: InviteBody = serde_json::from_value(body).map_err(|e| ApiError::bad_request(format!("the body {e}")))?;
+    let body: InviteBody =
+        serde_json::from_value(body).map_err(|e| ApiError::bad_request(format!("the body {}", body_problem(&e))))?;
     let access = Access::parse(body.access).map_err(|e| ApiError::bad_request(e.to_string()))?;
     let invitees = parse_invitees(&body.invitees).map_err(|e| ApiError::bad_request(e.to_string()))?;
     let results = service::invite::invite(deps, notifier, auth, invitees, access).await?;

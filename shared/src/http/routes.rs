@@ -86,6 +86,12 @@ impl Route {
         format!("{} {}", self.def().method, self.def().path)
     }
 
+    /// The route with API Gateway's route key `key`.
+    pub fn from_key(key: &str) -> Option<Route> {
+        let (method, path) = key.split_once(' ')?;
+        ROUTES.iter().find(|d| d.method == method && d.path == path).map(|d| d.route)
+    }
+
     /// The route a request matches, with its path parameters in order, or `None` where API Gateway
     /// answers 404 itself.
     pub fn matching(method: &str, path: &str) -> Option<(Route, Vec<(&'static str, String)>)> {
@@ -109,10 +115,16 @@ impl Route {
     }
 }
 
-/// The route a request is for, from its method and path: for a function that serves two routes.
+/// The route a request is for, for a function that serves two: the route key API Gateway matched
+/// (`requestContext.routeKey`). The path would not do: behind a custom domain with an API mapping,
+/// `rawPath` starts with the mapping's key (`/v1/accounts/…`).
 pub fn route_of(req: &Request) -> Option<Route> {
+    use lambda_http::request::RequestContext;
     use lambda_http::RequestExt;
-    Route::matching(req.method().as_str(), req.raw_http_path()).map(|(route, _)| route)
+    match req.request_context_ref()? {
+        RequestContext::ApiGatewayV2(context) => Route::from_key(context.route_key.as_deref()?),
+        _ => None,
+    }
 }
 
 /// Serves a request for `route`: the one dispatch every in-process caller uses. Each Lambda binary
@@ -204,6 +216,33 @@ pub(super) mod tests {
             CONSOLE_ROUTES.iter().map(|d| (d.function.to_owned(), d.method.to_owned(), d.path.to_owned())).collect();
         public.sort();
         assert_eq!(public, template_routes_of(false), "the routes without the authorizer are the console's alone");
+    }
+
+    #[test]
+    fn a_request_is_routed_by_its_route_key_whatever_its_path() {
+        for route in
+            [Route::Invite, Route::List, Route::Cancel, Route::Resend, Route::Accept, Route::Users, Route::RemoveUser]
+        {
+            assert_eq!(Route::from_key(&route.key()), Some(route));
+        }
+        assert_eq!(Route::from_key("GET /accounts/{account_id}/users/"), None);
+        assert_eq!(Route::from_key("$default"), None);
+        // Behind a custom domain whose API mapping key is `v1`, the path carries the key.
+        let event = |route: &str, raw_path: &str| {
+            serde_json::json!({
+                "version": "2.0", "routeKey": route, "rawPath": raw_path, "rawQueryString": "",
+                "headers": {}, "isBase64Encoded": false,
+                "requestContext": {"routeKey": route, "stage": "$default", "domainName": "api.example.com",
+                    "http": {"method": route.split(' ').next().unwrap(), "path": raw_path}}
+            })
+        };
+        let routed =
+            |route: &str, raw_path: &str| route_of(&crate::http::request_from_event(event(route, raw_path)).unwrap());
+        assert_eq!(routed(&Route::Users.key(), "/v1/accounts/acme/users"), Some(Route::Users));
+        assert_eq!(routed(&Route::List.key(), "/v1/accounts/acme/invitations"), Some(Route::List));
+        assert_eq!(routed(&Route::RemoveUser.key(), "/v1/accounts/acme/users/u1"), Some(Route::RemoveUser));
+        assert_eq!(routed(&Route::Cancel.key(), "/accounts/acme/invitations/x"), Some(Route::Cancel));
+        assert_eq!(routed("$default", "/accounts/acme/users"), None);
     }
 
     #[test]

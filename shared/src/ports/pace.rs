@@ -6,16 +6,26 @@ use async_trait::async_trait;
 use std::time::Duration;
 
 /// Emails a second SES accepts from the account (SES v2 `GetAccount` → `MaxSendRate`, or less by
-/// configuration). Always positive and finite.
+/// configuration): from [`SendRate::SANDBOX`] to [`SendRate::MAX`], so the time between two slots is
+/// always between 1 ms and about a second, and no slot arithmetic can overflow.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SendRate(f64);
 
 impl SendRate {
     /// The new account's sandbox quota, the lowest any account has: the rate when none is known.
     pub const SANDBOX: SendRate = SendRate(1.0);
+    /// The send schedule counts whole milliseconds, so it cannot pace faster than this.
+    pub const MAX: SendRate = SendRate(1000.0);
 
+    /// A rate within what SES grants and the schedule can pace; `None` for anything else.
     pub fn new(per_second: f64) -> Option<Self> {
-        (per_second.is_finite() && per_second > 0.0 && per_second <= 1_000_000.0).then_some(Self(per_second))
+        (Self::SANDBOX.0..=Self::MAX.0).contains(&per_second).then_some(Self(per_second))
+    }
+
+    /// The account's `MaxSendRate` as the schedule can pace it: above [`SendRate::MAX`] it paces at
+    /// that; below the sandbox's 1 a second (no account has less) or not a number, unknown.
+    pub fn of_account(max_send_rate: f64) -> Option<Self> {
+        Self::new(max_send_rate.min(Self::MAX.0))
     }
 
     pub fn per_second(self) -> f64 {

@@ -37,6 +37,9 @@ pub enum UpdateOutcome {
 pub struct ListQuery {
     /// `None`: every status.
     pub statuses: Option<Vec<Status>>,
+    /// Only invitations sent to this address. One sent by user id is never among them, nor named by
+    /// `Page::next_after`, nor does it decide whether a page has one: its address is not the
+    /// inviter's to confirm.
     pub email: Option<Email>,
     pub limit: u32,
     /// Continue after this id (ids sort newest first).

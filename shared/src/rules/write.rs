@@ -1,7 +1,7 @@
 //! The vocabulary of a conditional write: the state it [`Expect`]s and the [`Change`] it makes. The rules
 //! produce them; every store applies them atomically (DynamoDB as a condition and update expression, the
 //! in-memory store with [`Expect::matches`] and [`Change::apply`]), so the stores cannot disagree.
-use crate::domain::{Claimant, Invitation, Status, Timestamp, TokenHash, UserId};
+use crate::domain::{AccessOption, Caller, Claimant, Invitation, Status, Timestamp, TokenHash, UserId};
 
 /// What a conditional write requires of the stored invitation.
 #[derive(Debug, Clone, Default)]
@@ -19,6 +19,8 @@ pub struct Expect {
     pub expired_by: Option<Timestamp>,
     /// The invitation is this claimant's: invited by its user id, or by the address its email claim names.
     pub invitee: Option<Claimant>,
+    /// The invitation assigns no access option outside these: the options its caller may grant.
+    pub grantable: Option<Vec<AccessOption>>,
     /// The invitation was handed on to the paced sender with the message for this slot, and nobody has
     /// claimed it since: that message's lease.
     pub handed_on: Option<Timestamp>,
@@ -33,6 +35,7 @@ impl Expect {
             && self.sends_below.is_none_or(|cap| inv.send_count < cap)
             && self.expired_by.is_none_or(|t| inv.expires_at <= t)
             && self.invitee.as_ref().is_none_or(|c| is_invitee(inv, c))
+            && self.grantable.as_ref().is_none_or(|g| inv.access.first_outside(g).is_none())
             && self.handed_on.is_none_or(|t| inv.handed_on == Some(t))
     }
 }
@@ -41,7 +44,7 @@ impl Expect {
 pub fn is_invitee(inv: &Invitation, claimant: &Claimant) -> bool {
     match &inv.user_id {
         Some(user) => *user == claimant.user_id,
-        None => claimant.email.as_ref() == Some(&inv.email),
+        None => claimant.email.verified() == Some(&inv.email),
     }
 }
 
@@ -50,6 +53,15 @@ pub fn is_invitee(inv: &Invitation, claimant: &Claimant) -> bool {
 pub struct Transition {
     pub expect: Expect,
     pub change: Change,
+}
+
+impl Transition {
+    /// The write an inviter makes without reading first (a cancel, a resend): only on an invitation
+    /// that assigns nothing `caller` may not grant.
+    pub fn by(mut self, caller: &Caller) -> Self {
+        self.expect.grantable = Some(caller.grantable());
+        self
+    }
 }
 
 /// When the sweep next has work on the invitation (the sparse due index).

@@ -3,7 +3,9 @@
 //! judgement, so a cancel, a resend or another accept that lands in between makes it fail and the
 //! invitation is judged again. A refusal changes nothing, so the right person can still accept.
 use super::Deps;
-use crate::domain::{AccountId, Claimant, Invitation, InvitationId, Member, Status, Timestamp, TokenHash};
+use crate::domain::{
+    AccountId, Claimant, ClaimedEmail, Invitation, InvitationId, Member, Status, Timestamp, TokenHash,
+};
 use crate::ports::store::JoinOutcome;
 use crate::ports::StoreError;
 use crate::rules;
@@ -16,8 +18,8 @@ pub enum AcceptError {
     /// The same answer whether the invitation exists or not, so ids cannot be probed.
     #[error("this link's token does not open this invitation; it may have been replaced by a newer email")]
     InvalidToken,
-    #[error("this invitation was sent to {invited}; sign in with that verified address to accept it")]
-    EmailMismatch { invited: String },
+    #[error("this invitation was sent to {invited}; {why}")]
+    EmailMismatch { invited: String, why: &'static str },
     #[error("this invitation was sent to another user; sign in as that user to accept it")]
     UserMismatch,
     #[error("this invitation is {0} and can no longer be accepted")]
@@ -53,7 +55,7 @@ pub async fn accept(
             joined_at: now,
             by_user_id: inv.user_id.is_some(),
         };
-        match deps.store.join(&write, &member, claimant.email.as_ref()).await? {
+        match deps.store.join(&write, &member, claimant.email.verified()).await? {
             JoinOutcome::Joined => {
                 let mut accepted = inv;
                 write.change.apply(&mut accepted);
@@ -74,7 +76,7 @@ fn judge(inv: &Invitation, claimant: &Claimant, token: &TokenHash, now: Timestam
     if !rules::is_invitee(inv, claimant) {
         return Err(match inv.user_id {
             Some(_) => AcceptError::UserMismatch,
-            None => AcceptError::EmailMismatch { invited: inv.email.masked() },
+            None => AcceptError::EmailMismatch { invited: inv.email.masked(), why: mismatch(&claimant.email) },
         });
     }
     match inv.status {
@@ -82,6 +84,17 @@ fn judge(inv: &Invitation, claimant: &Claimant, token: &TokenHash, now: Timestam
         status if !status.is_open() => Err(AcceptError::Closed(status)),
         _ if inv.expires_at <= now => Err(AcceptError::Closed(Status::Expired)),
         _ => Ok(()),
+    }
+}
+
+/// Why the caller's address does not accept an invitation sent to another, in the caller's terms.
+fn mismatch(email: &ClaimedEmail) -> &'static str {
+    match email {
+        ClaimedEmail::Verified(_) => "sign in with that address to accept it",
+        ClaimedEmail::Unverified => {
+            "your sign-in's address is not verified (its email_verified claim is not true): verify it with your identity provider, or sign in with that address verified"
+        }
+        ClaimedEmail::Missing => "your sign-in carries no email address; sign in with that address, verified",
     }
 }
 

@@ -42,9 +42,7 @@ pub async fn invite(
     invitees: Vec<Invitee>,
     access: Access,
 ) -> Result<Vec<InviteResult>, InviteError> {
-    if let Some(option) = auth.caller().first_forbidden(&access.options()) {
-        return Err(InviteError::Forbidden(option));
-    }
+    auth.may_act_on(&access).map_err(InviteError::Forbidden)?;
     // Every invitee of the request at once (parsing bounds them to MAX_INVITEES): one create each.
     let stored: Vec<Stored> =
         futures::future::join_all(invitees.into_iter().map(|invitee| invite_one(deps, auth, &access, invitee))).await;

@@ -18,7 +18,7 @@ pub mod users;
 
 pub use message::{MailSettings, Notifier};
 
-use crate::domain::{AccountId, Caller};
+use crate::domain::{Access, AccessOption, AccountId, Caller};
 use crate::ports::{Clock, Store};
 use crate::rules::Policy;
 use std::sync::Arc;
@@ -55,6 +55,14 @@ impl Authorized {
     /// The account every read and write of this request is confined to.
     pub fn account(&self) -> &AccountId {
         &self.caller.account_id
+    }
+
+    /// The one rule for what grants access: an inviter may invite with `access`, and cancel, resend or
+    /// remove what holds it, only if they may grant every option of it. `Err` names the first they may
+    /// not. Cancel and resend, which write without reading, carry the same rule in their condition
+    /// ([`rules::Transition::by`](crate::rules::Transition::by)) and call this on what a refused write found.
+    pub fn may_act_on(&self, access: &Access) -> Result<(), AccessOption> {
+        access.first_outside(&self.caller.grantable()).map_or(Ok(()), Err)
     }
 }
 

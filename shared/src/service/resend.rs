@@ -3,7 +3,7 @@
 //! the invitation `processing` until then.
 use super::claim::{hand_on, send_claimed, Sending};
 use super::{pace, Authorized, Deps, Notifier};
-use crate::domain::{Invitation, InvitationId, Status, Timestamp, Token};
+use crate::domain::{AccessOption, Invitation, InvitationId, Status, Timestamp, Token};
 use crate::ports::store::UpdateOutcome;
 use crate::ports::{MailError, StoreError};
 use crate::rules::{self, Policy};
@@ -15,6 +15,8 @@ pub enum ResendError {
     NotFound,
     #[error("only a pending invitation can be resent; this one is {0}")]
     InvalidState(Status),
+    #[error("you may not resend an invitation holding {} access", .0.as_str())]
+    Forbidden(AccessOption),
     #[error("the invitation was sent moments ago")]
     TooSoon { retry_after: Duration },
     #[error("the invitation has had its {sends} emails, the most it may have")]
@@ -27,10 +29,10 @@ pub enum ResendError {
     Mail(#[source] MailError),
 }
 
-/// One conditional write (state, cooldown and the new token in one) claims the resend, then the email
-/// goes in its slot and a second write marks it sent. A slot beyond the request's budget costs a write
-/// that hands the email to the paced sender instead. Whatever fails after the claim leaves the
-/// invitation `processing`, due for the sweep a processing timeout later.
+/// One conditional write (state, cooldown, the caller's grants and the new token in one) claims the
+/// resend, then the email goes in its slot and a second write marks it sent. A slot beyond the request's
+/// budget costs a write that hands the email to the paced sender instead. Whatever fails after the claim
+/// leaves the invitation `processing`, due for the sweep a processing timeout later.
 pub async fn resend(
     deps: &Deps,
     notifier: &Notifier,
@@ -39,10 +41,14 @@ pub async fn resend(
 ) -> Result<Invitation, ResendError> {
     let now = deps.clock.now();
     let token = Token::generate();
-    let claimed = match deps.store.update(auth.account(), id, &rules::resend(now, token.hash(), &deps.policy)).await? {
+    let claim = rules::resend(now, token.hash(), &deps.policy).by(auth.caller());
+    let claimed = match deps.store.update(auth.account(), id, &claim).await? {
         UpdateOutcome::Updated(inv) => inv,
         UpdateOutcome::NotFound => return Err(ResendError::NotFound),
-        UpdateOutcome::Mismatch(current) => return Err(refused(&current, now, &deps.policy)),
+        UpdateOutcome::Mismatch(current) => {
+            auth.may_act_on(&current.access).map_err(ResendError::Forbidden)?;
+            return Err(refused(&current, now, &deps.policy));
+        }
     };
     // Slots are reserved once the resend is allowed, so a refused one costs the schedule nothing.
     let slot = pace::reserve(deps, notifier, 1).await?[0];

@@ -75,9 +75,7 @@ pub async fn remove(deps: &Deps, auth: &Authorized, user: &UserId) -> Result<Mem
         return Err(RemoveError::Yourself);
     }
     let member = deps.store.member(auth.account(), user).await?.ok_or(RemoveError::NotFound)?;
-    if let Some(option) = auth.caller().first_forbidden(&member.access.options()) {
-        return Err(RemoveError::Forbidden(option));
-    }
+    auth.may_act_on(&member.access).map_err(RemoveError::Forbidden)?;
     // A member removed and re-added in between is not the one read: it stays.
     if !deps.store.remove_member(&member).await? {
         return Err(RemoveError::NotFound);

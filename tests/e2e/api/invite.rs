@@ -57,6 +57,21 @@ async fn invite_sends_one_email_each_and_stores_only_the_token_hash() {
 }
 
 #[tokio::test]
+async fn an_inviter_address_the_identity_provider_did_not_verify_is_not_in_the_email() {
+    let s = App::new().await;
+    let mut unverified = claims(&s.account, "owner");
+    unverified.as_object_mut().unwrap().remove("email_verified");
+    let body = json!({"invitees": "unv@example.com", "access": access_infra()}).to_string();
+    let a = s.call(event_json("POST", &s.path(""), &[], Some(unverified), Some(&body))).await;
+    assert_eq!(a.status, 201, "{}", a.body);
+    let mail = s.backend.ses.sent().await.pop().expect("the email");
+    assert!(!mail.html.contains("admin@example.com"), "{}", mail.html);
+    assert!(mail.html.contains("An administrator") && mail.html.contains(&s.account), "{}", mail.html);
+    let items = s.invitation_items().await;
+    assert!(items.iter().all(|i| i.get("inviter_email").is_none()), "{items:?}");
+}
+
+#[tokio::test]
 async fn html_escapes_values_in_the_email() {
     let s = App::new().await;
     let a = s

@@ -102,6 +102,33 @@ async fn cancel_answers_200_then_409_and_404_for_strangers() {
     assert_eq!(list.body["invitations"][0]["status"], "pending");
 }
 
+/// One rule for cancel, resend and removal: an inviter with infrastructure rights alone may not touch
+/// the owner's IAM invitation, and the refusal names the option and changes nothing.
+#[tokio::test]
+async fn cancel_and_resend_need_the_grant_of_everything_the_invitation_holds() {
+    let s = App::new().await;
+    let iam = json!({"iam": [{"service": "kms", "roles": ["Administrator"]}]});
+    let a = s.invite(json!({"invitees": "root@x.io", "access": iam})).await;
+    assert_eq!(a.status, 201, "{}", a.body);
+    let id = a.body["results"][0]["invitation"]["id"].as_str().unwrap().to_owned();
+    s.backend.clock.advance(Duration::from_secs(61));
+    let by = |roles: &str, method: &str, rest: String| {
+        event_json(method, &s.path(&rest), &[], Some(claims(&s.account, roles)), None)
+    };
+    for roles in ["infra_add_users", "org_manager"] {
+        for (method, rest) in [("DELETE", format!("/{id}")), ("POST", format!("/{id}/resend"))] {
+            let refused = s.call(by(roles, method, rest)).await;
+            assert_error(&refused, 403, "forbidden");
+            assert!(refused.body["error"]["message"].as_str().unwrap().contains("iam"), "{}", refused.body);
+        }
+    }
+    let stored = s.stored(InvitationId::parse(&id).unwrap()).await;
+    assert_eq!((stored.status.as_str(), stored.send_count), ("pending", 1), "nothing changed");
+    assert_eq!(s.backend.ses.sent().await.len(), 1, "no second email");
+    assert_eq!(s.call(by("iam_admin infra_add_users", "POST", format!("/{id}/resend"))).await.status, 200);
+    assert_eq!(s.call(by("owner", "DELETE", format!("/{id}"))).await.status, 200);
+}
+
 #[tokio::test]
 async fn resend_makes_a_new_token_and_respects_the_cooldown() {
     let s = App::new().await;

@@ -97,7 +97,7 @@ impl World {
 
     fn accept(&self, id: &str, token: &str, sub: &str) -> Value {
         let path = format!("/accounts/{}/invitations/{id}/accept", self.account);
-        let claims = Some(json!({"sub": sub, "email": "a@x.io"}));
+        let claims = Some(e2e::invitee(sub, "a@x.io"));
         event_json("POST", &path, &[], claims, Some(&json!({"token": token}).to_string()))
     }
 }

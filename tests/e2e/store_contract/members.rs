@@ -3,13 +3,14 @@ use super::{account, Store};
 use e2e::invitation;
 use futures::future::join_all;
 use invitations::domain::{
-    Claimant, Email, EmailPrefix, Invitation, InvitationId, Member, Status, Timestamp, Token, UserId, UserStatus,
+    Claimant, ClaimedEmail, Email, EmailPrefix, Invitation, InvitationId, Member, Status, Timestamp, Token, UserId,
+    UserStatus,
 };
 use invitations::ports::store::{invitation_sort_key, CreateOutcome, JoinOutcome, UsersQuery};
 use invitations::rules;
 
 fn claimant(sub: &str, address: &str) -> Claimant {
-    Claimant { user_id: UserId::parse(sub).unwrap(), email: Some(Email::parse(address).unwrap()) }
+    Claimant { user_id: UserId::parse(sub).unwrap(), email: ClaimedEmail::Verified(Email::parse(address).unwrap()) }
 }
 
 fn member_of(inv: &Invitation, who: &Claimant) -> Member {
@@ -27,7 +28,7 @@ fn member_of(inv: &Invitation, who: &Claimant) -> Member {
 
 async fn join(store: &Store, inv: &Invitation, who: &Claimant) -> JoinOutcome {
     let write = rules::accept(Timestamp::now(), inv.token_hash.clone(), who);
-    store.join(&write, &member_of(inv, who), who.email.as_ref()).await.unwrap()
+    store.join(&write, &member_of(inv, who), who.email.verified()).await.unwrap()
 }
 
 async fn stored(store: &Store, inv: &Invitation) -> Invitation {
@@ -198,7 +199,11 @@ pub(super) async fn removing_a_member_frees_its_address(store: Store) {
     let dee = claimant("dee", "dee@x.io");
     assert_eq!(store.directory(&dee.user_id).await.unwrap(), None);
     assert_eq!(join(&store, &inv, &dee).await, JoinOutcome::Joined);
-    assert_eq!(store.directory(&dee.user_id).await.unwrap(), dee.email.clone(), "the directory learns the address");
+    assert_eq!(
+        store.directory(&dee.user_id).await.unwrap(),
+        dee.email.verified().cloned(),
+        "the directory learns the address"
+    );
     let member = store.member(&acct, &dee.user_id).await.unwrap().unwrap();
     let stale = Member { invitation_id: InvitationId::new(), ..member.clone() };
     assert!(!store.remove_member(&stale).await.unwrap(), "only the member as read is removed");

@@ -3,6 +3,7 @@
 //! production cannot drift apart.
 mod counts;
 mod due;
+mod grants;
 mod handoffs;
 mod keys;
 mod members;
@@ -14,6 +15,7 @@ use counts::*;
 use due::*;
 use e2e::file_store::ReopenedStore;
 use e2e::{new_table, sdk, unique};
+use grants::*;
 use handoffs::*;
 use invitations::adapters::dynamo::DynamoStore;
 use invitations::adapters::memory::MemoryStore;
@@ -61,6 +63,7 @@ contract!(
     update_tells_not_found_from_mismatch,
     update_requires_the_token_hash_it_names,
     update_cooldown_on_last_sent,
+    a_write_needs_the_grant_of_every_option_the_invitation_holds,
     counts_sends_and_keeps_due_times,
     counts_sends_and_failures_and_caps_sends,
     the_due_index_returns_only_due_invitations_earliest_first_in_pages,
@@ -69,6 +72,7 @@ contract!(
     racing_cancels_win_once,
     paging_returns_every_invitation_once_newest_first,
     paging_with_status_and_email_filters,
+    an_address_filter_reveals_no_invitation_sent_by_user_id,
     accounts_are_isolated,
     cursors_are_bound_to_account_and_filter,
     idempotency_keys_claim_once_keep_answers_and_expire,

@@ -1,7 +1,7 @@
 //! Reading invitations back: pages newest first, filters, and accounts that never mix.
 use super::{account, all_pages, open, to, transition, Store};
 use e2e::{invitation, owner_of};
-use invitations::domain::{Email, InvitationId, Status};
+use invitations::domain::{AccountId, Email, Invitation, InvitationId, Status, UserId};
 use invitations::ports::clock::SystemClock;
 use invitations::ports::store::{CreateOutcome, ListQuery, UpdateOutcome};
 use invitations::service::list::{list, ListError, ListParams};
@@ -96,4 +96,66 @@ pub(super) async fn cursors_are_bound_to_account_and_filter(store: Store) {
     assert!(matches!(list(&deps, &stranger, next.clone()).await, Err(ListError::InvalidCursor)));
     let filtered = ListParams { statuses: Some(vec![Status::Processing]), ..next };
     assert!(matches!(list(&deps, &me, filtered).await, Err(ListError::InvalidCursor)));
+}
+
+/// Pages filtered by `email`: their ids and whether each has a cursor.
+async fn pages_by_address(store: &Store, acct: &AccountId, email: &str, limit: u32) -> Vec<(Vec<InvitationId>, bool)> {
+    let mut q = ListQuery { email: Some(Email::parse(email).unwrap()), limit, ..Default::default() };
+    let mut pages = Vec::new();
+    loop {
+        let page = store.list(acct, &q).await.unwrap();
+        pages.push((page.items.iter().map(|i| i.id).collect(), page.next_after.is_some()));
+        match page.next_after {
+            Some(after) => q.after = Some(after),
+            None => return pages,
+        }
+        assert!(pages.len() < 20, "paging does not end");
+    }
+}
+
+/// An address filter reveals no invitation sent by user id to that address: not as a row, not as the
+/// position a cursor names, not by whether a page has a cursor. The pages are those of an address that
+/// never had one.
+pub(super) async fn an_address_filter_reveals_no_invitation_sent_by_user_id(store: Store) {
+    let acct = account();
+    let by_id =
+        |email: &str| Invitation { user_id: Some(UserId::parse("auth0|guess").unwrap()), ..invitation(&acct, email) };
+    store.create(&by_id("only@x.io")).await.unwrap();
+    assert_eq!(pages_by_address(&store, &acct, "only@x.io", 1).await, [(vec![], false)]);
+
+    // One address's history, oldest first: by user id, by address, by user id, by address, by user id;
+    // and another address's with the same two by address.
+    let (mut shown, mut control) = (Vec::new(), Vec::new());
+    for (i, by_user) in [true, false, true, false, true].into_iter().enumerate() {
+        let inv = if by_user { by_id("mixed@x.io") } else { invitation(&acct, "mixed@x.io") };
+        assert!(matches!(store.create(&inv).await.unwrap(), CreateOutcome::Created));
+        if !by_user {
+            shown.push(inv.id);
+            let twin = invitation(&acct, "control@x.io");
+            store.create(&twin).await.unwrap();
+            store.update(&acct, twin.id, &transition(&open(), &to(Status::Cancelled))).await.unwrap();
+            control.push(twin.id);
+        }
+        if i < 4 {
+            store.update(&acct, inv.id, &transition(&open(), &to(Status::Cancelled))).await.unwrap();
+        }
+    }
+    shown.reverse();
+    control.reverse();
+    for limit in [1, 2, 3, 100] {
+        let mixed = pages_by_address(&store, &acct, "mixed@x.io", limit).await;
+        let twin = pages_by_address(&store, &acct, "control@x.io", limit).await;
+        let ids: Vec<InvitationId> = mixed.iter().flat_map(|(ids, _)| ids.clone()).collect();
+        assert_eq!(ids, shown, "limit {limit}");
+        let shape = |pages: &[(Vec<InvitationId>, bool)]| {
+            pages.iter().map(|(ids, more)| (ids.len(), *more)).collect::<Vec<_>>()
+        };
+        assert_eq!(shape(&mixed), shape(&twin), "limit {limit}: {mixed:?}");
+    }
+    // Every cursor names a row the filter shows, the last of its page.
+    let mut q = ListQuery { email: Some(Email::parse("mixed@x.io").unwrap()), limit: 1, ..Default::default() };
+    while let Some(after) = store.list(&acct, &q).await.unwrap().next_after {
+        assert!(shown.contains(&after), "a cursor names {after:?}");
+        q.after = Some(after);
+    }
 }

@@ -6,7 +6,7 @@ use super::{
     account_pk, due_partition, invitation_key, n, new_write_id, s, status_in, unavailable, written_by, DynamoStore,
     Item,
 };
-use crate::domain::{AccountId, InvitationId};
+use crate::domain::{Access, AccessOption, AccountId, InvitationId};
 use crate::ports::store::{DueShard, StoreError, StoreResult, UpdateOutcome};
 use crate::rules::{Change, Count, Due, Expect, Handed, Transition};
 use aws_sdk_dynamodb::{
@@ -26,7 +26,7 @@ pub(super) struct Expressions {
     pub write_id: String,
 }
 
-fn condition(expect: &Expect, values: &mut Item) -> String {
+fn condition(expect: &Expect, values: &mut Item, names: &mut HashMap<String, String>) -> String {
     let mut condition = format!("attribute_exists(pk) AND {}", status_in(values, ":x", expect.statuses));
     if let Some(h) = &expect.token_hash {
         condition.push_str(" AND token_hash = :xh");
@@ -55,12 +55,20 @@ fn condition(expect: &Expect, values: &mut Item) -> String {
     if let Some(claimant) = &expect.invitee {
         // Invited by user id: that user only. Invited by address: whoever holds it.
         values.insert(":xuser".into(), s(claimant.user_id.as_str()));
-        match &claimant.email {
+        match claimant.email.verified() {
             Some(email) => {
                 values.insert(":xemail".into(), s(email.as_str()));
                 condition.push_str(" AND (user_id = :xuser OR (attribute_not_exists(user_id) AND email = :xemail))");
             }
             None => condition.push_str(" AND user_id = :xuser"),
+        }
+    }
+    if let Some(grantable) = &expect.grantable {
+        // Each option the caller may not grant must be unassigned in the stored access.
+        for (i, option) in AccessOption::ALL.iter().filter(|o| !grantable.contains(o)).enumerate() {
+            names.insert("#access".into(), "access".into());
+            condition.push_str(&format!(" AND contains(#access, :xna{i})"));
+            values.insert(format!(":xna{i}"), s(Access::unassigned_text(*option)));
         }
     }
     condition
@@ -132,10 +140,10 @@ fn update(account: &AccountId, change: &Change, write_id: &str, values: &mut Ite
 
 pub(super) fn expressions(account: &AccountId, write: &Transition) -> Expressions {
     let mut values = HashMap::new();
-    let condition = condition(&write.expect, &mut values);
+    let mut names = HashMap::from([("#status".to_owned(), "status".to_owned())]);
+    let condition = condition(&write.expect, &mut values, &mut names);
     let write_id = new_write_id();
     let update = update(account, &write.change, &write_id, &mut values);
-    let names = HashMap::from([("#status".to_owned(), "status".to_owned())]);
     Expressions { condition, update, names, values, write_id }
 }
 

@@ -209,7 +209,8 @@ impl InvitationStore for MemoryStore {
             .map(|(_, inv)| inv)
             .filter(|inv| query.after.is_none_or(|after| inv.id < after))
             .filter(|inv| query.statuses.as_ref().is_none_or(|s| s.contains(&inv.status)))
-            .filter(|inv| query.email.as_ref().is_none_or(|e| *e == inv.email))
+            // As DynamoDB's `by_email`: invitations sent to an address, never one sent by user id.
+            .filter(|inv| query.email.as_ref().is_none_or(|e| *e == inv.email && inv.user_id.is_none()))
             .take(limit)
             .cloned()
             .collect();

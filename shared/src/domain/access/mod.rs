@@ -180,7 +180,7 @@ impl Access {
         if !value.is_object() {
             return Err(bad("must be an object"));
         }
-        let input: AccessInput = serde_json::from_value(value).map_err(|e| bad(e.to_string()))?;
+        let input: AccessInput = serde_json::from_value(value).map_err(|e| bad(super::refusal::body_problem(&e)))?;
         let access =
             Access { iam: input.iam, cloud_foundry: input.cloud_foundry, infrastructure: input.infrastructure };
         access.check()?;
@@ -246,6 +246,19 @@ impl Access {
             out.push(AccessOption::Infrastructure);
         }
         out
+    }
+
+    /// The first option this access assigns outside `allowed`. Who may act on an invitation or a member
+    /// is decided by this, once: whoever may grant every option it holds (`service::Authorized`).
+    pub fn first_outside(&self, allowed: &[AccessOption]) -> Option<AccessOption> {
+        self.options().into_iter().find(|o| !allowed.contains(o))
+    }
+
+    /// The text that the stored form of an access (its JSON as [`serde_json::to_string`] writes it)
+    /// holds exactly when `option` is not assigned, so a store can test the rule above in a condition
+    /// without reading the access first. Names elsewhere in it are values, whose quotes JSON escapes.
+    pub fn unassigned_text(option: AccessOption) -> String {
+        format!("\"{}\":\"no_access\"", option.as_str())
     }
 
     /// One line per assigned option, for the invitation email.

@@ -75,7 +75,7 @@ fn the_detail_is_the_public_object_with_previous_status_and_event_id() {
 #[test]
 fn no_token_hash_inviter_address_due_time_or_key_reaches_a_detail() {
     let token = Token::generate();
-    let claimant = Claimant { user_id: UserId::parse("user-7").unwrap(), email: None };
+    let claimant = Claimant { user_id: UserId::parse("user-7").unwrap(), email: ClaimedEmail::Missing };
     // Invited by user id: its address must show masked, as the API shows it.
     let old = Invitation {
         token_hash: token.hash(),

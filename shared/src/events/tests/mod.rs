@@ -3,7 +3,7 @@
 mod detail;
 
 use super::*;
-use crate::domain::{Access, AccountId, Claimant, Email, InvitationId, Token, TokenHash, UserId};
+use crate::domain::{Access, AccountId, Claimant, ClaimedEmail, Email, InvitationId, Token, TokenHash, UserId};
 use crate::rules::{self, DueAction, Policy, Transition};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -94,8 +94,10 @@ fn member() -> Member {
 fn each_transition_of_the_state_table_makes_exactly_its_events() {
     let policy = Policy::default();
     let hash = || Token::generate().hash();
-    let claimant =
-        Claimant { user_id: UserId::parse("user-1").unwrap(), email: Some(Email::parse("ada@example.com").unwrap()) };
+    let claimant = Claimant {
+        user_id: UserId::parse("user-1").unwrap(),
+        email: ClaimedEmail::Verified(Email::parse("ada@example.com").unwrap()),
+    };
     let processing = invitation(Status::Processing, 0);
     let pending = invitation(Status::Pending, 1);
     let stale = invitation(Status::Pending, 1);

@@ -1,14 +1,17 @@
 //! Every answer of the accept table, on the in-memory store: who may accept, with which token, in which
 //! state, and that a refusal leaves the invitation for the right person.
 use super::*;
-use crate::domain::{Claimant, Member, Status, UserId};
+use crate::domain::{Claimant, ClaimedEmail, Member, Status, UserId};
 use crate::service::accept::{accept, AcceptError};
 use crate::service::cancel::cancel;
 use crate::service::resend::resend;
 use std::time::Duration;
 
 fn invitee(sub: &str, address: Option<&str>) -> Claimant {
-    Claimant { user_id: UserId::parse(sub).unwrap(), email: address.map(email) }
+    Claimant {
+        user_id: UserId::parse(sub).unwrap(),
+        email: address.map_or(ClaimedEmail::Missing, |a| ClaimedEmail::Verified(email(a))),
+    }
 }
 
 impl World {
@@ -77,9 +80,18 @@ async fn only_the_invited_address_or_user_may_accept_and_a_mismatch_spends_nothi
     let auth = owner_of("acme");
     let inv = w.invited(&auth, "ada@example.com").await;
     let token = w.newest_token("ada@example.com");
-    for who in [invitee("mallory", Some("mallory@example.com")), invitee("ada-sub", None)] {
+    // The right address unverified (or its email_verified missing) is no better than none.
+    let unverified = Claimant { user_id: UserId::parse("ada-sub").unwrap(), email: ClaimedEmail::Unverified };
+    for (who, says) in [
+        (invitee("mallory", Some("mallory@example.com")), "sign in with that address"),
+        (invitee("ada-sub", None), "carries no email address"),
+        (unverified, "is not verified"),
+    ] {
         match w.accept(&who, &inv, &token).await {
-            Err(AcceptError::EmailMismatch { invited }) => assert_eq!(invited, "a***@example.com"),
+            Err(e @ AcceptError::EmailMismatch { .. }) => {
+                let text = e.to_string();
+                assert!(text.contains("a***@example.com") && text.contains(says), "{text}");
+            }
             other => panic!("{other:?}"),
         }
     }

@@ -2,7 +2,7 @@
 //! mapping as the stream's turns them into JSON lines, for whole lives driven through the use cases.
 use super::*;
 use crate::adapters::event_log::EventLog;
-use crate::domain::{Claimant, UserId};
+use crate::domain::{Claimant, ClaimedEmail, UserId};
 use crate::service::accept::accept;
 use crate::service::cancel::cancel;
 use crate::service::resend::resend;
@@ -44,7 +44,10 @@ async fn the_in_memory_store_tells_each_change_as_the_stream_would() {
     cancel(&w.deps, &auth, bob.id).await.unwrap();
     w.clock.advance(Duration::from_secs(61));
     resend(&w.deps, &w.notifier, &auth, ann.id).await.unwrap();
-    let who = Claimant { user_id: UserId::parse("ann-sub").unwrap(), email: Some(email("ann@example.com")) };
+    let who = Claimant {
+        user_id: UserId::parse("ann-sub").unwrap(),
+        email: ClaimedEmail::Verified(email("ann@example.com")),
+    };
     accept(&w.deps, &who, auth.account(), ann.id, &w.newest_token("ann@example.com")).await.unwrap();
     remove(&w.deps, &auth, &who.user_id).await.unwrap();
     let cy = w.invited(&auth, "cy@example.com").await;

@@ -28,6 +28,28 @@ async fn each_invitee_gets_one_email_whose_link_matches_the_stored_hash() {
 }
 
 #[tokio::test]
+async fn an_inviter_address_not_verified_is_not_shown() {
+    let w = world();
+    for (n, claims) in [
+        &[("email", "boss@example.com")][..],
+        &[("email", "boss@example.com"), ("email_verified", "false")],
+        &[("email_verified", "true")],
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let auth = authorize(caller_with("acme", "owner", claims), AccountId::parse("acme").as_ref()).unwrap();
+        let to = format!("n{n}@example.com");
+        let results = w.invite(&auth, json!(to)).await;
+        let Outcome::Invited(inv) = &results[0].1 else { panic!("{results:?}") };
+        assert_eq!(inv.inviter_email, None, "{claims:?}");
+        let mail = w.mailer.sent_to(&email(&to)).pop().unwrap();
+        assert!(!mail.text.contains("boss@") && !mail.html.contains("boss@"), "{claims:?}: {}", mail.text);
+        assert!(mail.text.starts_with("An administrator invited you"), "{}", mail.text);
+    }
+}
+
+#[tokio::test]
 async fn open_invitations_are_not_doubled_and_bad_pieces_are_per_invitee() {
     let w = world();
     let auth = owner_of("acme");

@@ -1,6 +1,6 @@
 //! The Users list, member removal and inviting by user id, on the in-memory store.
 use super::*;
-use crate::domain::{Claimant, Status, UserId, UserStatus};
+use crate::domain::{Claimant, ClaimedEmail, Status, UserId, UserStatus};
 use crate::ports::store::UserRow;
 use crate::service::accept::accept;
 use crate::service::cancel::cancel;
@@ -10,7 +10,7 @@ impl World {
     /// Invites `address` and has `sub` accept it.
     async fn member(&self, auth: &Authorized, address: &str, sub: &str) -> Invitation {
         let inv = self.invited(auth, address).await;
-        let who = Claimant { user_id: UserId::parse(sub).unwrap(), email: Some(email(address)) };
+        let who = Claimant { user_id: UserId::parse(sub).unwrap(), email: ClaimedEmail::Verified(email(address)) };
         accept(&self.deps, &who, auth.account(), inv.id, &self.newest_token(address)).await.unwrap();
         inv
     }
@@ -114,10 +114,11 @@ async fn a_user_id_is_invited_at_its_directory_address_and_bound_to_that_user() 
     let mails = w.mailer.sent_to(&email("bo@example.com"));
     assert_eq!(mails.len(), 2, "the invitation went to the directory's address");
     let token = w.newest_token("bo@example.com");
-    let impostor = Claimant { user_id: UserId::parse("not-bo").unwrap(), email: Some(email("bo@example.com")) };
+    let impostor =
+        Claimant { user_id: UserId::parse("not-bo").unwrap(), email: ClaimedEmail::Verified(email("bo@example.com")) };
     let err = accept(&w.deps, &impostor, acme.account(), inv.id, &token).await.unwrap_err();
     assert!(matches!(err, crate::service::accept::AcceptError::UserMismatch), "{err:?}");
-    let bo = Claimant { user_id: UserId::parse("auth0|bo").unwrap(), email: None };
+    let bo = Claimant { user_id: UserId::parse("auth0|bo").unwrap(), email: ClaimedEmail::Missing };
     accept(&w.deps, &bo, acme.account(), inv.id, &token).await.unwrap();
     let results = w.invite(&acme, json!("auth0|bo")).await;
     assert!(matches!(results[0].1, Outcome::AlreadyMember(None)), "{:?}", results[0]);

@@ -3,6 +3,7 @@
 mod accept;
 mod deadline;
 mod events;
+mod grants;
 mod handoffs;
 mod idempotency;
 mod invite;
@@ -49,11 +50,16 @@ fn world() -> World {
 }
 
 fn caller(account: &str, roles: &str) -> Caller {
-    let claims: HashMap<String, String> =
-        [("sub", "admin-1"), ("email", "admin@example.com"), ("account_id", account), ("roles", roles)]
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .collect();
+    caller_with(account, roles, &[("email", "admin@example.com"), ("email_verified", "true")])
+}
+
+/// A caller with `roles` and the `extra` claims (its address, verified or not).
+fn caller_with(account: &str, roles: &str, extra: &[(&str, &str)]) -> Caller {
+    let claims: HashMap<String, String> = [("sub", "admin-1"), ("account_id", account), ("roles", roles)]
+        .iter()
+        .chain(extra)
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     Caller::from_claims(&claims).unwrap()
 }
 
