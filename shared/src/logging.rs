@@ -153,7 +153,7 @@ mod tests {
             .map(|e| {
                 let manifest = std::fs::read_to_string(e.unwrap().path().join("Cargo.toml")).unwrap();
                 // A log line's target starts with its binary's name: the last name in the manifest.
-                let name = manifest.lines().filter_map(|l| l.strip_prefix("name = ")).last().unwrap();
+                let name = manifest.lines().rev().find_map(|l| l.strip_prefix("name = ")).unwrap();
                 name.trim_matches('"').to_owned()
             })
             .collect();

@@ -168,8 +168,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
                 let gateway = gateway.clone();
                 // Its own task, as a Lambda invocation finishes when its client goes away: a request cut
                 // off mid-way still completes and keeps its idempotent answer for the client's retry.
-                let handled = tokio::spawn(async move { gateway.handle(req).await });
-                async move { handled.await }
+                tokio::spawn(async move { gateway.handle(req).await })
             });
             if let Err(e) = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await {
                 tracing::debug!(error = %e, "connection ended");
