@@ -78,12 +78,20 @@ impl Site {
         })
     }
 
-    /// The answer to an HTTP API event (payload 2.0) for one of the console's routes.
+    /// The answer to an HTTP API event (payload 2.0) for one of the console's routes, told apart by the
+    /// route key API Gateway matched and its path parameter, as the API's functions tell theirs: behind
+    /// a custom domain's API mapping, `rawPath` starts with the mapping's key.
     pub fn answer_event(&self, event: &Value) -> Value {
         let method = event["requestContext"]["http"]["method"].as_str().unwrap_or_default();
-        let path = event["rawPath"].as_str().unwrap_or_default();
+        let path = match event["requestContext"]["routeKey"].as_str() {
+            Some("GET /") => "/".to_owned(),
+            Some("GET /console/{file}") => {
+                format!("/console/{}", event["pathParameters"]["file"].as_str().unwrap_or_default())
+            }
+            _ => String::new(),
+        };
         let if_none_match = event["headers"]["if-none-match"].as_str();
-        self.answer(method, path, if_none_match).unwrap_or_else(|| self.not_found()).into_event_response()
+        self.answer(method, &path, if_none_match).unwrap_or_else(|| self.not_found()).into_event_response()
     }
 
     fn not_found(&self) -> Answer {

@@ -174,7 +174,11 @@ fn the_page_stays_under_its_size_budget() {
 #[test]
 fn an_event_gets_the_answer_api_gateway_expects() {
     let site = oidc(None);
-    let event = json!({"rawPath": "/console/app.js", "requestContext": {"http": {"method": "GET"}}, "headers": {}});
+    // Behind a custom domain's API mapping `v1`: the route key and its parameter say which file.
+    let event = json!({
+        "rawPath": "/v1/console/app.js", "pathParameters": {"file": "app.js"}, "headers": {},
+        "requestContext": {"http": {"method": "GET"}, "routeKey": "GET /console/{file}"}
+    });
     let got = site.answer_event(&event);
     assert_eq!(got["statusCode"], 200);
     assert_eq!(got["headers"]["content-type"], "text/javascript; charset=utf-8");
@@ -183,8 +187,10 @@ fn an_event_gets_the_answer_api_gateway_expects() {
         got["body"].as_str().unwrap().as_bytes(),
         assets::ASSETS.iter().find(|a| a.name == "app.js").unwrap().body
     );
-    let odd = json!({"rawPath": "/elsewhere", "requestContext": {"http": {"method": "GET"}}});
+    let odd = json!({"rawPath": "/elsewhere", "requestContext": {"http": {"method": "GET"}, "routeKey": "$default"}});
     assert_eq!(site.answer_event(&odd)["statusCode"], 404);
+    let unnamed = json!({"rawPath": "/console/", "requestContext": {"http": {"method": "GET"}, "routeKey": "GET /console/{file}"}});
+    assert_eq!(site.answer_event(&unnamed)["statusCode"], 404, "no file named");
     assert_eq!(site.answer_event(&json!({}))["statusCode"], 404, "a malformed event is a 404, not a panic");
 }
 

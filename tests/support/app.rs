@@ -53,8 +53,9 @@ pub fn event_json(
 /// which have no authorizer.
 pub fn page_event(path: &str) -> Value {
     let route = if path == "/" { "GET /" } else { "GET /console/{file}" };
+    let file = path.strip_prefix("/console/").map(|f| serde_json::json!({"file": f}));
     serde_json::json!({
-        "version": "2.0", "routeKey": route, "rawPath": path, "rawQueryString": "",
+        "version": "2.0", "routeKey": route, "rawPath": path, "rawQueryString": "", "pathParameters": file,
         "headers": {"accept": "*/*", "host": "console.example.com"},
         "requestContext": {
             "accountId": "local", "apiId": "local", "domainName": "console.example.com", "domainPrefix": "console",
