@@ -1,5 +1,6 @@
 use super::*;
 use serde_json::json;
+use serde_json::Value;
 
 fn full() -> Value {
     json!({
@@ -92,6 +93,11 @@ fn rejects_each_violation() {
         ("infra missing", json!({"infrastructure": {}})),
         ("infra string", json!({"infrastructure": "basic_user"})),
         ("wrong type", json!({"iam": 5})),
+        // serde reads a struct from an array of its fields in order; the API's shapes are objects.
+        ("infra as array", json!({"infrastructure": ["basic_user"]})),
+        ("iam policy as array", json!({"iam": [["s", null, ["Viewer"]]]})),
+        ("cf as array", json!({"cloud_foundry": ["acme", ["Auditor"], []]})),
+        ("space as array", json!({"cloud_foundry": {"org": "a", "spaces": [["r", "s", ["Developer"]]]}})),
     ];
     for (name, v) in cases {
         assert!(Access::parse(v).is_err(), "accepted: {name}");
