@@ -17,6 +17,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("schedule", 5),
     ("stream", 5),
     ("sends", 5),
+    ("delivery", 5),
     ("wiring", 6),
 ];
 

@@ -9,7 +9,7 @@ use invitations::ports::store::{
     Claim, CreateOutcome, DueKey, DuePage, DueShard, IdempotencyStore, InvitationStore, JoinOutcome, ListQuery,
     MemberStore, Page, Saved, Scope, SendSlots, StoreResult, UpdateOutcome, UsersPage, UsersQuery,
 };
-use invitations::rules::Transition;
+use invitations::rules::{Report, Transition};
 use std::path::PathBuf;
 
 pub struct ReopenedStore {
@@ -53,6 +53,11 @@ impl InvitationStore for ReopenedStore {
     async fn update(&self, account: &AccountId, id: InvitationId, write: &Transition) -> StoreResult<UpdateOutcome> {
         let _turn = self.turn.lock().await;
         self.reopen().update(account, id, write).await
+    }
+
+    async fn report(&self, account: &AccountId, id: InvitationId, report: &Report) -> StoreResult<UpdateOutcome> {
+        let _turn = self.turn.lock().await;
+        self.reopen().report(account, id, report).await
     }
 
     async fn get(&self, account: &AccountId, id: InvitationId) -> StoreResult<Option<Invitation>> {

@@ -7,7 +7,7 @@ use crate::domain::{
     AccountId, Email, EmailPrefix, IdempotencyKey, Invitation, InvitationId, Member, Status, Timestamp, UserId,
     UserStatus,
 };
-use crate::rules::Transition;
+use crate::rules::{Report, Transition};
 use async_trait::async_trait;
 use std::time::Duration;
 
@@ -71,6 +71,9 @@ pub trait InvitationStore: Send + Sync {
     async fn create(&self, invitation: &Invitation) -> StoreResult<CreateOutcome>;
     /// One conditional write: applies `change` only when the stored invitation meets `expect`.
     async fn update(&self, account: &AccountId, id: InvitationId, write: &Transition) -> StoreResult<UpdateOutcome>;
+    /// One conditional write of an SES report ([`crate::rules::report`]): `Mismatch` when the report is
+    /// of an older send or no newer than the one stored, which stays.
+    async fn report(&self, account: &AccountId, id: InvitationId, report: &Report) -> StoreResult<UpdateOutcome>;
     /// One invitation as stored now (a strongly consistent read).
     async fn get(&self, account: &AccountId, id: InvitationId) -> StoreResult<Option<Invitation>>;
     /// Invitations of one account, newest first.

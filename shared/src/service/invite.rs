@@ -98,6 +98,7 @@ async fn invite_one(
             user_id,
             accepted_by: None,
             handed_on: None,
+            delivery: None,
         },
         &deps.policy,
     );

@@ -1,6 +1,6 @@
 //! The invitation email and the one object that sends it: what it says, where its link points, and the
 //! log line each send leaves (the address masked, the token never).
-use crate::domain::{Invitation, Token};
+use crate::domain::{Invitation, SendRef, Token};
 use crate::ports::{MailError, Mailer, OutgoingEmail};
 use std::sync::Arc;
 use url::Url;
@@ -63,5 +63,6 @@ pub fn invitation_email(settings: &MailSettings, inv: &Invitation, token: &Token
         html_escape::encode_double_quoted_attribute(link.as_str()),
         esc(&expires),
     );
-    OutgoingEmail { to: inv.email.clone(), subject, text, html }
+    let send = SendRef { account: inv.account_id.clone(), invitation: inv.id, send: inv.next_send() };
+    OutgoingEmail { to: inv.email.clone(), subject, text, html, send: Some(send) }
 }

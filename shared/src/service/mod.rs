@@ -4,6 +4,7 @@ pub mod accept;
 pub mod cancel;
 mod claim;
 pub mod cursor;
+pub mod delivery;
 mod first_email;
 pub mod idempotency;
 pub mod invite;

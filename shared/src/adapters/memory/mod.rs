@@ -14,7 +14,7 @@ use crate::ports::store::{
     CreateOutcome, DueKey, DuePage, DueShard, DueShards, InvitationStore, ListQuery, Page, Saved, StoreError,
     StoreResult, UpdateOutcome,
 };
-use crate::rules::Transition;
+use crate::rules::{Report, Transition};
 use async_trait::async_trait;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -186,6 +186,26 @@ impl InvitationStore for MemoryStore {
         }
         let before = inv.clone();
         write.change.apply(inv);
+        let updated = inv.clone();
+        if let Err(e) = self.persist(&inner) {
+            inner.invitations.insert(key, before);
+            return Err(e);
+        }
+        self.changed(Some(Stored::Invitation(before)), Some(Stored::Invitation(updated.clone())));
+        Ok(UpdateOutcome::Updated(updated))
+    }
+
+    async fn report(&self, account: &AccountId, id: InvitationId, report: &Report) -> StoreResult<UpdateOutcome> {
+        let mut inner = self.lock();
+        let key = (account.clone(), id);
+        let Some(inv) = inner.invitations.get_mut(&key) else {
+            return Ok(UpdateOutcome::NotFound);
+        };
+        if !report.matches(inv) {
+            return Ok(UpdateOutcome::Mismatch(inv.clone()));
+        }
+        let before = inv.clone();
+        report.apply(inv);
         let updated = inv.clone();
         if let Err(e) = self.persist(&inner) {
             inner.invitations.insert(key, before);

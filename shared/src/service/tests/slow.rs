@@ -54,6 +54,14 @@ impl InvitationStore for SlowStore {
         self.writes_done.lock().unwrap().push(Instant::now());
         outcome
     }
+    async fn report(
+        &self,
+        account: &AccountId,
+        id: InvitationId,
+        report: &crate::rules::Report,
+    ) -> StoreResult<UpdateOutcome> {
+        self.inner.report(account, id, report).await
+    }
     async fn get(&self, account: &AccountId, id: InvitationId) -> StoreResult<Option<Invitation>> {
         self.inner.get(account, id).await
     }

@@ -1,0 +1,83 @@
+//! SES reports on an invitation: one conditional write each, the latest send only, a repeat changing
+//! nothing, and an undeliverable address refusing every claim to send again; the record read back
+//! field for field.
+use super::{account, Store};
+use e2e::sent_invitation;
+use invitations::domain::{Delivery, DeliveryStatus, Invitation, InvitationId, Status, Timestamp, Token};
+use invitations::ports::store::UpdateOutcome;
+use invitations::rules::{self, Policy};
+use std::time::Duration;
+
+fn report(send: u32, status: DeliveryStatus, at: Timestamp, undeliverable: bool) -> rules::Report {
+    let detail = undeliverable.then(|| "permanent: general".to_owned());
+    rules::report(Delivery { status, at, detail, send, undeliverable })
+}
+
+fn recorded(outcome: UpdateOutcome) -> Option<Delivery> {
+    match outcome {
+        UpdateOutcome::Updated(inv) => Some(inv.delivery.expect("a recorded report shows")),
+        _ => None,
+    }
+}
+
+pub(super) async fn reports_of_the_latest_send_are_recorded_once_in_order(store: Store) {
+    let acct = account();
+    let t0 = Timestamp::now();
+    let inv = sent_invitation(&acct, "report@x.io", t0, t0.plus(Duration::from_secs(3600)));
+    store.create(&inv).await.unwrap();
+    let at = |s: u64| t0.plus(Duration::from_secs(s));
+
+    let delivered = report(1, DeliveryStatus::Delivered, at(5), false);
+    assert_eq!(recorded(store.report(&acct, inv.id, &delivered).await.unwrap()), Some(delivered.delivery.clone()));
+    // The same event again, and an earlier stage arriving late: nothing changes.
+    for stale in [delivered.clone(), report(1, DeliveryStatus::Sent, at(1), false)] {
+        match store.report(&acct, inv.id, &stale).await.unwrap() {
+            UpdateOutcome::Mismatch(current) => assert_eq!(current.delivery, Some(delivered.delivery.clone())),
+            other => panic!("expected the stored report to stay, got {other:?}"),
+        }
+    }
+    let complained = report(1, DeliveryStatus::Complained, at(9), true);
+    assert_eq!(recorded(store.report(&acct, inv.id, &complained).await.unwrap()), Some(complained.delivery.clone()));
+    let stored = store.get(&acct, inv.id).await.unwrap().unwrap();
+    assert_eq!(stored.delivery, Some(complained.delivery));
+    assert!(stored.undeliverable());
+    // Nothing else of the invitation moved.
+    assert_eq!(stored, Invitation { delivery: stored.delivery.clone(), ..inv });
+}
+
+pub(super) async fn a_report_of_an_older_send_or_an_unknown_invitation_changes_nothing(store: Store) {
+    let acct = account();
+    let t0 = Timestamp::now();
+    let inv =
+        Invitation { send_count: 2, ..sent_invitation(&acct, "older@x.io", t0, t0.plus(Duration::from_secs(3600))) };
+    store.create(&inv).await.unwrap();
+    let late = report(1, DeliveryStatus::Bounced, t0, true);
+    assert!(matches!(store.report(&acct, inv.id, &late).await.unwrap(), UpdateOutcome::Mismatch(_)));
+    let beyond = report(4, DeliveryStatus::Sent, t0, false);
+    assert!(matches!(store.report(&acct, inv.id, &beyond).await.unwrap(), UpdateOutcome::Mismatch(_)));
+    // The one being sent now (a third email, not yet counted) may be reported before its count lands.
+    let third = report(3, DeliveryStatus::Sent, t0, false);
+    assert!(recorded(store.report(&acct, inv.id, &third).await.unwrap()).is_some());
+    assert!(matches!(store.report(&acct, InvitationId::new(), &third).await.unwrap(), UpdateOutcome::NotFound));
+    assert_eq!(store.get(&acct, inv.id).await.unwrap().unwrap().delivery, Some(third.delivery));
+}
+
+pub(super) async fn an_undeliverable_address_refuses_a_resend_and_a_transient_bounce_does_not(store: Store) {
+    let acct = account();
+    let policy = Policy::default();
+    let t0 = Timestamp::now().minus(Duration::from_secs(3600));
+    let now = Timestamp::now();
+    for (permanent, email) in [(false, "soft@x.io"), (true, "hard@x.io")] {
+        let inv = sent_invitation(&acct, email, t0, t0);
+        store.create(&inv).await.unwrap();
+        let bounce = report(1, DeliveryStatus::Bounced, t0, permanent);
+        store.report(&acct, inv.id, &bounce).await.unwrap();
+        let resend = rules::resend(now, Token::generate().hash(), &policy);
+        let outcome = store.update(&acct, inv.id, &resend).await.unwrap();
+        match (permanent, outcome) {
+            (false, UpdateOutcome::Updated(claimed)) => assert_eq!(claimed.status, Status::Processing),
+            (true, UpdateOutcome::Mismatch(current)) => assert_eq!(current.status, Status::Pending),
+            (p, other) => panic!("permanent {p}: {other:?}"),
+        }
+    }
+}
