@@ -45,9 +45,9 @@ impl SendSlots for ReopenedStore {
 
 #[async_trait]
 impl InvitationStore for ReopenedStore {
-    async fn create(&self, invitation: &Invitation) -> StoreResult<CreateOutcome> {
+    async fn create_checked(&self, invitation: &Invitation, refuse_undeliverable: bool) -> StoreResult<CreateOutcome> {
         let _turn = self.turn.lock().await;
-        self.reopen().create(invitation).await
+        self.reopen().create_checked(invitation, refuse_undeliverable).await
     }
 
     async fn update(&self, account: &AccountId, id: InvitationId, write: &Transition) -> StoreResult<UpdateOutcome> {

@@ -78,6 +78,14 @@ impl<'a> From<&'a InviteResult> for ResultView<'a> {
             Outcome::AlreadyMember(i) => {
                 ("already_member", i.as_ref(), Some("this invitee already joined the account"))
             }
+            Outcome::Undeliverable(_) if r.by_user_id => {
+                ("undeliverable", None, Some("this user's address takes no email; set \"force\": true to invite anyway"))
+            }
+            Outcome::Undeliverable(i) => (
+                "undeliverable",
+                Some(i),
+                Some("this address's latest invitation bounced or was complained about; set \"force\": true to invite anyway"),
+            ),
             Outcome::Invalid(msg) => ("invalid", None, Some(msg.as_str())),
         };
         // An invitee named by user id gets only a new invitation back, which was sent by user id and so

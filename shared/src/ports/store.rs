@@ -23,6 +23,9 @@ pub enum CreateOutcome {
     AlreadyOpen(Invitation),
     /// The latest invitation for this (account, email) was accepted.
     AlreadyMember(Invitation),
+    /// The latest invitation for this (account, email) is undeliverable, and the create was asked to
+    /// refuse that.
+    Undeliverable(Invitation),
 }
 
 #[derive(Debug)]
@@ -68,7 +71,12 @@ pub trait InvitationStore: Send + Sync {
     /// Stores a new invitation unless an open one exists for its (account, email); atomic under races. An
     /// open one that has expired by the new one's creation is expired in the same step
     /// ([`crate::rules::supersede`]).
-    async fn create(&self, invitation: &Invitation) -> StoreResult<CreateOutcome>;
+    async fn create(&self, invitation: &Invitation) -> StoreResult<CreateOutcome> {
+        self.create_checked(invitation, false).await
+    }
+    /// [`InvitationStore::create`], and with `refuse_undeliverable` also `Undeliverable` when the
+    /// address's latest invitation (open or closed, not accepted) is, checked in the same atomic step.
+    async fn create_checked(&self, invitation: &Invitation, refuse_undeliverable: bool) -> StoreResult<CreateOutcome>;
     /// One conditional write: applies `change` only when the stored invitation meets `expect`.
     async fn update(&self, account: &AccountId, id: InvitationId, write: &Transition) -> StoreResult<UpdateOutcome>;
     /// One conditional write of an SES report ([`crate::rules::report`]): `Mismatch` when the report is

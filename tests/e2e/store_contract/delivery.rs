@@ -4,7 +4,7 @@
 use super::{account, Store};
 use e2e::sent_invitation;
 use invitations::domain::{Delivery, DeliveryStatus, Invitation, InvitationId, Status, Timestamp, Token};
-use invitations::ports::store::UpdateOutcome;
+use invitations::ports::store::{CreateOutcome, UpdateOutcome};
 use invitations::rules::{self, Policy};
 use std::time::Duration;
 
@@ -80,4 +80,26 @@ pub(super) async fn an_undeliverable_address_refuses_a_resend_and_a_transient_bo
             (p, other) => panic!("permanent {p}: {other:?}"),
         }
     }
+}
+
+pub(super) async fn a_create_refuses_an_undeliverable_address_unless_forced(store: Store) {
+    let acct = account();
+    let t0 = Timestamp::now();
+    let inv = sent_invitation(&acct, "gone@x.io", t0, t0.plus(Duration::from_secs(3600)));
+    store.create(&inv).await.unwrap();
+    store.report(&acct, inv.id, &report(1, DeliveryStatus::Bounced, t0, true)).await.unwrap();
+    // Open and undeliverable: refused when asked, else still the open invitation it is.
+    let again = e2e::invitation(&acct, "gone@x.io");
+    match store.create_checked(&again, true).await.unwrap() {
+        CreateOutcome::Undeliverable(found) => assert_eq!(found.id, inv.id),
+        other => panic!("expected Undeliverable, got {other:?}"),
+    }
+    assert!(matches!(store.create_checked(&again, false).await.unwrap(), CreateOutcome::AlreadyOpen(_)));
+    // Closed and undeliverable: refused when asked, a new invitation when forced.
+    store.update(&acct, inv.id, &rules::cancel(Timestamp::now())).await.unwrap();
+    assert!(matches!(store.create_checked(&again, true).await.unwrap(), CreateOutcome::Undeliverable(_)));
+    assert!(matches!(store.create_checked(&again, false).await.unwrap(), CreateOutcome::Created));
+    // A deliverable address is not refused.
+    let fine = e2e::invitation(&acct, "fine@x.io");
+    assert!(matches!(store.create_checked(&fine, true).await.unwrap(), CreateOutcome::Created));
 }

@@ -93,6 +93,7 @@ contract!(
     reports_of_the_latest_send_are_recorded_once_in_order,
     a_report_of_an_older_send_or_an_unknown_invitation_changes_nothing,
     an_undeliverable_address_refuses_a_resend_and_a_transient_bounce_does_not,
+    a_create_refuses_an_undeliverable_address_unless_forced,
 );
 
 fn account() -> AccountId {

@@ -163,8 +163,8 @@ pub(super) fn failed_check(r: &CancellationReason) -> bool {
 
 #[async_trait]
 impl InvitationStore for DynamoStore {
-    async fn create(&self, inv: &Invitation) -> StoreResult<CreateOutcome> {
-        self.create_invitation(inv).await
+    async fn create_checked(&self, inv: &Invitation, refuse_undeliverable: bool) -> StoreResult<CreateOutcome> {
+        self.create_invitation(inv, refuse_undeliverable).await
     }
 
     async fn update(&self, account: &AccountId, id: InvitationId, write: &Transition) -> StoreResult<UpdateOutcome> {

@@ -134,12 +134,15 @@ impl MemoryStore {
 
 #[async_trait]
 impl InvitationStore for MemoryStore {
-    async fn create(&self, invitation: &Invitation) -> StoreResult<CreateOutcome> {
+    async fn create_checked(&self, invitation: &Invitation, refuse_undeliverable: bool) -> StoreResult<CreateOutcome> {
         let mut inner = self.lock();
         let slot = (invitation.account_id.clone(), invitation.email.clone());
         let supersede = crate::rules::supersede(invitation);
         let prev = inner.latest.get(&slot).and_then(|id| inner.invitations.get(&(slot.0.clone(), *id))).cloned();
         if let Some(prev) = &prev {
+            if refuse_undeliverable && prev.undeliverable() && prev.status != Status::Accepted {
+                return Ok(CreateOutcome::Undeliverable(prev.clone()));
+            }
             if prev.status.is_open() && !supersede.expect.matches(prev) {
                 return Ok(CreateOutcome::AlreadyOpen(prev.clone()));
             }

@@ -45,8 +45,8 @@ impl SlowStore {
 
 #[async_trait]
 impl InvitationStore for SlowStore {
-    async fn create(&self, invitation: &Invitation) -> StoreResult<CreateOutcome> {
-        self.inner.create(invitation).await
+    async fn create_checked(&self, invitation: &Invitation, refuse_undeliverable: bool) -> StoreResult<CreateOutcome> {
+        self.inner.create_checked(invitation, refuse_undeliverable).await
     }
     async fn update(&self, account: &AccountId, id: InvitationId, write: &Transition) -> StoreResult<UpdateOutcome> {
         tokio::time::sleep(self.write_time()).await;
