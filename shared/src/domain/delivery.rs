@@ -45,6 +45,17 @@ impl DeliveryStatus {
     }
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown delivery status {0:?}; expected one of sent, delivered, delayed, bounced, complained, suppressed, rejected")]
+pub struct UnknownDeliveryStatus(pub String);
+
+impl std::str::FromStr for DeliveryStatus {
+    type Err = UnknownDeliveryStatus;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s).ok_or_else(|| UnknownDeliveryStatus(s.to_owned()))
+    }
+}
+
 impl fmt::Display for DeliveryStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

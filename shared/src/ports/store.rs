@@ -4,8 +4,8 @@
 pub use super::due::{DueKey, DuePage, DueShard, DueShards};
 pub use super::pace::SendSlots;
 use crate::domain::{
-    AccountId, Email, EmailPrefix, IdempotencyKey, Invitation, InvitationId, Member, Status, Timestamp, UserId,
-    UserStatus,
+    AccountId, DeliveryStatus, Email, EmailPrefix, IdempotencyKey, Invitation, InvitationId, Member, Status, Timestamp,
+    UserId, UserStatus,
 };
 use crate::rules::{Report, Transition};
 use async_trait::async_trait;
@@ -44,6 +44,8 @@ pub struct ListQuery {
     /// `Page::next_after`, nor does it decide whether a page has one: its address is not the
     /// inviter's to confirm.
     pub email: Option<Email>,
+    /// `None`: whatever SES reported, or nothing yet. Else only invitations whose latest report is one of these.
+    pub deliveries: Option<Vec<DeliveryStatus>>,
     pub limit: u32,
     /// Continue after this id (ids sort newest first).
     pub after: Option<InvitationId>,

@@ -4,7 +4,7 @@
 use super::{account, Store};
 use e2e::sent_invitation;
 use invitations::domain::{Delivery, DeliveryStatus, Invitation, InvitationId, Status, Timestamp, Token};
-use invitations::ports::store::{CreateOutcome, UpdateOutcome};
+use invitations::ports::store::{CreateOutcome, ListQuery, UpdateOutcome};
 use invitations::rules::{self, Policy};
 use std::time::Duration;
 
@@ -102,4 +102,31 @@ pub(super) async fn a_create_refuses_an_undeliverable_address_unless_forced(stor
     // A deliverable address is not refused.
     let fine = e2e::invitation(&acct, "fine@x.io");
     assert!(matches!(store.create_checked(&fine, true).await.unwrap(), CreateOutcome::Created));
+}
+
+pub(super) async fn the_list_filters_on_the_latest_report(store: Store) {
+    let acct = account();
+    let t0 = Timestamp::now();
+    let mut ids = Vec::new();
+    for (email, status) in [
+        ("a@x.io", Some(DeliveryStatus::Bounced)),
+        ("b@x.io", Some(DeliveryStatus::Delivered)),
+        ("c@x.io", Some(DeliveryStatus::Complained)),
+        ("d@x.io", None),
+    ] {
+        let inv = sent_invitation(&acct, email, t0, t0.plus(Duration::from_secs(3600)));
+        store.create(&inv).await.unwrap();
+        if let Some(status) = status {
+            let undeliverable = status != DeliveryStatus::Delivered;
+            store.report(&acct, inv.id, &report(1, status, t0, undeliverable)).await.unwrap();
+        }
+        ids.push(inv.id);
+    }
+    let deliveries = Some(vec![DeliveryStatus::Bounced, DeliveryStatus::Complained]);
+    let query = ListQuery { deliveries, limit: 10, ..Default::default() };
+    let page = store.list(&acct, &query).await.unwrap();
+    let found: Vec<InvitationId> = page.items.iter().map(|i| i.id).collect();
+    assert_eq!(found, vec![ids[2], ids[0]], "newest first, only the bounced and the complained");
+    let all = store.list(&acct, &ListQuery { limit: 10, ..Default::default() }).await.unwrap();
+    assert_eq!(all.items.len(), 4, "no filter, every invitation, reported or not");
 }

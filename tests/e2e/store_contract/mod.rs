@@ -94,6 +94,7 @@ contract!(
     a_report_of_an_older_send_or_an_unknown_invitation_changes_nothing,
     an_undeliverable_address_refuses_a_resend_and_a_transient_bounce_does_not,
     a_create_refuses_an_undeliverable_address_unless_forced,
+    the_list_filters_on_the_latest_report,
 );
 
 fn account() -> AccountId {

@@ -234,6 +234,9 @@ impl InvitationStore for MemoryStore {
             .filter(|inv| query.statuses.as_ref().is_none_or(|s| s.contains(&inv.status)))
             // As DynamoDB's `by_email`: invitations sent to an address, never one sent by user id.
             .filter(|inv| query.email.as_ref().is_none_or(|e| *e == inv.email && inv.user_id.is_none()))
+            .filter(|inv| {
+                query.deliveries.as_ref().is_none_or(|ds| inv.delivery.as_ref().is_some_and(|d| ds.contains(&d.status)))
+            })
             .take(limit)
             .cloned()
             .collect();
