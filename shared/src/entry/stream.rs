@@ -62,7 +62,7 @@ pub async fn handle(bus: &dyn EventBus, event: StreamEvent, retry: Retry) -> Dyn
         failed = summary.failed,
         "stream batch done"
     );
-    println!("{}", emf(&summary));
+    println!("{}", metrics(&summary));
     response
 }
 
@@ -81,16 +81,13 @@ fn image_of(item: &serde_dynamo::Item) -> std::collections::HashMap<String, aws_
     item.clone().into()
 }
 
-/// The counts as one CloudWatch Embedded Metric Format line.
-fn emf(summary: &Summary) -> serde_json::Value {
-    let metrics: Vec<_> = ["published", "refused", "unreadable", "failed"]
-        .iter()
-        .map(|m| serde_json::json!({"Name": m, "Unit": "Count"}))
-        .collect();
-    let millis = crate::domain::Timestamp::now().millis();
-    serde_json::json!({
-        "_aws": {"Timestamp": millis, "CloudWatchMetrics": [{"Namespace": "Invitations", "Dimensions": [["Operation"]], "Metrics": metrics}]},
-        "Operation": "events",
-        "published": summary.published, "refused": summary.refused, "unreadable": summary.unreadable, "failed": summary.failed
-    })
+/// The batch's counts as its metrics line.
+fn metrics(summary: &Summary) -> serde_json::Value {
+    let counts = [
+        ("published", summary.published as u64),
+        ("refused", summary.refused as u64),
+        ("unreadable", summary.unreadable as u64),
+        ("failed", summary.failed as u64),
+    ];
+    super::invocation::metrics("events", crate::domain::Timestamp::now(), &counts)
 }
