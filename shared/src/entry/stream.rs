@@ -1,8 +1,7 @@
 //! The `events` function's entry: a batch of DynamoDB stream records becomes the lifecycle events of
 //! their items, published to the bus. An item that cannot be read is logged by its key, counted and
 //! skipped, so it never blocks the stream; a record whose events could not be published is reported as
-//! the batch's first failure, so Lambda reads the stream again from it (docs/DESIGN.md, "Lifecycle
-//! events").
+//! the batch's first failure, so Lambda reads the stream again from it (docs/events.md, "Publishing").
 use crate::adapters::dynamo::image;
 use crate::events::{events, Change, Event, Stored};
 use crate::ports::bus::EventBus;
