@@ -1,9 +1,10 @@
 //! Access from flags, as the API's `access` object. The flags check their own syntax and role names so
 //! that a typo stops the command before any request; the API judges the rest (lengths, who may grant
 //! what) and its 400 stops the command with nothing sent.
-use crate::args::InviteArgs;
 use crate::Failure;
+use clap::Args;
 use serde_json::{json, Map, Value};
+use std::path::PathBuf;
 use std::str::FromStr;
 
 const IAM_ROLES: &[&str] = &["Viewer", "Operator", "Editor", "Administrator", "Reader", "Writer", "Manager"];
@@ -67,8 +68,32 @@ pub enum Infra {
     SuperUser,
 }
 
+/// The access flags of `invite`.
+#[derive(Args)]
+pub struct AccessFlags {
+    /// An IAM policy, SERVICE[@RESOURCE_GROUP]=ROLE[,ROLE…] (roles: Viewer, Operator, Editor,
+    /// Administrator, Reader, Writer, Manager); repeat for more.
+    #[arg(long, value_name = "POLICY")]
+    pub iam: Vec<Iam>,
+    /// The Cloud Foundry org to grant.
+    #[arg(long, value_name = "ORG")]
+    pub cf_org: Option<String>,
+    /// A Cloud Foundry org role (Manager, BillingManager, Auditor); repeat for more.
+    #[arg(long, value_name = "ROLE", requires = "cf_org", value_parser = org_role)]
+    pub cf_org_role: Vec<&'static str>,
+    /// A Cloud Foundry space, REGION/SPACE=ROLE[,ROLE…] (roles: Manager, Developer, Auditor); repeat.
+    #[arg(long, value_name = "SPACE", requires = "cf_org")]
+    pub cf_space: Vec<Space>,
+    /// Classic infrastructure permissions.
+    #[arg(long, value_enum)]
+    pub infra: Option<Infra>,
+    /// The whole `access` object as the API takes it, in a JSON file, instead of the flags.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["iam", "cf_org", "infra"])]
+    pub access_file: Option<PathBuf>,
+}
+
 /// The `access` object the flags (or the access file) describe; at least one option is required.
-pub fn from_args(args: &InviteArgs) -> Result<Value, Failure> {
+pub fn from_args(args: &AccessFlags) -> Result<Value, Failure> {
     if let Some(path) = &args.access_file {
         let text = crate::input::read_file(path)?;
         let value: Value =

@@ -1,5 +1,5 @@
 //! The command line: connection options shared by every subcommand, and one subcommand per action.
-use crate::access::{Iam, Infra, Space};
+use crate::access::AccessFlags;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -94,25 +94,8 @@ pub struct InviteArgs {
     /// Read invitees from a file: plain text, or CSV with an `email` column; `-` reads standard input.
     #[arg(long, short, value_name = "FILE")]
     pub file: Option<PathBuf>,
-    /// An IAM policy, SERVICE[@RESOURCE_GROUP]=ROLE[,ROLE…] (roles: Viewer, Operator, Editor,
-    /// Administrator, Reader, Writer, Manager); repeat for more.
-    #[arg(long, value_name = "POLICY")]
-    pub iam: Vec<Iam>,
-    /// The Cloud Foundry org to grant.
-    #[arg(long, value_name = "ORG")]
-    pub cf_org: Option<String>,
-    /// A Cloud Foundry org role (Manager, BillingManager, Auditor); repeat for more.
-    #[arg(long, value_name = "ROLE", requires = "cf_org", value_parser = crate::access::org_role)]
-    pub cf_org_role: Vec<&'static str>,
-    /// A Cloud Foundry space, REGION/SPACE=ROLE[,ROLE…] (roles: Manager, Developer, Auditor); repeat.
-    #[arg(long, value_name = "SPACE", requires = "cf_org")]
-    pub cf_space: Vec<Space>,
-    /// Classic infrastructure permissions.
-    #[arg(long, value_enum)]
-    pub infra: Option<Infra>,
-    /// The whole `access` object as the API takes it, in a JSON file, instead of the flags.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["iam", "cf_org", "infra"])]
-    pub access_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub access: AccessFlags,
     /// Requests in flight at once.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u8).range(1..=16))]
     pub parallel: u8,

@@ -29,7 +29,7 @@ pub fn keys(account: &str, caller: &str, invitees: &[String], access: &Value, ch
 }
 
 pub async fn run(api: &Api, args: &InviteArgs, format: Format) -> Result<ExitCode, Failure> {
-    let access = crate::access::from_args(args)?;
+    let access = crate::access::from_args(&args.access)?;
     let invitees = crate::input::invitees(&args.invitees, args.file.as_deref())?;
     let account = api.account()?;
     let chunks: Vec<&[String]> = invitees.chunks(CHUNK).collect();

@@ -1,10 +1,10 @@
 //! How the console's users sign in, and what the page is told at start (`/console/config.json`): the
 //! sign-in, and the role table and access vocabulary as the core defines them, so the page offers
 //! exactly the options a caller may grant and names nothing the API would refuse as unknown.
-use invitations::config::{ConfigError, ConfigErrors};
 use invitations::domain::access::{IamRole, InfrastructurePermissions, OrgRole, SpaceRole};
 use invitations::domain::caller::Role;
 use invitations::domain::AccessOption;
+use invitations::startup::config::{ConfigError, ConfigErrors};
 use serde_json::{json, Value};
 use url::Url;
 

@@ -10,7 +10,7 @@ pub use config::{Development, Oidc, SignIn};
 
 use assets::Asset;
 use headers::Caching;
-use invitations::config::ConfigErrors;
+use invitations::startup::config::ConfigErrors;
 use serde_json::{json, Value};
 
 /// An answer to a request for one of the console's routes.
@@ -59,7 +59,7 @@ impl Site {
     }
 
     /// The answer to `method path`, or `None` when it is not one of the console's routes
-    /// (`invitations::http::CONSOLE_ROUTES`). `if_none_match` is the request's header, for the files a
+    /// (`invitations::entry::http::CONSOLE_ROUTES`). `if_none_match` is the request's header, for the files a
     /// browser may keep.
     pub fn answer(&self, method: &str, path: &str, if_none_match: Option<&str>) -> Option<Answer> {
         if method != "GET" {

@@ -1,5 +1,5 @@
 use super::*;
-use invitations::http::CONSOLE_ROUTES;
+use invitations::entry::http::CONSOLE_ROUTES;
 
 fn development() -> Site {
     let dev = Development { account: "acme".into(), roles: "owner".into(), user: "u".into(), email: "a@x.io".into() };

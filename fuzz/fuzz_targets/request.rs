@@ -4,7 +4,7 @@
 #![no_main]
 use invitations::adapters::memory::MemoryStore;
 use invitations::adapters::recording::RecordingMailer;
-use invitations::http::{self, Route, ROUTES};
+use invitations::entry::http::{self, Route, ROUTES};
 use invitations::ports::clock::SystemClock;
 use invitations::rules::Policy;
 use invitations::service::{Deps, MailSettings, Notifier};

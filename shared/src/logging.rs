@@ -5,6 +5,7 @@
 use crate::domain::email::mask_local;
 use std::fmt::Write;
 use tracing::{Level, Metadata};
+use tracing_subscriber::filter::Targets;
 
 /// JSON lines on stdout; the runtime's span carries the Lambda request id into every line of an invocation.
 pub fn init() {
@@ -17,13 +18,18 @@ where
     W: for<'a> tracing_subscriber::fmt::MakeWriter<'a> + Send + Sync + 'static,
 {
     use tracing_subscriber::util::SubscriberInitExt;
-    let wanted = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level(std::env::var("AWS_LAMBDA_LOG_LEVEL").ok())));
+    let wanted = wanted(std::env::var("RUST_LOG").ok(), std::env::var("AWS_LAMBDA_LOG_LEVEL").ok());
     let _ = subscriber(writer, wanted).try_init();
 }
 
+/// `RUST_LOG` as levels per target (`info`, `invitations=debug,warn`), when it is set and reads as that;
+/// otherwise Lambda's own log level.
+fn wanted(rust_log: Option<String>, lambda: Option<String>) -> Targets {
+    rust_log.and_then(|r| r.parse().ok()).unwrap_or_else(|| level(lambda).parse().expect("a level is a valid filter"))
+}
+
 /// The lines `wanted` asks for, within the cap, as JSON to `writer`.
-fn subscriber<W>(writer: W, wanted: tracing_subscriber::EnvFilter) -> impl tracing::Subscriber + Send + Sync
+fn subscriber<W>(writer: W, wanted: Targets) -> impl tracing::Subscriber + Send + Sync
 where
     W: for<'a> tracing_subscriber::fmt::MakeWriter<'a> + Send + Sync + 'static,
 {
@@ -115,11 +121,24 @@ mod tests {
     }
 
     #[test]
+    fn rust_log_wins_when_it_reads_as_levels_per_target() {
+        let lambda = || Some("ERROR".to_owned());
+        let debug_core = wanted(Some("invitations=debug,warn".into()), lambda());
+        assert!(debug_core.would_enable("invitations::service", &Level::DEBUG));
+        assert!(!debug_core.would_enable("hyper", &Level::INFO) && debug_core.would_enable("hyper", &Level::WARN));
+        // Not levels per target (a span filter of the old syntax): Lambda's level applies.
+        let fallback = wanted(Some("[span{x=1}]=debug".into()), lambda());
+        assert!(
+            fallback.would_enable("invitations", &Level::ERROR) && !fallback.would_enable("invitations", &Level::WARN)
+        );
+    }
+
+    #[test]
     fn other_crates_stop_at_info_whatever_the_level() {
         let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
         let sink = lines.clone();
         let writer = move || Sink(sink.clone());
-        let everything = tracing_subscriber::EnvFilter::new("trace");
+        let everything: Targets = "trace".parse().unwrap();
         tracing::subscriber::with_default(subscriber(writer, everything), || {
             tracing::trace!(target: "hyper_util::client::legacy", "raw event: bearer");
             tracing::debug!(target: "rustls::client", "request body: link");

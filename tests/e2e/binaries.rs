@@ -13,7 +13,7 @@ fn init_error(replies: &[Reply]) -> Value {
 
 #[tokio::test]
 async fn every_binary_reports_a_missing_table_name_as_an_init_error() {
-    let mut functions: Vec<&str> = invitations::http::ROUTES.iter().map(|r| r.function).collect();
+    let mut functions: Vec<&str> = invitations::entry::http::ROUTES.iter().map(|r| r.function).collect();
     functions.sort_unstable();
     functions.dedup();
     assert!(functions.len() >= 5, "{functions:?}");

@@ -35,7 +35,7 @@ async fn one_unreadable_item_stops_no_sweep_and_no_list() {
     app.backend.clock.advance(app.backend.deps.policy.resend_after);
     let summary = app.sweep().await;
     assert_eq!((summary.resent, summary.unreadable, summary.complete), (2, 1, true), "{summary:?}");
-    assert_eq!(summary.emf(app.backend.clock.now())["unreadable"], 1);
+    assert_eq!(invitations::entry::sweep::metrics(&summary, app.backend.clock.now())["unreadable"], 1);
     let list = app.list(&[]).await;
     assert_eq!(list.status, 200, "{}", list.body);
     assert_eq!(list.body["invitations"].as_array().unwrap().len(), 2);

@@ -202,10 +202,11 @@ async fn a_send_names_the_configuration_set_the_environment_gives() {
     for (set, expected) in [(Some("invitation-emails"), json!("invitation-emails")), (None, Value::Null)] {
         let mut vars = vec![("SENDER_EMAIL", ses.sender.clone()), ("ACCEPT_URL", "https://x.io/a".to_owned())];
         vars.extend(set.map(|s| ("SES_CONFIGURATION_SET", s.to_owned())));
-        let settings = invitations::config::Env(|k: &str| vars.iter().find(|(v, _)| *v == k).map(|(_, x)| x.clone()))
-            .mail()
-            .unwrap();
-        let notifier = invitations::wiring::ses_notifier(client.clone(), settings, None);
+        let settings =
+            invitations::startup::config::Env(|k: &str| vars.iter().find(|(v, _)| *v == k).map(|(_, x)| x.clone()))
+                .mail()
+                .unwrap();
+        let notifier = invitations::startup::wiring::ses_notifier(client.clone(), settings, None);
         notifier.mailer.send(&email).await.unwrap();
         let sent = proxy.requests_seen().pop().expect("the send");
         let body: Value = serde_json::from_slice(&sent.body).unwrap();

@@ -5,7 +5,7 @@
 use crate::backend::{Backend, Options};
 use crate::described::{assert_described, assert_event_answer, header_pairs, Received};
 use invitations::domain::{AccountId, Invitation, InvitationId};
-use invitations::http::{self, Route};
+use invitations::entry::http::{self, Route};
 use invitations::ports::store::ListQuery;
 use invitations::service::sweep::{sweep, Summary};
 use invitations::service::{Deps, Notifier};
@@ -49,7 +49,7 @@ pub fn event_json(
     event
 }
 
-/// API Gateway's event for a GET of one of the console's routes (`invitations::http::CONSOLE_ROUTES`),
+/// API Gateway's event for a GET of one of the console's routes (`invitations::entry::http::CONSOLE_ROUTES`),
 /// which have no authorizer.
 pub fn page_event(path: &str) -> Value {
     let route = if path == "/" { "GET /" } else { "GET /console/{file}" };

@@ -7,8 +7,9 @@ use invitations::adapters::memory::MemoryStore;
 use invitations::domain::{AccountId, Email, Invitation, InvitationId, Member, Timestamp, UserId};
 use invitations::ports::store::{
     Claim, CreateOutcome, DueKey, DuePage, DueShard, IdempotencyStore, InvitationStore, JoinOutcome, ListQuery,
-    MemberStore, Page, Saved, Scope, SendSlots, StoreResult, UpdateOutcome, UsersPage, UsersQuery,
+    MemberStore, Page, Saved, Scope, StoreResult, UpdateOutcome, UsersPage, UsersQuery,
 };
+use invitations::ports::SendSlots;
 use invitations::rules::{Report, Transition};
 use std::path::PathBuf;
 

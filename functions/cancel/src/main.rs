@@ -1,6 +1,6 @@
 //! Serves the two removals an inviter makes: cancelling an invitation and removing a member.
-use invitations::http::{self, Route};
-use invitations::{logging, wiring};
+use invitations::entry::http::{self, Route};
+use invitations::{logging, startup::wiring};
 use lambda_http::{lambda_runtime, service_fn, Error, LambdaEvent};
 use serde_json::Value;
 

@@ -1,6 +1,6 @@
 //! Serves the console's page and files, embedded in the binary, for the routes the template gives it
 //! without the JWT authorizer. It builds no AWS client and calls nothing.
-use invitations::{logging, wiring};
+use invitations::{logging, startup::wiring};
 use invitations_console::Site;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde_json::Value;

@@ -1,6 +1,6 @@
 //! Serves SES's events of the configuration set `SES_CONFIGURATION_SET`, as an EventBridge rule
 //! delivers them: each one recorded on its invitation, or logged and dropped when it names none.
-use invitations::{delivery, logging, wiring};
+use invitations::{entry::delivery, logging, startup::wiring};
 use lambda_http::{lambda_runtime, service_fn, Error, LambdaEvent};
 
 #[tokio::main]

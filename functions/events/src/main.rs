@@ -2,7 +2,7 @@
 //! the EventBridge bus `EVENT_BUS_NAME`; the answer names the record the stream must resume from.
 use aws_lambda_events::event::dynamodb::Event;
 use invitations::service::publish::Retry;
-use invitations::{logging, stream, wiring};
+use invitations::{entry::stream, logging, startup::wiring};
 use lambda_http::{lambda_runtime, service_fn, Error, LambdaEvent};
 
 #[tokio::main]

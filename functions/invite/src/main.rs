@@ -1,4 +1,4 @@
-use invitations::{http, logging, wiring};
+use invitations::{entry::http, logging, startup::wiring};
 use lambda_http::{lambda_runtime, service_fn, Error, LambdaEvent};
 use serde_json::Value;
 

@@ -5,9 +5,9 @@
 //! server alone and never in a Lambda function. With `OIDC_ISSUER` set the page signs in with that
 //! issuer instead, as deployed.
 use crate::auth::DevAuth;
-use invitations::config::ConfigErrors;
 use invitations::domain::caller::Role;
 use invitations::domain::{AccountId, Email, UserId};
+use invitations::startup::config::ConfigErrors;
 use invitations_console::{Development, Oidc, SignIn, Site};
 use serde_json::{json, Map, Value};
 use std::time::Duration;

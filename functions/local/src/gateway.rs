@@ -5,7 +5,7 @@ use crate::auth::DevAuth;
 use crate::{console, page, signin};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
-use invitations::http::{self, Route};
+use invitations::entry::http::{self, Route};
 use invitations::service::{Deps, Notifier};
 use invitations_console::{Answer, Site};
 use serde_json::{json, Map, Value};

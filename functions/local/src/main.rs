@@ -5,12 +5,12 @@ use hyper_util::rt::TokioIo;
 use invitations::adapters::{
     event_log::EventLog, memory::MemoryStore, outbox::OutboxMailer, simulator::MailboxSimulator,
 };
-use invitations::config::Env;
 use invitations::domain::Email;
 use invitations::ports::clock::SystemClock;
 use invitations::ports::Store;
 use invitations::service::{Deps, MailSettings, Notifier};
-use invitations::wiring;
+use invitations::startup::config::Env;
+use invitations::startup::wiring;
 use invitations_console::Development;
 use local::auth::DevAuth;
 use local::console;
@@ -91,7 +91,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let policy = env.policy()?;
     let addr = SocketAddr::from(([127, 0, 0, 1], args.port));
 
-    let aws = if args.dynamodb || args.ses { Some(invitations::adapters::aws::sdk_config().await) } else { None };
+    let aws =
+        if args.dynamodb || args.ses { Some(invitations::adapters::aws::sdk_config_from_chains().await) } else { None };
     let (deps, store_note) = match (&aws, args.dynamodb, &args.data) {
         (Some(aws), true, _) => {
             let table = env.table_name()?;

@@ -2,7 +2,7 @@
 //! so a new function's events need no list kept by hand), and the invitations they name, which
 //! `local setup` seeds so that every sample answers as it would in a working deployment.
 use invitations::domain::{Access, AccountId, Email, Invitation, InvitationId, Status, Timestamp, Token, TokenHash};
-use invitations::http::Route;
+use invitations::entry::http::Route;
 use invitations::rules::{next_due, Policy};
 use serde_json::Value;
 use serde_yaml::Value as Yaml;

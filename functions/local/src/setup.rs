@@ -5,8 +5,8 @@ use crate::samples::{self, Sample};
 use crate::table::{Created, TableSpec};
 use aws_sdk_sesv2::error::SdkError;
 use invitations::adapters::dynamo::DynamoStore;
-use invitations::config::Env;
 use invitations::ports::store::{CreateOutcome, InvitationStore};
+use invitations::startup::config::Env;
 use std::path::PathBuf;
 
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -37,7 +37,7 @@ pub async fn run(args: &SetupArgs) -> Result<(), Error> {
     let spec = TableSpec::from_template(&template)?;
     let samples = samples::load(&args.events, &template)?;
 
-    let sdk = invitations::adapters::aws::sdk_config().await;
+    let sdk = invitations::adapters::aws::sdk_config_from_chains().await;
     let db = aws_sdk_dynamodb::Client::new(&sdk);
     if args.fresh {
         match db.delete_table().table_name(&table).send().await {

@@ -3,10 +3,28 @@ use crate::ports::SendRate;
 use aws_config::{retry::RetryConfig, timeout::TimeoutConfig, BehaviorVersion};
 use std::time::Duration;
 
+/// The functions' configuration. Lambda hands a function its credentials and region as environment
+/// variables, so those are the only providers built: the default chains would also build the profile,
+/// web-identity (STS), container and instance-metadata providers at every cold start, for nothing.
+pub async fn sdk_config() -> aws_config::SdkConfig {
+    use aws_config::environment::{EnvironmentVariableCredentialsProvider, EnvironmentVariableRegionProvider};
+    loader()
+        .credentials_provider(EnvironmentVariableCredentialsProvider::new())
+        .region(EnvironmentVariableRegionProvider::new())
+        .load()
+        .await
+}
+
+/// The same settings with the SDK's default credential and region chains, for the local server on a
+/// developer's machine, where they may come from a profile.
+pub async fn sdk_config_from_chains() -> aws_config::SdkConfig {
+    loader().load().await
+}
+
 /// Timeouts keep a stuck dependency from eating the whole invocation: it fails as `unavailable` instead.
 /// The standard retry mode retries throttling (SES `TooManyRequestsException`, DynamoDB throughput errors)
 /// with exponential backoff and jitter.
-pub async fn sdk_config() -> aws_config::SdkConfig {
+fn loader() -> aws_config::ConfigLoader {
     aws_config::defaults(BehaviorVersion::latest())
         .http_client(https_client())
         .retry_config(RetryConfig::standard().with_max_attempts(4).with_initial_backoff(Duration::from_millis(50)))
@@ -17,8 +35,6 @@ pub async fn sdk_config() -> aws_config::SdkConfig {
                 .operation_timeout(DYNAMODB_OPERATION_TIMEOUT)
                 .build(),
         )
-        .load()
-        .await
 }
 
 /// The longest one DynamoDB call may take, retries included.

@@ -7,6 +7,7 @@ pub mod event_log;
 pub mod eventbridge;
 pub mod memory;
 pub mod outbox;
+#[cfg(any(test, feature = "test-support"))]
 pub mod recording;
 pub mod ses;
 pub mod simulator;

@@ -79,7 +79,7 @@ impl Role {
         !matches!(self, Role::IamAdmin)
     }
 
-    /// The access options this role may grant (docs/DESIGN.md has the role table), once the caller
+    /// The access options this role may grant (docs/api.md has the role table), once the caller
     /// holds a role that manages.
     pub fn grants(self) -> &'static [AccessOption] {
         match self {

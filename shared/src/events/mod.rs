@@ -1,7 +1,7 @@
 //! Lifecycle events: what a stored change of an invitation or a member means to the outside world.
 //! One pure mapping from the item before and after a write to the events it makes, shared by the
 //! `events` function (DynamoDB's stream) and the local server (the in-memory store's changes), so both
-//! publish the same events with the same ids. docs/DESIGN.md, "Lifecycle events".
+//! publish the same events with the same ids. docs/events.md has the types and their delivery.
 use crate::domain::public::{InvitationView, MemberView};
 use crate::domain::{Delivery, Invitation, Member, Status, Timestamp};
 use serde::Serialize;

@@ -11,4 +11,11 @@ pub use bus::{BusError, ChangeListener, EventBus};
 pub use clock::Clock;
 pub use mail::{MailError, Mailer, OutgoingEmail};
 pub use pace::{QueueError, QueuedSend, SendQueue, SendRate, SendSlots};
-pub use store::{Store, StoreError};
+pub use store::StoreError;
+
+use store::{IdempotencyStore, InvitationStore, MemberStore};
+
+/// Everything the use cases need of storage: one object in each deployment (one table, or one process).
+pub trait Store: InvitationStore + IdempotencyStore + MemberStore + SendSlots {}
+
+impl<T: InvitationStore + IdempotencyStore + MemberStore + SendSlots> Store for T {}

@@ -2,7 +2,6 @@
 //! [`Expect`] (the state a write requires) and a [`Change`] (what it writes); a store's only job is to
 //! apply them atomically, so the DynamoDB adapter and the in-memory twin cannot disagree about rules.
 pub use super::due::{DueKey, DuePage, DueShard, DueShards};
-pub use super::pace::SendSlots;
 use crate::domain::{
     AccountId, DeliveryStatus, Email, EmailPrefix, IdempotencyKey, Invitation, InvitationId, Member, Status, Timestamp,
     UserId, UserStatus,
@@ -239,8 +238,3 @@ pub trait MemberStore: Send + Sync {
     /// Members and open invitations of one account, in [`UserRow::sort_key`] order; one query a page.
     async fn users(&self, account: &AccountId, query: &UsersQuery) -> StoreResult<UsersPage>;
 }
-
-/// Everything the use cases need of storage: one object in each deployment (one table, or one process).
-pub trait Store: InvitationStore + IdempotencyStore + MemberStore + SendSlots {}
-
-impl<T: InvitationStore + IdempotencyStore + MemberStore + SendSlots> Store for T {}

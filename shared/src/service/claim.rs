@@ -10,6 +10,17 @@ use crate::domain::{Invitation, Timestamp, Token};
 use crate::ports::store::UpdateOutcome;
 use crate::ports::{MailError, QueuedSend, StoreError};
 use crate::rules::{self, DueAction, Transition};
+use std::time::Duration;
+
+/// Time for what the bounds below leave out: reading the next page, scheduling, the clock's drift.
+const CLAIM_SLACK: Duration = Duration::from_secs(5);
+
+/// How much of the invocation must be left for the sweep to claim one more invitation: a claim's worst
+/// case is its write, the send with all its retries, and the write that marks it sent or hands it
+/// back. A claimed invitation cut off before the end would wait for its next due time.
+pub fn claim_margin(deps: &Deps, notifier: &Notifier) -> Duration {
+    2 * deps.store.longest_write() + notifier.mailer.longest_send() + CLAIM_SLACK
+}
 
 pub(super) enum Swept {
     Resent,

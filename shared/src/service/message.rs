@@ -1,8 +1,6 @@
-//! The invitation email and the one object that sends it: what it says, where its link points, and the
-//! log line each send leaves (the address masked, the token never).
+//! The invitation email: what it says and where its link points.
 use crate::domain::{Invitation, SendRef, Token};
-use crate::ports::{MailError, Mailer, OutgoingEmail};
-use std::sync::Arc;
+use crate::ports::OutgoingEmail;
 use url::Url;
 
 /// Where invitation emails come from and where their links point.
@@ -11,31 +9,6 @@ pub struct MailSettings {
     pub from: String,
     pub accept_url: Url,
     pub configuration_set: Option<String>,
-}
-
-/// Sends invitation emails: a mailer, the settings every message shares, and the pacing of a mailer
-/// with a quota (`None`: every email goes at once, as to a folder).
-#[derive(Clone)]
-pub struct Notifier {
-    pub mailer: Arc<dyn Mailer>,
-    pub settings: MailSettings,
-    pub pacing: Option<super::pace::Pacing>,
-}
-
-impl Notifier {
-    pub async fn deliver(&self, inv: &Invitation, token: &Token) -> Result<(), MailError> {
-        let email = invitation_email(&self.settings, inv, token);
-        let result = self.mailer.send(&email).await;
-        match &result {
-            Ok(()) => {
-                tracing::info!(invitation = %inv.id, to = %inv.email.masked(), "invitation email accepted")
-            }
-            Err(e) => {
-                tracing::warn!(invitation = %inv.id, to = %inv.email.masked(), error = %crate::logging::chain(e), "invitation email not sent")
-            }
-        }
-        result
-    }
 }
 
 /// Composes the invitation email; the only place a raw token is read.

@@ -2,10 +2,9 @@
 //! the rules, and returns its own error enum; the HTTP edge is the one place those become answers.
 pub mod accept;
 pub mod cancel;
-mod claim;
+pub mod claim;
 pub mod cursor;
 pub mod delivery;
-mod first_email;
 pub mod idempotency;
 pub mod invite;
 pub mod list;
@@ -17,10 +16,10 @@ pub mod send;
 pub mod sweep;
 pub mod users;
 
-pub use message::{MailSettings, Notifier};
+pub use message::MailSettings;
 
-use crate::domain::{Access, AccessOption, AccountId, Caller};
-use crate::ports::{Clock, Store};
+use crate::domain::{Access, AccessOption, AccountId, Caller, Invitation, Token};
+use crate::ports::{Clock, MailError, Mailer, Store};
 use crate::rules::Policy;
 use std::sync::Arc;
 
@@ -30,6 +29,31 @@ pub struct Deps {
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     pub policy: Policy,
+}
+
+/// Sends invitation emails, and leaves a log line for each (the address masked, the token never): a mailer, the settings every message shares, and the pacing of a mailer
+/// with a quota (`None`: every email goes at once, as to a folder).
+#[derive(Clone)]
+pub struct Notifier {
+    pub mailer: Arc<dyn Mailer>,
+    pub settings: MailSettings,
+    pub pacing: Option<pace::Pacing>,
+}
+
+impl Notifier {
+    pub async fn deliver(&self, inv: &Invitation, token: &Token) -> Result<(), MailError> {
+        let email = message::invitation_email(&self.settings, inv, token);
+        let result = self.mailer.send(&email).await;
+        match &result {
+            Ok(()) => {
+                tracing::info!(invitation = %inv.id, to = %inv.email.masked(), "invitation email accepted")
+            }
+            Err(e) => {
+                tracing::warn!(invitation = %inv.id, to = %inv.email.masked(), error = %crate::logging::chain(e), "invitation email not sent")
+            }
+        }
+        result
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

@@ -11,7 +11,6 @@ use crate::ports::{QueuedSend, StoreError};
 use crate::rules::{self, DueAction};
 use futures::{stream, StreamExt};
 use serde::Serialize;
-use std::time::Duration;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
@@ -19,16 +18,6 @@ const PAGE: u32 = 25;
 const CONCURRENCY: usize = 8;
 /// Shards read at once; their invitations share the [`CONCURRENCY`] slots.
 const SHARDS_AT_ONCE: usize = 8;
-/// Time for what the bounds below leave out: reading the next page, scheduling, the clock's drift.
-const CLAIM_SLACK: Duration = Duration::from_secs(5);
-
-/// How much of the invocation must be left for the sweep to claim one more invitation: a claim's worst
-/// case is its write, the send with all its retries, and the write that marks it sent or hands it
-/// back. A claimed invitation cut off before the end would wait for its next due time.
-pub fn claim_margin(deps: &Deps, notifier: &Notifier) -> Duration {
-    2 * deps.store.longest_write() + notifier.mailer.longest_send() + CLAIM_SLACK
-}
-
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
 pub struct Summary {
     pub resent: u32,
@@ -50,7 +39,7 @@ pub async fn sweep(deps: &Deps, notifier: &Notifier, deadline: Option<Instant>) 
         deps,
         notifier,
         now: deps.clock.now(),
-        deadline: Deadline::new(deadline, claim_margin(deps, notifier)),
+        deadline: Deadline::new(deadline, super::claim::claim_margin(deps, notifier)),
         slots: Semaphore::new(CONCURRENCY),
     };
     // Every shard runs to its end even when another fails: stopping a shard mid-page would cut off
@@ -201,19 +190,5 @@ impl Summary {
         self.read += shard.read;
         self.unreadable += shard.unreadable;
         self.complete &= shard.complete;
-    }
-
-    /// The counts as one CloudWatch Embedded Metric Format line.
-    pub fn emf(&self, at: Timestamp) -> serde_json::Value {
-        let metrics: Vec<_> = ["resent", "expired", "failed", "retried", "unreadable"]
-            .iter()
-            .map(|m| serde_json::json!({"Name": m, "Unit": "Count"}))
-            .collect();
-        serde_json::json!({
-            "_aws": {"Timestamp": at.millis(), "CloudWatchMetrics": [{"Namespace": "Invitations", "Dimensions": [["Operation"]], "Metrics": metrics}]},
-            "Operation": "sweep",
-            "resent": self.resent, "expired": self.expired, "failed": self.failed, "retried": self.retried,
-            "unreadable": self.unreadable
-        })
     }
 }

@@ -4,7 +4,7 @@
 use super::idempotency::invite_with_key;
 use e2e::{all_items, App};
 use futures::future::join_all;
-use invitations::http::MAX_BODY_BYTES;
+use invitations::entry::http::MAX_BODY_BYTES;
 use serde_json::{json, Value};
 use std::time::Duration;
 

@@ -3,7 +3,7 @@ use super::{assert_error, sha256};
 use e2e::{access_infra, claims, event_json, logs, mail_settings, sdk, App, Ses};
 use futures::future::join_all;
 use invitations::domain::InvitationId;
-use invitations::wiring::ses_notifier;
+use invitations::startup::wiring::ses_notifier;
 use serde_json::json;
 use std::time::Duration;
 

@@ -5,6 +5,7 @@
 //! member, in order, as DynamoDB's stream tells the `events` function.
 mod keys;
 mod members;
+#[cfg(any(test, feature = "test-support"))]
 pub mod queue;
 
 use crate::domain::{AccountId, Email, Invitation, InvitationId, Member, Status, Timestamp, UserId};

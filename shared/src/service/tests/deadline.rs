@@ -3,7 +3,8 @@
 use super::owner_of;
 use super::slow::{SlowMailer, SlowStore};
 use crate::adapters::recording::Refusal;
-use crate::service::sweep::{claim_margin, sweep};
+use crate::service::claim::claim_margin;
+use crate::service::sweep::sweep;
 use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;

@@ -188,7 +188,7 @@ async fn a_sweep_sends_in_slots_within_its_time_and_hands_on_the_rest() {
     assert_eq!(w.mailer.sent().len(), 4);
     w.clock.advance(w.deps.policy.resend_after);
     // Time for the margin and about two slots more.
-    let margin = crate::service::sweep::claim_margin(&w.deps, &w.notifier);
+    let margin = crate::service::claim::claim_margin(&w.deps, &w.notifier);
     let deadline = Instant::now() + margin + Duration::from_millis(2500);
     let s = sweep(&w.deps, &w.notifier, Some(deadline)).await.unwrap();
     assert_eq!(s.resent + s.handed_on, 4, "{s:?}");

@@ -13,8 +13,8 @@ mod view;
 
 pub use error::ApiError;
 pub use extract::MAX_BODY_BYTES;
-pub use handlers::{accept, cancel, invite, list, remove_user, resend, users};
-pub use routes::{dispatch, route_of, PublicRoute, Route, RouteDef, CONSOLE_ROUTES, ROUTES};
+pub use handlers::{accept, cancel, dispatch, invite, list, remove_user, resend, users};
+pub use routes::{route_of, PublicRoute, Route, RouteDef, CONSOLE_ROUTES, ROUTES};
 
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};

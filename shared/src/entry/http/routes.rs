@@ -1,9 +1,7 @@
 //! The route table: every route of the HTTP API with its method, path and the Lambda function that
 //! serves it. The local server, the tests and the fuzz target dispatch through it, and a test holds it
 //! to `template.yaml`, so a route exists in one place.
-use super::handlers;
-use crate::service::{Deps, Notifier};
-use lambda_http::{Body, Request, Response};
+use lambda_http::Request;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Route {
@@ -127,20 +125,6 @@ pub fn route_of(req: &Request) -> Option<Route> {
     }
 }
 
-/// Serves a request for `route`: the one dispatch every in-process caller uses. Each Lambda binary
-/// serves its own route with the handler directly.
-pub async fn dispatch(route: Route, deps: &Deps, notifier: &Notifier, req: Request) -> Response<Body> {
-    match route {
-        Route::Invite => handlers::invite(deps, notifier, req).await,
-        Route::List => handlers::list(deps, req).await,
-        Route::Cancel => handlers::cancel(deps, req).await,
-        Route::Resend => handlers::resend(deps, notifier, req).await,
-        Route::Accept => handlers::accept(deps, req).await,
-        Route::Users => handlers::users(deps, req).await,
-        Route::RemoveUser => handlers::remove_user(deps, req).await,
-    }
-}
-
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;
@@ -202,7 +186,7 @@ pub(super) mod tests {
     }
 
     /// (function, method, path) of every API route in `template.yaml`: those behind the JWT authorizer.
-    pub(in crate::http) fn template_routes() -> Vec<(String, String, String)> {
+    pub(in crate::entry::http) fn template_routes() -> Vec<(String, String, String)> {
         template_routes_of(true)
     }
 
@@ -236,8 +220,9 @@ pub(super) mod tests {
                     "http": {"method": route.split(' ').next().unwrap(), "path": raw_path}}
             })
         };
-        let routed =
-            |route: &str, raw_path: &str| route_of(&crate::http::request_from_event(event(route, raw_path)).unwrap());
+        let routed = |route: &str, raw_path: &str| {
+            route_of(&crate::entry::http::request_from_event(event(route, raw_path)).unwrap())
+        };
         assert_eq!(routed(&Route::Users.key(), "/v1/accounts/acme/users"), Some(Route::Users));
         assert_eq!(routed(&Route::List.key(), "/v1/accounts/acme/invitations"), Some(Route::List));
         assert_eq!(routed(&Route::RemoveUser.key(), "/v1/accounts/acme/users/u1"), Some(Route::RemoveUser));

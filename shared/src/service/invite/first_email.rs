@@ -4,12 +4,12 @@
 //! one interval apart after the last reserved, to take theirs when the sender receives them. Handed on
 //! before the request's own sends are done, they reach the sender while the schedule is still busy, so
 //! it runs on without a gap.
-use super::invite::{InviteResult, Outcome};
-use super::{pace, Deps, Notifier};
+use super::{InviteResult, Outcome};
 use crate::domain::{Invitation, Timestamp, Token};
 use crate::ports::store::UpdateOutcome;
 use crate::ports::{QueuedSend, StoreError};
 use crate::rules;
+use crate::service::{pace, Deps, Notifier};
 
 /// An invitee as stored: its answer, and the token of its first email when its invitation is new.
 pub(super) type Stored = Result<(InviteResult, Option<Token>), StoreError>;

@@ -1,8 +1,7 @@
 //! The `events` function's entry: a batch of DynamoDB stream records becomes the lifecycle events of
 //! their items, published to the bus. An item that cannot be read is logged by its key, counted and
 //! skipped, so it never blocks the stream; a record whose events could not be published is reported as
-//! the batch's first failure, so Lambda reads the stream again from it (docs/DESIGN.md, "Lifecycle
-//! events").
+//! the batch's first failure, so Lambda reads the stream again from it (docs/events.md, "Publishing").
 use crate::adapters::dynamo::image;
 use crate::events::{events, Change, Event, Stored};
 use crate::ports::bus::EventBus;
@@ -62,7 +61,7 @@ pub async fn handle(bus: &dyn EventBus, event: StreamEvent, retry: Retry) -> Dyn
         failed = summary.failed,
         "stream batch done"
     );
-    println!("{}", emf(&summary));
+    println!("{}", metrics(&summary));
     response
 }
 
@@ -81,16 +80,13 @@ fn image_of(item: &serde_dynamo::Item) -> std::collections::HashMap<String, aws_
     item.clone().into()
 }
 
-/// The counts as one CloudWatch Embedded Metric Format line.
-fn emf(summary: &Summary) -> serde_json::Value {
-    let metrics: Vec<_> = ["published", "refused", "unreadable", "failed"]
-        .iter()
-        .map(|m| serde_json::json!({"Name": m, "Unit": "Count"}))
-        .collect();
-    let millis = crate::domain::Timestamp::now().millis();
-    serde_json::json!({
-        "_aws": {"Timestamp": millis, "CloudWatchMetrics": [{"Namespace": "Invitations", "Dimensions": [["Operation"]], "Metrics": metrics}]},
-        "Operation": "events",
-        "published": summary.published, "refused": summary.refused, "unreadable": summary.unreadable, "failed": summary.failed
-    })
+/// The batch's counts as its metrics line.
+fn metrics(summary: &Summary) -> serde_json::Value {
+    let counts = [
+        ("published", summary.published as u64),
+        ("refused", summary.refused as u64),
+        ("unreadable", summary.unreadable as u64),
+        ("failed", summary.failed as u64),
+    ];
+    super::invocation::metrics("events", crate::domain::Timestamp::now(), &counts)
 }

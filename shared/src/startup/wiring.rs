@@ -3,13 +3,13 @@
 //! a failed init) and stops the function before it serves anything. The local server builds its
 //! DynamoDB and SES parts with the same functions.
 use crate::adapters::{aws, dynamo::DynamoStore, eventbridge::EventBridgeBus, ses::SesMailer, sqs::SqsQueue};
-use crate::config::{ConfigErrors, Env, PacingConfig};
 use crate::ports::clock::SystemClock;
 use crate::ports::store::DueShards;
 use crate::ports::SendRate;
 use crate::rules::Policy;
 use crate::service::pace::Pacing;
 use crate::service::{Deps, MailSettings, Notifier};
+use crate::startup::config::{ConfigErrors, Env, PacingConfig};
 use std::sync::Arc;
 
 /// The use cases' dependencies on a DynamoDB table, through `client` (the one the warm-up opened).

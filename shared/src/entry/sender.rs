@@ -1,18 +1,18 @@
 //! The paced sender's entry: SQS delivers a batch of handed-on emails; they are sent in their slots,
 //! all at once, and those that failed are reported as the batch's failures, so SQS delivers only them
 //! again (and after `maxReceiveCount` tries moves them to the dead-letter queue).
+use super::invocation;
 use crate::ports::QueuedSend;
+use crate::service::claim::claim_margin;
 use crate::service::send::{send_queued, Delivery};
-use crate::service::{sweep, Deps, Notifier};
+use crate::service::{Deps, Notifier};
 use lambda_http::lambda_runtime::Context;
 use serde_json::{json, Value};
 
 /// Sends the batch's emails within the invocation's deadline and answers with the messages to retry.
 pub async fn run(deps: &Deps, notifier: &Notifier, event: &Value, context: &Context) -> Value {
-    // cargo lambda's emulator gives a deadline long past: read as the sweep reads it.
-    let left = crate::schedule::time_left(context.deadline(), std::time::SystemTime::now());
-    let deadline = tokio::time::Instant::now() + left;
-    let margin = sweep::claim_margin(deps, notifier);
+    let deadline = invocation::deadline(context);
+    let margin = claim_margin(deps, notifier);
     let records = event.get("Records").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
     let mut outcomes = Vec::with_capacity(records.len());
     let (mut ids, mut batch) = (Vec::with_capacity(records.len()), Vec::with_capacity(records.len()));
@@ -47,5 +47,7 @@ pub async fn run(deps: &Deps, notifier: &Notifier, event: &Value, context: &Cont
         }
     }
     tracing::info!(sent, requeued, nothing, failed = failures.len(), "sends done");
+    let counts = [("sent", sent), ("requeued", requeued), ("nothing", nothing), ("failed", failures.len() as u64)];
+    println!("{}", invocation::metrics("send", deps.clock.now(), &counts));
     json!({"batchItemFailures": failures})
 }

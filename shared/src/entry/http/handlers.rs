@@ -147,3 +147,17 @@ pub async fn resend(deps: &Deps, notifier: &Notifier, req: Request) -> Response<
     };
     finish(Route::Resend.name(), answer.await)
 }
+
+/// Serves a request for `route`: the one dispatch every in-process caller uses. Each Lambda binary
+/// serves its own route with the handler directly.
+pub async fn dispatch(route: Route, deps: &Deps, notifier: &Notifier, req: Request) -> Response<Body> {
+    match route {
+        Route::Invite => invite(deps, notifier, req).await,
+        Route::List => list(deps, req).await,
+        Route::Cancel => cancel(deps, req).await,
+        Route::Resend => resend(deps, notifier, req).await,
+        Route::Accept => accept(deps, req).await,
+        Route::Users => users(deps, req).await,
+        Route::RemoveUser => remove_user(deps, req).await,
+    }
+}

@@ -2,13 +2,15 @@
 //! sent in its slot of the send schedule (`first_email.rs`): within the request's budget by the
 //! request, later by the paced sender. An invitation whose email is refused or handed on stays
 //! `processing`; the sweep is the safety net for any that is not sent.
-use super::first_email::{first_emails, Stored};
+mod first_email;
+
 use super::{Authorized, Deps, Notifier};
 use crate::domain::invitees::{Invitee, Target};
 use crate::domain::{Access, AccessOption, Invitation, InvitationId, Status, Token};
 use crate::ports::store::CreateOutcome;
 use crate::ports::StoreError;
 use crate::rules;
+use first_email::{first_emails, Stored};
 
 #[derive(Debug)]
 pub enum Outcome {
