@@ -15,6 +15,7 @@
 //! reads a stream record's images for the lifecycle events.
 mod answers;
 mod create;
+mod delivery_attrs;
 mod idempotency;
 pub mod image;
 mod item;

@@ -7,13 +7,13 @@ const SET: &str = "invitation-emails";
 
 fn sample(name: &str) -> Value {
     let text = match name {
-        "send" => include_str!("../../../../events/ses/send.json"),
-        "delivery" => include_str!("../../../../events/ses/delivery.json"),
-        "delivery-delay" => include_str!("../../../../events/ses/delivery-delay.json"),
-        "bounce" => include_str!("../../../../events/ses/bounce.json"),
-        "complaint" => include_str!("../../../../events/ses/complaint.json"),
-        "reject" => include_str!("../../../../events/ses/reject.json"),
-        "rendering-failure" => include_str!("../../../../events/ses/rendering-failure.json"),
+        "send" => include_str!("../../../../../events/ses/send.json"),
+        "delivery" => include_str!("../../../../../events/ses/delivery.json"),
+        "delivery-delay" => include_str!("../../../../../events/ses/delivery-delay.json"),
+        "bounce" => include_str!("../../../../../events/ses/bounce.json"),
+        "complaint" => include_str!("../../../../../events/ses/complaint.json"),
+        "reject" => include_str!("../../../../../events/ses/reject.json"),
+        "rendering-failure" => include_str!("../../../../../events/ses/rendering-failure.json"),
         other => panic!("no sample {other}"),
     };
     serde_json::from_str(text).unwrap()
