@@ -3,7 +3,7 @@
 // Remove on the rows they apply to, each confirmed and shown in its row at once.
 import { accountPath, call } from "./api.js";
 import { $, confirm, el, hidden } from "./dom.js";
-import { accessLines, dateText, errorText, statusWord } from "./words.js";
+import { accessLines, dateText, deliveryText, errorText, statusWord } from "./words.js";
 
 // The table's columns, in order: a new column (the email's delivery status, say) is one entry here.
 const COLUMNS = [
@@ -11,6 +11,7 @@ const COLUMNS = [
   { header: "Status", cell: statusCell },
   { header: "Access", cell: (row) => accessLines(row.access).map((line) => el("div", {}, line)) },
   { header: "Invited or joined", cell: timeCell },
+  { header: "Email delivery", cell: (row) => deliveryText(row.delivery) },
   { header: "Actions", cell: actionsCell },
 ];
 
@@ -20,12 +21,12 @@ const list = { pages: [null], at: 0, handlers: null, loading: 0 };
 // A row of either route, in one shape.
 function fromUser(u) {
   return { email: u.email, status: u.status, access: u.access, invitationId: u.invitation_id,
-    userId: u.user_id, joinedAt: u.joined_at, invitedAt: u.invited_at, note: "" };
+    userId: u.user_id, joinedAt: u.joined_at, invitedAt: u.invited_at, delivery: u.delivery, note: "" };
 }
 
 function fromInvitation(i) {
   return { email: i.email, status: i.status, access: i.access, invitationId: i.id,
-    userId: i.user_id, invitedAt: i.created_at, note: "" };
+    userId: i.user_id, invitedAt: i.created_at, delivery: i.delivery, note: "" };
 }
 
 function emailCell(row) {

@@ -13,6 +13,23 @@ const STATUS = {
 
 export const statusWord = (status) => STATUS[status] || String(status);
 
+const DELIVERY = {
+  sent: "Sent",
+  delivered: "Delivered",
+  delayed: "Delayed",
+  bounced: "Bounced",
+  complained: "Marked as spam",
+  suppressed: "Address suppressed",
+  rejected: "Rejected",
+};
+
+// What SES last reported of the latest email, with its few words of why.
+export function deliveryText(delivery) {
+  if (!delivery) return "";
+  const word = DELIVERY[delivery.status] || String(delivery.status);
+  return delivery.detail ? word + " (" + delivery.detail + ")" : word;
+}
+
 export const OPTION = { iam: "IAM", cloud_foundry: "Cloud Foundry", infrastructure: "Classic infrastructure" };
 
 const LEVEL = { view_only: "View only", basic_user: "Basic user", super_user: "Super user" };
@@ -67,6 +84,8 @@ export function outcomeText(result) {
       return "Not invited again: an invitation to this person is still open.";
     case "already_member":
       return "Not invited: already a member of the account.";
+    case "undeliverable":
+      return "Not invited: email to this address bounced or was marked as spam. Invite again with force to try anyway.";
     case "invalid":
       return "Not invited: " + sentence(result.error || "not a valid email address or user ID");
     default:

@@ -7,8 +7,8 @@
 //! `events` the lifecycle events a stored change makes; `logging` the log lines and what they mask;
 //! `ports` the traits the use cases need (store, mailer, pacing, clock, event bus); `service` the use
 //! cases; `adapters` the ports on DynamoDB, SES v2, EventBridge, SQS, memory and an outbox folder;
-//! `entry` the four ways in (the HTTP API and its route table, the scheduled sweep, the paced sender, the
-//! table's stream), which never import one another; `startup` the configuration and the wiring a
+//! `entry` the ways in (the HTTP API and its route table, the scheduled sweep, the paced sender, the
+//! table's stream, SES's delivery reports), which never import one another; `startup` the configuration and the wiring a
 //! function's `main` calls. A test reads every path and `use` and fails when a module imports one above
 //! it or beside it.
 pub mod adapters;

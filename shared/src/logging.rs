@@ -48,7 +48,7 @@ where
 
 /// The crates whose code is this project's: the core and the binaries under `functions/`.
 const OWN: &[&str] =
-    &["invitations", "invite", "list", "cancel", "resend", "accept", "send", "events", "local", "console"];
+    &["invitations", "invite", "list", "cancel", "resend", "accept", "send", "events", "delivery", "local", "console"];
 
 /// Whether a line or span may be logged at all. Other crates stop at `info`: at `debug` and `trace`
 /// the Lambda runtime logs each raw event (the caller's bearer JWT, an accept's token) and the SDK

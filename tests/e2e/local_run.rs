@@ -177,3 +177,34 @@ async fn events_print_as_json_lines_with_no_aws() {
     let tokens = outbox_tokens(&dir.join("outbox"));
     assert!(!text.contains(&tokens[0]) && !text.contains("token"), "{text}");
 }
+
+/// The outbox as SES's mailbox simulator: what each address would report shows on its invitation, and
+/// the list filters on it.
+#[tokio::test]
+async fn the_outbox_reports_as_the_mailbox_simulator_does() {
+    let dir = temp_dir("simulator");
+    let server = LocalServer::start(dir.clone(), &["--outbox", "mail"], &[]).await;
+    let who = "success@simulator.amazonses.com, bounce@simulator.amazonses.com, \
+               complaint@simulator.amazonses.com, suppressionlist@simulator.amazonses.com, ann@x.io";
+    let (status, body) = post(&server, "/accounts/acme/invitations", Some(&server.token), invite_body(who)).await;
+    assert_eq!(status, 201, "{body}");
+    let (_, list) = get(&server, "/accounts/acme/invitations").await;
+    let shown: std::collections::BTreeMap<String, String> = list["invitations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["email"].as_str().unwrap().to_owned(), i["delivery"]["status"].as_str().unwrap().to_owned()))
+        .collect();
+    let want = [
+        ("ann@x.io", "sent"),
+        ("bounce@simulator.amazonses.com", "bounced"),
+        ("complaint@simulator.amazonses.com", "complained"),
+        ("success@simulator.amazonses.com", "delivered"),
+        ("suppressionlist@simulator.amazonses.com", "suppressed"),
+    ];
+    assert_eq!(shown, want.iter().map(|(e, s)| (e.to_string(), s.to_string())).collect(), "{list}");
+    let (_, failed) = get(&server, "/accounts/acme/invitations?delivery=bounced,complained").await;
+    assert_eq!(failed["invitations"].as_array().unwrap().len(), 2, "{failed}");
+    server.stop().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -8,6 +8,7 @@ mod browser;
 mod cargo_lambda;
 mod cli;
 mod console;
+mod delivery;
 mod due_shards;
 mod events;
 mod faults;

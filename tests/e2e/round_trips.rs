@@ -179,7 +179,8 @@ async fn an_invite_of_100_runs_in_three_waves() {
 }
 
 /// The configuration set named by `SES_CONFIGURATION_SET`, as the functions read it, reaches SES on every
-/// send (its bounce and complaint metrics are the template's alarms); without the variable no set is named.
+/// send (its events feed the delivery function, its metrics the alarms); without the variable no set is
+/// named. The email's tags name its account (escaped to what SES allows), invitation and send.
 #[tokio::test]
 async fn a_send_names_the_configuration_set_the_environment_gives() {
     let sdk = e2e::sdk().await;
@@ -192,6 +193,11 @@ async fn a_send_names_the_configuration_set_the_environment_gives() {
         subject: "s".into(),
         text: "t".into(),
         html: "<p>h</p>".into(),
+        send: Some(invitations::domain::SendRef {
+            account: invitations::domain::AccountId::parse("ac.me_1").unwrap(),
+            invitation: invitations::domain::InvitationId::parse("019ac3ef-0000-7000-8000-00000000de11").unwrap(),
+            send: 2,
+        }),
     };
     for (set, expected) in [(Some("invitation-emails"), json!("invitation-emails")), (None, Value::Null)] {
         let mut vars = vec![("SENDER_EMAIL", ses.sender.clone()), ("ACCEPT_URL", "https://x.io/a".to_owned())];
@@ -205,6 +211,12 @@ async fn a_send_names_the_configuration_set_the_environment_gives() {
         let sent = proxy.requests_seen().pop().expect("the send");
         let body: Value = serde_json::from_slice(&sent.body).unwrap();
         assert_eq!((sent.path.as_str(), &body["ConfigurationSetName"]), ("/v2/email/outbound-emails", &expected));
+        let tags = json!([
+            {"Name": "account", "Value": "ac_dme_u1"},
+            {"Name": "invitation", "Value": "019ac3ef-0000-7000-8000-00000000de11"},
+            {"Name": "send", "Value": "2"},
+        ]);
+        assert_eq!(body["EmailTags"], tags);
     }
 }
 

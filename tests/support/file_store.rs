@@ -10,7 +10,7 @@ use invitations::ports::store::{
     MemberStore, Page, Saved, Scope, StoreResult, UpdateOutcome, UsersPage, UsersQuery,
 };
 use invitations::ports::SendSlots;
-use invitations::rules::Transition;
+use invitations::rules::{Report, Transition};
 use std::path::PathBuf;
 
 pub struct ReopenedStore {
@@ -46,14 +46,19 @@ impl SendSlots for ReopenedStore {
 
 #[async_trait]
 impl InvitationStore for ReopenedStore {
-    async fn create(&self, invitation: &Invitation) -> StoreResult<CreateOutcome> {
+    async fn create_checked(&self, invitation: &Invitation, refuse_undeliverable: bool) -> StoreResult<CreateOutcome> {
         let _turn = self.turn.lock().await;
-        self.reopen().create(invitation).await
+        self.reopen().create_checked(invitation, refuse_undeliverable).await
     }
 
     async fn update(&self, account: &AccountId, id: InvitationId, write: &Transition) -> StoreResult<UpdateOutcome> {
         let _turn = self.turn.lock().await;
         self.reopen().update(account, id, write).await
+    }
+
+    async fn report(&self, account: &AccountId, id: InvitationId, report: &Report) -> StoreResult<UpdateOutcome> {
+        let _turn = self.turn.lock().await;
+        self.reopen().report(account, id, report).await
     }
 
     async fn get(&self, account: &AccountId, id: InvitationId) -> StoreResult<Option<Invitation>> {

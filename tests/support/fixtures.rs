@@ -56,6 +56,7 @@ pub fn invitation(account: &AccountId, email: &str) -> Invitation {
         user_id: None,
         accepted_by: None,
         handed_on: None,
+        delivery: None,
     }
 }
 

@@ -2,7 +2,9 @@ use clap::Parser;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use invitations::adapters::{event_log::EventLog, memory::MemoryStore, outbox::OutboxMailer};
+use invitations::adapters::{
+    event_log::EventLog, memory::MemoryStore, outbox::OutboxMailer, simulator::MailboxSimulator,
+};
 use invitations::domain::Email;
 use invitations::ports::clock::SystemClock;
 use invitations::ports::Store;
@@ -133,7 +135,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
                 accept_url: format!("http://{addr}/accept").parse()?,
                 configuration_set: None,
             };
-            let mailer = OutboxMailer::new(args.outbox.clone(), settings.from.clone())?;
+            let outbox = Arc::new(OutboxMailer::new(args.outbox.clone(), settings.from.clone())?);
+            // What SES would report of each email is recorded on its invitation, the mailbox simulator's
+            // addresses (bounce@simulator.amazonses.com, ...) behaving as their names say.
+            let mailer = MailboxSimulator::new(outbox, deps.store.clone(), deps.clock.clone());
             (Notifier { mailer: Arc::new(mailer), settings, pacing: None }, format!("{}/", args.outbox.display()))
         }
     };

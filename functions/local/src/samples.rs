@@ -157,6 +157,7 @@ fn pending(
         user_id: None,
         accepted_by: None,
         handed_on: None,
+        delivery: None,
     };
     inv.due_at = next_due(&inv, policy);
     inv

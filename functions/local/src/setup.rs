@@ -110,7 +110,7 @@ async fn seed<F: Fn(&str) -> Option<String>>(
             CreateOutcome::Created => {
                 println!("seeded {} {} ({}{})", inv.id, inv.email.as_str(), inv.status, if due { ", due" } else { "" })
             }
-            CreateOutcome::AlreadyOpen(_) | CreateOutcome::AlreadyMember(_) => {
+            CreateOutcome::AlreadyOpen(_) | CreateOutcome::AlreadyMember(_) | CreateOutcome::Undeliverable(_) => {
                 println!("seeded {} already", inv.email.as_str())
             }
         }

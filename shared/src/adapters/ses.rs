@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use aws_sdk_sesv2::{
     error::SdkError,
     operation::send_email::SendEmailError,
-    types::{Body, Content, Destination, EmailContent, Message},
+    types::{Body, Content, Destination, EmailContent, Message, MessageTag},
     Client,
 };
 use std::time::Duration;
@@ -33,6 +33,14 @@ impl Mailer for SesMailer {
             .subject(content(&email.subject))
             .body(Body::builder().text(content(&email.text)).html(content(&email.html)).build())
             .build();
+        let tags = email.send.as_ref().map(|send| {
+            send.tags()
+                .into_iter()
+                .map(|(name, value)| {
+                    MessageTag::builder().name(name).value(value).build().expect("name and value are set")
+                })
+                .collect()
+        });
         // Throttling is retried with backoff by the client's retry policy (see `aws::ses_config`).
         let result = self
             .client
@@ -41,6 +49,7 @@ impl Mailer for SesMailer {
             .destination(Destination::builder().to_addresses(email.to.as_str()).build())
             .content(EmailContent::builder().simple(message).build())
             .set_configuration_set_name(self.configuration_set.clone())
+            .set_email_tags(tags)
             .send()
             .await;
         match result {

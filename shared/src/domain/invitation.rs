@@ -1,6 +1,6 @@
 //! The aggregate: one invitation as the rules see it and the stores keep it. Answers show it through
 //! the HTTP edge's view, which leaves out the token hash and the due time.
-use super::{Access, AccountId, Email, InvitationId, Status, Timestamp, TokenHash, UserId};
+use super::{Access, AccountId, Delivery, Email, InvitationId, Status, Timestamp, TokenHash, UserId};
 
 /// Its serde form is the in-memory store's file format.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -35,6 +35,22 @@ pub struct Invitation {
     /// that message may claim it, once; any claim clears it.
     #[serde(default)]
     pub handed_on: Option<Timestamp>,
+    /// What SES last reported of its latest email.
+    #[serde(default)]
+    pub delivery: Option<Delivery>,
+}
+
+impl Invitation {
+    /// Its latest email bounced permanently, was complained about or hit the suppression list: no
+    /// email goes to the address again on this invitation.
+    pub fn undeliverable(&self) -> bool {
+        self.delivery.as_ref().is_some_and(|d| d.undeliverable)
+    }
+
+    /// The send number the next email of this invitation carries.
+    pub fn next_send(&self) -> u32 {
+        self.send_count + 1
+    }
 }
 
 /// The tests' invitation: Ada's, in account acme, sent by admin-1 (with an inviter address), made at
@@ -60,5 +76,6 @@ pub(crate) fn sample(now: Timestamp) -> Invitation {
         user_id: None,
         accepted_by: None,
         handed_on: None,
+        delivery: None,
     }
 }

@@ -2,6 +2,7 @@
 //! `Access` exists only if it is valid. Nothing here knows about storage, email or HTTP.
 pub mod access;
 pub mod caller;
+pub mod delivery;
 pub mod email;
 pub mod id;
 pub mod idempotency;
@@ -17,6 +18,7 @@ pub mod token;
 
 pub use access::{Access, AccessOption};
 pub use caller::{AccountId, Caller, ClaimedEmail};
+pub use delivery::{Delivery, DeliveryStatus, SendRef};
 pub use email::{Email, EmailPrefix};
 pub use id::InvitationId;
 pub use idempotency::IdempotencyKey;

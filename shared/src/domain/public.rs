@@ -1,7 +1,7 @@
 //! What anyone outside the service may see of an invitation or a member: the API's answers and the
 //! lifecycle events show exactly this. No token, token hash, due time, counter of failed attempts,
 //! inviter address or storage key is here, and an address behind a user id is masked.
-use super::{Access, Email, Invitation, Member, Status};
+use super::{Access, Delivery, DeliveryStatus, Email, Invitation, Member, Status};
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -17,6 +17,23 @@ pub struct InvitationView<'a> {
     last_sent_at: Option<String>,
     send_count: u32,
     expires_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    delivery: Option<DeliveryView<'a>>,
+}
+
+/// What SES last reported of the latest email; its send number and rank stay inside.
+#[derive(Serialize)]
+pub struct DeliveryView<'a> {
+    status: DeliveryStatus,
+    at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    detail: Option<&'a str>,
+}
+
+impl<'a> From<&'a Delivery> for DeliveryView<'a> {
+    fn from(d: &'a Delivery) -> Self {
+        DeliveryView { status: d.status, at: d.at.to_rfc3339(), detail: d.detail.as_deref() }
+    }
 }
 
 impl<'a> From<&'a Invitation> for InvitationView<'a> {
@@ -33,6 +50,7 @@ impl<'a> From<&'a Invitation> for InvitationView<'a> {
             last_sent_at: i.last_sent_at.map(|t| t.to_rfc3339()),
             send_count: i.send_count,
             expires_at: i.expires_at.to_rfc3339(),
+            delivery: i.delivery.as_ref().map(DeliveryView::from),
         }
     }
 }

@@ -3,7 +3,7 @@
 //! `events` function (DynamoDB's stream) and the local server (the in-memory store's changes), so both
 //! publish the same events with the same ids. docs/events.md has the types and their delivery.
 use crate::domain::public::{InvitationView, MemberView};
-use crate::domain::{Invitation, Member, Status, Timestamp};
+use crate::domain::{Delivery, Invitation, Member, Status, Timestamp};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -33,18 +33,20 @@ pub enum EventType {
     InvitationCancelled,
     InvitationExpired,
     InvitationFailed,
+    InvitationDeliveryFailed,
     MemberAdded,
     MemberRemoved,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 8] = [
+    pub const ALL: [EventType; 9] = [
         EventType::InvitationCreated,
         EventType::InvitationSent,
         EventType::InvitationAccepted,
         EventType::InvitationCancelled,
         EventType::InvitationExpired,
         EventType::InvitationFailed,
+        EventType::InvitationDeliveryFailed,
         EventType::MemberAdded,
         EventType::MemberRemoved,
     ];
@@ -58,6 +60,7 @@ impl EventType {
             EventType::InvitationCancelled => "invitation.cancelled",
             EventType::InvitationExpired => "invitation.expired",
             EventType::InvitationFailed => "invitation.failed",
+            EventType::InvitationDeliveryFailed => "invitation.delivery_failed",
             EventType::MemberAdded => "member.added",
             EventType::MemberRemoved => "member.removed",
         }
@@ -118,7 +121,9 @@ pub fn events(change: &Change) -> Vec<Event> {
 
 /// `invitation.created` on arrival; `invitation.sent` for each email counted (`send_count` up, which only
 /// the write after SES accepted an email does); the closing status's event when the status becomes one.
-/// Claims, hand-ons, due times, tokens and refused sends make none.
+/// `invitation.delivery_failed` when a report makes it undeliverable (a permanent bounce, a complaint,
+/// the suppression list), once per send and verdict. Claims, hand-ons, due times, tokens, refused sends
+/// and other reports make none.
 fn invitation_events(old: Option<&Invitation>, new: &Invitation) -> Vec<Event> {
     let previous = old.map(|o| o.status);
     let mut out = Vec::new();
@@ -133,6 +138,13 @@ fn invitation_events(old: Option<&Invitation>, new: &Invitation) -> Vec<Event> {
     if previous != Some(new.status) {
         if let Some(closing) = EventType::closing(new.status) {
             out.push(invitation_event(closing, new, previous, new.updated_at, &[]));
+        }
+    }
+    if let Some(failed) = new.delivery.as_ref().filter(|d| d.undeliverable) {
+        let verdict = |d: &Delivery| (d.send, d.status, d.undeliverable);
+        if old.and_then(|o| o.delivery.as_ref()).map(verdict) != Some(verdict(failed)) {
+            let version = [failed.send.to_string(), failed.status.as_str().to_owned()];
+            out.push(invitation_event(EventType::InvitationDeliveryFailed, new, previous, failed.at, &version));
         }
     }
     out

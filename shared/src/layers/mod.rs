@@ -24,6 +24,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("entry::sweep", 6),
     ("entry::sender", 6),
     ("entry::stream", 6),
+    ("entry::delivery", 6),
     ("startup::config", 7),
     ("startup::wiring", 8),
 ];

@@ -1,6 +1,6 @@
 //! The email port: one message to one recipient, and the two ways a send can fail.
 use super::store::BoxError;
-use crate::domain::Email;
+use crate::domain::{Email, SendRef};
 use async_trait::async_trait;
 use std::time::Duration;
 
@@ -11,6 +11,8 @@ pub struct OutgoingEmail {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// Which send of which invitation it is: the tags SES shows back in the events of the email.
+    pub send: Option<SendRef>,
 }
 
 #[derive(Debug, thiserror::Error)]

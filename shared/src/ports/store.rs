@@ -3,10 +3,10 @@
 //! apply them atomically, so the DynamoDB adapter and the in-memory twin cannot disagree about rules.
 pub use super::due::{DueKey, DuePage, DueShard, DueShards};
 use crate::domain::{
-    AccountId, Email, EmailPrefix, IdempotencyKey, Invitation, InvitationId, Member, Status, Timestamp, UserId,
-    UserStatus,
+    AccountId, DeliveryStatus, Email, EmailPrefix, IdempotencyKey, Invitation, InvitationId, Member, Status, Timestamp,
+    UserId, UserStatus,
 };
-use crate::rules::Transition;
+use crate::rules::{Report, Transition};
 use async_trait::async_trait;
 use std::time::Duration;
 
@@ -22,6 +22,9 @@ pub enum CreateOutcome {
     AlreadyOpen(Invitation),
     /// The latest invitation for this (account, email) was accepted.
     AlreadyMember(Invitation),
+    /// The latest invitation for this (account, email) is undeliverable, and the create was asked to
+    /// refuse that.
+    Undeliverable(Invitation),
 }
 
 #[derive(Debug)]
@@ -40,6 +43,8 @@ pub struct ListQuery {
     /// `Page::next_after`, nor does it decide whether a page has one: its address is not the
     /// inviter's to confirm.
     pub email: Option<Email>,
+    /// `None`: whatever SES reported, or nothing yet. Else only invitations whose latest report is one of these.
+    pub deliveries: Option<Vec<DeliveryStatus>>,
     pub limit: u32,
     /// Continue after this id (ids sort newest first).
     pub after: Option<InvitationId>,
@@ -67,9 +72,17 @@ pub trait InvitationStore: Send + Sync {
     /// Stores a new invitation unless an open one exists for its (account, email); atomic under races. An
     /// open one that has expired by the new one's creation is expired in the same step
     /// ([`crate::rules::supersede`]).
-    async fn create(&self, invitation: &Invitation) -> StoreResult<CreateOutcome>;
+    async fn create(&self, invitation: &Invitation) -> StoreResult<CreateOutcome> {
+        self.create_checked(invitation, false).await
+    }
+    /// [`InvitationStore::create`], and with `refuse_undeliverable` also `Undeliverable` when the
+    /// address's latest invitation (open or closed, not accepted) is, checked in the same atomic step.
+    async fn create_checked(&self, invitation: &Invitation, refuse_undeliverable: bool) -> StoreResult<CreateOutcome>;
     /// One conditional write: applies `change` only when the stored invitation meets `expect`.
     async fn update(&self, account: &AccountId, id: InvitationId, write: &Transition) -> StoreResult<UpdateOutcome>;
+    /// One conditional write of an SES report ([`crate::rules::report`]): `Mismatch` when the report is
+    /// of an older send or no newer than the one stored, which stays.
+    async fn report(&self, account: &AccountId, id: InvitationId, report: &Report) -> StoreResult<UpdateOutcome>;
     /// One invitation as stored now (a strongly consistent read).
     async fn get(&self, account: &AccountId, id: InvitationId) -> StoreResult<Option<Invitation>>;
     /// Invitations of one account, newest first.

@@ -1,9 +1,11 @@
 //! The state machine as data: each transition is the state a conditional write expects and the change
 //! it makes. Services and the sweep take their writes from here, and both stores apply them, so every
 //! rule is written once (docs/DESIGN.md has the state table).
+mod delivery;
 mod policy;
 mod write;
 
+pub use delivery::{report, Report};
 pub use policy::Policy;
 pub use write::{is_invitee, Change, Count, Due, Expect, Handed, Transition};
 
@@ -13,7 +15,8 @@ use crate::domain::{Claimant, Invitation, Status, Timestamp, TokenHash};
 pub fn next_due(inv: &Invitation, policy: &Policy) -> Option<Timestamp> {
     let at = match inv.status {
         Status::Processing => inv.updated_at.plus(policy.processing_timeout),
-        Status::Pending if inv.send_count < policy.max_sends => {
+        // Nothing more is sent to an address that cannot take it: it only expires.
+        Status::Pending if inv.send_count < policy.max_sends && !inv.undeliverable() => {
             inv.last_sent_at.unwrap_or(inv.updated_at).plus(policy.resend_after)
         }
         Status::Pending => inv.expires_at,
@@ -106,6 +109,7 @@ pub fn resend(now: Timestamp, token: TokenHash, policy: &Policy) -> Transition {
         last_sent_at_or_before: Some(now.minus(policy.resend_min_interval)),
         expires_after: Some(now),
         sends_below: Some(policy.max_sends),
+        deliverable: true,
         ..Default::default()
     };
     let change = Change { due: Due::At(now.plus(policy.processing_timeout)), ..claim(token, now) };
@@ -168,6 +172,7 @@ pub fn claim_queued(slot: Timestamp, now: Timestamp, token: TokenHash, policy: &
         statuses: &[Status::Processing],
         handed_on: Some(slot),
         expires_after: Some(now),
+        deliverable: true,
         ..Default::default()
     };
     Transition { expect, change: Change { due: Due::At(now.plus(policy.processing_timeout)), ..claim(token, now) } }
@@ -193,6 +198,8 @@ pub fn due_action(inv: &Invitation, now: Timestamp, new_token: TokenHash, policy
         return DueAction::Skip;
     }
     let expect = as_read(inv);
+    // A claim to send again holds only while no report made the address undeliverable meanwhile.
+    let to_send = Expect { deliverable: true, ..expect.clone() };
     if inv.expires_at <= now {
         let change = Change { due: Due::Clear, ..change(Status::Expired, now) };
         return DueAction::Expire(Transition { expect, change });
@@ -201,18 +208,20 @@ pub fn due_action(inv: &Invitation, now: Timestamp, new_token: TokenHash, policy
         // A `processing` invitation past its timeout is one more attempt that was refused or never
         // confirmed: counted here, once, whether the send was refused or the function died.
         Status::Processing if inv.updated_at.plus(policy.processing_timeout) <= now => {
-            if inv.failed_attempts + 1 >= policy.max_sends {
+            // Its email went, unconfirmed, and came back undeliverable: another would too.
+            if inv.failed_attempts + 1 >= policy.max_sends || inv.undeliverable() {
                 let change = Change { due: Due::Clear, count: Count::Failure, ..change(Status::Failed, now) };
                 return DueAction::Fail(Transition { expect, change });
             }
             let change = Change { count: Count::Failure, ..claim(new_token, now) };
-            DueAction::Retry(Transition { expect, change: scheduled(inv, change, policy) })
+            DueAction::Retry(Transition { expect: to_send, change: scheduled(inv, change, policy) })
         }
         Status::Pending
             if inv.send_count < policy.max_sends
+                && !inv.undeliverable()
                 && inv.last_sent_at.unwrap_or(inv.updated_at).plus(policy.resend_after) <= now =>
         {
-            DueAction::Resend(Transition { expect, change: scheduled(inv, claim(new_token, now), policy) })
+            DueAction::Resend(Transition { expect: to_send, change: scheduled(inv, claim(new_token, now), policy) })
         }
         _ => {
             let due = next_due(inv, policy).map_or(Due::Clear, Due::At);

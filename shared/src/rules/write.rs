@@ -24,6 +24,9 @@ pub struct Expect {
     /// The invitation was handed on to the paced sender with the message for this slot, and nobody has
     /// claimed it since: that message's lease.
     pub handed_on: Option<Timestamp>,
+    /// When set, the invitation's latest email must not be undeliverable: no email goes to an address
+    /// that bounced permanently, complained or is suppressed.
+    pub deliverable: bool,
 }
 
 impl Expect {
@@ -37,6 +40,7 @@ impl Expect {
             && self.invitee.as_ref().is_none_or(|c| is_invitee(inv, c))
             && self.grantable.as_ref().is_none_or(|g| inv.access.first_outside(g).is_none())
             && self.handed_on.is_none_or(|t| inv.handed_on == Some(t))
+            && !(self.deliverable && inv.undeliverable())
     }
 }
 

@@ -2,7 +2,7 @@
 //! and filter it came from.
 use super::cursor;
 use super::{Authorized, Deps};
-use crate::domain::{AccountId, Email, Invitation, InvitationId, Status};
+use crate::domain::{AccountId, DeliveryStatus, Email, Invitation, InvitationId, Status};
 use crate::ports::store::ListQuery;
 use crate::ports::StoreError;
 
@@ -13,6 +13,7 @@ pub use crate::domain::limits::{DEFAULT_PAGE as DEFAULT_LIMIT, MAX_PAGE as MAX_L
 pub struct ListParams {
     pub statuses: Option<Vec<Status>>,
     pub email: Option<Email>,
+    pub deliveries: Option<Vec<DeliveryStatus>>,
     pub limit: u32,
     pub cursor: Option<String>,
 }
@@ -31,9 +32,18 @@ pub enum ListError {
     Store(#[from] StoreError),
 }
 
-fn scope(account: &AccountId, statuses: &Option<Vec<Status>>, email: &Option<Email>) -> String {
+fn scoped(
+    account: &AccountId,
+    statuses: &Option<Vec<Status>>,
+    email: &Option<Email>,
+    deliveries: &Option<Vec<DeliveryStatus>>,
+) -> String {
     let statuses = cursor::statuses_part(statuses.iter().flatten().map(|s| s.as_str()));
-    cursor::scope(&[account.as_str(), &statuses, email.as_ref().map_or("", |e| e.as_str())])
+    let mut parts = vec![account.as_str(), &statuses, email.as_ref().map_or("", |e| e.as_str())];
+    // Only a delivery filter adds a part, so cursors given out before it existed stay valid.
+    let deliveries = deliveries.as_ref().map(|d| cursor::statuses_part(d.iter().map(|s| s.as_str())));
+    parts.extend(deliveries.as_deref());
+    cursor::scope(&parts)
 }
 
 fn encode(after: InvitationId, scope: String) -> String {
@@ -48,9 +58,10 @@ fn decode(raw: &str, expected_scope: &str) -> Result<InvitationId, ListError> {
 
 pub async fn list(deps: &Deps, auth: &Authorized, req: ListParams) -> Result<ListAnswer, ListError> {
     let account = auth.account();
-    let scope = scope(account, &req.statuses, &req.email);
+    let scope = scoped(account, &req.statuses, &req.email, &req.deliveries);
     let after = req.cursor.as_deref().map(|c| decode(c, &scope)).transpose()?;
-    let query = ListQuery { statuses: req.statuses, email: req.email, limit: req.limit.clamp(1, MAX_LIMIT), after };
+    let limit = req.limit.clamp(1, MAX_LIMIT);
+    let query = ListQuery { statuses: req.statuses, email: req.email, deliveries: req.deliveries, limit, after };
     // The stores' address filter leaves out invitations sent by user id (`ListQuery::email`).
     let page = deps.store.list(account, &query).await?;
     Ok(ListAnswer { invitations: page.items, next_cursor: page.next_after.map(|id| encode(id, scope)) })
@@ -59,6 +70,10 @@ pub async fn list(deps: &Deps, auth: &Authorized, req: ListParams) -> Result<Lis
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn scope(account: &AccountId, statuses: &Option<Vec<Status>>, email: &Option<Email>) -> String {
+        scoped(account, statuses, email, &None)
+    }
 
     #[test]
     fn cursors_are_bound_to_account_and_filter() {
@@ -76,6 +91,7 @@ mod tests {
             scope(&a, &None, &None),
             both,
             scope(&a, &pending, &Some(Email::parse("x@y.io").unwrap())),
+            scoped(&a, &pending, &None, &Some(vec![DeliveryStatus::Bounced])),
         ] {
             assert!(matches!(decode(&c, &other), Err(ListError::InvalidCursor)));
         }

@@ -1,5 +1,5 @@
 //! The invitation email: what it says and where its link points.
-use crate::domain::{Invitation, Token};
+use crate::domain::{Invitation, SendRef, Token};
 use crate::ports::OutgoingEmail;
 use url::Url;
 
@@ -36,5 +36,6 @@ pub fn invitation_email(settings: &MailSettings, inv: &Invitation, token: &Token
         html_escape::encode_double_quoted_attribute(link.as_str()),
         esc(&expires),
     );
-    OutgoingEmail { to: inv.email.clone(), subject, text, html }
+    let send = SendRef { account: inv.account_id.clone(), invitation: inv.id, send: inv.next_send() };
+    OutgoingEmail { to: inv.email.clone(), subject, text, html, send: Some(send) }
 }

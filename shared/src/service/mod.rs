@@ -4,6 +4,7 @@ pub mod accept;
 pub mod cancel;
 pub mod claim;
 pub mod cursor;
+pub mod delivery;
 pub mod idempotency;
 pub mod invite;
 pub mod list;

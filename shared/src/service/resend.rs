@@ -3,7 +3,7 @@
 //! the invitation `processing` until then.
 use super::claim::{hand_on, send_claimed, Sending};
 use super::{pace, Authorized, Deps, Notifier};
-use crate::domain::{AccessOption, Invitation, InvitationId, Status, Timestamp, Token};
+use crate::domain::{AccessOption, DeliveryStatus, Invitation, InvitationId, Status, Timestamp, Token};
 use crate::ports::store::UpdateOutcome;
 use crate::ports::{MailError, StoreError};
 use crate::rules::{self, Policy};
@@ -21,6 +21,9 @@ pub enum ResendError {
     TooSoon { retry_after: Duration },
     #[error("the invitation has had its {sends} emails, the most it may have")]
     LimitReached { sends: u32 },
+    /// Its latest email bounced permanently, was complained about or was suppressed.
+    #[error("the invitation's latest email was {0}: its address takes no more email")]
+    Undeliverable(DeliveryStatus),
     #[error(transparent)]
     Store(#[from] StoreError),
     /// The resend was claimed but its email not accepted: the invitation is `processing`, and the sweep
@@ -91,6 +94,9 @@ fn refused(current: &Invitation, now: Timestamp, policy: &Policy) -> ResendError
     }
     if current.expires_at <= now {
         return ResendError::InvalidState(Status::Expired);
+    }
+    if let Some(d) = current.delivery.as_ref().filter(|d| d.undeliverable) {
+        return ResendError::Undeliverable(d.status);
     }
     if current.send_count >= policy.max_sends {
         return ResendError::LimitReached { sends: current.send_count };

@@ -68,6 +68,22 @@ pub async fn with_mail() -> Result<(Deps, Notifier), ConfigErrors> {
     Ok((dynamo_deps(db, &config.table, config.due_shards, config.policy), ses_notifier(ses, settings, Some(pacing))))
 }
 
+/// For the `delivery` function: the table, and the configuration set whose events it records.
+pub async fn for_delivery() -> Result<(Deps, String), ConfigErrors> {
+    let env = Env::process();
+    let (config, set) = match (env.function(false), env.configuration_set()) {
+        (Ok(config), Ok(set)) => (config, set),
+        (config, set) => {
+            let mut errors = config.err().map_or_else(Vec::new, |e| e.0);
+            errors.extend(set.err());
+            return Err(init_failed(ConfigErrors(errors)).await);
+        }
+    };
+    let sdk = aws::sdk_config().await;
+    let db = aws_sdk_dynamodb::Client::new(&sdk);
+    Ok((dynamo_deps(db, &config.table, config.due_shards, config.policy), set))
+}
+
 /// For the `events` function: the bus its events go to. It reads no table (the stream brings the
 /// items) and opens no connection early: a stream batch is not waiting on a person.
 pub async fn event_bus() -> Result<EventBridgeBus, ConfigErrors> {

@@ -2,6 +2,7 @@
 //! adapters, requests as API Gateway HTTP API events through the route table, answers checked against
 //! the API's documented statuses, bodies and error codes.
 mod accept;
+mod delivery;
 mod failures;
 mod idempotency;
 mod invite;

@@ -2,8 +2,8 @@
 //! pointed at recording proxies, driven through every route it serves and every outcome that reaches a
 //! different call (created, already open, re-invited, idempotent replay, the idempotency release after a
 //! 503, an email SES refuses, accept and its refusals, member removal, the scheduled sweep, emails handed
-//! to the paced sender and the sender itself, the table's stream of all of that through the events
-//! function, and the console's page, which may call nothing). Each
+//! to the paced sender and the sender itself, an SES report through the delivery function, the table's
+//! stream of all of that through the events function, and the console's page, which may call nothing). Each
 //! request is turned into the IAM actions and ARNs it needs (`calls.rs`), and the set must equal what the
 //! function's policy in `template.yaml` grants (`policy.rs`): a call without a grant fails, and so does a
 //! grant no call uses. So that no SDK call hides on a path these runs miss, every operation the adapters'
@@ -238,6 +238,17 @@ async fn drive() -> World {
     let pages = ["/", "/console/app.js", "/console/config.json", "/console/missing.js"].map(e2e::page_event);
     let answers = w.run("console", pages.to_vec()).await;
     assert_eq!(statuses(&answers), [200, 200, 200, 404], "{answers:?}");
+
+    // SES's report of an email, as EventBridge hands it to the delivery function: one conditional write.
+    let bounced =
+        seed(&w, "bounced@x.io", Duration::from_secs(60), Timestamp::now().plus(Duration::from_secs(3600))).await;
+    let mut report: Value =
+        serde_json::from_str(&std::fs::read_to_string(e2e::template::repo("events/ses/bounce.json")).unwrap()).unwrap();
+    let account = invitations::domain::delivery::account_tag(&AccountId::parse(&w.account).unwrap());
+    report["detail"]["mail"]["tags"]["account"] = json!([account]);
+    report["detail"]["mail"]["tags"]["invitation"] = json!([bounced]);
+    let answers = w.run("delivery", vec![report]).await;
+    assert_eq!(answers[0].1, json!({"outcome": "recorded"}), "{answers:?}");
 
     // Everything above, as the table's stream hands it to the events function.
     let stream = e2e::stream::stream_arn(&aws_sdk_dynamodb::Client::new(&sdk), &w.table).await;

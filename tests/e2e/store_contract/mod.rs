@@ -2,6 +2,7 @@
 //! a file (reopened from the file for every operation) and DynamoDB Local, so the local run and
 //! production cannot drift apart.
 mod counts;
+mod delivery;
 mod due;
 mod grants;
 mod handoffs;
@@ -12,6 +13,7 @@ mod reads;
 mod writes;
 
 use counts::*;
+use delivery::*;
 use due::*;
 use e2e::file_store::ReopenedStore;
 use e2e::{new_table, sdk, unique};
@@ -88,6 +90,11 @@ contract!(
     racing_reservations_never_share_a_slot,
     a_late_sender_reclaims_its_slot_only_when_nobody_reserved_after_it,
     a_hand_on_names_the_one_message_that_may_claim_it_once,
+    reports_of_the_latest_send_are_recorded_once_in_order,
+    a_report_of_an_older_send_or_an_unknown_invitation_changes_nothing,
+    an_undeliverable_address_refuses_a_resend_and_a_transient_bounce_does_not,
+    a_create_refuses_an_undeliverable_address_unless_forced,
+    the_list_filters_on_the_latest_report,
 );
 
 fn account() -> AccountId {

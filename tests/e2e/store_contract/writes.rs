@@ -223,7 +223,9 @@ pub(super) async fn a_reinvite_expires_an_open_invitation_past_its_expiry(store:
             .iter()
             .map(|o| match o {
                 CreateOutcome::Created => "created".into(),
-                CreateOutcome::AlreadyOpen(i) | CreateOutcome::AlreadyMember(i) => format!("{} {}", i.id, i.status),
+                CreateOutcome::AlreadyOpen(i) | CreateOutcome::AlreadyMember(i) | CreateOutcome::Undeliverable(i) => {
+                    format!("{} {}", i.id, i.status)
+                }
             })
             .collect();
         let created: Vec<&Invitation> = attempts
@@ -237,7 +239,7 @@ pub(super) async fn a_reinvite_expires_an_open_invitation_past_its_expiry(store:
             outcomes.iter().all(|o| match o {
                 CreateOutcome::Created => true,
                 CreateOutcome::AlreadyOpen(open) => open.id == created[0].id,
-                CreateOutcome::AlreadyMember(_) => false,
+                CreateOutcome::AlreadyMember(_) | CreateOutcome::Undeliverable(_) => false,
             }),
             "{status}: the others find the new one open: {seen:?}"
         );

@@ -80,10 +80,11 @@ impl DynamoStore {
     ) -> StoreResult<Attempt> {
         let mut values = HashMap::new();
         let closed = status_in(&mut values, ":r", &Status::REINVITABLE);
+        let deliverable = if supersede.expect.deliverable { " AND attribute_not_exists(undeliverable)" } else { "" };
         let check = ConditionCheck::builder()
             .table_name(&self.table)
             .set_key(Some(invitation_key(&inv.account_id, latest)))
-            .condition_expression(format!("attribute_not_exists(pk) OR {closed}"))
+            .condition_expression(format!("attribute_not_exists(pk) OR ({closed}{deliverable})"))
             .expression_attribute_names("#status", "status")
             .set_expression_attribute_values(Some(values))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
@@ -103,6 +104,8 @@ impl DynamoStore {
                 let current = from_item(current)?;
                 Ok(if current.status == Status::Accepted {
                     Attempt::Done(CreateOutcome::AlreadyMember(current))
+                } else if supersede.expect.deliverable && current.undeliverable() {
+                    Attempt::Done(CreateOutcome::Undeliverable(current))
                 } else if supersede.expect.matches(&current) {
                     Attempt::Superseded
                 } else {
@@ -134,8 +137,14 @@ impl DynamoStore {
 }
 
 impl DynamoStore {
-    pub(super) async fn create_invitation(&self, inv: &Invitation) -> StoreResult<CreateOutcome> {
-        let supersede = rules::supersede(inv);
+    pub(super) async fn create_invitation(
+        &self,
+        inv: &Invitation,
+        refuse_undeliverable: bool,
+    ) -> StoreResult<CreateOutcome> {
+        // The superseded invitation's write, and the check of a closed one, carry the refusal.
+        let mut supersede = rules::supersede(inv);
+        supersede.expect.deliverable = refuse_undeliverable;
         for attempt in 0..CONFLICT_RETRIES {
             if attempt > 0 {
                 // Jittered, growing pause so racing writers stop colliding.

@@ -49,6 +49,9 @@ pub(super) fn to_item(inv: &Invitation, due_shards: DueShards) -> Item {
     if let Some(t) = inv.handed_on {
         item.insert("handed_on".into(), n(t.millis()));
     }
+    if let Some(d) = &inv.delivery {
+        item.extend(super::delivery_attrs::delivery_attributes(d));
+    }
     item
 }
 
@@ -101,6 +104,7 @@ pub(super) fn from_item(item: &Item) -> StoreResult<Invitation> {
         user_id: get_s("user_id").map(|u| UserId::parse(&u)).transpose().map_err(|_| corrupt("user_id"))?,
         accepted_by: get_s("accepted_by").map(|u| UserId::parse(&u)).transpose().map_err(|_| corrupt("accepted_by"))?,
         handed_on: get_n("handed_on").map(Timestamp::from_millis),
+        delivery: super::delivery_attrs::delivery_of(item)?,
     })
 }
 

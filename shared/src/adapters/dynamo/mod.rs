@@ -11,16 +11,18 @@
 //! and "wrong state" are told apart in the same call. The files: `item` maps invitations to items,
 //! `create` the create transaction, `write` the conditional update, `query` the list and due-index
 //! reads, `members` the accept transaction and member reads, `idempotency` the key records, `answers`
-//! the answers they keep and `pace` the send schedule; `image` reads a stream record's images for the
-//! lifecycle events.
+//! the answers they keep, `pace` the send schedule and `report` what SES reported of an email; `image`
+//! reads a stream record's images for the lifecycle events.
 mod answers;
 mod create;
+mod delivery_attrs;
 mod idempotency;
 pub mod image;
 mod item;
 mod members;
 mod pace;
 mod query;
+mod report;
 mod write;
 
 use crate::domain::{AccountId, Email, Invitation, InvitationId, Status, Timestamp};
@@ -28,7 +30,7 @@ use crate::ports::store::{
     CreateOutcome, DueKey, DuePage, DueShard, DueShards, InvitationStore, ListQuery, Page, StoreError, StoreResult,
     UpdateOutcome,
 };
-use crate::rules::Transition;
+use crate::rules::{Report, Transition};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::{
     error::SdkError,
@@ -162,12 +164,16 @@ pub(super) fn failed_check(r: &CancellationReason) -> bool {
 
 #[async_trait]
 impl InvitationStore for DynamoStore {
-    async fn create(&self, inv: &Invitation) -> StoreResult<CreateOutcome> {
-        self.create_invitation(inv).await
+    async fn create_checked(&self, inv: &Invitation, refuse_undeliverable: bool) -> StoreResult<CreateOutcome> {
+        self.create_invitation(inv, refuse_undeliverable).await
     }
 
     async fn update(&self, account: &AccountId, id: InvitationId, write: &Transition) -> StoreResult<UpdateOutcome> {
         self.conditional_update(account, id, write).await
+    }
+
+    async fn report(&self, account: &AccountId, id: InvitationId, report: &Report) -> StoreResult<UpdateOutcome> {
+        self.report_delivery(account, id, report).await
     }
 
     async fn get(&self, account: &AccountId, id: InvitationId) -> StoreResult<Option<Invitation>> {

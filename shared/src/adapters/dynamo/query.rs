@@ -46,6 +46,10 @@ impl DynamoStore {
             names.insert("#status".into(), "status".into());
             filters.push(status_in(&mut values, ":f", statuses));
         }
+        if let Some(deliveries) = &query.deliveries {
+            let names: Vec<&str> = deliveries.iter().map(|d| d.as_str()).collect();
+            filters.push(super::strings_in(&mut values, ":dl", "delivery_status", &names));
+        }
         let filter = (!filters.is_empty()).then(|| filters.join(" AND "));
         let budget = if query.email.is_some() { usize::MAX } else { MAX_QUERIES_PER_PAGE };
         let mut items = Vec::new();

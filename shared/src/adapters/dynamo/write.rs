@@ -52,6 +52,9 @@ fn condition(expect: &Expect, values: &mut Item, names: &mut HashMap<String, Str
         condition.push_str(" AND handed_on = :xho");
         values.insert(":xho".into(), n(t.millis()));
     }
+    if expect.deliverable {
+        condition.push_str(" AND attribute_not_exists(undeliverable)");
+    }
     if let Some(claimant) = &expect.invitee {
         // Invited by user id: that user only. Invited by address: whoever holds it.
         values.insert(":xuser".into(), s(claimant.user_id.as_str()));

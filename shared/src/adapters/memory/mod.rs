@@ -15,7 +15,7 @@ use crate::ports::store::{
     CreateOutcome, DueKey, DuePage, DueShard, DueShards, InvitationStore, ListQuery, Page, Saved, StoreError,
     StoreResult, UpdateOutcome,
 };
-use crate::rules::Transition;
+use crate::rules::{Report, Transition};
 use async_trait::async_trait;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -135,12 +135,15 @@ impl MemoryStore {
 
 #[async_trait]
 impl InvitationStore for MemoryStore {
-    async fn create(&self, invitation: &Invitation) -> StoreResult<CreateOutcome> {
+    async fn create_checked(&self, invitation: &Invitation, refuse_undeliverable: bool) -> StoreResult<CreateOutcome> {
         let mut inner = self.lock();
         let slot = (invitation.account_id.clone(), invitation.email.clone());
         let supersede = crate::rules::supersede(invitation);
         let prev = inner.latest.get(&slot).and_then(|id| inner.invitations.get(&(slot.0.clone(), *id))).cloned();
         if let Some(prev) = &prev {
+            if refuse_undeliverable && prev.undeliverable() && prev.status != Status::Accepted {
+                return Ok(CreateOutcome::Undeliverable(prev.clone()));
+            }
             if prev.status.is_open() && !supersede.expect.matches(prev) {
                 return Ok(CreateOutcome::AlreadyOpen(prev.clone()));
             }
@@ -196,6 +199,26 @@ impl InvitationStore for MemoryStore {
         Ok(UpdateOutcome::Updated(updated))
     }
 
+    async fn report(&self, account: &AccountId, id: InvitationId, report: &Report) -> StoreResult<UpdateOutcome> {
+        let mut inner = self.lock();
+        let key = (account.clone(), id);
+        let Some(inv) = inner.invitations.get_mut(&key) else {
+            return Ok(UpdateOutcome::NotFound);
+        };
+        if !report.matches(inv) {
+            return Ok(UpdateOutcome::Mismatch(inv.clone()));
+        }
+        let before = inv.clone();
+        report.apply(inv);
+        let updated = inv.clone();
+        if let Err(e) = self.persist(&inner) {
+            inner.invitations.insert(key, before);
+            return Err(e);
+        }
+        self.changed(Some(Stored::Invitation(before)), Some(Stored::Invitation(updated.clone())));
+        Ok(UpdateOutcome::Updated(updated))
+    }
+
     async fn get(&self, account: &AccountId, id: InvitationId) -> StoreResult<Option<Invitation>> {
         Ok(self.lock().invitations.get(&(account.clone(), id)).cloned())
     }
@@ -212,6 +235,9 @@ impl InvitationStore for MemoryStore {
             .filter(|inv| query.statuses.as_ref().is_none_or(|s| s.contains(&inv.status)))
             // As DynamoDB's `by_email`: invitations sent to an address, never one sent by user id.
             .filter(|inv| query.email.as_ref().is_none_or(|e| *e == inv.email && inv.user_id.is_none()))
+            .filter(|inv| {
+                query.deliveries.as_ref().is_none_or(|ds| inv.delivery.as_ref().is_some_and(|d| ds.contains(&d.status)))
+            })
             .take(limit)
             .cloned()
             .collect();

@@ -28,6 +28,7 @@ const RESEND: &[Code] = &[
     (404, "not_found"),
     (409, "invalid_state"),
     (409, "send_limit_reached"),
+    (409, "undeliverable"),
     (429, "resend_too_soon"),
 ];
 const ACCEPT: &[Code] = &[
@@ -58,7 +59,7 @@ mod tests {
     use super::*;
     use crate::domain::caller::CallerError;
     use crate::domain::member::{ClaimantError, InvalidUserId};
-    use crate::domain::{AccessOption, Status};
+    use crate::domain::{AccessOption, DeliveryStatus, Status};
     use crate::ports::mail::MailError;
     use crate::ports::StoreError;
     use crate::service::accept::AcceptError;
@@ -131,6 +132,7 @@ mod tests {
                 code(ResendError::InvalidState(Status::Cancelled)),
                 code(ResendError::TooSoon { retry_after: Duration::from_secs(3) }),
                 code(ResendError::LimitReached { sends: 3 }),
+                code(ResendError::Undeliverable(DeliveryStatus::Bounced)),
                 code(ResendError::Store(store())),
                 code(ResendError::Mail(MailError::Unavailable("x".into()))),
             ],

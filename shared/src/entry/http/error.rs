@@ -211,6 +211,11 @@ impl From<ResendError> for ApiError {
                 "send_limit_reached",
                 format!("the invitation has had {sends} emails, the most MAX_SENDS allows; cancel it and invite again to send more"),
             ),
+            ResendError::Undeliverable(status) => Self::new(
+                StatusCode::CONFLICT,
+                "undeliverable",
+                format!("the invitation's latest email was {status}: its address takes no more email; invite it again with \"force\": true to try anyway"),
+            ),
             ResendError::Mail(error) => {
                 let mut err = Self::unavailable(&error);
                 err.message = "the email could not be sent; the invitation is back in processing and the scheduled sweep will send it again".into();

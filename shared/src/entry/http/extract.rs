@@ -5,8 +5,8 @@ use crate::domain::caller::CallerError;
 use crate::domain::refusal::body_problem;
 use crate::domain::token::MalformedToken;
 use crate::domain::{
-    AccountId, Caller, Claimant, Email, EmailPrefix, IdempotencyKey, InvitationId, Status, TokenHash, UserId,
-    UserStatus,
+    AccountId, Caller, Claimant, DeliveryStatus, Email, EmailPrefix, IdempotencyKey, InvitationId, Status, TokenHash,
+    UserId, UserStatus,
 };
 use crate::service::list::{ListParams, DEFAULT_LIMIT, MAX_LIMIT};
 use crate::service::users::{self, UsersParams};
@@ -142,10 +142,18 @@ fn statuses<T: std::str::FromStr + PartialEq>(params: &QueryMap) -> Result<Optio
 where
     T::Err: std::fmt::Display,
 {
-    let Some(raw) = params.first("status") else { return Ok(None) };
+    comma_list(params, "status")
+}
+
+/// The values of the comma-separated parameter `name`, each once.
+fn comma_list<T: std::str::FromStr + PartialEq>(params: &QueryMap, name: &str) -> Result<Option<Vec<T>>, ApiError>
+where
+    T::Err: std::fmt::Display,
+{
+    let Some(raw) = params.first(name) else { return Ok(None) };
     let mut distinct = Vec::new();
     for piece in raw.split(',') {
-        let status = piece.trim().parse::<T>().map_err(|e| ApiError::bad_request(format!("status: {e}")))?;
+        let status = piece.trim().parse::<T>().map_err(|e| ApiError::bad_request(format!("{name}: {e}")))?;
         if !distinct.contains(&status) {
             distinct.push(status);
         }
@@ -177,11 +185,12 @@ pub(super) fn user_id(req: &Request) -> Result<UserId, ApiError> {
 
 pub(super) fn list_params(req: &Request) -> Result<ListParams, ApiError> {
     let mut out = ListParams { limit: DEFAULT_LIMIT, ..Default::default() };
-    let Some(params) = query(req, &["limit", "status", "email", "cursor"])? else {
+    let Some(params) = query(req, &["limit", "status", "email", "delivery", "cursor"])? else {
         return Ok(out);
     };
     out.limit = limit(params, MAX_LIMIT)?.unwrap_or(out.limit);
     out.statuses = statuses::<Status>(params)?;
+    out.deliveries = comma_list::<DeliveryStatus>(params, "delivery")?;
     if let Some(raw) = params.first("email") {
         let email = Email::parse(raw.trim())
             .map_err(|e| ApiError::bad_request(format!("email is not a valid address: it {e}")))?;

@@ -59,6 +59,9 @@ async fn idempotent_invite(deps: &Deps, notifier: &Notifier, req: &Request) -> R
 struct InviteBody {
     invitees: Value,
     access: Value,
+    /// Invite addresses whose latest invitation is undeliverable anyway.
+    #[serde(default)]
+    force: bool,
 }
 
 async fn invite_answer(
@@ -75,7 +78,7 @@ async fn invite_answer(
         serde_json::from_value(body).map_err(|e| ApiError::bad_request(format!("the body {}", body_problem(&e))))?;
     let access = Access::parse(body.access).map_err(|e| ApiError::bad_request(e.to_string()))?;
     let invitees = parse_invitees(&body.invitees).map_err(|e| ApiError::bad_request(e.to_string()))?;
-    let results = service::invite::invite(deps, notifier, auth, invitees, access).await?;
+    let results = service::invite::invite(deps, notifier, auth, invitees, access, body.force).await?;
     let all_invited = results.iter().all(|r| matches!(r.outcome, Outcome::Invited(_)));
     let status = if all_invited { StatusCode::CREATED } else { StatusCode::MULTI_STATUS };
     let results: Vec<ResultView> = results.iter().map(ResultView::from).collect();

@@ -1,7 +1,7 @@
 //! Answers as clients see them: no token, token hash, due time or storage key ever appears. An
 //! invitation and a member are shown as `domain::public` has them, which the lifecycle events share.
 use crate::domain::public::shown;
-pub use crate::domain::public::{InvitationView, MemberView};
+pub use crate::domain::public::{DeliveryView, InvitationView, MemberView};
 use crate::domain::Access;
 use crate::ports::store::UserRow;
 use crate::service::invite::{InviteResult, Outcome};
@@ -21,6 +21,9 @@ pub struct UserRowView<'a> {
     invited_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     joined_at: Option<String>,
+    /// An open invitation's latest SES report.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    delivery: Option<DeliveryView<'a>>,
 }
 
 impl<'a> From<&'a UserRow> for UserRowView<'a> {
@@ -35,6 +38,7 @@ impl<'a> From<&'a UserRow> for UserRowView<'a> {
                 invitation_id: m.invitation_id.to_string(),
                 invited_at: None,
                 joined_at: Some(m.joined_at.to_rfc3339()),
+                delivery: None,
             },
             UserRow::Invited(i) => UserRowView {
                 user_id: i.user_id.as_ref().map(|u| u.as_str()),
@@ -44,6 +48,7 @@ impl<'a> From<&'a UserRow> for UserRowView<'a> {
                 invitation_id: i.id.to_string(),
                 invited_at: Some(i.created_at.to_rfc3339()),
                 joined_at: None,
+                delivery: i.delivery.as_ref().map(DeliveryView::from),
             },
         }
     }
@@ -78,6 +83,14 @@ impl<'a> From<&'a InviteResult> for ResultView<'a> {
             Outcome::AlreadyMember(i) => {
                 ("already_member", i.as_ref(), Some("this invitee already joined the account"))
             }
+            Outcome::Undeliverable(_) if r.by_user_id => {
+                ("undeliverable", None, Some("this user's address takes no email; set \"force\": true to invite anyway"))
+            }
+            Outcome::Undeliverable(i) => (
+                "undeliverable",
+                Some(i),
+                Some("this address's latest invitation bounced or was complained about; set \"force\": true to invite anyway"),
+            ),
             Outcome::Invalid(msg) => ("invalid", None, Some(msg.as_str())),
         };
         // An invitee named by user id gets only a new invitation back, which was sent by user id and so

@@ -212,3 +212,45 @@ fn each_transition_of_the_state_table_makes_exactly_its_events() {
         assert_eq!(kinds(&change), expected, "{row}");
     }
 }
+
+/// The reports of one send, applied by the rule: only the one that makes the address undeliverable is
+/// an event, once, and its detail shows the report and nothing of the token.
+#[test]
+fn a_report_that_makes_an_invitation_undeliverable_is_one_delivery_failed() {
+    use crate::domain::{Delivery, DeliveryStatus};
+    let report = |status, undeliverable, secs| {
+        rules::report(Delivery {
+            status,
+            at: at(secs),
+            detail: Some("permanent: general".into()),
+            send: 1,
+            undeliverable,
+        })
+    };
+    let mut inv = invitation(Status::Pending, 1);
+    let mut made = Vec::new();
+    let steps = [
+        report(DeliveryStatus::Delivered, false, 20),
+        report(DeliveryStatus::Bounced, true, 30),
+        report(DeliveryStatus::Bounced, true, 40),
+        report(DeliveryStatus::Complained, true, 50),
+    ];
+    for r in steps {
+        let old = inv.clone();
+        r.apply(&mut inv);
+        made.push(kinds(&modify(&old, &inv)).into_iter().map(|(t, _)| t).collect::<Vec<_>>());
+    }
+    assert_eq!(made, [vec![], vec![InvitationDeliveryFailed], vec![], vec![InvitationDeliveryFailed]]);
+    let old = invitation(Status::Pending, 1);
+    let mut new = old.clone();
+    report(DeliveryStatus::Bounced, true, 30).apply(&mut new);
+    let event = events(&modify(&old, &new)).remove(0);
+    let detail: Value = serde_json::from_str(&event.detail).unwrap();
+    assert_eq!(
+        detail["delivery"],
+        json!({"status": "bounced", "at": at(30).to_rfc3339(), "detail": "permanent: general"})
+    );
+    assert_eq!(event.event_type.as_str(), "invitation.delivery_failed");
+    assert!(!event.detail.contains("first-token-hash-secret"));
+    assert_eq!(events(&modify(&old, &new))[0].event_id, event.event_id, "the same write, the same id");
+}

@@ -4,6 +4,7 @@ use super::*;
 use crate::domain::{Access, AccountId, Email, InvitationId, Token};
 use std::time::Duration;
 
+mod delivery;
 mod hand_on;
 
 const H: u64 = 3600;
@@ -40,6 +41,7 @@ fn inv(status: Status, sends: u32, sent_ago: Option<u64>, changed_ago: u64, expi
         user_id: None,
         accepted_by: None,
         handed_on: None,
+        delivery: None,
     };
     inv.due_at = next_due(&inv, &Policy::default());
     inv

@@ -18,6 +18,8 @@ pub enum Outcome {
     AlreadyInvited(Invitation),
     /// The invitation that made them a member, when the invitee was named by address.
     AlreadyMember(Option<Invitation>),
+    /// The address's latest invitation is undeliverable; `force` invites it anyway.
+    Undeliverable(Invitation),
     Invalid(String),
 }
 
@@ -43,11 +45,13 @@ pub async fn invite(
     auth: &Authorized,
     invitees: Vec<Invitee>,
     access: Access,
+    force: bool,
 ) -> Result<Vec<InviteResult>, InviteError> {
     auth.may_act_on(&access).map_err(InviteError::Forbidden)?;
     // Every invitee of the request at once (parsing bounds them to MAX_INVITEES): one create each.
     let stored: Vec<Stored> =
-        futures::future::join_all(invitees.into_iter().map(|invitee| invite_one(deps, auth, &access, invitee))).await;
+        futures::future::join_all(invitees.into_iter().map(|invitee| invite_one(deps, auth, &access, invitee, force)))
+            .await;
     // Then the new ones' emails, each sent in its slot of the send schedule or handed on.
     let answers = first_emails(deps, notifier, stored).await;
     // A store failure fails the request (503): the invitations made so far stay, and a retry answers
@@ -61,6 +65,7 @@ async fn invite_one(
     auth: &Authorized,
     access: &Access,
     invitee: Invitee,
+    force: bool,
 ) -> Result<(InviteResult, Option<Token>), StoreError> {
     let by_user_id = matches!(invitee.parsed, Ok(Target::User(_)));
     let result = |outcome| Ok((InviteResult { invitee: invitee.given.clone(), by_user_id, outcome }, None));
@@ -100,11 +105,13 @@ async fn invite_one(
             user_id,
             accepted_by: None,
             handed_on: None,
+            delivery: None,
         },
         &deps.policy,
     );
-    match deps.store.create(&invitation).await? {
+    match deps.store.create_checked(&invitation, !force).await? {
         CreateOutcome::AlreadyOpen(existing) => result(Outcome::AlreadyInvited(existing)),
+        CreateOutcome::Undeliverable(existing) => result(Outcome::Undeliverable(existing)),
         CreateOutcome::AlreadyMember(existing) => result(Outcome::AlreadyMember(Some(existing))),
         CreateOutcome::Created => {
             let invited =

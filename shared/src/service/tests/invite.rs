@@ -76,7 +76,7 @@ async fn granting_an_option_the_caller_may_not_grant_creates_nothing() {
     let w = world();
     let auth = authorize(caller("acme", "org_manager"), AccountId::parse("acme").as_ref()).unwrap();
     let invitees = parse_invitees(&json!("ada@example.com")).unwrap();
-    let err = invite(&w.deps, &w.notifier, &auth, invitees, infra()).await.unwrap_err();
+    let err = invite(&w.deps, &w.notifier, &auth, invitees, infra(), false).await.unwrap_err();
     assert!(matches!(err, InviteError::Forbidden(crate::domain::AccessOption::Infrastructure)), "{err}");
     assert!(err.to_string().contains("infrastructure"));
     let everything = crate::ports::store::ListQuery { limit: 10, ..Default::default() };
@@ -112,4 +112,34 @@ async fn an_open_invitation_past_its_expiry_does_not_block_a_new_one() {
     let old = w.stored(&first).await;
     assert_eq!((old.status, old.due_at), (Status::Expired, None), "closed, and out of the due index");
     assert_eq!(w.mailer.sent().len(), 2);
+}
+
+#[tokio::test]
+async fn an_undeliverable_address_is_not_invited_again_unless_forced() {
+    use crate::domain::{Delivery, DeliveryStatus};
+    use crate::service::cancel::cancel;
+    use crate::service::invite::invite;
+    let w = world();
+    let auth = owner_of("acme");
+    let inv = w.invited(&auth, "gone@example.com").await;
+    let report = Delivery {
+        status: DeliveryStatus::Complained,
+        at: w.deps.clock.now(),
+        detail: None,
+        send: 1,
+        undeliverable: true,
+    };
+    crate::service::delivery::record(&w.deps, &inv.account_id, inv.id, report).await.unwrap();
+    cancel(&w.deps, &auth, inv.id).await.unwrap();
+    let ask = |force| {
+        let invitees = crate::domain::invitees::parse_invitees(&json!("gone@example.com, new@example.com")).unwrap();
+        invite(&w.deps, &w.notifier, &auth, invitees, infra(), force)
+    };
+    let results = ask(false).await.unwrap();
+    assert!(matches!(&results[0].outcome, Outcome::Undeliverable(found) if found.id == inv.id), "{results:?}");
+    assert!(matches!(results[1].outcome, Outcome::Invited(_)));
+    assert_eq!(w.mailer.sent().len(), 2, "nothing went to the undeliverable address");
+    let forced = ask(true).await.unwrap();
+    assert!(matches!(forced[0].outcome, Outcome::Invited(_)), "{forced:?}");
+    assert!(matches!(forced[1].outcome, Outcome::AlreadyInvited(_)));
 }

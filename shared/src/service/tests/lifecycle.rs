@@ -62,6 +62,27 @@ async fn resend_of_a_closed_or_expired_invitation_is_refused() {
 }
 
 #[tokio::test]
+async fn resend_to_an_undeliverable_address_is_refused_and_a_transient_bounce_is_not() {
+    use crate::domain::{Delivery, DeliveryStatus};
+    let w = world();
+    let auth = owner_of("acme");
+    for (address, undeliverable) in [("hard@example.com", true), ("soft@example.com", false)] {
+        let inv = w.invited(&auth, address).await;
+        let report =
+            Delivery { status: DeliveryStatus::Bounced, at: w.deps.clock.now(), detail: None, send: 1, undeliverable };
+        let recorded = crate::service::delivery::record(&w.deps, &inv.account_id, inv.id, report).await.unwrap();
+        assert_eq!(recorded, crate::service::delivery::Recorded::Recorded);
+        w.clock.advance(Duration::from_secs(120));
+        match (undeliverable, resend(&w.deps, &w.notifier, &auth, inv.id).await) {
+            (true, Err(ResendError::Undeliverable(DeliveryStatus::Bounced))) => {}
+            (false, Ok(resent)) => assert_eq!(resent.send_count, 2),
+            (_, other) => panic!("{address}: {other:?}"),
+        }
+    }
+    assert_eq!(w.mailer.sent().len(), 3, "two first emails and the transient one's resend");
+}
+
+#[tokio::test]
 async fn a_refused_resend_hands_the_invitation_to_the_sweep() {
     let w = world();
     let auth = owner_of("acme");

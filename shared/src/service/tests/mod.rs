@@ -86,7 +86,7 @@ fn link(mail: &OutgoingEmail) -> (InvitationId, String) {
 impl World {
     async fn invite(&self, auth: &Authorized, invitees: Value) -> Vec<(String, Outcome)> {
         let invitees = parse_invitees(&invitees).unwrap();
-        let results = invite(&self.deps, &self.notifier, auth, invitees, infra()).await.unwrap();
+        let results = invite(&self.deps, &self.notifier, auth, invitees, infra(), false).await.unwrap();
         results.into_iter().map(|r| (r.invitee, r.outcome)).collect()
     }
 

@@ -45,14 +45,22 @@ impl SlowStore {
 
 #[async_trait]
 impl InvitationStore for SlowStore {
-    async fn create(&self, invitation: &Invitation) -> StoreResult<CreateOutcome> {
-        self.inner.create(invitation).await
+    async fn create_checked(&self, invitation: &Invitation, refuse_undeliverable: bool) -> StoreResult<CreateOutcome> {
+        self.inner.create_checked(invitation, refuse_undeliverable).await
     }
     async fn update(&self, account: &AccountId, id: InvitationId, write: &Transition) -> StoreResult<UpdateOutcome> {
         tokio::time::sleep(self.write_time()).await;
         let outcome = self.inner.update(account, id, write).await;
         self.writes_done.lock().unwrap().push(Instant::now());
         outcome
+    }
+    async fn report(
+        &self,
+        account: &AccountId,
+        id: InvitationId,
+        report: &crate::rules::Report,
+    ) -> StoreResult<UpdateOutcome> {
+        self.inner.report(account, id, report).await
     }
     async fn get(&self, account: &AccountId, id: InvitationId) -> StoreResult<Option<Invitation>> {
         self.inner.get(account, id).await

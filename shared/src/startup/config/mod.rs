@@ -122,6 +122,19 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
         Ok(bus)
     }
 
+    /// The configuration set every email names, whose events the `delivery` function records.
+    pub fn configuration_set(&self) -> Result<String, ConfigError> {
+        let set = self.required("SES_CONFIGURATION_SET")?;
+        let ok = (1..=64).contains(&set.len()) && set.chars().all(|c| c.is_ascii_alphanumeric() || "_-".contains(c));
+        if !ok {
+            return Err(ConfigError {
+                var: "SES_CONFIGURATION_SET",
+                problem: format!("is not a configuration set name ({set:?})"),
+            });
+        }
+        Ok(set)
+    }
+
     /// How many shards new due entries spread over. Every function writes them, so all read it.
     pub fn due_shards(&self) -> Result<DueShards, ConfigError> {
         let Some(raw) = self.get("DUE_SHARDS") else {
