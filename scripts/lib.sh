@@ -7,7 +7,8 @@ sam_venv="$cache/sam"
 logs="$cache/logs"
 mkdir -p "$cache" "$logs"
 
-step() { printf '\n== %s\n' "$*"; }
+# Each step says how far into the run it starts, so a slow run shows where its time went.
+step() { printf '\n== %s (at %dm%02ds)\n' "$*" $((SECONDS / 60)) $((SECONDS % 60)); }
 
 # Debian packages, with the package lists refreshed once per run first.
 apt_install() {

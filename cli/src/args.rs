@@ -53,7 +53,9 @@ pub enum Command {
     )]
     List(ListArgs),
     /// List the account's users: members and open invitations.
-    #[command(after_help = "Examples:\n  invitations users\n  invitations users --status active --all --output json")]
+    #[command(
+        after_help = "Examples:\n  invitations users\n  invitations users --status active --all --output json\n  invitations users --delivery bounced,complained"
+    )]
     Users(UsersArgs),
     /// Cancel an open invitation, named by its id or its address.
     #[command(after_help = "Examples:\n  invitations cancel ann@example.com\n  invitations cancel 0f8c…")]
@@ -61,6 +63,15 @@ pub enum Command {
     /// Send a pending invitation's email again (a new link), named by its id or its address.
     #[command(after_help = "Examples:\n  invitations resend ann@example.com")]
     Resend { target: String },
+    /// Change the access an open invitation gives, named by its id or its address; its link stays valid.
+    #[command(
+        after_help = "Examples:\n  invitations update ann@example.com --infra view_only\n  invitations update 0f8c… --access-file access.json"
+    )]
+    Update(UpdateArgs),
+    /// Print a new accept link for an open invitation, named by its id or its address; the links sent
+    /// before stop working, and no email is sent.
+    #[command(after_help = "Examples:\n  invitations link ann@example.com")]
+    Link { target: String },
     /// Remove a member from the account, named by user id or address.
     #[command(after_help = "Examples:\n  invitations remove-user user-42\n  invitations remove-user ann@example.com")]
     RemoveUser { target: String },
@@ -70,6 +81,17 @@ pub enum Command {
                             invitations accept --account acme --invitation 0f8c… --invitation-token …"
     )]
     Accept(AcceptArgs),
+    /// The account's sending: whether bounces or complaints paused it, and lifting the pause.
+    #[command(subcommand, after_help = "Examples:\n  invitations account status\n  invitations account resume")]
+    Account(AccountCommand),
+    /// Read or change the account's settings (the owner role only).
+    #[command(after_help = "Examples:\n  invitations settings get\n  invitations settings set --seat-limit 25 \
+                            --allowed-domains example.com,example.org --ttl-days 14\n  \
+                            invitations settings set --allowed-domains none")]
+    Settings {
+        #[command(subcommand)]
+        command: SettingsCommand,
+    },
     /// Print a completion script for a shell.
     #[command(after_help = "Examples:\n  invitations completions bash > /etc/bash_completion.d/invitations\n  \
                             invitations completions zsh > \"${fpath[1]}/_invitations\"")]
@@ -86,6 +108,14 @@ Over 100 invitees go in requests of 100. Each request carries an Idempotency-Key
 (the token's user and account), the whole input and its place in it, so running the same command again
 (after Ctrl-C, a lost connection or a 503) sends no email twice and shows the first answers, while another
 administrator running the same file gets answers of their own.";
+
+#[derive(Subcommand)]
+pub enum AccountCommand {
+    /// Whether the account's sending is paused, and its bounces and complaints of the last day.
+    Status,
+    /// Lift the pause (the account's owner only) and start its record afresh.
+    Resume,
+}
 
 #[derive(Args)]
 pub struct InviteArgs {
@@ -118,6 +148,10 @@ pub struct UsersArgs {
     /// Only these statuses (active, pending, processing).
     #[arg(long, value_delimiter = ',')]
     pub status: Vec<String>,
+    /// Only open invitations whose latest email SES reported so (sent, delivered, delayed, bounced,
+    /// complained, suppressed, rejected).
+    #[arg(long, value_delimiter = ',')]
+    pub delivery: Vec<String>,
     #[command(flatten)]
     pub page: Paging,
 }
@@ -146,4 +180,33 @@ pub struct AcceptArgs {
     /// The token from the link (with --invitation).
     #[arg(long, requires = "invitation")]
     pub invitation_token: Option<String>,
+}
+
+#[derive(Subcommand)]
+pub enum SettingsCommand {
+    /// Print the settings (`none`: the default).
+    Get,
+    /// Change the fields given, over the version just read; the others stay.
+    Set(SettingsSet),
+}
+
+#[derive(Args)]
+pub struct SettingsSet {
+    /// Members plus open invitations at most, or `none` for no limit.
+    #[arg(long, value_name = "N|none")]
+    pub seat_limit: Option<String>,
+    /// Comma-separated domains whose addresses may be invited, or `none` for any domain.
+    #[arg(long, value_name = "DOMAINS|none")]
+    pub allowed_domains: Option<String>,
+    /// Days new invitations live (1 to 365), or `none` for the deployment's default.
+    #[arg(long, value_name = "DAYS|none")]
+    pub ttl_days: Option<String>,
+}
+
+#[derive(Args)]
+pub struct UpdateArgs {
+    /// The invitation's id, or the address of its open invitation.
+    pub target: String,
+    #[command(flatten)]
+    pub access: AccessFlags,
 }

@@ -18,6 +18,8 @@ pub struct Api {
 pub struct Answer {
     pub status: StatusCode,
     pub body: Value,
+    /// The `ETag` header: the settings' version.
+    pub etag: Option<String>,
     retry_after: Option<Duration>,
 }
 
@@ -98,7 +100,23 @@ impl Api {
         body: Option<&Value>,
         key: Option<&str>,
     ) -> Result<Answer, Failure> {
-        let retry = method == Method::GET || key.is_some();
+        let headers: Vec<(&str, &str)> = key.map(|k| ("Idempotency-Key", k)).into_iter().collect();
+        self.request(method, account, segments, query, body, &headers, key.is_some()).await
+    }
+
+    /// One request with `headers`, repeated as [`Api::call`] says; `safe`: a write that may be repeated.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn request(
+        &self,
+        method: Method,
+        account: &str,
+        segments: &[&str],
+        query: &[(&str, String)],
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+        safe: bool,
+    ) -> Result<Answer, Failure> {
+        let retry = method == Method::GET || safe;
         let mut wait = Duration::from_millis(500);
         for attempt in 1..=ATTEMPTS {
             let mut req = self.http.request(method.clone(), self.url(account, segments)).bearer_auth(&self.token);
@@ -106,8 +124,8 @@ impl Api {
             if let Some(body) = body {
                 req = req.json(body);
             }
-            if let Some(key) = key {
-                req = req.header("Idempotency-Key", key);
+            for (name, value) in headers {
+                req = req.header(*name, *value);
             }
             let last = !retry || attempt == ATTEMPTS;
             let answer = match req.send().await {
@@ -155,8 +173,9 @@ async fn read(res: reqwest::Response) -> Answer {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse().ok())
         .map(Duration::from_secs);
+    let etag = res.headers().get(reqwest::header::ETAG).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let body = res.json::<Value>().await.unwrap_or(Value::Null);
-    Answer { status, body, retry_after }
+    Answer { status, body, etag, retry_after }
 }
 
 fn unreachable(base: &url::Url, e: &reqwest::Error) -> Failure {

@@ -88,7 +88,10 @@ fn progress(total: u64) -> ProgressBar {
         return ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
     }
     let bar = ProgressBar::new(total);
-    bar.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} invitees, {elapsed}").expect("a valid template"));
+    // The estimate is of the requests; the emails past each request's second follow at the sending rate.
+    let style = ProgressStyle::with_template("{bar:40} {pos}/{len} invitees, {elapsed}, about {eta} left")
+        .expect("a valid template");
+    bar.set_style(style);
     bar
 }
 

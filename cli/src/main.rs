@@ -6,6 +6,7 @@ mod input;
 mod invite;
 mod manage;
 mod output;
+mod settings;
 
 use args::{Cli, Command};
 use clap::{CommandFactory, Parser};
@@ -73,8 +74,12 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Users(args) => manage::users(&api, args, format).await,
         Command::Cancel { target } => manage::cancel(&api, target, format).await,
         Command::Resend { target } => manage::resend(&api, target, format).await,
+        Command::Update(args) => manage::update(&api, args, format).await,
+        Command::Link { target } => manage::link(&api, target, format).await,
         Command::RemoveUser { target } => manage::remove_user(&api, target, format).await,
         Command::Accept(args) => manage::accept(&api, args, format).await,
+        Command::Account(action) => manage::account(&api, action, format).await,
+        Command::Settings { command } => settings::run(&api, command, format).await,
         Command::Completions { .. } => unreachable!("answered before any connection"),
     }
 }

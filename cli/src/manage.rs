@@ -1,11 +1,12 @@
 //! Every subcommand but invite: lists that can follow their cursors, and the actions on one invitation
 //! or member, named by id or by address.
-use crate::args::{AcceptArgs, Format, ListArgs, Paging, UsersArgs};
+use crate::args::{AcceptArgs, AccountCommand, Format, ListArgs, Paging, UpdateArgs, UsersArgs};
 use crate::client::Api;
-use crate::output::{self, Column, INVITATIONS, USERS};
+use crate::output::{self, Column, INVITATIONS, PAUSE, SENDING, USERS};
 use crate::Failure;
 use reqwest::Method;
 use serde_json::{json, Value};
+use std::io::Write;
 use std::process::ExitCode;
 
 fn printed(result: std::io::Result<()>) -> Result<ExitCode, Failure> {
@@ -57,7 +58,13 @@ pub async fn list(api: &Api, args: &ListArgs, format: Format) -> Result<ExitCode
 }
 
 pub async fn users(api: &Api, args: &UsersArgs, format: Format) -> Result<ExitCode, Failure> {
-    let query = if args.status.is_empty() { vec![] } else { vec![("status", args.status.join(","))] };
+    let mut query = Vec::new();
+    if !args.status.is_empty() {
+        query.push(("status", args.status.join(",")));
+    }
+    if !args.delivery.is_empty() {
+        query.push(("delivery", args.delivery.join(",")));
+    }
     let rows = pages(api, "users", "users", query, &args.page).await?;
     printed(output::print(format, USERS, &rows))
 }
@@ -94,6 +101,26 @@ pub async fn cancel(api: &Api, target: &str, format: Format) -> Result<ExitCode,
 pub async fn resend(api: &Api, target: &str, format: Format) -> Result<ExitCode, Failure> {
     let id = open_invitation(api, target).await?;
     act(api, Method::POST, &["invitations", &id, "resend"], INVITATIONS, format).await
+}
+
+/// New access for an open invitation, in the invite's flags.
+pub async fn update(api: &Api, args: &UpdateArgs, format: Format) -> Result<ExitCode, Failure> {
+    let access = crate::access::from_args(&args.access)?;
+    let id = open_invitation(api, &args.target).await?;
+    let body = api.ok(Method::PATCH, &["invitations", &id], &[], Some(&json!({ "access": access }))).await?;
+    printed(output::print_one(format, INVITATIONS, &body))
+}
+
+/// A new accept link: the URL alone on standard output (the answer whole with `--output json`), for
+/// the inviter to hand over; it is printed once and kept nowhere.
+pub async fn link(api: &Api, target: &str, format: Format) -> Result<ExitCode, Failure> {
+    let id = open_invitation(api, target).await?;
+    let body = api.ok(Method::POST, &["invitations", &id, "link"], &[], None).await?;
+    let text = match format {
+        Format::Json => serde_json::to_string_pretty(&body).expect("values serialize"),
+        _ => body["accept_url"].as_str().unwrap_or_default().to_owned(),
+    };
+    printed(writeln!(std::io::stdout(), "{text}"))
 }
 
 /// A user id as given, or the member holding an address (members invited by user id show their address
@@ -138,4 +165,32 @@ pub async fn accept(api: &Api, args: &AcceptArgs, format: Format) -> Result<Exit
         Format::Json => output::print_one(format, USERS, &answer.body),
         _ => output::print_one(format, USERS, &answer.body["member"]),
     })
+}
+
+/// `account status` shows the pause and the record on one row; `account resume` the pause it lifted.
+pub async fn account(api: &Api, action: &AccountCommand, format: Format) -> Result<ExitCode, Failure> {
+    match action {
+        AccountCommand::Status => {
+            let body = api.ok(Method::GET, &["sending"], &[], None).await?;
+            let mut row = body["recent"].clone();
+            row["paused"] = body["paused"].clone();
+            for key in ["cause", "rate", "limit", "since"] {
+                row[key] = body["pause"][key].clone();
+            }
+            printed(match format {
+                Format::Json => output::print_one(format, SENDING, &body),
+                _ => output::print_one(format, SENDING, &row),
+            })
+        }
+        AccountCommand::Resume => {
+            let body = api.ok(Method::POST, &["sending", "resume"], &[], None).await?;
+            if body["lifted"].is_null() && format == Format::Table {
+                return printed(output::line("sending was not paused; nothing changed"));
+            }
+            printed(match format {
+                Format::Json => output::print_one(format, PAUSE, &body),
+                _ => output::print_one(format, PAUSE, &body["lifted"]),
+            })
+        }
+    }
 }

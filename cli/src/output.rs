@@ -24,6 +24,20 @@ pub const USERS: &[Column] = &[
     ("JOINED", "joined_at"),
 ];
 
+pub const SENDING: &[Column] = &[
+    ("PAUSED", "paused"),
+    ("CAUSE", "cause"),
+    ("RATE", "rate"),
+    ("LIMIT", "limit"),
+    ("SINCE", "since"),
+    ("EMAILS (24H)", "emails"),
+    ("BOUNCED", "bounce_rate"),
+    ("COMPLAINED", "complaint_rate"),
+];
+
+/// A pause lifted: what had tripped it.
+pub const PAUSE: &[Column] = &[("CAUSE", "cause"), ("RATE", "rate"), ("LIMIT", "limit"), ("PAUSED SINCE", "since")];
+
 pub const RESULTS: &[Column] =
     &[("INVITEE", "invitee"), ("OUTCOME", "outcome"), ("ID", "id"), ("STATUS", "status"), ("ERROR", "error")];
 
@@ -75,4 +89,9 @@ pub fn print_one(format: Format, columns: &[Column], row: &Value) -> std::io::Re
         Format::Json => writeln!(std::io::stdout(), "{}", serde_json::to_string_pretty(row).expect("values serialize")),
         _ => print(format, columns, std::slice::from_ref(row)),
     }
+}
+
+/// A sentence for people, where there is no row to show.
+pub fn line(text: &str) -> std::io::Result<()> {
+    writeln!(std::io::stdout(), "{text}")
 }

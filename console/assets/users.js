@@ -111,11 +111,12 @@ async function act(row, action, button) {
 
 function filter() {
   const [source, status] = $("filter-status").value.split(":");
-  return { source, status, search: $("search").value.trim(), limit: $("page-size").value };
+  return { source, status, delivery: $("filter-delivery").value, search: $("search").value.trim(), limit: $("page-size").value };
 }
 
-function emptyText({ source, status, search }) {
+function emptyText({ source, status, delivery, search }) {
   if (search) return "No one whose email address begins with “" + search + "” is in this list.";
+  if (delivery) return "No invitation in this list has an email SES reported that way.";
   if (source === "invitations") return "There are no " + statusWord(status).toLowerCase() + " invitations.";
   if (status) return "No users are " + statusWord(status).toLowerCase() + ".";
   return list.handlers.mayInvite()
@@ -125,7 +126,7 @@ function emptyText({ source, status, search }) {
 
 export async function load() {
   const f = filter();
-  const query = { limit: f.limit, cursor: list.pages[list.at] || undefined };
+  const query = { limit: f.limit, cursor: list.pages[list.at] || undefined, delivery: f.delivery };
   let path = accountPath("users");
   if (f.source === "users") {
     query.status = f.status;
@@ -176,7 +177,7 @@ export function setUp(handlers) {
     event.preventDefault();
     reset();
   });
-  for (const id of ["filter-status", "page-size"]) $(id).addEventListener("change", () => reset());
+  for (const id of ["filter-status", "filter-delivery", "page-size"]) $(id).addEventListener("change", () => reset());
   $("previous-page").addEventListener("click", () => {
     list.at = Math.max(0, list.at - 1);
     load();

@@ -86,6 +86,8 @@ export function outcomeText(result) {
       return "Not invited: already a member of the account.";
     case "undeliverable":
       return "Not invited: email to this address bounced or was marked as spam. Invite again with force to try anyway.";
+    case "domain_not_allowed":
+      return "Not invited: the account's settings do not allow this address's domain.";
     case "invalid":
       return "Not invited: " + sentence(result.error || "not a valid email address or user ID");
     default:

@@ -228,6 +228,13 @@ async fn cargo_lambdas_emulator_answers_every_sample_as_the_projects_does() {
     for file in ["cancel.json", "resend.json", "accept.json"] {
         assert_eq!(answer(file)["status"], 200, "{file} finds its seeded invitation");
     }
+    // SES's reports of the seeded invitation's email: an earlier stage after a later one changes nothing.
+    let reports: Vec<&Value> =
+        ["send", "delivery", "delivery-delay", "bounce", "complaint", "reject", "rendering-failure"]
+            .iter()
+            .map(|name| &answer(&format!("ses/{name}.json"))["outcome"])
+            .collect();
+    assert_eq!(reports, ["recorded", "recorded", "stale", "recorded", "recorded", "stale", "stale"]);
     // The sweep under cargo-lambda's deadline (600000 ms, in 1970) did its work: before, it claimed
     // nothing and answered complete:false with nothing read.
     let sweep = answer("scheduled.json");

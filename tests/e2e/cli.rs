@@ -92,6 +92,12 @@ async fn every_subcommand_against_the_local_server() {
         (cancelled["email"].as_str(), cancelled["status"].as_str()),
         (Some("bob@example.com"), Some("cancelled"))
     );
+    let linked = run(&server, &["link", "dee@example.com"]).await;
+    let url = text(&linked.stdout);
+    assert!(linked.status.success() && url.trim().contains("token="), "{url} {}", text(&linked.stderr));
+    assert_eq!(url.lines().count(), 1, "the URL alone: {url}");
+    let updated = json(&run(&server, &["update", "cy@example.com", "--infra", "view_only", "-o", "json"]).await);
+    assert_eq!(updated["access"]["infrastructure"], serde_json::json!({"permissions": "view_only"}));
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let resent = json(&run(&server, &["resend", "cy@example.com", "-o", "json"]).await);
     assert_eq!(resent["send_count"], 2);
@@ -114,10 +120,41 @@ async fn every_subcommand_against_the_local_server() {
 
     let completions = run(&server, &["completions", "bash"]).await;
     assert!(completions.status.success() && text(&completions.stdout).contains("remove-user"));
-    for sub in ["invite", "list", "users", "cancel", "resend", "remove-user", "accept", "completions"] {
+    for sub in
+        ["invite", "list", "users", "cancel", "update", "resend", "remove-user", "accept", "settings", "completions"]
+    {
         let help = run(&server, &[sub, "--help"]).await;
         assert!(help.status.success() && text(&help.stdout).contains("Examples:"), "{sub}");
     }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn settings_get_and_set_change_only_the_fields_given() {
+    let server = LocalServer::start(temp_dir("cli-settings"), &[], &[]).await;
+    let fresh = json(&run(&server, &["settings", "get", "-o", "json"]).await);
+    assert_eq!((fresh["version"].as_u64(), &fresh["seat_limit"]), (Some(0), &Value::Null));
+    let set =
+        run(&server, &["settings", "set", "--seat-limit", "5", "--allowed-domains", "Example.com,x.io", "-o", "json"]);
+    let first = json(&set.await);
+    assert_eq!((first["version"].as_u64(), first["seat_limit"].as_u64()), (Some(1), Some(5)));
+    assert_eq!(first["allowed_domains"], serde_json::json!(["example.com", "x.io"]));
+    let second = json(&run(&server, &["settings", "set", "--ttl-days", "14", "-o", "json"]).await);
+    assert_eq!((second["version"].as_u64(), second["invitation_ttl_days"].as_u64()), (Some(2), Some(14)));
+    assert_eq!((&second["seat_limit"], &second["allowed_domains"]), (&first["seat_limit"], &first["allowed_domains"]));
+    let table = text(&run(&server, &["settings", "get"]).await.stdout);
+    assert!(table.starts_with("SEAT LIMIT") && table.contains("example.com,x.io"), "{table}");
+    for bad in [
+        &["settings", "set"][..],
+        &["settings", "set", "--allowed-domains", "not a domain"],
+        &["settings", "set", "--ttl-days", "400"],
+    ] {
+        let out = run(&server, bad).await;
+        assert_eq!(out.status.code(), Some(2), "{bad:?}: {}", text(&out.stderr));
+        assert_eq!(text(&out.stderr).lines().count(), 1, "{}", text(&out.stderr));
+    }
+    let unchanged = json(&run(&server, &["settings", "get", "-o", "json"]).await);
+    assert_eq!(unchanged, second);
     server.stop().await;
 }
 
@@ -230,4 +267,49 @@ async fn two_administrators_running_the_same_file_are_independent() {
     assert_eq!((outbox(&ann.dir), outbox(&bob.dir)), (150, 0), "one email each");
     ann.stop().await;
     bob.stop().await;
+}
+
+#[tokio::test]
+async fn complaints_pause_the_local_account_and_account_resume_lifts_it() {
+    let server = LocalServer::start(temp_dir("cli-pause"), &[], &[]).await;
+    let status = run(&server, &["account", "status"]).await;
+    assert!(status.status.success(), "{}", text(&status.stderr));
+    let table = text(&status.stdout);
+    assert!(table.starts_with("PAUSED") && table.lines().nth(1).unwrap().starts_with("false"), "{table}");
+
+    // SES's mailbox simulator complains of both emails: two complaints in two emails.
+    let invite = run(
+        &server,
+        &[
+            "invite",
+            "complaint+1@simulator.amazonses.com",
+            "complaint+2@simulator.amazonses.com",
+            "--infra",
+            "basic_user",
+        ],
+    )
+    .await;
+    assert!(invite.status.success(), "{}", text(&invite.stderr));
+    let paused = json(&run(&server, &["account", "status", "-o", "json"]).await);
+    assert_eq!(
+        (&paused["paused"], &paused["pause"]["cause"]),
+        (&Value::Bool(true), &Value::from("complaints")),
+        "{paused}"
+    );
+
+    let refused = run(&server, &["invite", "ann@example.com", "--infra", "basic_user"]).await;
+    assert_eq!(refused.status.code(), Some(1), "{}", text(&refused.stdout));
+    assert!(text(&refused.stderr).contains("sending is paused for this account"), "{}", text(&refused.stderr));
+
+    let resumed = run(&server, &["account", "resume"]).await;
+    assert!(resumed.status.success(), "{}", text(&resumed.stderr));
+    assert!(
+        text(&resumed.stdout).starts_with("CAUSE") && text(&resumed.stdout).contains("complaints"),
+        "{}",
+        text(&resumed.stdout)
+    );
+    let again = run(&server, &["account", "resume"]).await;
+    assert_eq!(text(&again.stdout).trim(), "sending was not paused; nothing changed");
+    let invited = run(&server, &["invite", "ann@example.com", "--infra", "basic_user"]).await;
+    assert!(invited.status.success(), "{}", text(&invited.stderr));
 }

@@ -8,7 +8,7 @@ use e2e::{new_table, sdk, sent_invitation, Ses};
 use invitations::adapters::dynamo::DynamoStore;
 use invitations::domain::{AccountId, Invitation, InvitationId, Timestamp, TokenHash};
 use invitations::ports::store::{CreateOutcome, InvitationStore};
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -106,6 +106,15 @@ async fn every_sample_event_drives_its_function() {
     let run = invoke(&binary("cancel"), &template_env("CancelFunction", &table, &params), vec![cancel]).await;
     let (status, body) = http(&run.replies[0]);
     assert_eq!((status, body["status"].as_str()), (200, Some("cancelled")), "{body}");
+
+    // The account's sending, read and resumed: not paused, so the resume lifts nothing.
+    let run = invoke(&binary("list"), &list_env, vec![take("sending.json")]).await;
+    let (status, body) = http(&run.replies[0]);
+    assert_eq!((status, &body["paused"], &body["limits"]["bounces"]), (200, &json!(false), &json!("5%")), "{body}");
+    let run =
+        invoke(&binary("cancel"), &template_env("CancelFunction", &table, &params), vec![take("resume.json")]).await;
+    let (status, body) = http(&run.replies[0]);
+    assert_eq!((status, body), (200, json!({"paused": false, "lifted": null})));
 
     let resend_env = template_env("ResendFunction", &table, &params);
     let run = invoke(&binary("resend"), &resend_env, vec![resend, take("scheduled.json")]).await;

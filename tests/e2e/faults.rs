@@ -170,3 +170,37 @@ async fn an_invite_of_100_at_the_default_ses_rate_sends_every_email() {
     assert_eq!((status, pending), (201, 100), "every email sent within the request");
     assert_eq!(s.backend.ses.sent().await.len(), 100);
 }
+
+/// The paced SES client: a throttle comes back at once, for the schedule to give the email a fresh slot
+/// (a retry would land in another send's slot); any other failure is retried by the client as before.
+#[tokio::test]
+async fn a_paced_ses_client_answers_a_throttle_at_once_and_retries_other_failures() {
+    use invitations::adapters::{aws, ses::SesMailer};
+    use invitations::ports::{MailError, Mailer, OutgoingEmail};
+    let sdk = e2e::sdk().await;
+    let ses = e2e::ses::Ses::new(&sdk).await;
+    let email = OutgoingEmail {
+        to: invitations::domain::Email::parse("ada@example.com").unwrap(),
+        subject: "s".into(),
+        text: "t".into(),
+        html: "<p>h</p>".into(),
+        send: None,
+    };
+    let upstream = std::env::var("AWS_ENDPOINT_URL_SESV2").unwrap();
+    for (first, answer_ok, requests) in
+        [(Fault::ses_throttle(), false, 1), (Fault::Error { status: 503, error_type: "ServiceUnavailable" }, true, 2)]
+    {
+        let first = std::sync::Mutex::new(Some(first));
+        let proxy =
+            Proxy::start(upstream.clone(), move |_, _| first.lock().unwrap().take().unwrap_or(Fault::Forward)).await;
+        let config =
+            aws::paced(aws::ses_config(&sdk).timeout_config(e2e::emulator_timeouts()).endpoint_url(&proxy.url));
+        let mailer = SesMailer::new(aws_sdk_sesv2::Client::from_conf(config.build()), ses.sender.clone(), None);
+        let sent = mailer.send(&email).await;
+        match answer_ok {
+            true => assert!(sent.is_ok(), "{sent:?}"),
+            false => assert!(matches!(sent, Err(MailError::Throttled(_))), "{sent:?}"),
+        }
+        assert_eq!(proxy.requests(), requests);
+    }
+}

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 /// Three lives: ann invited, re-sent and accepted; bob invited and cancelled; cy invited and expired by
-/// the sweep. Answers the ids and every token the emails carried.
+/// the sweep; and two writes of the account's settings. Answers the ids and every token the emails carried.
 async fn lives(app: &App) -> (BTreeMap<&'static str, String>, Vec<String>) {
     let ann = app.invite_one("ann@x.io").await["id"].as_str().unwrap().to_owned();
     let bob = app.invite_one("bob@x.io").await["id"].as_str().unwrap().to_owned();
@@ -29,6 +29,10 @@ async fn lives(app: &App) -> (BTreeMap<&'static str, String>, Vec<String>) {
     assert_eq!(app.cancel(&bob).await.status, 200);
     app.backend.clock.advance(Duration::from_secs(31 * 86_400));
     assert_eq!(app.sweep().await.expired, 1, "cy");
+    // The owner sets the account's settings, then changes them over the version read.
+    let set = app.put_settings("owner", r#"{"allowed_domains": ["x.io"]}"#, Some("\"0\"")).await;
+    assert_eq!(set.status, 200, "{}", set.body);
+    assert_eq!(app.put_settings("owner", r#"{"seat_limit": 9}"#, Some("\"1\"")).await.status, 200);
     let tokens = app.backend.ses.sent().await.iter().map(|m| m.link().1).collect();
     (BTreeMap::from([("ann", ann), ("bob", bob), ("cy", cy)]), tokens)
 }
@@ -52,15 +56,17 @@ fn answers(run: &Run) -> Vec<Value> {
         .collect()
 }
 
-/// The events received, as (subject, detail-type) in the order received: the invitation's id, or
-/// `member:<user>`.
+/// The events received, as (subject, detail-type) in the order received: the invitation's id,
+/// `member:<user>`, or `settings`.
 fn timeline(received: &[Value]) -> Vec<(String, String)> {
     received
         .iter()
         .map(|e| {
             let d = &e["detail"];
+            let kind = e["detail-type"].as_str().unwrap();
             let subject = match d["user_id"].as_str() {
-                Some(user) if e["detail-type"].as_str().unwrap().starts_with("member.") => format!("member:{user}"),
+                Some(user) if kind.starts_with("member.") => format!("member:{user}"),
+                _ if kind.starts_with("settings.") => "settings".to_owned(),
                 _ => d["id"].as_str().unwrap().to_owned(),
             };
             (subject, e["detail-type"].as_str().unwrap().to_owned())
@@ -79,6 +85,7 @@ fn expected(ids: &BTreeMap<&str, String>) -> Vec<(String, Vec<&'static str>)> {
         (ids["bob"].clone(), vec![created, sent, "invitation.cancelled"]),
         (ids["cy"].clone(), vec![created, sent, "invitation.expired"]),
         ("member:ann-sub".to_owned(), vec!["member.added"]),
+        ("settings".to_owned(), vec!["settings.updated", "settings.updated"]),
     ]
 }
 
@@ -102,7 +109,12 @@ async fn every_transition_reaches_a_subscriber_once_in_order_and_nothing_secret(
     for (subject, types) in expected(&ids) {
         assert_eq!(of(&timeline, &subject), types, "{subject}: {timeline:?}");
     }
-    assert_eq!(timeline.len(), 11, "nothing else: {timeline:?}");
+    assert_eq!(timeline.len(), 13, "nothing else: {timeline:?}");
+    let settings: Vec<&Value> = received.iter().filter(|e| e["detail-type"] == "settings.updated").collect();
+    let versions: Vec<(&Value, &Value)> =
+        settings.iter().map(|e| (&e["detail"]["previous_version"], &e["detail"]["version"])).collect();
+    assert_eq!(versions, [(&json!(0), &json!(1)), (&json!(1), &json!(2))]);
+    assert_eq!(settings[1]["detail"]["seat_limit"], 9);
     let ann: Vec<&Value> = received.iter().filter(|e| e["detail"]["id"] == ids["ann"].as_str()).collect();
     let previous: Vec<&Value> = ann.iter().map(|e| &e["detail"]["previous_status"]).collect();
     // A resend is `processing` from its claim until SES accepts its email, whose event says so.
@@ -123,7 +135,7 @@ async fn every_transition_reaches_a_subscriber_once_in_order_and_nothing_secret(
         events.iter().map(|e| e["detail"]["event_id"].as_str().unwrap().to_owned()).collect()
     };
     let first = ids_of(&received);
-    assert_eq!(first.len(), 11, "one id per event");
+    assert_eq!(first.len(), 13, "one id per event");
     invoke(
         &binary("events"),
         &env(&app, &bus, &e2e::endpoint("AWS_ENDPOINT_URL_EVENTBRIDGE")),
@@ -185,7 +197,7 @@ async fn refused_entries_are_retried_alone_and_nothing_is_lost() {
     for (subject, types) in expected(&ids) {
         assert_eq!(of(&timeline, &subject), types, "{subject}: each once, in order: {timeline:?}");
     }
-    assert_eq!(timeline.len(), 11);
+    assert_eq!(timeline.len(), 13);
     let requests = proxy.requests_json();
     let entries = |i: usize| -> Vec<Value> { requests[i].1["Entries"].as_array().unwrap().clone() };
     let (first, second) = (entries(0), entries(1));
@@ -255,13 +267,20 @@ async fn an_entry_refused_for_good_hands_its_record_back_and_the_retry_loses_not
         events.iter().map(|e| e["detail"]["event_id"].as_str().unwrap().to_owned()).collect()
     };
     let unique: BTreeSet<String> = ids_of(&all).into_iter().collect();
-    assert_eq!(unique.len(), 11, "every event arrived");
+    assert_eq!(unique.len(), 13, "every event arrived");
     // What came twice is only what the records from the failed one on made: never an earlier record's.
-    let later: BTreeSet<&str> =
-        records[failed_at..].iter().filter_map(|r| r["dynamodb"]["NewImage"]["id"]["S"].as_str()).collect();
+    // An invitation's records by its id; the settings' by their key.
+    let later: BTreeSet<&str> = records[failed_at..]
+        .iter()
+        .filter_map(|r| {
+            let image = &r["dynamodb"]["NewImage"];
+            image["id"]["S"].as_str().or(image["sk"]["S"].as_str().filter(|sk| *sk == "SETTINGS"))
+        })
+        .collect();
     let first_ids: BTreeSet<String> = ids_of(&first_run).into_iter().collect();
     for e in second_run.iter().filter(|e| first_ids.contains(e["detail"]["event_id"].as_str().unwrap())) {
-        let subject = e["detail"]["id"].as_str().unwrap_or_default();
+        let settings = e["detail-type"] == "settings.updated";
+        let subject = if settings { "SETTINGS" } else { e["detail"]["id"].as_str().unwrap_or_default() };
         assert!(later.contains(subject), "a duplicate of an earlier record's event: {e}");
     }
     // In order per invitation, first arrivals counted.

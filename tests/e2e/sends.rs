@@ -37,3 +37,31 @@ async fn a_message_delivered_again_while_its_email_is_on_its_way_sends_nothing()
     assert_eq!((stored.status, stored.send_count), (Status::Pending, 1));
     assert_eq!(stored.token_hash, TokenHash::of(&token), "its link works");
 }
+
+/// Each handed-on email's message group is its account, so a standard queue's fair queueing serves a
+/// quiet account's emails ahead of another account's large backlog (SQS does the serving; here, on moto,
+/// only the grouping is seen).
+#[tokio::test]
+async fn a_handed_on_email_is_grouped_by_its_account() {
+    use invitations::ports::SendQueue;
+    let sdk = e2e::sdk().await;
+    let queue = e2e::queue::Queue::new(&sdk).await;
+    let sqs = invitations::adapters::sqs::SqsQueue::new(queue.client.clone(), &queue.url);
+    let now = invitations::domain::Timestamp::now();
+    let sends: Vec<QueuedSend> = ["acme", "globex.eu", "acme"]
+        .iter()
+        .map(|a| QueuedSend::held(invitations::domain::AccountId::parse(a).unwrap(), InvitationId::new(), now))
+        .collect();
+    sqs.hand_on(&sends, now).await.unwrap();
+    let mut groups = Vec::new();
+    while groups.len() < 3 {
+        let Some((event, _)) = queue.poll().await else { continue };
+        for r in event["Records"].as_array().unwrap() {
+            let body: QueuedSend = serde_json::from_str(r["body"].as_str().unwrap()).unwrap();
+            assert_eq!(r["attributes"]["MessageGroupId"], body.account.as_str(), "{r}");
+            groups.push(body.account.as_str().to_owned());
+        }
+    }
+    groups.sort();
+    assert_eq!(groups, ["acme", "acme", "globex.eu"]);
+}

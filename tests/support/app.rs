@@ -182,6 +182,22 @@ impl App {
         self.call(event_json("DELETE", &path, &[], Some(crate::claims(&self.account, roles)), None)).await
     }
 
+    /// The account's settings, read by a caller of this account with `roles`.
+    pub async fn settings(&self, roles: &str) -> Answer {
+        let path = format!("/accounts/{}/settings", self.account);
+        self.call(event_json("GET", &path, &[], Some(crate::claims(&self.account, roles)), None)).await
+    }
+
+    /// Writes the account's settings as a caller with `roles`, over the version `if_match` names.
+    pub async fn put_settings(&self, roles: &str, body: &str, if_match: Option<&str>) -> Answer {
+        let path = format!("/accounts/{}/settings", self.account);
+        let mut event = event_json("PUT", &path, &[], Some(crate::claims(&self.account, roles)), Some(body));
+        if let Some(tag) = if_match {
+            event["headers"]["if-match"] = json!(tag);
+        }
+        self.call(event).await
+    }
+
     /// The invitation as stored now.
     pub async fn stored(&self, id: InvitationId) -> Invitation {
         let query = ListQuery { limit: 100, ..Default::default() };

@@ -70,6 +70,9 @@ impl Backend {
         if let Some(url) = &o.ses_url {
             ses_config = ses_config.endpoint_url(url);
         }
+        if o.pacing.is_some() {
+            ses_config = aws::paced(ses_config);
+        }
         let ses_client = aws_sdk_sesv2::Client::from_conf(ses_config.build());
         let ses = match o.ses {
             Some(ses) => ses,

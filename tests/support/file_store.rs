@@ -4,7 +4,11 @@
 //! fails the contract here.
 use async_trait::async_trait;
 use invitations::adapters::memory::MemoryStore;
-use invitations::domain::{AccountId, Email, Invitation, InvitationId, Member, Timestamp, UserId};
+use invitations::domain::{
+    AccountId, AccountSettings, Counted, Email, Hour, Invitation, InvitationId, Member, Pause, Tally, Timestamp, UserId,
+};
+use invitations::ports::reputation::ReputationStore;
+use invitations::ports::settings::{SettingsOutcome, SettingsStore, SettingsWrite};
 use invitations::ports::store::{
     Claim, CreateOutcome, DueKey, DuePage, DueShard, IdempotencyStore, InvitationStore, JoinOutcome, ListQuery,
     MemberStore, Page, Saved, Scope, StoreResult, UpdateOutcome, UsersPage, UsersQuery,
@@ -121,5 +125,42 @@ impl IdempotencyStore for ReopenedStore {
 
     async fn release(&self, scope: &Scope<'_>) -> StoreResult<()> {
         self.keys.release(scope).await
+    }
+}
+
+/// Each account's sending record lives with the process too, as the local server keeps it.
+#[async_trait]
+impl ReputationStore for ReopenedStore {
+    async fn count(&self, account: &AccountId, hour: Hour, what: Counted) -> StoreResult<()> {
+        self.keys.count(account, hour, what).await
+    }
+
+    async fn tally(&self, account: &AccountId, from: Hour) -> StoreResult<Tally> {
+        self.keys.tally(account, from).await
+    }
+
+    async fn pause(&self, account: &AccountId, pause: &Pause) -> StoreResult<bool> {
+        self.keys.pause(account, pause).await
+    }
+
+    async fn paused(&self, account: &AccountId) -> StoreResult<Option<Pause>> {
+        self.keys.paused(account).await
+    }
+
+    async fn resume(&self, account: &AccountId) -> StoreResult<Option<Pause>> {
+        self.keys.resume(account).await
+    }
+}
+
+#[async_trait]
+impl SettingsStore for ReopenedStore {
+    async fn settings(&self, account: &AccountId) -> StoreResult<AccountSettings> {
+        let _turn = self.turn.lock().await;
+        self.reopen().settings(account).await
+    }
+
+    async fn put_settings(&self, write: &SettingsWrite<'_>) -> StoreResult<SettingsOutcome> {
+        let _turn = self.turn.lock().await;
+        self.reopen().put_settings(write).await
     }
 }

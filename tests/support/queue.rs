@@ -47,6 +47,7 @@ impl Queue {
             .max_number_of_messages(10)
             .wait_time_seconds(1)
             .visibility_timeout(120)
+            .message_system_attribute_names(aws_sdk_sqs::types::MessageSystemAttributeName::MessageGroupId)
             .send()
             .await
             .unwrap();
@@ -59,7 +60,8 @@ impl Queue {
             .map(|m| {
                 json!({
                     "messageId": m.message_id(), "receiptHandle": m.receipt_handle(), "body": m.body(),
-                    "attributes": {}, "messageAttributes": {}, "md5OfBody": m.md5_of_body(),
+                    "attributes": m.attributes().map(|a| a.iter().map(|(k, v)| (k.as_str().to_owned(), json!(v))).collect::<serde_json::Map<_, _>>()).unwrap_or_default(),
+                    "messageAttributes": {}, "md5OfBody": m.md5_of_body(),
                     "eventSource": "aws:sqs", "eventSourceARN": self.arn, "awsRegion": "us-east-1"
                 })
             })

@@ -1,6 +1,6 @@
 //! A stand-in for SES's sending quota: the fault proxy in front of moto accepts at most `rate` sends in
 //! any one second, as SES's per-second rate does, and answers the others 429 `TooManyRequestsException`.
-//! It keeps when it accepted each send, so a test can check the rate held in every window.
+//! It keeps when it accepted each send and counts the ones it refused.
 use crate::proxy::{Fault, Proxy};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -10,8 +10,6 @@ const SECOND: Duration = Duration::from_secs(1);
 
 #[derive(Default)]
 struct Window {
-    /// Every send that arrived, accepted or not.
-    attempts: Vec<Instant>,
     accepted: Vec<Instant>,
     throttled: usize,
 }
@@ -33,7 +31,6 @@ impl Quota {
             }
             let now = Instant::now();
             let mut w = w.lock().unwrap();
-            w.attempts.push(now);
             let recent = w.accepted.iter().rev().take_while(|t| now.duration_since(**t) < SECOND).count();
             if recent < rate {
                 w.accepted.push(now);
@@ -52,24 +49,8 @@ impl Quota {
         self.window.lock().unwrap().accepted.clone()
     }
 
-    /// When each send arrived after `start`, in milliseconds: what a failed test shows.
-    pub fn attempts_since(&self, start: Instant) -> Vec<i64> {
-        let w = self.window.lock().unwrap();
-        w.attempts.iter().map(|t| t.saturating_duration_since(start).as_millis() as i64).collect()
-    }
-
     /// Sends answered 429.
     pub fn throttled(&self) -> usize {
         self.window.lock().unwrap().throttled
-    }
-
-    /// The most sends that arrived in any one-second window, refused ones included (each window starting
-    /// at a send): what the service asked of the quota, which must never be more than the rate.
-    pub fn busiest_second(&self) -> usize {
-        let attempts = self.window.lock().unwrap().attempts.clone();
-        (0..attempts.len())
-            .map(|i| attempts[i..].iter().take_while(|t| t.duration_since(attempts[i]) < SECOND).count())
-            .max()
-            .unwrap_or(0)
     }
 }

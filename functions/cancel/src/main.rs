@@ -1,4 +1,6 @@
-//! Serves the two removals an inviter makes: cancelling an invitation and removing a member.
+//! Serves the writes that send nothing: cancelling an invitation, updating its access, removing a
+//! member, the owner's write of the account's settings, and lifting the account's sending pause (which
+//! removes its record).
 use invitations::entry::http::{self, Route};
 use invitations::{logging, startup::wiring};
 use lambda_http::{lambda_runtime, service_fn, Error, LambdaEvent};
@@ -12,6 +14,9 @@ async fn main() -> Result<(), Error> {
         let serve = |req| async {
             match http::route_of(&req) {
                 Some(Route::RemoveUser) => http::remove_user(&deps, req).await,
+                Some(Route::ResumeSending) => http::resume_sending(&deps, req).await,
+                Some(Route::PutSettings) => http::put_settings(&deps, req).await,
+                Some(Route::Update) => http::update(&deps, req).await,
                 _ => http::cancel(&deps, req).await,
             }
         };

@@ -1,4 +1,4 @@
-//! Serves the two read routes: the invitations list and the Users list.
+//! Serves the read routes: the invitations list, the Users list, and the account's sending and settings.
 use invitations::entry::http::{self, Route};
 use invitations::{logging, startup::wiring};
 use lambda_http::{lambda_runtime, service_fn, Error, LambdaEvent};
@@ -12,6 +12,8 @@ async fn main() -> Result<(), Error> {
         let serve = |req| async {
             match http::route_of(&req) {
                 Some(Route::Users) => http::users(&deps, req).await,
+                Some(Route::Sending) => http::sending(&deps, req).await,
+                Some(Route::Settings) => http::settings(&deps, req).await,
                 _ => http::list(&deps, req).await,
             }
         };

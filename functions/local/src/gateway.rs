@@ -164,9 +164,10 @@ impl Gateway {
         let Some(claims) = token.and_then(|t| self.auth.verify(t.trim())) else {
             return plain(401, "Unauthorized");
         };
-        // API Gateway passes the client's headers on; the one the service reads is the idempotency key.
-        let idempotency_key =
-            req.headers().get("idempotency-key").map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        // API Gateway passes the client's headers on; those the service reads are the idempotency key
+        // and a settings write's `If-Match`.
+        let header = |name: &str| req.headers().get(name).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        let (idempotency_key, if_match) = (header("idempotency-key"), header("if-match"));
         let body = match Limited::new(req.into_body(), READ_LIMIT).collect().await {
             Ok(b) => b.to_bytes(),
             Err(_) => return plain(413, "Request Entity Too Large"),
@@ -179,6 +180,9 @@ impl Gateway {
         };
         if let Some(key) = idempotency_key {
             ev["headers"]["idempotency-key"] = json!(key);
+        }
+        if let Some(tag) = if_match {
+            ev["headers"]["if-match"] = json!(tag);
         }
         let request = match http::request_from_event(ev) {
             Ok(r) => r,

@@ -120,9 +120,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         }
     };
     let (notifier, mail_note) = match &aws {
-        Some(aws) if args.ses => {
-            (wiring::ses_notifier(invitations::adapters::aws::ses_client(aws), env.mail()?, None), "SES".to_owned())
-        }
+        Some(aws) if args.ses => (
+            wiring::ses_notifier(invitations::adapters::aws::ses_client(aws, false), env.mail()?, None),
+            "SES".to_owned(),
+        ),
         _ => {
             let from = match std::env::var("SENDER_EMAIL") {
                 Ok(from) => {
@@ -138,7 +139,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             let outbox = Arc::new(OutboxMailer::new(args.outbox.clone(), settings.from.clone())?);
             // What SES would report of each email is recorded on its invitation, the mailbox simulator's
             // addresses (bounce@simulator.amazonses.com, ...) behaving as their names say.
-            let mailer = MailboxSimulator::new(outbox, deps.store.clone(), deps.clock.clone());
+            let mailer = MailboxSimulator::new(outbox, deps.clone());
             (Notifier { mailer: Arc::new(mailer), settings, pacing: None }, format!("{}/", args.outbox.display()))
         }
     };

@@ -1,7 +1,9 @@
-//! The sample events in `events/`: which function each is for (read from the template's event sources,
-//! so a new function's events need no list kept by hand), and the invitations they name, which
-//! `local setup` seeds so that every sample answers as it would in a working deployment.
-use invitations::domain::{Access, AccountId, Email, Invitation, InvitationId, Status, Timestamp, Token, TokenHash};
+//! The sample events in `events/` and SES's in `events/ses/`: which function each is for (read from the
+//! template's event sources, so a new function's events need no list kept by hand), and the invitations
+//! they name, which `local setup` seeds so that every sample answers as it would in a working deployment.
+use invitations::domain::{
+    Access, AccountId, Email, Invitation, InvitationId, SendRef, Status, Timestamp, Token, TokenHash,
+};
 use invitations::entry::http::Route;
 use invitations::rules::{next_due, Policy};
 use serde_json::Value;
@@ -15,6 +17,8 @@ pub type Error = Box<dyn std::error::Error + Send + Sync>;
 #[derive(Debug, Clone)]
 pub struct Sample {
     pub path: PathBuf,
+    /// Its path under `events/`: `invite.json`, `ses/bounce.json`.
+    pub name: String,
     pub event: Value,
     /// The template's logical id (`sam local invoke`'s name).
     pub function: String,
@@ -24,7 +28,15 @@ pub struct Sample {
 
 impl Sample {
     pub fn file_name(&self) -> String {
-        self.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+        self.name.clone()
+    }
+
+    /// The email an SES event is about, from the tags every email carries; `None` for other events.
+    pub fn email_about(&self) -> Option<SendRef> {
+        let tags = &self.event["detail"]["mail"]["tags"];
+        let tag = |name: &str| tags[name][0].as_str();
+        (self.event["source"] == "aws.ses").then_some(())?;
+        SendRef::from_tags(tag("account")?, tag("invitation")?, tag("send")?)
     }
 
     /// An API Gateway request's route and path parameters; `None` for other events.
@@ -34,13 +46,21 @@ impl Sample {
     }
 }
 
-/// Every event in `dir` (all `.json` files but `env.json`, the `sam local` variables) in name order,
-/// each with its function.
+/// Every event in `dir` and in its `ses/` (all `.json` files but `env.json`, the `sam local` variables)
+/// in name order, each with its function.
 pub fn load(dir: &Path, template: &str) -> Result<Vec<Sample>, Error> {
     let template: Yaml = serde_yaml::from_str(template)?;
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)?.map(|e| e.map(|e| e.path())).collect::<Result<_, _>>()?;
-    paths.retain(|p| p.extension().is_some_and(|e| e == "json") && p.file_name().is_some_and(|n| n != "env.json"));
-    paths.sort();
+    let json_files = |dir: &Path| -> Result<Vec<PathBuf>, Error> {
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)?.map(|e| e.map(|e| e.path())).collect::<Result<_, _>>()?;
+        paths.retain(|p| p.extension().is_some_and(|e| e == "json") && p.file_name().is_some_and(|n| n != "env.json"));
+        paths.sort();
+        Ok(paths)
+    };
+    let ses = dir.join("ses");
+    let mut paths = json_files(dir)?;
+    if ses.is_dir() {
+        paths.extend(json_files(&ses)?);
+    }
     paths
         .into_iter()
         .map(|path| {
@@ -48,7 +68,8 @@ pub fn load(dir: &Path, template: &str) -> Result<Vec<Sample>, Error> {
                 .map_err(|e| format!("{}: {e}", path.display()))?;
             let (function, binary) =
                 function_for(&template, &event).ok_or_else(|| format!("{}: no function takes it", path.display()))?;
-            Ok(Sample { path, event, function, binary })
+            let name = path.strip_prefix(dir).unwrap_or(&path).to_string_lossy().into_owned();
+            Ok(Sample { path, name, event, function, binary })
         })
         .collect()
 }
@@ -60,6 +81,9 @@ fn source_of(event: &Value) -> Option<(&'static str, String)> {
     }
     if event["detail-type"] == "Scheduled Event" {
         return Some(("Schedule", String::new()));
+    }
+    if let Some(source) = event["source"].as_str() {
+        return Some(("EventBridgeRule", source.to_owned()));
     }
     match event["Records"][0]["eventSource"].as_str()? {
         "aws:dynamodb" => Some(("DynamoDB", String::new())),
@@ -91,6 +115,12 @@ fn function_for(template: &Yaml, event: &Value) -> Option<(String, String)> {
                         ) == key
                 }
                 "Schedule" => ty == "Schedule" || ty == "ScheduleV2",
+                // A rule whose pattern names the event's source (SES's reports: `aws.ses`).
+                "EventBridgeRule" => {
+                    let sources = &e["Properties"]["Pattern"]["source"];
+                    ty == "EventBridgeRule"
+                        && sources.as_sequence().is_some_and(|s| s.iter().any(|v| v.as_str() == Some(key.as_str())))
+                }
                 other => ty == other,
             }
         });
@@ -163,13 +193,19 @@ fn pending(
     inv
 }
 
-/// The invitations the samples need: one for each invitation a request names (sent two hours ago, so a
-/// resend is not too soon), with the token of the sample named after its function when that carries one
-/// (`accept.json`: the other accept samples are refusals), and one stale invitation for a scheduled
-/// sweep to re-send.
+/// The invitations the samples need: one for each invitation a request or an SES report names (sent two
+/// hours ago, so a resend is not too soon), with the token of the sample named after its function when
+/// that carries one (`accept.json`: the other accept samples are refusals), and one stale invitation for
+/// a scheduled sweep to re-send.
 pub fn seeds(samples: &[Sample], policy: &Policy) -> Result<Vec<Invitation>, Error> {
     let mut named: Vec<(AccountId, InvitationId, Option<String>)> = Vec::new();
     for s in samples {
+        if let Some(about) = s.email_about() {
+            if !named.iter().any(|(a, i, _)| *a == about.account && *i == about.invitation) {
+                named.push((about.account, about.invitation, None));
+            }
+            continue;
+        }
         let Some((route, params)) = s.route() else { continue };
         let param = |name: &str| params.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str());
         let (Some(account), Some(id)) = (param("account_id"), param("id")) else { continue };

@@ -1,6 +1,7 @@
-//! Serves two kinds of event: HTTP API requests for the resend route, and EventBridge's Scheduled
-//! Event, which runs the sweep.
-use invitations::{entry::http, entry::sweep, logging, startup::wiring};
+//! Serves two kinds of event: HTTP API requests for the resend and link routes, and EventBridge's
+//! Scheduled Event, which runs the sweep.
+use invitations::entry::http::{self, Route};
+use invitations::{entry::sweep, logging, startup::wiring};
 use lambda_http::{lambda_runtime, service_fn, Error, LambdaEvent};
 use serde_json::Value;
 
@@ -13,7 +14,13 @@ async fn main() -> Result<(), Error> {
         if sweep::is_scheduled(&event.payload) {
             return sweep::run(deps, notifier, &event.context).await;
         }
-        Ok(http::serve_event(event.payload, |req| http::resend(deps, notifier, req)).await)
+        let serve = |req| async move {
+            match http::route_of(&req) {
+                Some(Route::Link) => http::link(deps, notifier, req).await,
+                _ => http::resend(deps, notifier, req).await,
+            }
+        };
+        Ok(http::serve_event(event.payload, serve).await)
     };
     lambda_runtime::run(service_fn(handle)).await
 }

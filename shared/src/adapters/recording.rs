@@ -10,7 +10,8 @@ use std::time::Duration;
 #[derive(Default)]
 pub struct RecordingMailer {
     sent: Mutex<Vec<OutgoingEmail>>,
-    refuse: Mutex<Option<Refusal>>,
+    /// How it refuses, and how many more sends (`None`: until told otherwise).
+    refuse: Mutex<Option<(Refusal, Option<usize>)>>,
     refused: AtomicUsize,
 }
 
@@ -19,6 +20,7 @@ pub struct RecordingMailer {
 pub enum Refusal {
     Rejected,
     Unavailable,
+    Throttled,
 }
 
 impl RecordingMailer {
@@ -48,19 +50,33 @@ impl RecordingMailer {
 
     /// From now on every send fails this way (`None`: sends are accepted again).
     pub fn refuse(&self, refusal: Option<Refusal>) {
-        *self.refuse.lock().unwrap_or_else(|p| p.into_inner()) = refusal;
+        *self.refuse.lock().unwrap_or_else(|p| p.into_inner()) = refusal.map(|r| (r, None));
+    }
+
+    /// The next `n` sends fail this way, the ones after are accepted.
+    pub fn refuse_next(&self, refusal: Refusal, n: usize) {
+        *self.refuse.lock().unwrap_or_else(|p| p.into_inner()) = Some((refusal, Some(n)));
     }
 }
 
 #[async_trait]
 impl Mailer for RecordingMailer {
     async fn send(&self, email: &OutgoingEmail) -> Result<(), MailError> {
-        let refusal = *self.refuse.lock().unwrap_or_else(|p| p.into_inner());
+        let refusal = {
+            let mut refuse = self.refuse.lock().unwrap_or_else(|p| p.into_inner());
+            let now = match *refuse {
+                Some((_, Some(0))) | None => None,
+                Some((refusal, left)) => Some((refusal, left.map(|n| n - 1))),
+            };
+            *refuse = now;
+            now.map(|(refusal, _)| refusal)
+        };
         if let Some(refusal) = refusal {
             self.refused.fetch_add(1, Ordering::Relaxed);
             return Err(match refusal {
                 Refusal::Rejected => MailError::Rejected("refused by the test".into()),
                 Refusal::Unavailable => MailError::Unavailable("unavailable in the test".into()),
+                Refusal::Throttled => MailError::Throttled("throttled by the test".into()),
             });
         }
         self.sent.lock().unwrap_or_else(|p| p.into_inner()).push(email.clone());

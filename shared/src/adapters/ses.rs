@@ -41,7 +41,8 @@ impl Mailer for SesMailer {
                 })
                 .collect()
         });
-        // Throttling is retried with backoff by the client's retry policy (see `aws::ses_config`).
+        // Unpaced, throttling is retried with backoff by the client; paced, it is answered for the schedule
+        // to give the email a fresh slot (see `aws::ses_client`).
         let result = self
             .client
             .send_email()
@@ -59,6 +60,7 @@ impl Mailer for SesMailer {
                 | SendEmailError::MailFromDomainNotVerifiedException(_)
                 | SendEmailError::BadRequestException(_)
                 | SendEmailError::NotFoundException(_)) => Err(MailError::Rejected(Box::new(e))),
+                e @ SendEmailError::TooManyRequestsException(_) => Err(MailError::Throttled(Box::new(e))),
                 e => Err(MailError::Unavailable(Box::new(e))),
             },
             Err(e) => Err(MailError::Unavailable(Box::new(e))),

@@ -1,9 +1,10 @@
 //! The local run's stand-in for SES's events: after the outbox took an email, what SES would report
-//! of it is recorded on its invitation with the delivery rule, as the `delivery` function records SES's
-//! events. The addresses of SES's mailbox simulator behave as their names say; any other is sent.
+//! of it is recorded by the use case the `delivery` function runs on SES's events, so the invitation
+//! shows it and its account's sending record counts it (a list that bounces pauses the account locally
+//! too). The addresses of SES's mailbox simulator behave as their names say; any other is sent.
 use crate::domain::{Delivery, DeliveryStatus, Email, SendRef};
-use crate::ports::{Clock, MailError, Mailer, OutgoingEmail, Store};
-use crate::rules;
+use crate::ports::{MailError, Mailer, OutgoingEmail};
+use crate::service::{delivery, Deps};
 use async_trait::async_trait;
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,13 +13,12 @@ const DOMAIN: &str = "simulator.amazonses.com";
 
 pub struct MailboxSimulator {
     inner: Arc<dyn Mailer>,
-    store: Arc<dyn Store>,
-    clock: Arc<dyn Clock>,
+    deps: Deps,
 }
 
 impl MailboxSimulator {
-    pub fn new(inner: Arc<dyn Mailer>, store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
-        Self { inner, store, clock }
+    pub fn new(inner: Arc<dyn Mailer>, deps: Deps) -> Self {
+        Self { inner, deps }
     }
 }
 
@@ -42,7 +42,7 @@ pub fn simulated(to: &Email) -> Option<(DeliveryStatus, Option<&'static str>, bo
 impl MailboxSimulator {
     async fn report(&self, send: &SendRef, delivery: Delivery) {
         let status = delivery.status;
-        if let Err(e) = self.store.report(&send.account, send.invitation, &rules::report(delivery)).await {
+        if let Err(e) = delivery::record(&self.deps, &send.account, send.invitation, delivery).await {
             // The email went; its report is what is lost, as when SES's event finds the table down.
             tracing::warn!(invitation = %send.invitation, delivery = %status, error = %crate::logging::chain(&e), "delivery not recorded");
         }
@@ -54,7 +54,7 @@ impl Mailer for MailboxSimulator {
     async fn send(&self, email: &OutgoingEmail) -> Result<(), MailError> {
         self.inner.send(email).await?;
         let Some(send) = &email.send else { return Ok(()) };
-        let now = self.clock.now();
+        let now = self.deps.clock.now();
         let sent =
             Delivery { status: DeliveryStatus::Sent, at: now, detail: None, send: send.send, undeliverable: false };
         self.report(send, sent).await;
@@ -93,7 +93,8 @@ mod tests {
         ];
         let store = Arc::new(MemoryStore::new());
         let clock = ManualClock::at(Timestamp::from_millis(1_800_000_000_000));
-        let simulator = MailboxSimulator::new(Arc::new(RecordingMailer::new()), store.clone(), clock.clone());
+        let deps = Deps { store: store.clone(), clock, policy: Default::default() };
+        let simulator = MailboxSimulator::new(Arc::new(RecordingMailer::new()), deps);
         for (address, status, undeliverable) in cases {
             let inv = Invitation {
                 email: Email::parse(address).unwrap(),

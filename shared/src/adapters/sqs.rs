@@ -1,5 +1,8 @@
 //! The send queue on SQS. Each message names one invitation and its slot, and is delayed until about
-//! the slot (SQS delays at most 900 s; the sender hands a message whose slot is further on again).
+//! the slot (SQS delays at most 900 s; the sender hands a message whose slot is further on again). Its
+//! message group is its account: on a standard queue that makes SQS's fair queueing serve an account
+//! with a small backlog ahead of one with a large backlog, so one account's bulk invite does not hold
+//! back the others' emails behind it.
 use crate::domain::Timestamp;
 use crate::ports::{QueueError, QueuedSend, SendQueue};
 use async_trait::async_trait;
@@ -39,6 +42,7 @@ impl SendQueue for SqsQueue {
                     SendMessageBatchRequestEntry::builder()
                         .id(i.to_string())
                         .message_body(body)
+                        .message_group_id(send.account.as_str())
                         .delay_seconds(delay_seconds(send.at(), now))
                         .build()
                         .expect("id and body are set")

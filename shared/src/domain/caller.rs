@@ -171,6 +171,11 @@ impl Caller {
         self.roles.iter().any(|r| r.manages())
     }
 
+    /// Holds the account itself: may set its policy (its settings) and lift its sending pause.
+    pub fn is_owner(&self) -> bool {
+        self.roles.contains(&Role::Owner)
+    }
+
     pub fn may_grant(&self, option: AccessOption) -> bool {
         self.is_inviter() && self.roles.iter().any(|r| r.grants().contains(&option))
     }
@@ -226,6 +231,7 @@ mod tests {
         for (roles, inviter, grants) in table {
             let c = caller(roles);
             assert_eq!(c.is_inviter(), *inviter, "{roles}");
+            assert_eq!(c.is_owner(), grants.len() == 3 && roles.contains("owner"), "{roles}");
             for o in [Iam, CloudFoundry, Infrastructure] {
                 assert_eq!(c.may_grant(o), grants.contains(&o), "{roles} / {o:?}");
             }

@@ -18,3 +18,9 @@ pub const MAX_EMAIL: usize = 254;
 pub const MAX_USER_ID: usize = 128;
 /// Characters of an account id.
 pub const MAX_ACCOUNT_ID: usize = 128;
+/// Domains an account's settings may allow.
+pub const MAX_ALLOWED_DOMAINS: usize = 100;
+/// The largest seat limit an account may set.
+pub const MAX_SEAT_LIMIT: u32 = 100_000;
+/// The longest an account may let its invitations live, in days.
+pub const MAX_TTL_DAYS: u32 = 365;

@@ -1,7 +1,7 @@
-//! What anyone outside the service may see of an invitation or a member: the API's answers and the
-//! lifecycle events show exactly this. No token, token hash, due time, counter of failed attempts,
-//! inviter address or storage key is here, and an address behind a user id is masked.
-use super::{Access, Delivery, DeliveryStatus, Email, Invitation, Member, Status};
+//! What anyone outside the service may see of an invitation, a member or an account's settings: the
+//! API's answers and the lifecycle events show exactly this. No token, token hash, due time, counter of
+//! failed attempts, inviter address or storage key is here, and an address behind a user id is masked.
+use super::{Access, AccountSettings, Delivery, DeliveryStatus, Email, Invitation, Member, Status};
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -89,5 +89,33 @@ pub(crate) fn shown(email: &Email, by_user_id: bool) -> String {
         email.masked()
     } else {
         email.as_str().to_owned()
+    }
+}
+
+/// An account's settings as the API answers them and `settings.updated` carries them: `null` for a
+/// default (no limit, any domain, the deployment's `INVITATION_TTL`).
+#[derive(Serialize)]
+pub struct SettingsView<'a> {
+    account_id: &'a str,
+    seat_limit: Option<u32>,
+    allowed_domains: Option<Vec<&'a str>>,
+    invitation_ttl_days: Option<u32>,
+    version: u64,
+    updated_at: Option<String>,
+    updated_by: Option<&'a str>,
+}
+
+impl<'a> From<&'a AccountSettings> for SettingsView<'a> {
+    fn from(a: &'a AccountSettings) -> Self {
+        let s = &a.settings;
+        SettingsView {
+            account_id: a.account_id.as_str(),
+            seat_limit: s.seat_limit,
+            allowed_domains: s.allowed_domains.as_ref().map(|ds| ds.iter().map(|d| d.as_str()).collect()),
+            invitation_ttl_days: s.invitation_ttl_days,
+            version: a.version,
+            updated_at: a.updated_at.map(|t| t.to_rfc3339()),
+            updated_by: a.updated_by.as_deref(),
+        }
     }
 }

@@ -1,9 +1,10 @@
-//! Lifecycle events: what a stored change of an invitation or a member means to the outside world.
+//! Lifecycle events: what a stored change of an invitation, a member or an account's settings means to
+//! the outside world.
 //! One pure mapping from the item before and after a write to the events it makes, shared by the
 //! `events` function (DynamoDB's stream) and the local server (the in-memory store's changes), so both
 //! publish the same events with the same ids. docs/events.md has the types and their delivery.
-use crate::domain::public::{InvitationView, MemberView};
-use crate::domain::{Delivery, Invitation, Member, Status, Timestamp};
+use crate::domain::public::{InvitationView, MemberView, SettingsView};
+use crate::domain::{AccountSettings, Delivery, Invitation, Member, Status, Timestamp};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -16,6 +17,7 @@ pub const SOURCE: &str = "invitations";
 pub enum Stored {
     Invitation(Invitation),
     Member(Member),
+    Settings(AccountSettings),
 }
 
 /// One write as a stream sees it: the item before (none for an insert) and after (none for a delete).
@@ -34,12 +36,14 @@ pub enum EventType {
     InvitationExpired,
     InvitationFailed,
     InvitationDeliveryFailed,
+    InvitationUpdated,
     MemberAdded,
     MemberRemoved,
+    SettingsUpdated,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 9] = [
+    pub const ALL: [EventType; 11] = [
         EventType::InvitationCreated,
         EventType::InvitationSent,
         EventType::InvitationAccepted,
@@ -47,8 +51,10 @@ impl EventType {
         EventType::InvitationExpired,
         EventType::InvitationFailed,
         EventType::InvitationDeliveryFailed,
+        EventType::InvitationUpdated,
         EventType::MemberAdded,
         EventType::MemberRemoved,
+        EventType::SettingsUpdated,
     ];
 
     /// The event's `detail-type`.
@@ -61,8 +67,10 @@ impl EventType {
             EventType::InvitationExpired => "invitation.expired",
             EventType::InvitationFailed => "invitation.failed",
             EventType::InvitationDeliveryFailed => "invitation.delivery_failed",
+            EventType::InvitationUpdated => "invitation.updated",
             EventType::MemberAdded => "member.added",
             EventType::MemberRemoved => "member.removed",
+            EventType::SettingsUpdated => "settings.updated",
         }
     }
 
@@ -113,6 +121,10 @@ pub fn events(change: &Change) -> Vec<Event> {
         (Some(Stored::Invitation(old)), Some(Stored::Invitation(new))) => invitation_events(Some(old), new),
         (None, Some(Stored::Member(new))) => vec![member_event(EventType::MemberAdded, new, None)],
         (Some(Stored::Member(old)), None) => vec![member_event(EventType::MemberRemoved, old, Some("active"))],
+        (None, Some(Stored::Settings(new))) => vec![settings_event(None, new)],
+        (Some(Stored::Settings(old)), Some(Stored::Settings(new))) if new.version != old.version => {
+            vec![settings_event(Some(old), new)]
+        }
         // A member is never rewritten, and an invitation never deleted; a key holding another kind of
         // item than before is nothing the service writes.
         _ => Vec::new(),
@@ -122,8 +134,8 @@ pub fn events(change: &Change) -> Vec<Event> {
 /// `invitation.created` on arrival; `invitation.sent` for each email counted (`send_count` up, which only
 /// the write after SES accepted an email does); the closing status's event when the status becomes one.
 /// `invitation.delivery_failed` when a report makes it undeliverable (a permanent bounce, a complaint,
-/// the suppression list), once per send and verdict. Claims, hand-ons, due times, tokens, refused sends
-/// and other reports make none.
+/// the suppression list), once per send and verdict. `invitation.updated` when an inviter changes its
+/// access. Claims, hand-ons, due times, tokens, refused sends and other reports make none.
 fn invitation_events(old: Option<&Invitation>, new: &Invitation) -> Vec<Event> {
     let previous = old.map(|o| o.status);
     let mut out = Vec::new();
@@ -139,6 +151,11 @@ fn invitation_events(old: Option<&Invitation>, new: &Invitation) -> Vec<Event> {
         if let Some(closing) = EventType::closing(new.status) {
             out.push(invitation_event(closing, new, previous, new.updated_at, &[]));
         }
+    }
+    // An inviter's new access; named by the time of the write, so each update is one event.
+    if old.is_some_and(|o| o.access != new.access) {
+        let version = [new.updated_at.millis().to_string()];
+        out.push(invitation_event(EventType::InvitationUpdated, new, previous, new.updated_at, &version));
     }
     if let Some(failed) = new.delivery.as_ref().filter(|d| d.undeliverable) {
         let verdict = |d: &Delivery| (d.send, d.status, d.undeliverable);
@@ -193,6 +210,31 @@ fn member_event(event_type: EventType, m: &Member, previous: Option<&str>) -> Ev
         event_id,
         time: (event_type == EventType::MemberAdded).then_some(m.joined_at),
         subject: format!("member/{}/{}", m.account_id, m.user_id),
+    }
+}
+
+/// `settings.updated`: each write of an account's settings is a new version, so the version names it.
+fn settings_event(old: Option<&AccountSettings>, new: &AccountSettings) -> Event {
+    #[derive(Serialize)]
+    struct SettingsDetail<'a> {
+        #[serde(flatten)]
+        object: SettingsView<'a>,
+        previous_version: u64,
+        event_id: &'a str,
+    }
+    let version = new.version.to_string();
+    let event_id = event_id(&[EventType::SettingsUpdated.as_str(), new.account_id.as_str(), &version]);
+    let detail = SettingsDetail {
+        object: SettingsView::from(new),
+        previous_version: old.map_or(0, |o| o.version),
+        event_id: &event_id,
+    };
+    Event {
+        event_type: EventType::SettingsUpdated,
+        detail: serde_json::to_string(&detail).expect("a view serializes"),
+        event_id,
+        time: new.updated_at,
+        subject: format!("settings/{}", new.account_id),
     }
 }
 

@@ -1,4 +1,4 @@
-//! The email port: one message to one recipient, and the two ways a send can fail.
+//! The email port: one message to one recipient, and the three ways a send can fail.
 use super::store::BoxError;
 use crate::domain::{Email, SendRef};
 use async_trait::async_trait;
@@ -20,9 +20,12 @@ pub enum MailError {
     /// The provider refused this message; sending it again unchanged will not help.
     #[error("the email was rejected")]
     Rejected(#[source] BoxError),
-    /// The provider could not be reached or kept throttling; a later try may succeed.
+    /// The provider could not be reached; a later try may succeed.
     #[error("the email service is unavailable")]
     Unavailable(#[source] BoxError),
+    /// The provider refused it for its sending rate; the same email in a later slot will go.
+    #[error("the email service throttled the send")]
+    Throttled(#[source] BoxError),
 }
 
 #[async_trait]

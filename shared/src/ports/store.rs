@@ -212,6 +212,8 @@ pub struct UsersQuery {
     pub statuses: Option<Vec<UserStatus>>,
     /// Only rows whose address begins with this (never rows of people invited by user id).
     pub email_prefix: Option<EmailPrefix>,
+    /// Only open invitations whose latest report is one of these (never a member).
+    pub deliveries: Option<Vec<DeliveryStatus>>,
     pub limit: u32,
     /// Continue after the row with this sort key.
     pub after: Option<String>,

@@ -3,13 +3,14 @@
 //! rule is written once (docs/DESIGN.md has the state table).
 mod delivery;
 mod policy;
+pub mod reputation;
 mod write;
 
 pub use delivery::{report, Report};
 pub use policy::Policy;
 pub use write::{is_invitee, Change, Count, Due, Expect, Handed, Transition};
 
-use crate::domain::{Claimant, Invitation, Status, Timestamp, TokenHash};
+use crate::domain::{Access, Claimant, Invitation, Status, Timestamp, TokenHash};
 
 /// When the sweep next has work on `inv`; `None` once it is closed.
 pub fn next_due(inv: &Invitation, policy: &Policy) -> Option<Timestamp> {
@@ -35,6 +36,7 @@ fn change(status: Status, at: Timestamp) -> Change {
         due: Due::Keep,
         accepted_by: None,
         handed_on: Handed::Keep,
+        access: None,
     }
 }
 
@@ -117,19 +119,37 @@ pub fn resend(now: Timestamp, token: TokenHash, policy: &Policy) -> Transition {
 }
 
 /// Accept: an open invitation, not past its expiry, whose stored hash is the presented token's, by its
-/// invitee. It leaves the due index and records who accepted it; the member is written in the same
-/// transaction.
-pub fn accept(now: Timestamp, token: TokenHash, claimant: &Claimant) -> Transition {
+/// invitee, still assigning the `access` read (the member's). It leaves the due index and records who
+/// accepted it; the member is written in the same transaction.
+pub fn accept(now: Timestamp, token: TokenHash, claimant: &Claimant, access: &Access) -> Transition {
     let expect = Expect {
         statuses: &Status::OPEN,
         token_hash: Some(token),
         expires_after: Some(now),
         invitee: Some(claimant.clone()),
+        access: Some(access.clone()),
         ..Default::default()
     };
     let change =
         Change { due: Due::Clear, accepted_by: Some(claimant.user_id.clone()), ..change(Status::Accepted, now) };
     Transition { expect, change }
+}
+
+/// An inviter's new `access` for an open invitation as read, not past its expiry: in the state, with the
+/// token (so the same send) and the access read; everything but the access and `updated_at` kept, the
+/// token too, so its link still works. Of an update and an accept, only one finds the invitation as
+/// it read it.
+pub fn update_access(inv: &Invitation, access: Access, now: Timestamp) -> Transition {
+    let expect = Expect { expires_after: Some(now), access: Some(inv.access.clone()), ..as_read(inv) };
+    Transition { expect, change: Change { access: Some(access), ..change(inv.status, now) } }
+}
+
+/// A new link for an open invitation as read, not past its expiry: a new token in one write, so the old
+/// link is dead; its state, sends and binding kept. Any later email (a resend, the sweep's) replaces the
+/// link in turn, as each email replaces the one before.
+pub fn relink(inv: &Invitation, token: TokenHash, now: Timestamp) -> Transition {
+    let expect = Expect { expires_after: Some(now), ..as_read(inv) };
+    Transition { expect, change: Change { token_hash: Some(token), ..change(inv.status, now) } }
 }
 
 /// Hands `inv`'s email on to the paced sender for `slot` (the slot its message holds, or when that

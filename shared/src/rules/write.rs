@@ -1,7 +1,7 @@
 //! The vocabulary of a conditional write: the state it [`Expect`]s and the [`Change`] it makes. The rules
 //! produce them; every store applies them atomically (DynamoDB as a condition and update expression, the
 //! in-memory store with [`Expect::matches`] and [`Change::apply`]), so the stores cannot disagree.
-use crate::domain::{AccessOption, Caller, Claimant, Invitation, Status, Timestamp, TokenHash, UserId};
+use crate::domain::{Access, AccessOption, Caller, Claimant, Invitation, Status, Timestamp, TokenHash, UserId};
 
 /// What a conditional write requires of the stored invitation.
 #[derive(Debug, Clone, Default)]
@@ -21,6 +21,9 @@ pub struct Expect {
     pub invitee: Option<Claimant>,
     /// The invitation assigns no access option outside these: the options its caller may grant.
     pub grantable: Option<Vec<AccessOption>>,
+    /// The invitation still assigns exactly this access: what was read, so an accept never makes a
+    /// member with access an update replaced meanwhile.
+    pub access: Option<Access>,
     /// The invitation was handed on to the paced sender with the message for this slot, and nobody has
     /// claimed it since: that message's lease.
     pub handed_on: Option<Timestamp>,
@@ -39,6 +42,7 @@ impl Expect {
             && self.expired_by.is_none_or(|t| inv.expires_at <= t)
             && self.invitee.as_ref().is_none_or(|c| is_invitee(inv, c))
             && self.grantable.as_ref().is_none_or(|g| inv.access.first_outside(g).is_none())
+            && self.access.as_ref().is_none_or(|a| *a == inv.access)
             && self.handed_on.is_none_or(|t| inv.handed_on == Some(t))
             && !(self.deliverable && inv.undeliverable())
     }
@@ -112,6 +116,8 @@ pub struct Change {
     /// The user who accepted it.
     pub accepted_by: Option<UserId>,
     pub handed_on: Handed,
+    /// New access for the invitation (an inviter's update).
+    pub access: Option<Access>,
 }
 
 impl Change {
@@ -134,6 +140,9 @@ impl Change {
         }
         if let Some(user) = &self.accepted_by {
             inv.accepted_by = Some(user.clone());
+        }
+        if let Some(access) = &self.access {
+            inv.access = access.clone();
         }
         match self.due {
             Due::Keep => {}

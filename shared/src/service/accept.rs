@@ -4,7 +4,7 @@
 //! invitation is judged again. A refusal changes nothing, so the right person can still accept.
 use super::Deps;
 use crate::domain::{
-    AccountId, Claimant, ClaimedEmail, Invitation, InvitationId, Member, Status, Timestamp, TokenHash,
+    AccountId, Claimant, ClaimedEmail, Domain, Invitation, InvitationId, Member, Settings, Status, Timestamp, TokenHash,
 };
 use crate::ports::store::JoinOutcome;
 use crate::ports::StoreError;
@@ -26,6 +26,8 @@ pub enum AcceptError {
     Closed(Status),
     #[error("you are already a member of this account")]
     AlreadyMember,
+    #[error("this account no longer allows addresses at {0}; ask its owner to allow the domain")]
+    DomainNotAllowed(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -37,6 +39,8 @@ pub async fn accept(
     id: InvitationId,
     token: &TokenHash,
 ) -> Result<(Invitation, Member), AcceptError> {
+    // Read once, and only for an accept that passed judgement: a refusal stays one read.
+    let mut settings: Option<Settings> = None;
     for _ in 0..ATTEMPTS {
         let now = deps.clock.now();
         let inv = deps.store.get(account, id).await?.ok_or(AcceptError::InvalidToken)?;
@@ -44,7 +48,11 @@ pub async fn accept(
         if let Some(member) = retried(deps, &inv, claimant).await? {
             return Ok((inv, member));
         }
-        let write = rules::accept(now, token.clone(), claimant);
+        if settings.is_none() {
+            settings = Some(deps.store.settings(account).await?.settings);
+        }
+        allowed(settings.as_ref().expect("read just above"), &inv, claimant)?;
+        let write = rules::accept(now, token.clone(), claimant, &inv.access);
         let member = Member {
             user_id: claimant.user_id.clone(),
             account_id: inv.account_id.clone(),
@@ -84,6 +92,17 @@ fn judge(inv: &Invitation, claimant: &Claimant, token: &TokenHash, now: Timestam
         status if !status.is_open() => Err(AcceptError::Closed(status)),
         _ if inv.expires_at <= now => Err(AcceptError::Closed(Status::Expired)),
         _ => Ok(()),
+    }
+}
+
+/// The domains may have changed since the invite: the invitation's address (the member's) and the
+/// caller's own, when verified, must both still be allowed. Judged on the settings as the accept read
+/// them, not inside its transaction: an accept racing a settings change may pass on the old ones.
+fn allowed(settings: &Settings, inv: &Invitation, claimant: &Claimant) -> Result<(), AcceptError> {
+    let refused = [Some(&inv.email), claimant.email.verified()].into_iter().flatten().find(|e| !settings.allows(e));
+    match refused {
+        Some(email) => Err(AcceptError::DomainNotAllowed(Domain::of(email).to_owned())),
+        None => Ok(()),
     }
 }
 

@@ -109,13 +109,10 @@ pub(super) async fn send_claimed(
     slot: Option<Timestamp>,
     until: Option<Timestamp>,
 ) -> Result<Sending, StoreError> {
-    if let Some(slot) = slot {
-        if let Err(later) = pace::at_slot(deps, notifier, slot, until).await {
-            return hand_on(deps, claimed, later).await;
-        }
-    }
-    if let Err(e) = notifier.deliver(claimed, token).await {
-        return Ok(Sending::Refused(e));
+    match pace::send_in_slot(deps, notifier, claimed, token, slot, until).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return Ok(Sending::Refused(e)),
+        Err(later) => return hand_on(deps, claimed, later).await,
     }
     let mark = rules::sent(claimed, deps.clock.now(), &deps.policy);
     match deps.store.update(&claimed.account_id, claimed.id, &mark).await {

@@ -23,7 +23,8 @@ pub enum IdempotencyError {
 }
 
 /// Runs `work` unless this (account, key) already has an answer, and keeps the answer it gives: any but
-/// a 5xx, which a retry may cure, so a 5xx gives the key up instead.
+/// a 5xx or a 429, which a retry may cure (an answer that changed nothing and says "not now"), so
+/// those give the key up instead.
 pub async fn once<F, Fut>(
     deps: &Deps,
     account: &AccountId,
@@ -51,7 +52,7 @@ where
         }
     }
     let saved = work().await;
-    let kept = if saved.status >= 500 {
+    let kept = if saved.status >= 500 || saved.status == 429 {
         deps.store.release(&scope).await
     } else {
         deps.store.complete(&scope, &saved, deps.clock.now()).await

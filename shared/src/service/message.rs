@@ -11,13 +11,19 @@ pub struct MailSettings {
     pub configuration_set: Option<String>,
 }
 
-/// Composes the invitation email; the only place a raw token is read.
-pub fn invitation_email(settings: &MailSettings, inv: &Invitation, token: &Token) -> OutgoingEmail {
+/// The accept link of `inv` with `token`: with the email, the only place a raw token is read.
+pub fn accept_link(settings: &MailSettings, inv: &Invitation, token: &Token) -> Url {
     let mut link = settings.accept_url.clone();
     link.query_pairs_mut()
         .append_pair("account", inv.account_id.as_str())
         .append_pair("invitation", &inv.id.to_string())
         .append_pair("token", token.expose());
+    link
+}
+
+/// Composes the invitation email.
+pub fn invitation_email(settings: &MailSettings, inv: &Invitation, token: &Token) -> OutgoingEmail {
+    let link = accept_link(settings, inv, token);
     let inviter = inv.inviter_email.as_ref().map_or("An administrator", |e| e.as_str());
     let account = inv.account_id.as_str();
     let expires = inv.expires_at.to_rfc3339();

@@ -7,13 +7,17 @@ pub mod cursor;
 pub mod delivery;
 pub mod idempotency;
 pub mod invite;
+pub mod link;
 pub mod list;
 pub mod message;
 pub mod pace;
 pub mod publish;
+pub mod reputation;
 pub mod resend;
 pub mod send;
+pub mod settings;
 pub mod sweep;
+pub mod update;
 pub mod users;
 
 pub use message::MailSettings;

@@ -3,8 +3,8 @@
 //! [`REQUEST_BUDGET`] and hands the rest to the paced sender through the send queue; docs/DESIGN.md,
 //! "Pacing".
 use super::{Deps, Notifier};
-use crate::domain::Timestamp;
-use crate::ports::{QueuedSend, SendQueue, SendRate, StoreError};
+use crate::domain::{Invitation, Timestamp, Token};
+use crate::ports::{MailError, QueuedSend, SendQueue, SendRate, StoreError};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -119,7 +119,7 @@ pub async fn wait_for(deps: &Deps, slot: Timestamp) {
 /// reserved, and otherwise takes a fresh slot, and waits for that instead, so a send never lands on
 /// the slots of others. A fresh slot after `until` (the request's budget, the invocation's last slot)
 /// is not waited for but answered, for the caller to hand the email on. Should no fresh slot be had,
-/// the send goes now: SES's answer to an excess is a throttle the client retries, not a loss.
+/// the send goes now: SES's answer to an excess is a throttle ([`send_in_slot`] takes a fresh slot), not a loss.
 pub async fn at_slot(
     deps: &Deps,
     notifier: &Notifier,
@@ -139,6 +139,46 @@ pub async fn at_slot(
                 tracing::warn!(error = %crate::logging::chain(&e), "no fresh send slot; sending now");
                 return Ok(());
             }
+        }
+    }
+}
+
+/// How many fresh slots a throttled send takes before it counts as refused (left `processing` for the
+/// sweep): paced, a throttle means a send reached SES off its slot, which a fresh slot mends; throttles
+/// that go on mean SES allows less than the configured rate.
+pub const THROTTLE_RESLOTS: u32 = 3;
+
+/// Sends `inv`'s email through [`at_slot`]'s gate for `slot` (none: now). A send SES throttles takes a
+/// fresh slot at the schedule's end rather than retrying into the slots of others. `Err` is a later
+/// slot, after `until`, for the caller to hand the email on for.
+pub async fn send_in_slot(
+    deps: &Deps,
+    notifier: &Notifier,
+    inv: &Invitation,
+    token: &Token,
+    slot: Option<Timestamp>,
+    until: Option<Timestamp>,
+) -> Result<Result<(), MailError>, Timestamp> {
+    let mut slot = slot;
+    let mut reslots = 0;
+    loop {
+        if let Some(slot) = slot {
+            at_slot(deps, notifier, slot, until).await?;
+        }
+        match notifier.deliver(inv, token).await {
+            Err(throttled @ MailError::Throttled(_)) if notifier.pacing.is_some() && reslots < THROTTLE_RESLOTS => {
+                reslots += 1;
+                tracing::warn!(invitation = %inv.id, error = %crate::logging::chain(&throttled), "throttled; sending in a fresh slot");
+                match reserve(deps, notifier, 1).await {
+                    Ok(fresh) if until.is_some_and(|until| fresh[0] > until) => return Err(fresh[0]),
+                    Ok(fresh) => slot = Some(fresh[0]),
+                    Err(e) => {
+                        tracing::warn!(error = %crate::logging::chain(&e), "no fresh send slot");
+                        return Ok(Err(throttled));
+                    }
+                }
+            }
+            sent => return Ok(sent),
         }
     }
 }

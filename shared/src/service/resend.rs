@@ -2,6 +2,7 @@
 //! `RESEND_MIN_INTERVAL` (also while another send of it is under way). The email goes in a slot of the send schedule: now, or by the paced sender,
 //! the invitation `processing` until then.
 use super::claim::{hand_on, send_claimed, Sending};
+use super::reputation::{self, Paused};
 use super::{pace, Authorized, Deps, Notifier};
 use crate::domain::{AccessOption, DeliveryStatus, Invitation, InvitationId, Status, Timestamp, Token};
 use crate::ports::store::UpdateOutcome;
@@ -25,6 +26,8 @@ pub enum ResendError {
     #[error("the invitation's latest email was {0}: its address takes no more email")]
     Undeliverable(DeliveryStatus),
     #[error(transparent)]
+    SendingPaused(Paused),
+    #[error(transparent)]
     Store(#[from] StoreError),
     /// The resend was claimed but its email not accepted: the invitation is `processing`, and the sweep
     /// sends it again after the processing timeout.
@@ -32,7 +35,8 @@ pub enum ResendError {
     Mail(#[source] MailError),
 }
 
-/// One conditional write (state, cooldown, the caller's grants and the new token in one) claims the
+/// The account's pause is read first: a paused account sends nothing on a caller's word. Then one
+/// conditional write (state, cooldown, the caller's grants and the new token in one) claims the
 /// resend, then the email goes in its slot and a second write marks it sent. A slot beyond the request's
 /// budget costs a write that hands the email to the paced sender instead. Whatever fails after the claim
 /// leaves the invitation `processing`, due for the sweep a processing timeout later.
@@ -42,6 +46,7 @@ pub async fn resend(
     auth: &Authorized,
     id: InvitationId,
 ) -> Result<Invitation, ResendError> {
+    reputation::check(deps, auth.account()).await?.map_err(ResendError::SendingPaused)?;
     let now = deps.clock.now();
     let token = Token::generate();
     let claim = rules::resend(now, token.hash(), &deps.policy).by(auth.caller());

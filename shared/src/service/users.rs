@@ -1,7 +1,7 @@
 //! The Users list (members and open invitations of an account, one query a page) and the removal of a
 //! member, after which the address may be invited again.
 use super::{cursor, Authorized, Deps};
-use crate::domain::{AccessOption, EmailPrefix, Member, UserId, UserStatus};
+use crate::domain::{AccessOption, DeliveryStatus, EmailPrefix, Member, UserId, UserStatus};
 use crate::ports::store::{is_user_sort_key, UserRow, UsersQuery};
 use crate::ports::StoreError;
 
@@ -12,6 +12,7 @@ pub use crate::domain::limits::{DEFAULT_PAGE as DEFAULT_LIMIT, MAX_PAGE as MAX_L
 pub struct UsersParams {
     pub statuses: Option<Vec<UserStatus>>,
     pub email_prefix: Option<EmailPrefix>,
+    pub deliveries: Option<Vec<DeliveryStatus>>,
     pub limit: u32,
     pub cursor: Option<String>,
 }
@@ -33,9 +34,13 @@ pub enum UsersError {
 fn scope(auth: &Authorized, params: &UsersParams) -> String {
     let statuses = cursor::statuses_part(params.statuses.iter().flatten().map(|s| s.as_str()));
     let mut parts = vec![auth.account().as_str(), "users", &statuses];
-    // Only a search adds a part, so cursors given out before searches existed still read.
+    // Only a search or a delivery filter adds a part, so cursors given out before they existed still read.
     if let Some(prefix) = &params.email_prefix {
         parts.extend(["email_prefix", prefix.as_str()]);
+    }
+    let deliveries = params.deliveries.as_ref().map(|d| cursor::statuses_part(d.iter().map(|s| s.as_str())));
+    if let Some(d) = &deliveries {
+        parts.extend(["delivery", d]);
     }
     cursor::scope(&parts)
 }
@@ -49,6 +54,7 @@ pub async fn users(deps: &Deps, auth: &Authorized, params: UsersParams) -> Resul
     let query = UsersQuery {
         statuses: params.statuses,
         email_prefix: params.email_prefix,
+        deliveries: params.deliveries,
         limit: params.limit.clamp(1, MAX_LIMIT),
         after,
     };

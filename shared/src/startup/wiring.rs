@@ -18,7 +18,7 @@ pub fn dynamo_deps(client: aws_sdk_dynamodb::Client, table: &str, due_shards: Du
     Deps { store: Arc::new(store), clock: Arc::new(SystemClock), policy }
 }
 
-/// A notifier that sends through SES v2 with `client` (built by `aws::ses_client`), paced when given.
+/// A notifier that sends through SES v2 with `client` (built by `aws::ses_client`, paced as `pacing` is).
 pub fn ses_notifier(client: aws_sdk_sesv2::Client, settings: MailSettings, pacing: Option<Pacing>) -> Notifier {
     let mailer = SesMailer::new(client, settings.from.clone(), settings.configuration_set.clone());
     Notifier { mailer: Arc::new(mailer), settings, pacing }
@@ -62,7 +62,7 @@ pub async fn with_mail() -> Result<(Deps, Notifier), ConfigErrors> {
     let settings = config.mail.expect("function(true) reads the mail settings");
     let pacing_config = config.pacing.expect("function(true) reads the pacing");
     let sdk = aws::sdk_config().await;
-    let (db, ses) = (aws_sdk_dynamodb::Client::new(&sdk), aws::ses_client(&sdk));
+    let (db, ses) = (aws_sdk_dynamodb::Client::new(&sdk), aws::ses_client(&sdk, true));
     let account_rate = aws::warm_up(&db, Some(&ses), &config.table).await;
     let pacing = pacing(&sdk, &pacing_config, account_rate);
     Ok((dynamo_deps(db, &config.table, config.due_shards, config.policy), ses_notifier(ses, settings, Some(pacing))))

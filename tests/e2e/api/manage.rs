@@ -186,8 +186,11 @@ async fn a_resend_whose_email_fails_is_503_and_goes_back_to_the_sweep() {
     let inv = s.invite_one("z@x.io").await;
     let id = inv["id"].as_str().unwrap();
     // Same table, a sender SES refuses.
-    let broken =
-        ses_notifier(invitations::adapters::aws::ses_client(&sdk().await), mail_settings(&Ses::unverified()), None);
+    let broken = ses_notifier(
+        invitations::adapters::aws::ses_client(&sdk().await, false),
+        mail_settings(&Ses::unverified()),
+        None,
+    );
     s.backend.clock.advance(Duration::from_secs(61));
     let a = s.call_on(&s.backend.deps, &broken, s.event("POST", &format!("/{id}/resend"), &[], None)).await;
     assert_error(&a, 503, "unavailable");

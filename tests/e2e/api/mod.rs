@@ -3,11 +3,16 @@
 //! the API's documented statuses, bodies and error codes.
 mod accept;
 mod delivery;
+mod domains;
+mod expiry;
 mod failures;
 mod idempotency;
 mod invite;
 mod largest;
+mod link;
 mod manage;
+mod settings;
+mod update;
 mod users;
 
 use e2e::Answer;

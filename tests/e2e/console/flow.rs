@@ -1,7 +1,8 @@
 //! An administrator's afternoon in the Users window: invite three people typed with commas, spaces and
 //! a line break, see them pending, cancel one, try to resend one too soon, see another accept (in a
 //! browser of their own, through the emailed link), and remove them. Each action is confirmed and its
-//! row changes in place; what the page shows is checked against the API.
+//! row changes in place; what the page shows is checked against the API. Last, an address that
+//! bounces shows the bounce in its row.
 use super::*;
 
 #[tokio::test]
@@ -85,6 +86,15 @@ async fn an_administrator_invites_cancels_resends_and_removes_as_a_person_would(
         let users = api(server, "GET", "/accounts/acme/users", None).await;
         let left: Vec<&str> = users["users"].as_array().unwrap().iter().map(|u| u["email"].as_str().unwrap()).collect();
         assert_eq!(left, ["ann@example.com"]);
+
+        // The local outbox answers as SES's mailbox simulator: a bounce shows in its row, in words.
+        let body = json!({"invitees": "bounce@simulator.amazonses.com", "access": {"infrastructure": {"permissions": "basic_user"}}});
+        api(server, "POST", "/accounts/acme/invitations", Some(body)).await;
+        click(c, "#search-button").await;
+        until("the bounce to show", || async {
+            row_view(c, "bounce@simulator.amazonses.com").await.is_some_and(|(_, text, _)| text.contains("Bounced (permanent: general)"))
+        })
+        .await;
     })
     .await;
     bench.stop().await;

@@ -35,6 +35,20 @@ async fn the_list_pages_filters_and_searches() {
         assert_eq!(empty, "No one whose email address begins with “nobody” is in this list.");
         fill(c, "#search", "").await;
 
+        // The delivery filter: the local outbox reports as SES's mailbox simulator, so a bounce and a
+        // complaint are undeliverable and the rest were sent, not yet delivered.
+        invite_by_api(server, "bounce@simulator.amazonses.com, complaint@simulator.amazonses.com", e2e::access_infra())
+            .await;
+        let delivery = c.find(Locator::Css("#filter-delivery")).await.unwrap();
+        delivery.select_by_value("bounced,complained,suppressed").await.unwrap();
+        let undeliverable = ["bounce@simulator.amazonses.com", "complaint@simulator.amazonses.com"];
+        until("the undeliverable addresses", || async { emails(c).await == undeliverable }).await;
+        delivery.select_by_value("delivered").await.unwrap();
+        let empty = text_until(c, "#empty", |t| !t.is_empty()).await;
+        assert_eq!(empty, "No invitation in this list has an email SES reported that way.");
+        delivery.select_by_value("").await.unwrap();
+        until("every row again", || async { emails(c).await.len() == 10 }).await;
+
         // Resend, once the interval since the first email has passed.
         let first = invitation(server, "zoe@example.com").await;
         let sent: invitations::domain::Timestamp = serde_json::from_value(first["last_sent_at"].clone()).unwrap();

@@ -1,10 +1,10 @@
 //! Least privilege, checked: each Lambda binary is run as deployed (init warm-up included) with its SDK
 //! pointed at recording proxies, driven through every route it serves and every outcome that reaches a
 //! different call (created, already open, re-invited, idempotent replay, the idempotency release after a
-//! 503, an email SES refuses, accept and its refusals, member removal, the scheduled sweep, emails handed
-//! to the paced sender and the sender itself, an SES report through the delivery function, the table's
-//! stream of all of that through the events function, and the console's page, which may call nothing). Each
-//! request is turned into the IAM actions and ARNs it needs (`calls.rs`), and the set must equal what the
+//! 503, an email SES refuses, accept and its refusals, member removal, the account's settings, the
+//! scheduled sweep, emails handed to the paced sender and the sender itself, an SES report through the
+//! delivery function, the table's stream of all of that through the events function, and the console's
+//! page, which may call nothing). Each request is turned into the IAM actions and ARNs it needs (`calls.rs`), and the set must equal what the
 //! function's policy in `template.yaml` grants (`policy.rs`): a call without a grant fails, and so does a
 //! grant no call uses. So that no SDK call hides on a path these runs miss, every operation the adapters'
 //! sources can make (`inventory.rs`) must have been made by some run. docs/DESIGN.md, "Permissions".
@@ -163,6 +163,7 @@ async fn drive() -> World {
     let answers = w.run("invite", invites).await;
     assert_eq!(statuses(&answers), [201, 207, 201, 201, 503], "{answers:?}");
     let b = answers[0].1["results"][1]["invitation"]["id"].as_str().unwrap().to_owned();
+    let c = answers[2].1["results"][0]["invitation"]["id"].as_str().unwrap().to_owned();
 
     let mail = w.ses.sent().await;
     let (a, token) = mail.iter().find(|m| m.to == ["a@x.io"]).expect("a's email").link();
@@ -171,10 +172,14 @@ async fn drive() -> World {
     let answers = w.run("accept", accepts).await;
     assert_eq!(statuses(&answers), [403, 200, 200], "{answers:?}");
 
-    let removals =
-        vec![w.event("DELETE", &format!("invitations/{b}"), &[], None), w.event("DELETE", "users/user-a", &[], None)];
+    let removals = vec![
+        w.event("DELETE", &format!("invitations/{b}"), &[], None),
+        w.event("DELETE", "users/user-a", &[], None),
+        w.event("PUT", "settings", &[], Some(json!({"seat_limit": 5}))),
+        w.event("PATCH", &format!("invitations/{c}"), &[], Some(json!({"access": e2e::access_infra()}))),
+    ];
     let answers = w.run("cancel", removals).await;
-    assert_eq!(statuses(&answers), [200, 200], "{answers:?}");
+    assert_eq!(statuses(&answers), [200, 200, 200, 200], "{answers:?}");
 
     // user-a is no member any more: invited through the directory; b@x.io over its cancelled invitation.
     let answers = w.run("invite", vec![w.invite("user-a, b@x.io, user-b", None)]).await;
@@ -186,21 +191,25 @@ async fn drive() -> World {
         w.event("GET", "invitations", &[], None),
         w.event("GET", "invitations", &[("email", "c@x.io")], None),
         w.event("GET", "users", &[], None),
+        w.event("GET", "settings", &[], None),
     ];
     let answers = w.run("list", reads).await;
-    assert_eq!(statuses(&answers), [200, 200, 200], "{answers:?}");
+    assert_eq!(statuses(&answers), [200, 200, 200, 200], "{answers:?}");
 
     let now = Timestamp::now();
     let hour = Duration::from_secs(3600);
     let r = seed(&w, "r@x.io", 2 * hour, now.plus(hour)).await;
     let r2 = seed(&w, "r2@x.io", 2 * hour, now.plus(hour)).await;
+    let l = seed(&w, "l@x.io", 2 * hour, now.plus(hour)).await;
     seed(&w, "stale@x.io", 73 * hour, now.minus(hour)).await;
     let scheduled =
         serde_json::from_str(&std::fs::read_to_string(e2e::template::repo("events/scheduled.json")).unwrap()).unwrap();
     let resend = |w: &World, id: &str| w.event("POST", &format!("invitations/{id}/resend"), &[], None);
-    let answers = w.run("resend", vec![resend(&w, &r), scheduled]).await;
+    let link = w.event("POST", &format!("invitations/{l}/link"), &[], None);
+    let answers = w.run("resend", vec![resend(&w, &r), scheduled, link]).await;
     assert_eq!(answers[0].0, 200, "{answers:?}");
     assert_eq!(answers[1].1["resent"], json!(1), "{answers:?}");
+    assert_eq!(answers[2].0, 200, "{answers:?}");
     // With the next 20 seconds of the schedule taken, a resend's slot is past its one-second budget
     // however long the function takes to start (handed on), and within the sender's invocation below.
     let client = aws_sdk_dynamodb::Client::new(&sdk);
@@ -247,8 +256,26 @@ async fn drive() -> World {
     let account = invitations::domain::delivery::account_tag(&AccountId::parse(&w.account).unwrap());
     report["detail"]["mail"]["tags"]["account"] = json!([account]);
     report["detail"]["mail"]["tags"]["invitation"] = json!([bounced]);
-    let answers = w.run("delivery", vec![report]).await;
-    assert_eq!(answers[0].1, json!({"outcome": "recorded"}), "{answers:?}");
+    // Two complaints are two of two emails: the account's record is read and its sending paused.
+    let mut reports = vec![report.clone()];
+    for who in ["ann", "bob"] {
+        let id =
+            seed(&w, &format!("{who}@x.io"), Duration::from_secs(60), Timestamp::now().plus(Duration::from_secs(3600)))
+                .await;
+        let mut complaint: Value =
+            serde_json::from_str(&std::fs::read_to_string(e2e::template::repo("events/ses/complaint.json")).unwrap())
+                .unwrap();
+        complaint["detail"]["mail"]["tags"]["account"] = json!([account]);
+        complaint["detail"]["mail"]["tags"]["invitation"] = json!([id]);
+        reports.push(complaint);
+    }
+    let answers = w.run("delivery", reports).await;
+    assert!(answers.iter().all(|(_, a)| a == &json!({"outcome": "recorded"})), "{answers:?}");
+    // The pause read by an inviter, then lifted by the owner.
+    let answers = w.run("list", vec![w.event("GET", "sending", &[], None)]).await;
+    assert_eq!((answers[0].0, &answers[0].1["paused"]), (200, &json!(true)), "{answers:?}");
+    let answers = w.run("cancel", vec![w.event("POST", "sending/resume", &[], None)]).await;
+    assert_eq!((answers[0].0, &answers[0].1["lifted"]["cause"]), (200, &json!("complaints")), "{answers:?}");
 
     // Everything above, as the table's stream hands it to the events function.
     let stream = e2e::stream::stream_arn(&aws_sdk_dynamodb::Client::new(&sdk), &w.table).await;

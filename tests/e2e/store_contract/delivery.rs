@@ -4,7 +4,7 @@
 use super::{account, Store};
 use e2e::sent_invitation;
 use invitations::domain::{Delivery, DeliveryStatus, Invitation, InvitationId, Status, Timestamp, Token};
-use invitations::ports::store::{CreateOutcome, ListQuery, UpdateOutcome};
+use invitations::ports::store::{CreateOutcome, ListQuery, UpdateOutcome, UserRow, UsersQuery};
 use invitations::rules::{self, Policy};
 use std::time::Duration;
 
@@ -129,4 +129,27 @@ pub(super) async fn the_list_filters_on_the_latest_report(store: Store) {
     assert_eq!(found, vec![ids[2], ids[0]], "newest first, only the bounced and the complained");
     let all = store.list(&acct, &ListQuery { limit: 10, ..Default::default() }).await.unwrap();
     assert_eq!(all.items.len(), 4, "no filter, every invitation, reported or not");
+
+    // The Users list filters the same way, in its own order (by address), and a member is never among them.
+    let member = sent_invitation(&acct, "e@x.io", t0, t0.plus(Duration::from_secs(3600)));
+    store.create(&member).await.unwrap();
+    store.report(&acct, member.id, &report(1, DeliveryStatus::Delivered, t0, false)).await.unwrap();
+    let joined = super::members::join(&store, &member, &super::members::claimant("e-user", "e@x.io")).await;
+    assert_eq!(joined, invitations::ports::store::JoinOutcome::Joined);
+    let deliveries = Some(vec![DeliveryStatus::Bounced, DeliveryStatus::Complained, DeliveryStatus::Delivered]);
+    let mut found = Vec::new();
+    let mut after = None;
+    loop {
+        let query = UsersQuery { deliveries: deliveries.clone(), limit: 1, after: after.take(), ..Default::default() };
+        let page = store.users(&acct, &query).await.unwrap();
+        found.extend(page.rows.iter().map(|r| match r {
+            UserRow::Invited(i) => i.email.as_str().to_owned(),
+            UserRow::Member(m) => panic!("a member among delivery results: {m:?}"),
+        }));
+        match page.next_after {
+            Some(a) => after = Some(a),
+            None => break,
+        }
+    }
+    assert_eq!(found, ["a@x.io", "b@x.io", "c@x.io"]);
 }

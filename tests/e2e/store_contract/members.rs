@@ -9,7 +9,7 @@ use invitations::domain::{
 use invitations::ports::store::{invitation_sort_key, CreateOutcome, JoinOutcome, UsersQuery};
 use invitations::rules;
 
-fn claimant(sub: &str, address: &str) -> Claimant {
+pub(super) fn claimant(sub: &str, address: &str) -> Claimant {
     Claimant { user_id: UserId::parse(sub).unwrap(), email: ClaimedEmail::Verified(Email::parse(address).unwrap()) }
 }
 
@@ -26,8 +26,8 @@ fn member_of(inv: &Invitation, who: &Claimant) -> Member {
     }
 }
 
-async fn join(store: &Store, inv: &Invitation, who: &Claimant) -> JoinOutcome {
-    let write = rules::accept(Timestamp::now(), inv.token_hash.clone(), who);
+pub(super) async fn join(store: &Store, inv: &Invitation, who: &Claimant) -> JoinOutcome {
+    let write = rules::accept(Timestamp::now(), inv.token_hash.clone(), who, &inv.access);
     store.join(&write, &member_of(inv, who), who.email.verified()).await.unwrap()
 }
 
@@ -133,8 +133,13 @@ async fn search_pages(
     let (mut seen, mut after) = (Vec::new(), None);
     let email_prefix = prefix.map(|p| EmailPrefix::parse(p).unwrap());
     loop {
-        let query =
-            UsersQuery { statuses: statuses.clone(), email_prefix: email_prefix.clone(), limit, after: after.take() };
+        let query = UsersQuery {
+            statuses: statuses.clone(),
+            email_prefix: email_prefix.clone(),
+            limit,
+            after: after.take(),
+            ..Default::default()
+        };
         let page = store.users(acct, &query).await.unwrap();
         assert!(page.rows.len() <= limit as usize);
         seen.extend(page.rows.iter().map(|r| r.sort_key()));

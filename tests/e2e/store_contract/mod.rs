@@ -10,6 +10,8 @@ mod keys;
 mod members;
 mod pace;
 mod reads;
+mod reputation;
+mod settings;
 mod writes;
 
 use counts::*;
@@ -28,6 +30,8 @@ use keys::*;
 use members::*;
 use pace::*;
 use reads::*;
+use reputation::*;
+use settings::*;
 use std::sync::Arc;
 use writes::*;
 
@@ -95,6 +99,12 @@ contract!(
     an_undeliverable_address_refuses_a_resend_and_a_transient_bounce_does_not,
     a_create_refuses_an_undeliverable_address_unless_forced,
     the_list_filters_on_the_latest_report,
+    counts_add_up_per_account_from_an_hour_on,
+    racing_pauses_put_one_and_a_resume_lifts_it_and_forgets_the_counts,
+    settings_are_versioned_and_written_over_the_version_read,
+    the_settings_record_is_in_no_list,
+    racing_settings_writes_over_one_version_win_once,
+    an_access_update_keeps_the_token_and_stops_a_join_that_read_the_old_access,
 );
 
 fn account() -> AccountId {
@@ -111,6 +121,7 @@ fn to(status: Status) -> Change {
         due: Due::Keep,
         accepted_by: None,
         handed_on: Handed::Keep,
+        access: None,
     }
 }
 

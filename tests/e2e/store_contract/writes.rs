@@ -5,7 +5,7 @@ use e2e::invitation;
 use futures::future::join_all;
 use invitations::domain::{Invitation, InvitationId, Status, Timestamp, Token};
 use invitations::ports::store::{CreateOutcome, DueShards, ListQuery, UpdateOutcome};
-use invitations::rules::{Change, Count, Due, Expect};
+use invitations::rules::{self, Change, Count, Due, Expect};
 use std::collections::HashSet;
 use std::time::Duration;
 
@@ -257,4 +257,45 @@ pub(super) async fn a_reinvite_expires_an_open_invitation_past_its_expiry(store:
         let due = store.due(Timestamp::now(), DueShards::DEFAULT.of(stale.id), None, 1000).await.unwrap();
         assert!(due.items.iter().all(|inv| inv.id != stale.id), "{status}: the expired one left the due index");
     }
+}
+
+/// An access update is one conditional write on the invitation as read: the token stays, and a join that
+/// read the access before finds it replaced and writes nothing.
+pub(super) async fn an_access_update_keeps_the_token_and_stops_a_join_that_read_the_old_access(store: Store) {
+    use invitations::domain::{Access, Claimant, ClaimedEmail, Member, UserId};
+    use invitations::ports::store::JoinOutcome;
+    let acct = account();
+    let inv = invitation(&acct, "upd@x.io");
+    store.create(&inv).await.unwrap();
+    let access = Access::parse(serde_json::json!({"infrastructure": {"permissions": "view_only"}})).unwrap();
+    let now = Timestamp::now();
+    let updated = match store.update(&acct, inv.id, &rules::update_access(&inv, access.clone(), now)).await.unwrap() {
+        UpdateOutcome::Updated(u) => u,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!((&updated.access, &updated.token_hash, updated.status), (&access, &inv.token_hash, inv.status));
+    assert_eq!(store.get(&acct, inv.id).await.unwrap().unwrap(), updated);
+    // The same update again expects the invitation as first read: nothing changes.
+    assert!(matches!(
+        store.update(&acct, inv.id, &rules::update_access(&inv, inv.access.clone(), now)).await.unwrap(),
+        UpdateOutcome::Mismatch(_)
+    ));
+    let who =
+        Claimant { user_id: UserId::parse("upd-user").unwrap(), email: ClaimedEmail::Verified(inv.email.clone()) };
+    let member = |access: &Access| Member {
+        user_id: who.user_id.clone(),
+        account_id: acct.clone(),
+        email: inv.email.clone(),
+        access: access.clone(),
+        invited_by: inv.invited_by.clone(),
+        invitation_id: inv.id,
+        joined_at: now,
+        by_user_id: false,
+    };
+    let stale = rules::accept(now, inv.token_hash.clone(), &who, &inv.access);
+    assert_eq!(store.join(&stale, &member(&inv.access), None).await.unwrap(), JoinOutcome::Changed);
+    assert!(store.member(&acct, &who.user_id).await.unwrap().is_none());
+    let fresh = rules::accept(now, inv.token_hash.clone(), &who, &updated.access);
+    assert_eq!(store.join(&fresh, &member(&updated.access), None).await.unwrap(), JoinOutcome::Joined);
+    assert_eq!(store.member(&acct, &who.user_id).await.unwrap().unwrap().access, access);
 }

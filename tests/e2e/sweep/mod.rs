@@ -22,6 +22,7 @@ async fn app_with(ses: Option<Ses>) -> App {
         max_sends: 3,
         resend_min_interval: Duration::from_secs(60),
         processing_timeout: Duration::from_secs(300),
+        ..Policy::default()
     };
     App::with(Options { ses, policy: Some(policy), ..Default::default() }).await
 }

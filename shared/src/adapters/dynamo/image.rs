@@ -1,6 +1,7 @@
-//! A stream record's image as the events see it: an invitation, a member, or an item that makes no
-//! event (a slot, the send schedule, an idempotency record or part, a directory entry). Read as strictly as the store
-//! reads: an invitation or member item that does not parse is an error, never guessed at.
+//! A stream record's image as the events see it: an invitation, a member, an account's settings, or an
+//! item that makes no event (a slot, the send schedule, an idempotency record or part, a directory
+//! entry, an account's sending record). Read as strictly as the store reads: an item of the first
+//! three kinds that does not parse is an error, never guessed at.
 use super::item::from_item;
 use super::members::from_member_item;
 use crate::events::Stored;
@@ -18,6 +19,8 @@ pub fn stored(image: &HashMap<String, AttributeValue>) -> StoreResult<Option<Sto
         from_item(image).map(|inv| Some(Stored::Invitation(inv)))
     } else if sk.starts_with("MEMBER#") {
         from_member_item(image).map(|m| Some(Stored::Member(m)))
+    } else if sk == super::settings::SETTINGS_SK {
+        super::settings::from_settings_item(image).map(|s| Some(Stored::Settings(s)))
     } else {
         Ok(None)
     }

@@ -5,7 +5,9 @@
 //! - a member, `sk` = `MEMBER#<user id>`, written with its invitation's acceptance in one transaction;
 //! - the user directory, `pk` = `USER#<user id>`, `sk` = `DIRECTORY`: the address a user accepted with;
 //! - an idempotency record, `pk` = `IDEMP#<account>`, removed by the table's TTL;
-//! - the send schedule, `pk` = `PACE` (`pace`): the next free send slot of the account's SES quota.
+//! - the send schedule, `pk` = `PACE` (`pace`): the next free send slot of the account's SES quota;
+//! - each account's sending record and pause, `pk` = `SENDING#<account>` (`reputation`);
+//! - an account's settings, `pk` = `ACCOUNT#<account>`, `sk` = `SETTINGS` (`settings`), in no index.
 //!
 //! Every state change is one conditional `UpdateItem` whose failure returns the old item, so "not found"
 //! and "wrong state" are told apart in the same call. The files: `item` maps invitations to items,
@@ -23,6 +25,8 @@ mod members;
 mod pace;
 mod query;
 mod report;
+mod reputation;
+mod settings;
 mod write;
 
 use crate::domain::{AccountId, Email, Invitation, InvitationId, Status, Timestamp};

@@ -149,10 +149,18 @@ impl DynamoStore {
             }
             None => "users_pk = :pk",
         };
-        let filter = query.statuses.as_ref().map(|statuses| {
+        let mut filters = Vec::new();
+        if let Some(statuses) = &query.statuses {
             let names: Vec<&str> = statuses.iter().map(|st| st.as_str()).collect();
-            strings_in(&mut values, ":f", "#status", &names)
-        });
+            filters.push(strings_in(&mut values, ":f", "#status", &names));
+        }
+        // Members carry no `delivery_status`, so this filter leaves them out.
+        if let Some(deliveries) = &query.deliveries {
+            let names: Vec<&str> = deliveries.iter().map(|d| d.as_str()).collect();
+            filters.push(strings_in(&mut values, ":dl", "delivery_status", &names));
+        }
+        let names = query.statuses.as_ref().map(|_| HashMap::from([("#status".into(), "status".into())]));
+        let filter = (!filters.is_empty()).then(|| filters.join(" AND "));
         // The table's keys of the row after which to go on, rebuilt from its sort key.
         let start = query.after.as_ref().map(|after| {
             // `<email>#<KIND>#<id>`: the address may hold a `#`, the kind and the id never do.
@@ -172,8 +180,8 @@ impl DynamoStore {
             .table_name(&self.table)
             .index_name(USERS_INDEX)
             .key_condition_expression(key_condition)
-            .set_filter_expression(filter.clone())
-            .set_expression_attribute_names(filter.map(|_| HashMap::from([("#status".into(), "status".into())])))
+            .set_filter_expression(filter)
+            .set_expression_attribute_names(names)
             .set_expression_attribute_values(Some(values))
             .limit(query.limit.max(1) as i32)
             .set_exclusive_start_key(start)

@@ -66,6 +66,11 @@ fn condition(expect: &Expect, values: &mut Item, names: &mut HashMap<String, Str
             None => condition.push_str(" AND user_id = :xuser"),
         }
     }
+    if let Some(access) = &expect.access {
+        names.insert("#access".into(), "access".into());
+        condition.push_str(" AND #access = :xacc");
+        values.insert(":xacc".into(), s(serde_json::to_string(access).expect("access serializes")));
+    }
     if let Some(grantable) = &expect.grantable {
         // Each option the caller may not grant must be unassigned in the stored access.
         for (i, option) in AccessOption::ALL.iter().filter(|o| !grantable.contains(o)).enumerate() {
@@ -77,7 +82,13 @@ fn condition(expect: &Expect, values: &mut Item, names: &mut HashMap<String, Str
     condition
 }
 
-fn update(account: &AccountId, change: &Change, write_id: &str, values: &mut Item) -> String {
+fn update(
+    account: &AccountId,
+    change: &Change,
+    write_id: &str,
+    values: &mut Item,
+    names: &mut HashMap<String, String>,
+) -> String {
     let mut set = vec!["#status = :st", "updated_at = :at", "write_id = :wid"];
     let mut remove = Vec::new();
     values.insert(":wid".into(), s(write_id));
@@ -107,6 +118,12 @@ fn update(account: &AccountId, change: &Change, write_id: &str, values: &mut Ite
     if let Some(user) = &change.accepted_by {
         set.push("accepted_by = :by");
         values.insert(":by".into(), s(user.as_str()));
+    }
+    // Written as the create writes it (`item::to_item`), so an accept's check of the access read holds.
+    if let Some(access) = &change.access {
+        set.push("#access = :acc");
+        names.insert("#access".into(), "access".into());
+        values.insert(":acc".into(), s(serde_json::to_string(access).expect("access serializes")));
     }
     // In the Users list while open, out of it once closed.
     if change.status.is_open() {
@@ -146,7 +163,7 @@ pub(super) fn expressions(account: &AccountId, write: &Transition) -> Expression
     let mut names = HashMap::from([("#status".to_owned(), "status".to_owned())]);
     let condition = condition(&write.expect, &mut values, &mut names);
     let write_id = new_write_id();
-    let update = update(account, &write.change, &write_id, &mut values);
+    let update = update(account, &write.change, &write_id, &mut values, &mut names);
     Expressions { condition, update, names, values, write_id }
 }
 

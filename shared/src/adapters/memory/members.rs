@@ -80,6 +80,12 @@ impl MemberStore for MemoryStore {
             .filter(|(key, _)| query.after.as_ref().is_none_or(|after| key > after))
             .filter(|(key, _)| query.email_prefix.as_ref().is_none_or(|p| key.starts_with(p.as_str())))
             .filter(|(_, row)| query.statuses.as_ref().is_none_or(|s| row.status().is_some_and(|st| s.contains(&st))))
+            .filter(|(_, row)| {
+                query.deliveries.as_ref().is_none_or(|ds| match row {
+                    UserRow::Invited(i) => i.delivery.as_ref().is_some_and(|d| ds.contains(&d.status)),
+                    UserRow::Member(_) => false,
+                })
+            })
             .collect();
         rows.sort_by(|a, b| a.0.cmp(&b.0));
         let limit = query.limit.max(1) as usize;

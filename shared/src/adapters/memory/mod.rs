@@ -3,22 +3,25 @@
 //! change (written whole to a temporary file, then renamed over the old one), so a restart keeps
 //! the invitations. A listener, when given, is told of each committed change of an invitation or a
 //! member, in order, as DynamoDB's stream tells the `events` function.
+mod file;
 mod keys;
 mod members;
 #[cfg(any(test, feature = "test-support"))]
 pub mod queue;
+mod reputation;
+mod settings;
 
-use crate::domain::{AccountId, Email, Invitation, InvitationId, Member, Status, Timestamp, UserId};
+use crate::domain::{AccountId, AccountSettings, Email, Invitation, InvitationId, Member, Status, Timestamp, UserId};
 use crate::events::{Change, Stored};
 use crate::ports::bus::ChangeListener;
 use crate::ports::store::{
-    CreateOutcome, DueKey, DuePage, DueShard, DueShards, InvitationStore, ListQuery, Page, Saved, StoreError,
-    StoreResult, UpdateOutcome,
+    CreateOutcome, DueKey, DuePage, DueShard, DueShards, InvitationStore, ListQuery, Page, Saved, StoreResult,
+    UpdateOutcome,
 };
 use crate::rules::{Report, Transition};
 use async_trait::async_trait;
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -41,6 +44,10 @@ struct Inner {
     directory: HashMap<UserId, Email>,
     /// The send schedule's first free slot (epoch milliseconds), as DynamoDB's `PACE` item.
     next_slot: i64,
+    /// Each account's sending record and pause.
+    reputation: HashMap<AccountId, reputation::Record>,
+    /// Each account's settings, once its owner set them.
+    settings: HashMap<AccountId, AccountSettings>,
 }
 
 struct KeyRecord {
@@ -51,51 +58,9 @@ struct KeyRecord {
     expires: Timestamp,
 }
 
-#[derive(serde::Serialize, serde::Deserialize)]
-struct Snapshot {
-    invitations: Vec<Invitation>,
-    #[serde(default)]
-    members: Vec<Member>,
-    #[serde(default)]
-    directory: Vec<(UserId, Email)>,
-}
-
 impl MemoryStore {
     pub fn new() -> Self {
         Self::default()
-    }
-
-    /// A store kept in `path`, loaded from it when it exists.
-    pub fn open(path: &Path) -> StoreResult<Self> {
-        let mut inner = Inner::default();
-        match std::fs::read(path) {
-            Ok(bytes) => {
-                let snapshot: Snapshot = serde_json::from_slice(&bytes)
-                    .map_err(|e| StoreError::Corrupt(format!("{}: {e}", path.display())))?;
-                for inv in snapshot.invitations {
-                    // Ids grow with creation time, so the greatest id per address is its latest.
-                    let slot = inner.latest.entry((inv.account_id.clone(), inv.email.clone())).or_insert(inv.id);
-                    *slot = (*slot).max(inv.id);
-                    inner.invitations.insert((inv.account_id.clone(), inv.id), inv);
-                }
-                for m in snapshot.members {
-                    inner.members.insert((m.account_id.clone(), m.user_id.clone()), m);
-                }
-                inner.directory.extend(snapshot.directory);
-                // An accepted invitation holds its address only while its member stays; a removal freed it.
-                let Inner { latest, invitations, members, .. } = &mut inner;
-                latest.retain(|(account, _), id| {
-                    let Some(inv) = invitations.get(&(account.clone(), *id)) else { return false };
-                    inv.status != Status::Accepted
-                        || inv.accepted_by.as_ref().is_none_or(|user| {
-                            members.get(&(account.clone(), user.clone())).is_some_and(|m| m.invitation_id == inv.id)
-                        })
-                });
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(StoreError::Unavailable(Box::new(e))),
-        }
-        Ok(Self { inner: Mutex::new(inner), file: Some(path.to_owned()), listener: None })
     }
 
     /// Tells `listener` of every change from now on.
@@ -113,23 +78,6 @@ impl MemoryStore {
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         // A panic elsewhere cannot leave an invitation half-written: every write below is one insert.
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Called with the lock held, so snapshots are written in the order of the changes.
-    fn persist(&self, inner: &Inner) -> StoreResult<()> {
-        let Some(path) = &self.file else {
-            return Ok(());
-        };
-        let snapshot = Snapshot {
-            invitations: inner.invitations.values().cloned().collect(),
-            members: inner.members.values().cloned().collect(),
-            directory: inner.directory.iter().map(|(u, e)| (u.clone(), e.clone())).collect(),
-        };
-        let bytes = serde_json::to_vec_pretty(&snapshot).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let tmp = path.with_extension("tmp");
-        std::fs::write(&tmp, bytes)
-            .and_then(|()| std::fs::rename(&tmp, path))
-            .map_err(|e| StoreError::Unavailable(Box::new(e)))
     }
 }
 

@@ -7,6 +7,7 @@ mod parse;
 
 pub use parse::{parse, Dropped, Reported};
 
+use super::invocation;
 use crate::ports::StoreError;
 use crate::service::delivery::{record, Recorded};
 use crate::service::Deps;
@@ -33,9 +34,13 @@ pub async fn handle(deps: &Deps, configuration_set: &str, body: &[u8]) -> Result
         }
     };
     let Reported { about, delivery } = reported;
-    let recorded = record(deps, &about.account, about.invitation, delivery).await?;
-    if recorded == Recorded::Unknown {
+    let done = record(deps, &about.account, about.invitation, delivery).await?;
+    if done.recorded == Recorded::Unknown {
         tracing::warn!(invitation = %about.invitation, "SES event of an unknown invitation dropped");
     }
-    Ok(Outcome { outcome: recorded.as_str() })
+    if done.paused.is_some() {
+        // SendingPausedAlarm watches this count: an account paused is for an operator to look at.
+        println!("{}", invocation::metrics("delivery", deps.clock.now(), &[("SendingPaused", 1)]));
+    }
+    Ok(Outcome { outcome: done.recorded.as_str() })
 }

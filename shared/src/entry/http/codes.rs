@@ -1,5 +1,5 @@
 //! Which errors each route can answer, as (status, code): composed from what each source of errors maps
-//! to in `error.rs`, each list checked here against that mapping, variant by variant. `openapi.yaml` is
+//! to in `error/`, each list checked here against that mapping, variant by variant. `openapi.yaml` is
 //! held to `codes` per operation (`description.rs`), so a code added to a route without its description,
 //! or described but never given, fails a test.
 use super::routes::Route;
@@ -20,7 +20,10 @@ const QUERY: &[Code] = &[(400, "invalid_request"), (400, "invalid_cursor")];
 /// The `Idempotency-Key` header and its record (`IdempotencyError`).
 const IDEMPOTENCY: &[Code] =
     &[(400, "invalid_request"), (409, "idempotency_conflict"), (409, "idempotency_in_progress")];
-const INVITE: &[Code] = &[(403, "forbidden")];
+/// The reputation guard's pause, read before an invite or a resend (`Paused`).
+const PAUSED: &[Code] = &[(429, "sending_paused")];
+/// An access option the caller may not grant; an `expires_in_days` beyond the account's lifetime.
+const INVITE: &[Code] = &[(400, "invalid_request"), (403, "forbidden")];
 /// Cancel, resend and member removal refuse what holds an option the caller may not grant.
 const CANCEL: &[Code] = &[(403, "forbidden"), (404, "not_found"), (409, "invalid_state")];
 const RESEND: &[Code] = &[
@@ -35,20 +38,34 @@ const ACCEPT: &[Code] = &[
     (403, "invalid_token"),
     (403, "email_mismatch"),
     (403, "user_mismatch"),
+    (403, "domain_not_allowed"),
     (409, "already_member"),
     (410, "invitation_closed"),
 ];
 const REMOVE: &[Code] = &[(403, "forbidden"), (404, "not_found"), (409, "invalid_state")];
+/// An update, like a cancel, refuses what holds or would hold an option the caller may not grant.
+const UPDATE: &[Code] = &[(403, "forbidden"), (404, "not_found"), (409, "invalid_state")];
+/// A new link, like a cancel, for an open invitation holding only what the caller may grant.
+const LINK: &[Code] = &[(403, "forbidden"), (404, "not_found"), (409, "invalid_state")];
+/// The settings are the owner's alone; a write may name the version it read (`If-Match`).
+const SETTINGS: &[Code] = &[(403, "forbidden")];
+const PUT_SETTINGS: &[Code] = &[(403, "forbidden"), (412, "settings_changed")];
 
 /// Every (status, code) the handler of `route` can answer with, as its handler reads the request.
 pub fn codes(route: Route) -> BTreeSet<Code> {
     let parts: &[&[Code]] = match route {
-        Route::Invite => &[CLAIMS, AUTH, BODY, IDEMPOTENCY, INVITE, STORE],
+        Route::Invite => &[CLAIMS, AUTH, BODY, IDEMPOTENCY, INVITE, PAUSED, STORE],
         Route::List | Route::Users => &[CLAIMS, AUTH, QUERY, STORE],
         Route::Cancel => &[CLAIMS, AUTH, CANCEL, STORE],
-        Route::Resend => &[CLAIMS, AUTH, RESEND, STORE],
+        Route::Resend => &[CLAIMS, AUTH, RESEND, PAUSED, STORE],
+        // Reading is for every inviter; resuming is the owner's (`ResumeError::NotOwner`, a 403 as AUTH's).
+        Route::Sending | Route::ResumeSending => &[CLAIMS, AUTH, STORE],
         Route::Accept => &[CLAIMS, BODY, ACCEPT, STORE],
         Route::RemoveUser => &[CLAIMS, AUTH, REMOVE, STORE],
+        Route::Settings => &[CLAIMS, AUTH, SETTINGS, STORE],
+        Route::Update => &[CLAIMS, AUTH, BODY, UPDATE, STORE],
+        Route::Link => &[CLAIMS, AUTH, LINK, STORE],
+        Route::PutSettings => &[CLAIMS, AUTH, BODY, PUT_SETTINGS, STORE],
     };
     parts.iter().flat_map(|p| p.iter().copied()).collect()
 }
@@ -59,6 +76,7 @@ mod tests {
     use super::*;
     use crate::domain::caller::CallerError;
     use crate::domain::member::{ClaimantError, InvalidUserId};
+    use crate::domain::AccountSettings;
     use crate::domain::{AccessOption, DeliveryStatus, Status};
     use crate::ports::mail::MailError;
     use crate::ports::StoreError;
@@ -67,8 +85,12 @@ mod tests {
     use crate::service::cursor::InvalidCursor;
     use crate::service::idempotency::IdempotencyError;
     use crate::service::invite::InviteError;
+    use crate::service::link::LinkError;
     use crate::service::list::ListError;
+    use crate::service::reputation::{Paused, ResumeError};
     use crate::service::resend::ResendError;
+    use crate::service::settings::SettingsError;
+    use crate::service::update::UpdateError;
     use crate::service::users::{RemoveError, UsersError};
     use crate::service::AuthError;
     use std::time::Duration;
@@ -90,6 +112,14 @@ mod tests {
         StoreError::Unavailable("down".into())
     }
 
+    fn paused() -> Paused {
+        let tally = crate::domain::Tally { sends: 20, bounces: 1, complaints: 0 };
+        crate::rules::reputation::Guard::default()
+            .assess(tally, crate::domain::Timestamp::from_millis(0))
+            .map(Paused)
+            .expect("5 % of 20 pauses")
+    }
+
     #[test]
     fn each_list_is_what_its_errors_map_to() {
         within(vec![code(StoreError::Unavailable("x".into())), code(StoreError::Corrupt("x".into()))], &[STORE]);
@@ -100,9 +130,15 @@ mod tests {
         within(vec![code(ClaimantError::NoSub), code(ClaimantError::BadSub(InvalidUserId))], &[CLAIMS]);
         within(vec![code(AuthError::OtherAccount), code(AuthError::NotInviter)], &[AUTH]);
         within(
-            vec![code(InviteError::Forbidden(AccessOption::Iam)), code(InviteError::Store(store()))],
+            vec![
+                code(InviteError::Forbidden(AccessOption::Iam)),
+                code(InviteError::TooLong { max_days: 30 }),
+                code(InviteError::Store(store())),
+            ],
             &[INVITE, STORE],
         );
+        within(vec![code(InviteError::SendingPaused(paused())), code(ResendError::SendingPaused(paused()))], &[PAUSED]);
+        within(vec![code(ResumeError::NotOwner), code(ResumeError::Store(store()))], &[AUTH, STORE]);
         within(vec![code(ListError::InvalidCursor), code(ListError::Store(store()))], &[&QUERY[1..], STORE]);
         within(
             vec![code(UsersError::InvalidCursor(InvalidCursor)), code(UsersError::Store(store()))],
@@ -134,9 +170,10 @@ mod tests {
                 code(ResendError::LimitReached { sends: 3 }),
                 code(ResendError::Undeliverable(DeliveryStatus::Bounced)),
                 code(ResendError::Store(store())),
+                code(ResendError::SendingPaused(paused())),
                 code(ResendError::Mail(MailError::Unavailable("x".into()))),
             ],
-            &[RESEND, STORE],
+            &[RESEND, PAUSED, STORE],
         );
         within(
             vec![
@@ -145,9 +182,38 @@ mod tests {
                 code(AcceptError::UserMismatch),
                 code(AcceptError::Closed(Status::Expired)),
                 code(AcceptError::AlreadyMember),
+                code(AcceptError::DomainNotAllowed("x.io".into())),
                 code(AcceptError::Store(store())),
             ],
             &[ACCEPT, STORE],
+        );
+        within(vec![code(SettingsError::NotOwner), code(SettingsError::Store(store()))], &[SETTINGS, STORE]);
+        within(
+            vec![
+                code(LinkError::Forbidden(AccessOption::Iam)),
+                code(LinkError::NotFound),
+                code(LinkError::InvalidState(Status::Cancelled)),
+                code(LinkError::Store(store())),
+            ],
+            &[LINK, STORE],
+        );
+        within(
+            vec![
+                code(UpdateError::Forbidden(AccessOption::Iam)),
+                code(UpdateError::NotFound),
+                code(UpdateError::InvalidState(Status::Accepted)),
+                code(UpdateError::Store(store())),
+            ],
+            &[UPDATE, STORE],
+        );
+        let current = Box::new(AccountSettings::defaults(&crate::domain::AccountId::parse("a").unwrap()));
+        within(
+            vec![
+                code(SettingsError::NotOwner),
+                code(SettingsError::Changed { expected: 1, current }),
+                code(SettingsError::Store(store())),
+            ],
+            &[PUT_SETTINGS, STORE],
         );
         within(
             vec![

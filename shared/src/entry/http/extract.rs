@@ -163,11 +163,12 @@ where
 
 pub(super) fn users_params(req: &Request) -> Result<UsersParams, ApiError> {
     let mut out = UsersParams { limit: users::DEFAULT_LIMIT, ..Default::default() };
-    let Some(params) = query(req, &["limit", "status", "email_prefix", "cursor"])? else {
+    let Some(params) = query(req, &["limit", "status", "email_prefix", "delivery", "cursor"])? else {
         return Ok(out);
     };
     out.limit = limit(params, users::MAX_LIMIT)?.unwrap_or(out.limit);
     out.statuses = statuses::<UserStatus>(params)?;
+    out.deliveries = comma_list::<DeliveryStatus>(params, "delivery")?;
     if let Some(raw) = params.first("email_prefix") {
         let prefix = EmailPrefix::parse(raw.trim())
             .map_err(|e| ApiError::bad_request(format!("email_prefix is not the beginning of an address: it {e}")))?;
@@ -198,4 +199,32 @@ pub(super) fn list_params(req: &Request) -> Result<ListParams, ApiError> {
     }
     out.cursor = params.first("cursor").map(str::to_owned);
     Ok(out)
+}
+
+/// The `If-Match` header: the settings version a write expects, as the `ETag` a GET answered (`"3"`;
+/// a weak `W/"3"` and a bare `3` are taken too). `*` matches any version, as no header does.
+pub(super) fn if_match(req: &Request) -> Result<Option<u64>, ApiError> {
+    let Some(raw) = req.headers().get("if-match") else {
+        return Ok(None);
+    };
+    let text = raw.to_str().map(str::trim).unwrap_or_default();
+    if text == "*" {
+        return Ok(None);
+    }
+    let tag = text.strip_prefix("W/").unwrap_or(text);
+    let tag = tag.strip_prefix('"').and_then(|t| t.strip_suffix('"')).unwrap_or(tag);
+    let version = tag.parse::<u64>().ok().filter(|_| tag.bytes().all(|b| b.is_ascii_digit()));
+    version.map(Some).ok_or_else(|| ApiError::bad_request("If-Match must be the ETag a GET of the settings answered"))
+}
+
+/// An invite's `expires_in_days`: absent or `null`, or a whole number of days the service then holds
+/// to the account's invitation lifetime.
+pub(super) fn expires_in_days(raw: &Value) -> Result<Option<u32>, ApiError> {
+    let max = crate::domain::limits::MAX_TTL_DAYS;
+    match raw {
+        Value::Null => Ok(None),
+        v => v.as_u64().filter(|d| (1..=u64::from(max)).contains(d)).map(|d| Some(d as u32)).ok_or_else(|| {
+            ApiError::bad_request(format!("expires_in_days must be a whole number from 1 to {max}, or null"))
+        }),
+    }
 }

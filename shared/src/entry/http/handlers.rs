@@ -1,15 +1,17 @@
 //! One handler per route: read the request, authorize once, call the use case, render the answer.
 use super::error::{json_response, ApiError};
 use super::extract::{
-    authorized, claimant, idempotency_key, invitation_id, invitation_ref, json_body, list_params, presented_token,
-    user_id, users_params,
+    authorized, claimant, expires_in_days, idempotency_key, if_match, invitation_id, invitation_ref, json_body,
+    list_params, presented_token, user_id, users_params,
 };
 use super::routes::Route;
-use super::view::{InvitationView, MemberView, ResultView, UserRowView};
+use super::view::{InvitationView, MemberView, PauseView, ResultView, SendingView, UserRowView};
 use crate::domain::idempotency::fingerprint;
 use crate::domain::invitees::parse_invitees;
+use crate::domain::public::SettingsView;
 use crate::domain::refusal::body_problem;
 use crate::domain::Access;
+use crate::domain::{AccountSettings, Settings};
 use crate::ports::store::Saved;
 use crate::ports::StoreError;
 use crate::service::invite::Outcome;
@@ -62,6 +64,9 @@ struct InviteBody {
     /// Invite addresses whose latest invitation is undeliverable anyway.
     #[serde(default)]
     force: bool,
+    /// Days these invitations live, within the account's lifetime; by default all of it.
+    #[serde(default)]
+    expires_in_days: Value,
 }
 
 async fn invite_answer(
@@ -78,7 +83,8 @@ async fn invite_answer(
         serde_json::from_value(body).map_err(|e| ApiError::bad_request(format!("the body {}", body_problem(&e))))?;
     let access = Access::parse(body.access).map_err(|e| ApiError::bad_request(e.to_string()))?;
     let invitees = parse_invitees(&body.invitees).map_err(|e| ApiError::bad_request(e.to_string()))?;
-    let results = service::invite::invite(deps, notifier, auth, invitees, access, body.force).await?;
+    let days = expires_in_days(&body.expires_in_days)?;
+    let results = service::invite::invite(deps, notifier, auth, invitees, access, body.force, days).await?;
     let all_invited = results.iter().all(|r| matches!(r.outcome, Outcome::Invited(_)));
     let status = if all_invited { StatusCode::CREATED } else { StatusCode::MULTI_STATUS };
     let results: Vec<ResultView> = results.iter().map(ResultView::from).collect();
@@ -148,6 +154,90 @@ pub async fn resend(deps: &Deps, notifier: &Notifier, req: Request) -> Response<
     finish(Route::Resend.name(), answer.await)
 }
 
+/// Every inviter may see whether the account's sending is paused, and why.
+pub async fn sending(deps: &Deps, req: Request) -> Response<Body> {
+    let answer = async {
+        let auth = authorized(&req)?;
+        let sending = service::reputation::sending(deps, &auth).await?;
+        Ok(json_response(StatusCode::OK, &SendingView::from(&sending)))
+    };
+    finish(Route::Sending.name(), answer.await)
+}
+
+/// The owner lifts the account's pause; resuming an account that is not paused changes nothing.
+pub async fn resume_sending(deps: &Deps, req: Request) -> Response<Body> {
+    let answer = async {
+        let auth = authorized(&req)?;
+        let lifted = service::reputation::resume(deps, &auth).await?;
+        Ok(json_response(StatusCode::OK, &json!({"paused": false, "lifted": lifted.as_ref().map(PauseView::from)})))
+    };
+    finish(Route::ResumeSending.name(), answer.await)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UpdateBody {
+    access: Value,
+}
+
+pub async fn update(deps: &Deps, req: Request) -> Response<Body> {
+    let answer = async {
+        let auth = authorized(&req)?;
+        let id = invitation_id(&req)?;
+        let body = json_body(&req)?;
+        if !body.is_object() {
+            return Err(ApiError::bad_request("the body must be a JSON object"));
+        }
+        let body: UpdateBody = serde_json::from_value(body)
+            .map_err(|e| ApiError::bad_request(format!("the body {}", body_problem(&e))))?;
+        let access = Access::parse(body.access).map_err(|e| ApiError::bad_request(e.to_string()))?;
+        let inv = service::update::update_access(deps, &auth, id, access).await?;
+        Ok(json_response(StatusCode::OK, &InvitationView::from(&inv)))
+    };
+    finish(Route::Update.name(), answer.await)
+}
+
+/// The settings with their version as the `ETag` a later write names in `If-Match`.
+fn settings_answer(settings: &AccountSettings) -> Response<Body> {
+    let mut resp = json_response(StatusCode::OK, &SettingsView::from(settings));
+    let tag = HeaderValue::from_str(&format!("\"{}\"", settings.version)).expect("digits in quotes are a header value");
+    resp.headers_mut().insert(header::ETAG, tag);
+    resp
+}
+
+pub async fn settings(deps: &Deps, req: Request) -> Response<Body> {
+    let answer = async {
+        let auth = authorized(&req)?;
+        Ok(settings_answer(&service::settings::get(deps, &auth).await?))
+    };
+    finish(Route::Settings.name(), answer.await)
+}
+
+pub async fn put_settings(deps: &Deps, req: Request) -> Response<Body> {
+    let answer = async {
+        let auth = authorized(&req)?;
+        let version = if_match(&req)?;
+        let settings = Settings::parse(&json_body(&req)?).map_err(|e| ApiError::bad_request(e.to_string()))?;
+        Ok(settings_answer(&service::settings::put(deps, &auth, &settings, version).await?))
+    };
+    finish(Route::PutSettings.name(), answer.await)
+}
+
+/// The accept URL is in this answer only: `finish` logs no body, no event shows a token, and the route
+/// keeps no idempotent answer (an `Idempotency-Key` is ignored), so nothing holds the URL after it.
+pub async fn link(deps: &Deps, notifier: &Notifier, req: Request) -> Response<Body> {
+    let answer = async {
+        let auth = authorized(&req)?;
+        let (inv, token) = service::link::relink(deps, &auth, invitation_id(&req)?).await?;
+        let url = service::message::accept_link(&notifier.settings, &inv, &token);
+        let body = json!({"invitation": InvitationView::from(&inv), "accept_url": url.as_str()});
+        let mut resp = json_response(StatusCode::OK, &body);
+        resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        Ok(resp)
+    };
+    finish(Route::Link.name(), answer.await)
+}
+
 /// Serves a request for `route`: the one dispatch every in-process caller uses. Each Lambda binary
 /// serves its own route with the handler directly.
 pub async fn dispatch(route: Route, deps: &Deps, notifier: &Notifier, req: Request) -> Response<Body> {
@@ -159,5 +249,11 @@ pub async fn dispatch(route: Route, deps: &Deps, notifier: &Notifier, req: Reque
         Route::Accept => accept(deps, req).await,
         Route::Users => users(deps, req).await,
         Route::RemoveUser => remove_user(deps, req).await,
+        Route::Sending => sending(deps, req).await,
+        Route::ResumeSending => resume_sending(deps, req).await,
+        Route::Settings => settings(deps, req).await,
+        Route::PutSettings => put_settings(deps, req).await,
+        Route::Update => update(deps, req).await,
+        Route::Link => link(deps, notifier, req).await,
     }
 }

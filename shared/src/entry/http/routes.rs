@@ -12,6 +12,12 @@ pub enum Route {
     Resend,
     Users,
     RemoveUser,
+    Sending,
+    ResumeSending,
+    Settings,
+    PutSettings,
+    Update,
+    Link,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +57,30 @@ pub const ROUTES: &[RouteDef] = &[
         method: "DELETE",
         path: "/accounts/{account_id}/users/{user_id}",
         function: "cancel",
+    },
+    RouteDef { route: Route::Sending, method: "GET", path: "/accounts/{account_id}/sending", function: "list" },
+    RouteDef {
+        route: Route::ResumeSending,
+        method: "POST",
+        path: "/accounts/{account_id}/sending/resume",
+        function: "cancel",
+    },
+    // The reads function reads the settings, the removals function writes them: no function of its own.
+    RouteDef { route: Route::Settings, method: "GET", path: "/accounts/{account_id}/settings", function: "list" },
+    RouteDef { route: Route::PutSettings, method: "PUT", path: "/accounts/{account_id}/settings", function: "cancel" },
+    // An update writes without sending, like a cancel: the same function.
+    RouteDef {
+        route: Route::Update,
+        method: "PATCH",
+        path: "/accounts/{account_id}/invitations/{id}",
+        function: "cancel",
+    },
+    // A new link, as a resend makes one, without the email: beside the resend, which knows ACCEPT_URL.
+    RouteDef {
+        route: Route::Link,
+        method: "POST",
+        path: "/accounts/{account_id}/invitations/{id}/link",
+        function: "resend",
     },
 ];
 
@@ -129,6 +159,20 @@ pub fn route_of(req: &Request) -> Option<Route> {
 pub(super) mod tests {
     use super::*;
 
+    const ALL: [Route; 11] = [
+        Route::Invite,
+        Route::List,
+        Route::Cancel,
+        Route::Resend,
+        Route::Accept,
+        Route::Users,
+        Route::RemoveUser,
+        Route::Settings,
+        Route::PutSettings,
+        Route::Update,
+        Route::Link,
+    ];
+
     #[test]
     fn paths_match_their_routes_only() {
         let (r, p) = Route::matching("POST", "/accounts/acme/invitations/abc/resend").unwrap();
@@ -138,6 +182,10 @@ pub(super) mod tests {
         assert_eq!(Route::matching("DELETE", "/accounts/acme/invitations/x").unwrap().0, Route::Cancel);
         assert_eq!(Route::matching("POST", "/accounts/acme/invitations/x/accept").unwrap().0, Route::Accept);
         assert_eq!(Route::matching("GET", "/accounts/acme/users").unwrap().0, Route::Users);
+        assert_eq!(Route::matching("GET", "/accounts/acme/settings").unwrap().0, Route::Settings);
+        assert_eq!(Route::matching("PUT", "/accounts/acme/settings").unwrap().0, Route::PutSettings);
+        assert_eq!(Route::matching("PATCH", "/accounts/acme/invitations/x").unwrap().0, Route::Update);
+        assert_eq!(Route::matching("POST", "/accounts/acme/invitations/x/link").unwrap().0, Route::Link);
         let (r, p) = Route::matching("DELETE", "/accounts/acme/users/auth0|42").unwrap();
         assert_eq!((r, p[1].1.as_str()), (Route::RemoveUser, "auth0|42"));
         for (m, p) in [
@@ -204,9 +252,7 @@ pub(super) mod tests {
 
     #[test]
     fn a_request_is_routed_by_its_route_key_whatever_its_path() {
-        for route in
-            [Route::Invite, Route::List, Route::Cancel, Route::Resend, Route::Accept, Route::Users, Route::RemoveUser]
-        {
+        for route in ALL {
             assert_eq!(Route::from_key(&route.key()), Some(route));
         }
         assert_eq!(Route::from_key("GET /accounts/{account_id}/users/"), None);
@@ -232,9 +278,7 @@ pub(super) mod tests {
 
     #[test]
     fn every_route_is_in_the_table_once() {
-        for r in
-            [Route::Invite, Route::List, Route::Cancel, Route::Resend, Route::Accept, Route::Users, Route::RemoveUser]
-        {
+        for r in ALL {
             assert_eq!(ROUTES.iter().filter(|d| d.route == r).count(), 1, "{r:?}");
         }
     }

@@ -2,9 +2,11 @@
 //! invitation and a member are shown as `domain::public` has them, which the lifecycle events share.
 use crate::domain::public::shown;
 pub use crate::domain::public::{DeliveryView, InvitationView, MemberView};
-use crate::domain::Access;
+use crate::domain::{Access, Pause, Rate};
 use crate::ports::store::UserRow;
+use crate::rules::reputation::WINDOW_HOURS;
 use crate::service::invite::{InviteResult, Outcome};
+use crate::service::reputation::Sending;
 use serde::Serialize;
 
 /// A row of the Users list. An invitation sent by user id shows its address masked: an inviter never
@@ -91,10 +93,88 @@ impl<'a> From<&'a InviteResult> for ResultView<'a> {
                 Some(i),
                 Some("this address's latest invitation bounced or was complained about; set \"force\": true to invite anyway"),
             ),
+            Outcome::DomainNotAllowed if r.by_user_id => {
+                ("domain_not_allowed", None, Some("this user's address is at a domain the account does not allow"))
+            }
+            Outcome::DomainNotAllowed => {
+                ("domain_not_allowed", None, Some("this address's domain is not one the account allows"))
+            }
             Outcome::Invalid(msg) => ("invalid", None, Some(msg.as_str())),
         };
         // An invitee named by user id gets only a new invitation back, which was sent by user id and so
         // shows its address masked.
         ResultView { invitee: &r.invitee, outcome, invitation: invitation.map(InvitationView::from), error }
+    }
+}
+
+/// An account's sending: its pause, if any, its record of the last day, and the limits it is held to.
+#[derive(Serialize)]
+pub struct SendingView {
+    paused: bool,
+    pause: Option<PauseView>,
+    recent: TallyView,
+    limits: LimitsView,
+}
+
+#[derive(Serialize)]
+pub struct PauseView {
+    cause: &'static str,
+    rate: String,
+    limit: String,
+    since: String,
+    emails: u32,
+    bounces: u32,
+    complaints: u32,
+}
+
+impl From<&Pause> for PauseView {
+    fn from(p: &Pause) -> Self {
+        PauseView {
+            cause: p.cause.as_str(),
+            rate: p.rate.to_string(),
+            limit: p.limit.to_string(),
+            since: p.at.to_rfc3339(),
+            emails: p.tally.emails(),
+            bounces: p.tally.bounces,
+            complaints: p.tally.complaints,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct TallyView {
+    emails: u32,
+    bounces: u32,
+    complaints: u32,
+    bounce_rate: String,
+    complaint_rate: String,
+}
+
+#[derive(Serialize)]
+struct LimitsView {
+    bounces: String,
+    complaints: String,
+    window_hours: u32,
+}
+
+impl From<&Sending> for SendingView {
+    fn from(s: &Sending) -> Self {
+        let t = s.recent;
+        SendingView {
+            paused: s.pause.is_some(),
+            pause: s.pause.as_ref().map(PauseView::from),
+            recent: TallyView {
+                emails: t.emails(),
+                bounces: t.bounces,
+                complaints: t.complaints,
+                bounce_rate: Rate::of(t.bounces, t.emails()).to_string(),
+                complaint_rate: Rate::of(t.complaints, t.emails()).to_string(),
+            },
+            limits: LimitsView {
+                bounces: s.guard.bounce_pause.to_string(),
+                complaints: s.guard.complaint_pause.to_string(),
+                window_hours: WINDOW_HOURS,
+            },
+        }
     }
 }

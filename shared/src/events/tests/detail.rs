@@ -83,7 +83,7 @@ fn no_token_hash_inviter_address_due_time_or_key_reaches_a_detail() {
         email: Email::parse("hidden.person@secret.example").unwrap(),
         ..invitation(Status::Pending, 1)
     };
-    let new = after(&old, &rules::accept(at(90), token.hash(), &claimant));
+    let new = after(&old, &rules::accept(at(90), token.hash(), &claimant, &old.access));
     let resent = resent(&old, at(120), TokenHash::from_stored("second-token-hash-secret".into()));
     let member = Member { by_user_id: true, email: old.email.clone(), ..member() };
     let all: Vec<Event> = [

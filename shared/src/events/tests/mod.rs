@@ -1,6 +1,7 @@
 //! Every row of the state table, written by the rules themselves, against the events it must make; the
 //! writes that change no status make none. `detail.rs`: the ids and what a detail holds.
 mod detail;
+mod policy;
 
 use super::*;
 use crate::domain::{Access, AccountId, Claimant, ClaimedEmail, Email, InvitationId, Token, TokenHash, UserId};
@@ -180,7 +181,7 @@ fn each_transition_of_the_state_table_makes_exactly_its_events() {
             {
                 let token = Token::generate();
                 let open = Invitation { token_hash: token.hash(), ..pending.clone() };
-                modify(&open, &after(&open, &rules::accept(at(90), token.hash(), &claimant)))
+                modify(&open, &after(&open, &rules::accept(at(90), token.hash(), &claimant, &open.access)))
             },
             vec![(InvitationAccepted, p("pending"))],
         ),

@@ -56,9 +56,9 @@ pub(super) async fn first_emails(
         }
     }
     let send_now = futures::future::join_all(now.into_iter().map(|(i, inv, token, slot, mut result)| async move {
-        match pace::at_slot(deps, notifier, slot, Some(budget_end)).await {
-            Ok(()) => {
-                result.outcome = Outcome::Invited(send_first(deps, notifier, inv, &token).await);
+        match pace::send_in_slot(deps, notifier, &inv, &token, Some(slot), Some(budget_end)).await {
+            Ok(sent) => {
+                result.outcome = Outcome::Invited(mark_first(deps, inv, sent.is_ok()).await);
                 (i, result, None)
             }
             // Too late for its slot and the next free one beyond the budget: handed on after all.
@@ -114,10 +114,10 @@ async fn queue(deps: &Deps, inv: &Invitation, plan: Plan) -> Option<QueuedSend> 
     }
 }
 
-/// Sends a new invitation's first email and marks it `pending`; on a refusal it stays `processing` and
+/// Marks a new invitation `pending` once its first email was `sent`; refused, it stays `processing` and
 /// the sweep retries it.
-async fn send_first(deps: &Deps, notifier: &Notifier, invitation: Invitation, token: &Token) -> Invitation {
-    if notifier.deliver(&invitation, token).await.is_err() {
+async fn mark_first(deps: &Deps, invitation: Invitation, sent: bool) -> Invitation {
+    if !sent {
         return invitation;
     }
     let sent = rules::sent(&invitation, deps.clock.now(), &deps.policy);

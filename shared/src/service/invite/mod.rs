@@ -4,13 +4,15 @@
 //! `processing`; the sweep is the safety net for any that is not sent.
 mod first_email;
 
+use super::reputation::{self, Paused};
 use super::{Authorized, Deps, Notifier};
 use crate::domain::invitees::{Invitee, Target};
-use crate::domain::{Access, AccessOption, Invitation, InvitationId, Status, Token};
+use crate::domain::{Access, AccessOption, Invitation, InvitationId, Settings, Status, Token};
 use crate::ports::store::CreateOutcome;
 use crate::ports::StoreError;
 use crate::rules;
 use first_email::{first_emails, Stored};
+use std::time::Duration;
 
 #[derive(Debug)]
 pub enum Outcome {
@@ -20,6 +22,8 @@ pub enum Outcome {
     AlreadyMember(Option<Invitation>),
     /// The address's latest invitation is undeliverable; `force` invites it anyway.
     Undeliverable(Invitation),
+    /// The address's domain is not one the account's settings allow.
+    DomainNotAllowed,
     Invalid(String),
 }
 
@@ -35,6 +39,11 @@ pub struct InviteResult {
 pub enum InviteError {
     #[error("you may not grant {} access", .0.as_str())]
     Forbidden(AccessOption),
+    /// `expires_in_days` beyond the account's invitation lifetime.
+    #[error("expires_in_days may be at most {max_days}: the account's invitations live {max_days} days at most")]
+    TooLong { max_days: u64 },
+    #[error(transparent)]
+    SendingPaused(Paused),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -46,12 +55,18 @@ pub async fn invite(
     invitees: Vec<Invitee>,
     access: Access,
     force: bool,
+    expires_in_days: Option<u32>,
 ) -> Result<Vec<InviteResult>, InviteError> {
     auth.may_act_on(&access).map_err(InviteError::Forbidden)?;
+    // The account's pause and its policy, each read once for the whole request, at once.
+    let (paused, settings) =
+        futures::future::join(reputation::check(deps, auth.account()), deps.store.settings(auth.account())).await;
+    paused?.map_err(InviteError::SendingPaused)?;
+    let settings = settings?.settings;
+    let lifetime = lifetime(&settings, deps.policy.invitation_ttl, expires_in_days)?;
     // Every invitee of the request at once (parsing bounds them to MAX_INVITEES): one create each.
-    let stored: Vec<Stored> =
-        futures::future::join_all(invitees.into_iter().map(|invitee| invite_one(deps, auth, &access, invitee, force)))
-            .await;
+    let one = |invitee| invite_one(deps, auth, &settings, lifetime, &access, invitee, force);
+    let stored: Vec<Stored> = futures::future::join_all(invitees.into_iter().map(one)).await;
     // Then the new ones' emails, each sent in its slot of the send schedule or handed on.
     let answers = first_emails(deps, notifier, stored).await;
     // A store failure fails the request (503): the invitations made so far stay, and a retry answers
@@ -59,10 +74,24 @@ pub async fn invite(
     answers.into_iter().collect::<Result<_, _>>().map_err(InviteError::Store)
 }
 
+/// How long the request's invitations live: the account's lifetime (its `invitation_ttl_days`, else the
+/// deployment's `INVITATION_TTL`), or the request's own `expires_in_days` within it.
+fn lifetime(settings: &Settings, default: Duration, days: Option<u32>) -> Result<Duration, InviteError> {
+    let most = settings.ttl(default);
+    let Some(days) = days else { return Ok(most) };
+    let asked = Duration::from_secs(u64::from(days) * 86_400);
+    if asked > most {
+        return Err(InviteError::TooLong { max_days: most.as_secs() / 86_400 });
+    }
+    Ok(asked)
+}
+
 /// Stores one invitee's invitation; with it, when it is new, the token its first email carries.
 async fn invite_one(
     deps: &Deps,
     auth: &Authorized,
+    settings: &Settings,
+    lifetime: Duration,
     access: &Access,
     invitee: Invitee,
     force: bool,
@@ -82,6 +111,10 @@ async fn invite_one(
             }
         }
     };
+    // One named by user id is judged by the address the directory keeps for them, where the email goes.
+    if !settings.allows(&email) {
+        return result(Outcome::DomainNotAllowed);
+    }
     let caller = auth.caller();
     let now = deps.clock.now();
     let token = Token::generate();
@@ -99,7 +132,7 @@ async fn invite_one(
             last_sent_at: None,
             send_count: 0,
             failed_attempts: 0,
-            expires_at: now.plus(deps.policy.invitation_ttl),
+            expires_at: now.plus(lifetime),
             token_hash: token.hash(),
             due_at: None,
             user_id,

@@ -17,7 +17,7 @@ async fn cancel_and_resend_need_the_grant_of_every_option_the_invitation_holds()
     let owner = owner_of("acme");
     let iam = Access::parse(json!({"iam": [{"service": "kms", "roles": ["Administrator"]}]})).unwrap();
     let invitees = parse_invitees(&json!("root@example.com")).unwrap();
-    let results = invite(&w.deps, &w.notifier, &owner, invitees, iam, false).await.unwrap();
+    let results = invite(&w.deps, &w.notifier, &owner, invitees, iam, false, None).await.unwrap();
     let Outcome::Invited(inv) = &results[0].outcome else { panic!("{results:?}") };
     w.clock.advance(Duration::from_secs(61));
     // Infrastructure rights alone, or org management, may not touch the owner's IAM invitation.

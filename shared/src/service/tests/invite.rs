@@ -76,7 +76,7 @@ async fn granting_an_option_the_caller_may_not_grant_creates_nothing() {
     let w = world();
     let auth = authorize(caller("acme", "org_manager"), AccountId::parse("acme").as_ref()).unwrap();
     let invitees = parse_invitees(&json!("ada@example.com")).unwrap();
-    let err = invite(&w.deps, &w.notifier, &auth, invitees, infra(), false).await.unwrap_err();
+    let err = invite(&w.deps, &w.notifier, &auth, invitees, infra(), false, None).await.unwrap_err();
     assert!(matches!(err, InviteError::Forbidden(crate::domain::AccessOption::Infrastructure)), "{err}");
     assert!(err.to_string().contains("infrastructure"));
     let everything = crate::ports::store::ListQuery { limit: 10, ..Default::default() };
@@ -133,7 +133,7 @@ async fn an_undeliverable_address_is_not_invited_again_unless_forced() {
     cancel(&w.deps, &auth, inv.id).await.unwrap();
     let ask = |force| {
         let invitees = crate::domain::invitees::parse_invitees(&json!("gone@example.com, new@example.com")).unwrap();
-        invite(&w.deps, &w.notifier, &auth, invitees, infra(), force)
+        invite(&w.deps, &w.notifier, &auth, invitees, infra(), force, None)
     };
     let results = ask(false).await.unwrap();
     assert!(matches!(&results[0].outcome, Outcome::Undeliverable(found) if found.id == inv.id), "{results:?}");

@@ -70,7 +70,8 @@ async fn resend_to_an_undeliverable_address_is_refused_and_a_transient_bounce_is
         let inv = w.invited(&auth, address).await;
         let report =
             Delivery { status: DeliveryStatus::Bounced, at: w.deps.clock.now(), detail: None, send: 1, undeliverable };
-        let recorded = crate::service::delivery::record(&w.deps, &inv.account_id, inv.id, report).await.unwrap();
+        let recorded =
+            crate::service::delivery::record(&w.deps, &inv.account_id, inv.id, report).await.unwrap().recorded;
         assert_eq!(recorded, crate::service::delivery::Recorded::Recorded);
         w.clock.advance(Duration::from_secs(120));
         match (undeliverable, resend(&w.deps, &w.notifier, &auth, inv.id).await) {

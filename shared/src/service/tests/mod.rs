@@ -10,6 +10,7 @@ mod invite;
 mod lifecycle;
 mod members;
 mod pacing;
+mod reputation;
 mod sends;
 mod slow;
 
@@ -86,7 +87,7 @@ fn link(mail: &OutgoingEmail) -> (InvitationId, String) {
 impl World {
     async fn invite(&self, auth: &Authorized, invitees: Value) -> Vec<(String, Outcome)> {
         let invitees = parse_invitees(&invitees).unwrap();
-        let results = invite(&self.deps, &self.notifier, auth, invitees, infra(), false).await.unwrap();
+        let results = invite(&self.deps, &self.notifier, auth, invitees, infra(), false, None).await.unwrap();
         results.into_iter().map(|r| (r.invitee, r.outcome)).collect()
     }
 

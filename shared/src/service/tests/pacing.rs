@@ -225,3 +225,33 @@ async fn a_send_late_for_the_last_slot_keeps_its_turn_and_one_before_others_take
     let until = Some(w.clock.now().plus(Duration::from_secs(1)));
     assert_eq!(at_slot(&w.deps, &w.notifier, first, until).await, Err(next.plus(step)));
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_throttled_send_takes_a_fresh_slot_and_one_throttled_on_and_on_is_left_to_the_sweep() {
+    use crate::adapters::recording::Refusal;
+    use crate::service::pace::{RESERVE_LEAD, THROTTLE_RESLOTS};
+    let (w, queue) = paced(1.0);
+    let step = interval(&w);
+    let start = w.clock.now().plus(RESERVE_LEAD);
+    // Throttled once in the invite's slot: its fresh slot is the next, beyond the request's budget, so
+    // it is handed on holding it, and goes there.
+    w.mailer.refuse_next(Refusal::Throttled, 1);
+    let inv = w.invited(&owner_of("acme"), "a@x.io").await;
+    assert_eq!(inv.status, Status::Processing);
+    let [q] = queue.take().try_into().unwrap();
+    assert_eq!((q.at(), q.held), (start.plus(step), true));
+    assert_eq!(send(&w, &q).await, Delivery::Sent);
+    assert_eq!((w.mailer.refused(), w.mailer.sent().len()), (1, 1));
+
+    // Throttled every time: a fresh slot each time, THROTTLE_RESLOTS of them, then refused like any
+    // failed send, `processing` for the sweep.
+    let inv = w.invited(&owner_of("acme"), "b@x.io").await;
+    let [q] = queue.take().try_into().unwrap();
+    w.mailer.refuse(Some(Refusal::Throttled));
+    let before = w.deps.store.reserve_slots(1, step, start).await.unwrap();
+    assert_eq!(send(&w, &q).await, Delivery::Nothing);
+    assert_eq!(w.mailer.refused(), 1 + 1 + THROTTLE_RESLOTS as usize);
+    let after = w.deps.store.reserve_slots(1, step, start).await.unwrap();
+    assert_eq!(after, before.plus(step * (THROTTLE_RESLOTS + 1)), "one fresh slot a throttle");
+    assert_eq!(w.stored(&inv).await.status, Status::Processing);
+}

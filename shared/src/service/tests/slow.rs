@@ -3,7 +3,8 @@
 //! sends do, and a clock that follows tokio's, so that a wait or a slow write makes a send late.
 use crate::adapters::memory::MemoryStore;
 use crate::adapters::recording::RecordingMailer;
-use crate::domain::{AccountId, Email, Invitation, InvitationId, Member, Timestamp, UserId};
+use crate::domain::{AccountId, AccountSettings, Email, Invitation, InvitationId, Member, Timestamp, UserId};
+use crate::ports::settings::{SettingsOutcome, SettingsStore, SettingsWrite};
 use crate::ports::store::{
     Claim, CreateOutcome, DueKey, DuePage, DueShard, IdempotencyStore, InvitationStore, JoinOutcome, ListQuery,
     MemberStore, Page, Saved, Scope, StoreResult, UpdateOutcome, UsersPage, UsersQuery,
@@ -91,6 +92,30 @@ impl crate::ports::SendSlots for SlowStore {
 }
 
 #[async_trait]
+impl crate::ports::reputation::ReputationStore for SlowStore {
+    async fn count(
+        &self,
+        account: &AccountId,
+        hour: crate::domain::Hour,
+        what: crate::domain::Counted,
+    ) -> StoreResult<()> {
+        self.inner.count(account, hour, what).await
+    }
+    async fn tally(&self, account: &AccountId, from: crate::domain::Hour) -> StoreResult<crate::domain::Tally> {
+        self.inner.tally(account, from).await
+    }
+    async fn pause(&self, account: &AccountId, pause: &crate::domain::Pause) -> StoreResult<bool> {
+        self.inner.pause(account, pause).await
+    }
+    async fn paused(&self, account: &AccountId) -> StoreResult<Option<crate::domain::Pause>> {
+        self.inner.paused(account).await
+    }
+    async fn resume(&self, account: &AccountId) -> StoreResult<Option<crate::domain::Pause>> {
+        self.inner.resume(account).await
+    }
+}
+
+#[async_trait]
 impl IdempotencyStore for SlowStore {
     async fn claim(&self, scope: &Scope<'_>, now: Timestamp) -> StoreResult<Claim> {
         self.inner.claim(scope, now).await
@@ -119,6 +144,16 @@ impl MemberStore for SlowStore {
     }
     async fn users(&self, account: &AccountId, query: &UsersQuery) -> StoreResult<UsersPage> {
         self.inner.users(account, query).await
+    }
+}
+
+#[async_trait]
+impl SettingsStore for SlowStore {
+    async fn settings(&self, account: &AccountId) -> StoreResult<AccountSettings> {
+        self.inner.settings(account).await
+    }
+    async fn put_settings(&self, write: &SettingsWrite<'_>) -> StoreResult<SettingsOutcome> {
+        self.inner.put_settings(write).await
     }
 }
 

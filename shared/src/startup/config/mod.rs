@@ -1,7 +1,9 @@
 //! Configuration, read once at start from the environment. Every problem names its variable, and all
 //! of them are reported at once, so a bad deploy fails at init with one message that says what to fix.
+use crate::domain::Rate;
 use crate::ports::store::DueShards;
 use crate::ports::SendRate;
+use crate::rules::reputation::Guard;
 use crate::rules::Policy;
 use crate::service::MailSettings;
 use std::fmt;
@@ -146,6 +148,17 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
         })
     }
 
+    /// A percentage from 0.01 to 100, such as `5` or `0.1%`.
+    fn percent(&self, var: &'static str, default: Rate) -> Result<Rate, ConfigError> {
+        let Some(raw) = self.get(var) else {
+            return Ok(default);
+        };
+        Rate::parse_percent(&raw).filter(|r| r.0 >= 100).ok_or(ConfigError {
+            var,
+            problem: format!("must be a percentage from 0.01 to 100, such as 5 or 0.1% ({raw:?})"),
+        })
+    }
+
     pub fn policy(&self) -> Result<Policy, ConfigErrors> {
         let mut errors = Vec::new();
         let d = Policy::default();
@@ -154,16 +167,33 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
         let max_sends = keep(self.max_sends(d.max_sends), &mut errors);
         let resend_min_interval = keep(self.duration("RESEND_MIN_INTERVAL", d.resend_min_interval), &mut errors);
         let processing_timeout = keep(self.duration("PROCESSING_TIMEOUT", d.processing_timeout), &mut errors);
-        match (invitation_ttl, resend_after, max_sends, resend_min_interval, processing_timeout) {
+        let bounce_pause = keep(self.percent("BOUNCE_PAUSE", d.guard.bounce_pause), &mut errors);
+        let complaint_pause = keep(self.percent("COMPLAINT_PAUSE", d.guard.complaint_pause), &mut errors);
+        match (
+            invitation_ttl,
+            resend_after,
+            max_sends,
+            resend_min_interval,
+            processing_timeout,
+            bounce_pause,
+            complaint_pause,
+        ) {
             (
                 Some(invitation_ttl),
                 Some(resend_after),
                 Some(max_sends),
                 Some(resend_min_interval),
                 Some(processing_timeout),
-            ) if errors.is_empty() => {
-                Ok(Policy { invitation_ttl, resend_after, max_sends, resend_min_interval, processing_timeout })
-            }
+                Some(bounce_pause),
+                Some(complaint_pause),
+            ) if errors.is_empty() => Ok(Policy {
+                invitation_ttl,
+                resend_after,
+                max_sends,
+                resend_min_interval,
+                processing_timeout,
+                guard: Guard { bounce_pause, complaint_pause },
+            }),
             _ => Err(ConfigErrors(errors)),
         }
     }

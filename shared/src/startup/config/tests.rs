@@ -30,6 +30,14 @@ fn parses_durations_in_days_hours_seconds() {
 }
 
 #[test]
+fn the_guard_reads_percentages_and_defaults_to_a_review_s_rates() {
+    let d = env(&[]).policy().unwrap().guard;
+    assert_eq!((d.bounce_pause.to_string(), d.complaint_pause.to_string()), ("5%".into(), "0.1%".into()));
+    let g = env(&[("BOUNCE_PAUSE", "2.5%"), ("COMPLAINT_PAUSE", "0.05")]).policy().unwrap().guard;
+    assert_eq!((g.bounce_pause.to_string(), g.complaint_pause.to_string()), ("2.5%".into(), "0.05%".into()));
+}
+
+#[test]
 fn each_bad_value_names_its_variable_and_value() {
     let cases = [
         ("INVITATION_TTL", "soon"),
@@ -38,6 +46,9 @@ fn each_bad_value_names_its_variable_and_value() {
         ("PROCESSING_TIMEOUT", "5 parsecs"),
         ("MAX_SENDS", "0"),
         ("MAX_SENDS", "three"),
+        ("BOUNCE_PAUSE", "five"),
+        ("BOUNCE_PAUSE", "0"),
+        ("COMPLAINT_PAUSE", "101%"),
     ];
     for (var, value) in cases {
         let err = env(&[(var, value)]).policy().unwrap_err();

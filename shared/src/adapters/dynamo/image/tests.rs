@@ -133,3 +133,27 @@ fn nothing_of_the_item_but_its_public_object_reaches_an_event() {
         }
     }
 }
+
+/// A settings item as a write leaves it reads as the account's settings, and one that does not parse is
+/// an error, never read as defaults.
+#[test]
+fn a_settings_item_reads_as_the_accounts_settings() {
+    let item = HashMap::from([
+        ("pk".into(), s("ACCOUNT#acme")),
+        ("sk".into(), s("SETTINGS")),
+        ("account_id".into(), s("acme")),
+        ("settings".into(), s(r#"{"seat_limit":5,"allowed_domains":["example.com"],"invitation_ttl_days":null}"#)),
+        ("version".into(), AttributeValue::N("3".into())),
+        ("updated_at".into(), AttributeValue::N("1800000000000".into())),
+        ("updated_by".into(), s("owner-1")),
+        ("write_id".into(), s("write-mark")),
+    ]);
+    let Some(Stored::Settings(read)) = stored(&item).unwrap() else { panic!("not settings") };
+    assert_eq!((read.account_id.as_str(), read.version, read.settings.seat_limit), ("acme", 3, Some(5)));
+    assert_eq!(read.updated_at, Some(Timestamp::from_millis(1_800_000_000_000)));
+    for (field, bad) in [("settings", s(r#"{"seat_limit":"x"}"#)), ("version", s("3")), ("account_id", s("a#b"))] {
+        let mut broken = item.clone();
+        broken.insert(field.into(), bad);
+        assert!(stored(&broken).is_err(), "{field}");
+    }
+}

@@ -9,8 +9,12 @@ use crate::service::accept::AcceptError;
 use crate::service::cancel::CancelError;
 use crate::service::idempotency::IdempotencyError;
 use crate::service::invite::InviteError;
+use crate::service::link::LinkError;
 use crate::service::list::ListError;
+use crate::service::reputation::{Paused, ResumeError};
 use crate::service::resend::ResendError;
+use crate::service::settings::SettingsError;
+use crate::service::update::UpdateError;
 use crate::service::users::{RemoveError, UsersError};
 use crate::service::AuthError;
 use lambda_http::http::{header, HeaderValue, StatusCode};
@@ -104,6 +108,7 @@ impl From<AcceptError> for ApiError {
             AcceptError::UserMismatch => (StatusCode::FORBIDDEN, "user_mismatch"),
             AcceptError::Closed(_) => (StatusCode::GONE, "invitation_closed"),
             AcceptError::AlreadyMember => (StatusCode::CONFLICT, "already_member"),
+            AcceptError::DomainNotAllowed(_) => (StatusCode::FORBIDDEN, "domain_not_allowed"),
         };
         Self::new(status, code, e.to_string())
     }
@@ -125,6 +130,46 @@ impl From<RemoveError> for ApiError {
             RemoveError::Yourself => Self::new(StatusCode::CONFLICT, "invalid_state", e.to_string()),
             RemoveError::Forbidden(_) => Self::new(StatusCode::FORBIDDEN, "forbidden", e.to_string()),
             RemoveError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<LinkError> for ApiError {
+    fn from(e: LinkError) -> Self {
+        match e {
+            LinkError::NotFound => Self::not_found(),
+            LinkError::InvalidState(s) => {
+                Self::invalid_state(s, "only a processing or pending invitation, not past its expiry, has a link")
+            }
+            LinkError::Forbidden(_) => Self::new(StatusCode::FORBIDDEN, "forbidden", e.to_string()),
+            LinkError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<UpdateError> for ApiError {
+    fn from(e: UpdateError) -> Self {
+        match e {
+            UpdateError::NotFound => Self::not_found(),
+            UpdateError::InvalidState(s) => {
+                Self::invalid_state(s, "only a processing or pending invitation, not past its expiry, can be updated")
+            }
+            UpdateError::Forbidden(_) => Self::new(StatusCode::FORBIDDEN, "forbidden", e.to_string()),
+            UpdateError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<SettingsError> for ApiError {
+    fn from(e: SettingsError) -> Self {
+        match e {
+            SettingsError::NotOwner => Self::new(StatusCode::FORBIDDEN, "forbidden", e.to_string()),
+            // 412, not 409: the request's own precondition (`If-Match`) failed, which is what HTTP
+            // clients and caches know 412 for; nothing about the settings conflicts with the request.
+            SettingsError::Changed { .. } => {
+                Self::new(StatusCode::PRECONDITION_FAILED, "settings_changed", e.to_string())
+            }
+            SettingsError::Store(s) => s.into(),
         }
     }
 }
@@ -163,7 +208,26 @@ impl From<InviteError> for ApiError {
     fn from(e: InviteError) -> Self {
         match e {
             InviteError::Forbidden(_) => Self::new(StatusCode::FORBIDDEN, "forbidden", e.to_string()),
+            InviteError::SendingPaused(p) => p.into(),
+            InviteError::TooLong { .. } => Self::bad_request(e.to_string()),
             InviteError::Store(s) => s.into(),
+        }
+    }
+}
+
+/// No Retry-After: the pause lasts until an owner lifts it, not for a time.
+impl From<Paused> for ApiError {
+    fn from(p: Paused) -> Self {
+        let message = format!("{p} (POST /accounts/{{account_id}}/sending/resume, or `invitations account resume`)");
+        Self::new(StatusCode::TOO_MANY_REQUESTS, "sending_paused", message)
+    }
+}
+
+impl From<ResumeError> for ApiError {
+    fn from(e: ResumeError) -> Self {
+        match e {
+            ResumeError::NotOwner => Self::new(StatusCode::FORBIDDEN, "forbidden", e.to_string()),
+            ResumeError::Store(s) => s.into(),
         }
     }
 }
@@ -206,6 +270,7 @@ impl From<ResendError> for ApiError {
                 err
             }
             ResendError::Store(s) => s.into(),
+            ResendError::SendingPaused(p) => p.into(),
             ResendError::LimitReached { sends } => Self::new(
                 StatusCode::CONFLICT,
                 "send_limit_reached",
@@ -226,22 +291,4 @@ impl From<ResendError> for ApiError {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_key_still_running_is_told_apart_from_a_key_reused_and_says_when_to_retry() {
-        let running = ApiError::from(IdempotencyError::StillRunning).into_response();
-        assert_eq!(running.status(), StatusCode::CONFLICT);
-        assert_eq!(running.headers()["retry-after"], "1");
-        let body: serde_json::Value = serde_json::from_slice(running.body()).unwrap();
-        assert_eq!(body["error"]["code"], "idempotency_in_progress");
-        let reused = ApiError::from(IdempotencyError::OtherRequest).into_response();
-        let body: serde_json::Value = serde_json::from_slice(reused.body()).unwrap();
-        assert_eq!(
-            (reused.status(), body["error"]["code"].as_str()),
-            (StatusCode::CONFLICT, Some("idempotency_conflict"))
-        );
-        assert!(reused.headers().get("retry-after").is_none());
-    }
-}
+mod tests;
