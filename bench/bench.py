@@ -71,6 +71,27 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.server.done.set()
 
 
+def serve_in_turn(binary, events, env):
+    """One process of `binary` answering `events` in turn, warm after the first: each invocation's answer
+    and its latency in milliseconds, from its /next to its answer."""
+    server = Emulator(events)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    full_env = {"PATH": os.environ["PATH"], "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{server.server_address[1]}",
+                "AWS_LAMBDA_FUNCTION_NAME": "bench", "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128", "RUST_LOG": "warn", **env}
+    proc = subprocess.Popen([binary], env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    finished = server.done.wait(300)
+    proc.kill()
+    proc.communicate()
+    server.shutdown()
+    server.server_close()
+    if not finished or server.errors:
+        raise RuntimeError(f"{binary}: no answer or an error: {server.errors[:1]}")
+    answers = [json.loads(p) for _, p in server.responses]
+    latencies = [(r - n) * 1000 for n, (r, _) in zip(server.nexts, server.responses)]
+    return answers, latencies
+
+
 def peak_rss_kib(pid):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -97,8 +118,10 @@ def run_once(cmd, env, events):
     if not finished or server.errors:
         raise RuntimeError(f"{cmd[0]}: no answer or an error reply: {server.errors[:1]}")
     n, r = server.nexts, [t for t, _ in server.responses]
-    # An HTTP answer's status; an SQS or stream batch's count of records it asks to be retried.
-    statuses = [answer.get("statusCode", f"{len(answer.get('batchItemFailures', []))} to retry")
+    # An HTTP answer's status; an SES report's outcome; an SQS or stream batch's count of records it asks
+    # to be retried.
+    statuses = [answer.get("statusCode") or answer.get("outcome")
+                or f"{len(answer.get('batchItemFailures', []))} to retry"
                 for answer in (json.loads(p) for _, p in server.responses)]
     return {"init": n[0] - start, "first": r[0] - n[0], "warm": r[1] - n[1] if len(r) > 1 else None,
             "warm_up": warm_up_seconds(logs), "rss": rss, "statuses": statuses}
@@ -154,7 +177,7 @@ def main():
     bus = f"bench-{uuid.uuid4().hex[:8]}"
     boto3.client("events", endpoint_url=os.environ["AWS_ENDPOINT_URL_EVENTBRIDGE"]).create_event_bus(Name=bus)
     fn_env = {**aws, "TABLE_NAME": table, "SENDER_EMAIL": sender, "ACCEPT_URL": "https://app.example.com/accept",
-              "SEND_QUEUE_URL": queue, "EVENT_BUS_NAME": bus}
+              "SEND_QUEUE_URL": queue, "EVENT_BUS_NAME": bus, "SES_CONFIGURATION_SET": "invitation-emails"}
     targets = [
         ("hello (floor)", [os.path.join(RELEASE, "hello")], lambda: [load_event("list.json")] * 2),
         ("invite", [os.path.join(RELEASE, "invite")], lambda: [invite_event(1), invite_event(1)]),
@@ -165,6 +188,8 @@ def main():
         ("accept", [os.path.join(RELEASE, "accept")], lambda: [load_event("accept-wrong-token.json")] * 2),
         # An empty batch: the paced sender's init and its answer, no email.
         ("send", [os.path.join(RELEASE, "send")], lambda: [{"Records": []}] * 2),
+        # SES's report of an email: one conditional write (the sample's invitation is not in this table).
+        ("delivery", [os.path.join(RELEASE, "delivery")], lambda: [load_event("ses/delivery.json")] * 2),
         # The sample stream batch: its records' events, published to the bus.
         ("events", [os.path.join(RELEASE, "events")], lambda: [load_event("stream.json")] * 2),
         ("python + boto3", [sys.executable, os.path.join(ROOT, "bench", "python", "bootstrap.py")], lambda: [load_event("list.json")] * 2),
@@ -189,7 +214,7 @@ def main():
     print("\nRelease binaries (stripped):\n")
     print("| binary | bytes | MB |")
     print("|---|---:|---:|")
-    for b in ["hello", "invite", "list", "cancel", "resend", "accept", "send", "events"]:
+    for b in ["hello", "invite", "list", "cancel", "resend", "accept", "send", "delivery", "events", "console"]:
         size = os.path.getsize(os.path.join(RELEASE, b))
         print(f"| {b} | {size} | {size / 1e6:.2f} |")
     big = run_once([os.path.join(RELEASE, "invite")], fn_env, [invite_event(100)])

@@ -29,11 +29,12 @@ class Quota(http.server.ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), QuotaHandler)
         self.upstream = urllib.parse.urlparse(upstream)
         self.rate, self.lock = rate, threading.Lock()
-        self.accepted, self.throttled = [], 0
+        self.reset()
 
     def reset(self):
         with self.lock:
-            self.accepted, self.throttled = [], 0
+            # When each send was accepted, and to whom (the fairness benchmark tells accounts apart by it).
+            self.accepted, self.recipients, self.throttled = [], [], 0
 
 
 class QuotaHandler(http.server.BaseHTTPRequestHandler):
@@ -52,6 +53,7 @@ class QuotaHandler(http.server.BaseHTTPRequestHandler):
                 ok = recent < q.rate
                 if ok:
                     q.accepted.append(now)
+                    q.recipients.append(json.loads(body)["Destination"]["ToAddresses"][0])
                 else:
                     q.throttled += 1
             if not ok:
@@ -147,26 +149,41 @@ def drain(sqs, url, sender, stop):
             sqs.delete_message_batch(QueueUrl=url, Entries=done)
 
 
+class Senders:
+    """Warm `send` functions draining the queue at `url`, as many as the template's mapping allows at once
+    (MaximumConcurrency), each past its init."""
+
+    def __init__(self, env, sqs, url):
+        self.done = threading.Event()
+        self.senders = [Warm("send", env, 90) for _ in range(5)]
+        self.pollers = [threading.Thread(target=drain, args=(sqs, url, s, self.done), daemon=True)
+                        for s in self.senders]
+        for p in self.pollers:
+            p.start()
+        time.sleep(1)
+
+    def wait_for(self, quota, total, rate):
+        """Until `total` emails were accepted, or two minutes more than they should take."""
+        deadline = time.monotonic() + total / rate / 0.9 + 120
+        while len(quota.accepted) < total and time.monotonic() < deadline:
+            time.sleep(0.2)
+
+    def stop(self):
+        self.done.set()
+        for p in self.pollers:
+            p.join()
+        for s in self.senders:
+            s.stop()
+
+
 def scenario(name, rate, total, work, env, quota, sqs, url):
     quota.reset()
-    stop = threading.Event()
-    # As many as the template's mapping allows at once.
-    senders = [Warm("send", env, 90) for _ in range(5)]
-    pollers = [threading.Thread(target=drain, args=(sqs, url, s, stop), daemon=True) for s in senders]
-    for p in pollers:
-        p.start()
-    time.sleep(1)  # the senders' init
+    senders = Senders(env, sqs, url)
     start, answer_s, answered = work()
-    deadline = time.monotonic() + total / rate / 0.9 + 120
-    while len(quota.accepted) < total and time.monotonic() < deadline:
-        time.sleep(0.2)
+    senders.wait_for(quota, total, rate)
     last = quota.accepted[-1] - start if quota.accepted else float("nan")
     first = quota.accepted[0] - start if quota.accepted else float("nan")
-    stop.set()
-    for p in pollers:
-        p.join()
-    for s in senders:
-        s.stop()
+    senders.stop()
     row = (name, rate, total, answer_s, first, last, total / rate, len(quota.accepted), quota.throttled, answered)
     print(f"  {row}", file=sys.stderr)
     return row
