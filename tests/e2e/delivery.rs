@@ -14,8 +14,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 fn sample(name: &str) -> Value {
-    let path = repo(&format!("events/ses/{name}.json"));
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    e2e::ses_report(name)
 }
 
 /// `name`'s sample about send `send` of `inv`.

@@ -72,3 +72,28 @@ pub fn sent_invitation(account: &AccountId, email: &str, sent_at: Timestamp, due
         ..invitation(account, email)
     }
 }
+
+/// The sample of SES's `name` report (`events/ses/`), stamped now throughout, as SES stamps a report
+/// that arrives now: the reputation guard counts only the reports of its window, so a sample keeping
+/// the day it was written would stop counting a day later.
+pub fn ses_report(name: &str) -> Value {
+    fn stamp(v: &mut Value, now: &str) {
+        match v {
+            Value::Object(map) => {
+                for (key, value) in map.iter_mut() {
+                    if matches!(key.as_str(), "time" | "timestamp") && value.is_string() {
+                        *value = Value::String(now.to_owned());
+                    } else {
+                        stamp(value, now);
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|item| stamp(item, now)),
+            _ => {}
+        }
+    }
+    let path = crate::template::repo(&format!("events/ses/{name}.json"));
+    let mut report: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    stamp(&mut report, &Timestamp::now().to_rfc3339());
+    report
+}

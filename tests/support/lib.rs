@@ -27,7 +27,7 @@ pub mod template;
 
 pub use app::{answer, event_json, page_event, Answer, App};
 pub use backend::{mail_settings, Backend, Options};
-pub use fixtures::{access_infra, claims, invitation, invitee, owner_of, sent_invitation};
+pub use fixtures::{access_infra, claims, invitation, invitee, owner_of, sent_invitation, ses_report};
 pub use ses::{SentMail, Ses};
 pub use table::{all_items, new_table};
 

@@ -252,7 +252,7 @@ async fn drive() -> World {
     let bounced =
         seed(&w, "bounced@x.io", Duration::from_secs(60), Timestamp::now().plus(Duration::from_secs(3600))).await;
     let mut report: Value =
-        serde_json::from_str(&std::fs::read_to_string(e2e::template::repo("events/ses/bounce.json")).unwrap()).unwrap();
+        e2e::ses_report("bounce");
     let account = invitations::domain::delivery::account_tag(&AccountId::parse(&w.account).unwrap());
     report["detail"]["mail"]["tags"]["account"] = json!([account]);
     report["detail"]["mail"]["tags"]["invitation"] = json!([bounced]);
@@ -262,9 +262,7 @@ async fn drive() -> World {
         let id =
             seed(&w, &format!("{who}@x.io"), Duration::from_secs(60), Timestamp::now().plus(Duration::from_secs(3600)))
                 .await;
-        let mut complaint: Value =
-            serde_json::from_str(&std::fs::read_to_string(e2e::template::repo("events/ses/complaint.json")).unwrap())
-                .unwrap();
+        let mut complaint = e2e::ses_report("complaint");
         complaint["detail"]["mail"]["tags"]["account"] = json!([account]);
         complaint["detail"]["mail"]["tags"]["invitation"] = json!([id]);
         reports.push(complaint);
