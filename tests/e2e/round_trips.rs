@@ -64,8 +64,8 @@ async fn resend_is_the_pause_read_a_claim_a_mark_and_one_email() {
     assert_eq!(ses, [SEND_EMAIL]);
 }
 
-/// A handed-on email in the paced sender: its slot (one reservation for the batch), the claim its message
-/// may make once, and the mark; no read.
+/// A handed-on email in the paced sender: its slot (a reservation for each turn the batch waits for),
+/// the claim its message may make once, and the mark; no read.
 #[tokio::test]
 async fn a_handed_on_email_is_a_claim_and_a_mark_in_the_sender() {
     let db = Proxy::counting(std::env::var("AWS_ENDPOINT_URL_DYNAMODB").unwrap()).await;
@@ -78,7 +78,9 @@ async fn a_handed_on_email_is_a_claim_and_a_mark_in_the_sender() {
     let before = db.calls().len();
     let sent = send_queued(&c.backend.deps, &c.backend.notifier, &handed, None, Duration::ZERO).await;
     assert_eq!(sent.into_iter().map(Result::unwrap).collect::<Vec<_>>(), [Delivery::Sent]);
-    assert_eq!(db.calls()[before..], [UPDATE, UPDATE, UPDATE], "reserve, claim, mark");
+    // At once, while the request's slot is still ahead: the first reservation finds no slot free within
+    // what the sender reserves ahead and learns when one will be; the second, then, takes it.
+    assert_eq!(db.calls()[before..], [UPDATE, UPDATE, UPDATE, UPDATE], "no slot yet, a slot, claim, mark");
 }
 
 /// The account's settings are read only once the invitation passed judgement (their allowed domains).

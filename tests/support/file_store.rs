@@ -13,7 +13,7 @@ use invitations::ports::store::{
     Claim, CreateOutcome, DueKey, DuePage, DueShard, IdempotencyStore, InvitationStore, JoinOutcome, ListQuery,
     MemberStore, Page, Saved, Scope, StoreResult, UpdateOutcome, UsersPage, UsersQuery,
 };
-use invitations::ports::SendSlots;
+use invitations::ports::{Reserved, Schedule, SendSlots};
 use invitations::rules::{Report, Transition};
 use std::path::PathBuf;
 
@@ -39,8 +39,15 @@ impl ReopenedStore {
 /// The send schedule lives with the process, as the local server keeps it.
 #[async_trait]
 impl SendSlots for ReopenedStore {
-    async fn reserve_slots(&self, n: u32, interval: std::time::Duration, now: Timestamp) -> StoreResult<Timestamp> {
-        self.keys.reserve_slots(n, interval, now).await
+    async fn reserve_slots(
+        &self,
+        schedule: Schedule<'_>,
+        n: u32,
+        interval: std::time::Duration,
+        now: Timestamp,
+        last: Option<Timestamp>,
+    ) -> StoreResult<Reserved> {
+        self.keys.reserve_slots(schedule, n, interval, now, last).await
     }
 
     async fn reclaim_slot(&self, slot: Timestamp, interval: std::time::Duration, now: Timestamp) -> StoreResult<bool> {

@@ -42,18 +42,54 @@ impl SendRate {
     }
 }
 
-/// The shared schedule of send slots: one item all instances reserve from (a GCRA "theoretical arrival
-/// time"), so their sends together keep one interval apart.
+/// Which schedule a reservation takes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Schedule<'a> {
+    /// The slots emails go out in: one schedule all instances and accounts share (a GCRA "theoretical
+    /// arrival time"), so their sends together keep one interval apart.
+    Shared,
+    /// When an account's handed-on emails are expected: its own emails one interval apart, whatever
+    /// other accounts have waiting, so that the queue delivers the accounts' emails side by side.
+    Lane(&'a AccountId),
+}
+
+/// What a reservation got: `count` consecutive slots from `first`. With none (nothing fitted before
+/// the bound), `first` is the schedule's next free slot, which nobody holds yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reserved {
+    pub first: Timestamp,
+    pub count: u32,
+}
+
 #[async_trait]
 pub trait SendSlots: Send + Sync {
-    /// Reserves `n` consecutive slots `interval` apart, none before `now`, and returns the first; the
-    /// others follow it at `interval` steps. Concurrent reservations never overlap. `n` is at least 1.
-    async fn reserve_slots(&self, n: u32, interval: Duration, now: Timestamp) -> StoreResult<Timestamp>;
+    /// Reserves up to `n` consecutive slots of `schedule`, `interval` apart, none before `now` and none
+    /// after `last`: as many as fit, none when the first would be after it. Concurrent reservations
+    /// never overlap; one that gets no slot changes nothing.
+    async fn reserve_slots(
+        &self,
+        schedule: Schedule<'_>,
+        n: u32,
+        interval: Duration,
+        now: Timestamp,
+        last: Option<Timestamp>,
+    ) -> StoreResult<Reserved>;
 
-    /// Moves the reserved `slot` to `now` when nobody has reserved a slot after it (the schedule's next
-    /// is `slot` + `interval`), so the schedule then continues from `now`; false, changing nothing, when
-    /// somebody has. A send too late for its slot keeps its turn this way when it was the last.
+    /// Moves the reserved `slot` of the shared schedule to `now` when nobody has reserved a slot after it
+    /// (the schedule's next is `slot` + `interval`), so the schedule then continues from `now`; false,
+    /// changing nothing, when somebody has. A send too late for its slot keeps its turn this way when it
+    /// was the last.
     async fn reclaim_slot(&self, slot: Timestamp, interval: Duration, now: Timestamp) -> StoreResult<bool>;
+}
+
+/// How many of `n` slots `interval` apart from `first` fall at or before `last`.
+pub fn slots_fitting(n: u32, interval: Duration, first: Timestamp, last: Option<Timestamp>) -> u32 {
+    let Some(last) = last else { return n };
+    if last < first {
+        return 0;
+    }
+    let fit = first.until(last).as_millis() / interval.as_millis().max(1) + 1;
+    n.min(u32::try_from(fit).unwrap_or(u32::MAX))
 }
 
 /// One email handed on: which invitation, and when it goes. The message names the invitation only; the

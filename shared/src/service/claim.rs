@@ -3,7 +3,7 @@
 //! send in its slot, then the write that marks it `pending` and counts the email. Two claimers at once
 //! send one email, and a claim whose email never goes leaves it due for the sweep. The claim is made
 //! shortly before the email's slot and the send waits for the slot itself (`pace::at_slot`), so the
-//! claim's latency never moves the send; a slot it cannot keep within its invocation is handed on.
+//! claim's latency never moves the send; an email that cannot keep its slot is handed on.
 use super::pace::{self, Deadline};
 use super::{Deps, Notifier};
 use crate::domain::{Invitation, Timestamp, Token};
@@ -99,8 +99,8 @@ async fn try_act(
     })
 }
 
-/// Sends a claimed invitation's email in `slot` and marks it `pending`. A slot it can no longer keep
-/// by `until` is not waited for: the email is handed on for the later one instead.
+/// Sends a claimed invitation's email in `slot` and marks it `pending`. One that misses its slot and
+/// finds no fresh one by `until` is handed on, expected in its account's lane.
 pub(super) async fn send_claimed(
     deps: &Deps,
     notifier: &Notifier,
@@ -112,7 +112,10 @@ pub(super) async fn send_claimed(
     match pace::send_in_slot(deps, notifier, claimed, token, slot, until).await {
         Ok(Ok(())) => {}
         Ok(Err(e)) => return Ok(Sending::Refused(e)),
-        Err(later) => return hand_on(deps, claimed, later).await,
+        Err(pace::Missed) => {
+            let at = pace::expect(deps, notifier, &claimed.account_id, 1).await?;
+            return hand_on(deps, claimed, at[0], false).await;
+        }
     }
     let mark = rules::sent(claimed, deps.clock.now(), &deps.policy);
     match deps.store.update(&claimed.account_id, claimed.id, &mark).await {
@@ -129,12 +132,16 @@ pub(super) async fn send_claimed(
     Ok(Sending::Sent(shown))
 }
 
-/// Hands `inv`'s email on to the paced sender for `slot` (written first, so a lost message leaves it
-/// due for the sweep) and answers the message to queue.
-pub(super) async fn hand_on(deps: &Deps, inv: &Invitation, slot: Timestamp) -> Result<Sending, StoreError> {
-    Ok(match deps.store.update(&inv.account_id, inv.id, &rules::queued(inv, slot, &deps.policy)).await? {
+/// Hands `inv`'s email on to the paced sender, holding `slot` or expected `at` it (written first, so
+/// a lost message leaves it due for the sweep), and answers the message to queue.
+pub(super) async fn hand_on(deps: &Deps, inv: &Invitation, at: Timestamp, held: bool) -> Result<Sending, StoreError> {
+    Ok(match deps.store.update(&inv.account_id, inv.id, &rules::queued(inv, at, &deps.policy)).await? {
         UpdateOutcome::Updated(handed) => {
-            let send = QueuedSend::held(handed.account_id.clone(), handed.id, slot);
+            let send = if held {
+                QueuedSend::held(handed.account_id.clone(), handed.id, at)
+            } else {
+                QueuedSend::expected(handed.account_id.clone(), handed.id, at)
+            };
             Sending::HandedOn(handed, send)
         }
         UpdateOutcome::Mismatch(current) => Sending::Changed(Some(current)),

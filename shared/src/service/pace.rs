@@ -3,8 +3,8 @@
 //! [`REQUEST_BUDGET`] and hands the rest to the paced sender through the send queue; docs/DESIGN.md,
 //! "Pacing".
 use super::{Deps, Notifier};
-use crate::domain::{Invitation, Timestamp, Token};
-use crate::ports::{MailError, QueuedSend, SendQueue, SendRate, StoreError};
+use crate::domain::{AccountId, Invitation, Timestamp, Token};
+use crate::ports::{MailError, QueuedSend, Schedule, SendQueue, SendRate, StoreError};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -43,8 +43,7 @@ impl Pacing {
 }
 
 /// How many of a request's `n` emails it reserves slots for: those an idle schedule has room for within
-/// its budget (all, unpaced). The others reserve theirs when the paced sender receives them, so a
-/// request on a busy schedule holds no slots far ahead that a late delivery would waste.
+/// its budget (all, unpaced). The others are handed on at once, expected in their account's lane.
 pub fn within_budget(notifier: &Notifier, n: usize) -> usize {
     notifier.pacing.as_ref().map_or(n, |p| n.min(p.slots_within(REQUEST_BUDGET)))
 }
@@ -53,16 +52,59 @@ pub fn within_budget(notifier: &Notifier, n: usize) -> usize {
 /// does not make its first slot late before the caller can use it.
 pub const RESERVE_LEAD: Duration = Duration::from_millis(100);
 
-/// `n` consecutive slots of the shared schedule, the first not before [`RESERVE_LEAD`] from now.
-/// Unpaced (a mailer without a quota) every slot is now.
-pub async fn reserve(deps: &Deps, notifier: &Notifier, n: usize) -> Result<Vec<Timestamp>, StoreError> {
+/// How far ahead of now the paced sender and the sweep reserve slots. The schedule beyond it is left to
+/// requests, so that a request finds a slot within its budget however many emails wait in the queue:
+/// another account's invitation is never behind a backlog.
+pub const SENDER_AHEAD: Duration = Duration::from_millis(500);
+
+/// The latest slot a request may take: one interval past its budget, so that even at a second between
+/// slots a request finds one past what the sender holds. One past the budget is handed on holding it.
+pub fn request_last(notifier: &Notifier, budget_end: Timestamp) -> Option<Timestamp> {
+    Some(budget_end.plus(notifier.pacing.as_ref()?.interval()))
+}
+
+/// The latest slot the paced sender and the sweep may take now.
+pub fn sender_last(deps: &Deps) -> Option<Timestamp> {
+    Some(deps.clock.now().plus(SENDER_AHEAD))
+}
+
+/// Slots a reservation got, and the schedule's next free slot after them.
+#[derive(Debug, Clone)]
+pub struct Slots {
+    pub slots: Vec<Timestamp>,
+    pub next: Timestamp,
+}
+
+/// Up to `n` consecutive slots of the shared schedule, the first not before [`RESERVE_LEAD`] from now
+/// and none after `last`: as many as fit. Unpaced (a mailer without a quota) every slot is now.
+pub async fn reserve(deps: &Deps, notifier: &Notifier, n: usize, last: Option<Timestamp>) -> Result<Slots, StoreError> {
+    let now = deps.clock.now();
+    let Some(pacing) = notifier.pacing.as_ref().filter(|_| n > 0) else {
+        return Ok(Slots { slots: vec![now; n], next: now });
+    };
+    let interval = pacing.interval();
+    let got = deps.store.reserve_slots(Schedule::Shared, n as u32, interval, now.plus(RESERVE_LEAD), last).await?;
+    let slots: Vec<Timestamp> = (0..got.count).map(|i| got.first.plus(interval * i)).collect();
+    Ok(Slots { next: got.first.plus(interval * got.count), slots })
+}
+
+/// When `n` emails of `account` handed on without a slot are expected: the next `n` turns of the
+/// account's lane, one interval apart from its last or from now. Each account's lane runs at the whole
+/// rate, so the queue delivers the emails of accounts sending at once side by side, and the paced
+/// sender, taking slots in the order it receives them, gives each about an equal share.
+pub async fn expect(
+    deps: &Deps,
+    notifier: &Notifier,
+    account: &AccountId,
+    n: usize,
+) -> Result<Vec<Timestamp>, StoreError> {
     let now = deps.clock.now();
     let Some(pacing) = notifier.pacing.as_ref().filter(|_| n > 0) else {
         return Ok(vec![now; n]);
     };
     let interval = pacing.interval();
-    let first = deps.store.reserve_slots(n as u32, interval, now.plus(RESERVE_LEAD)).await?;
-    Ok((0..n as u32).map(|i| first.plus(interval * i)).collect())
+    let got = deps.store.reserve_slots(Schedule::Lane(account), n as u32, interval, now, None).await?;
+    Ok((0..got.count).map(|i| got.first.plus(interval * i)).collect())
 }
 
 /// How long before its slot a send starts its reads and claim, so that their latency does not delay
@@ -114,27 +156,33 @@ pub async fn wait_for(deps: &Deps, slot: Timestamp) {
     }
 }
 
+/// A send that could not keep its slot and found no fresh one in time: the caller hands it on, expected
+/// in its account's lane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Missed;
+
 /// The gate right before a send: waits for `slot`; a caller that reached it more than [`LATE`] after it
 /// (a slow claim, a starved process) moves its slot to [`RESERVE_LEAD`] from now when it was the last
-/// reserved, and otherwise takes a fresh slot, and waits for that instead, so a send never lands on
-/// the slots of others. A fresh slot after `until` (the request's budget, the invocation's last slot)
-/// is not waited for but answered, for the caller to hand the email on. Should no fresh slot be had,
-/// the send goes now: SES's answer to an excess is a throttle ([`send_in_slot`] takes a fresh slot), not a loss.
+/// reserved, and otherwise takes a fresh slot by `until` (the request's budget, the invocation's last
+/// slot), and waits for that instead, so a send never lands on the slots
+/// of others. Without one it is [`Missed`], for the caller to hand the email on. Should the schedule
+/// not answer, the send goes now: SES's answer to an excess is a throttle ([`send_in_slot`] takes a
+/// fresh slot), not a loss.
 pub async fn at_slot(
     deps: &Deps,
     notifier: &Notifier,
     slot: Timestamp,
     until: Option<Timestamp>,
-) -> Result<(), Timestamp> {
+) -> Result<(), Missed> {
     let mut slot = slot;
     loop {
         wait_for(deps, slot).await;
         if deps.clock.now() <= slot.plus(LATE) {
             return Ok(());
         }
-        match later_slot(deps, notifier, slot).await {
-            Ok(fresh) if until.is_some_and(|until| fresh[0] > until) => return Err(fresh[0]),
-            Ok(fresh) => slot = fresh[0],
+        match later_slot(deps, notifier, slot, until).await {
+            Ok(Some(fresh)) => slot = fresh,
+            Ok(None) => return Err(Missed),
             Err(e) => {
                 tracing::warn!(error = %crate::logging::chain(&e), "no fresh send slot; sending now");
                 return Ok(());
@@ -149,8 +197,7 @@ pub async fn at_slot(
 pub const THROTTLE_RESLOTS: u32 = 3;
 
 /// Sends `inv`'s email through [`at_slot`]'s gate for `slot` (none: now). A send SES throttles takes a
-/// fresh slot at the schedule's end rather than retrying into the slots of others. `Err` is a later
-/// slot, after `until`, for the caller to hand the email on for.
+/// fresh slot rather than retrying into the slots of others. Without one in time it is [`Missed`].
 pub async fn send_in_slot(
     deps: &Deps,
     notifier: &Notifier,
@@ -158,7 +205,7 @@ pub async fn send_in_slot(
     token: &Token,
     slot: Option<Timestamp>,
     until: Option<Timestamp>,
-) -> Result<Result<(), MailError>, Timestamp> {
+) -> Result<Result<(), MailError>, Missed> {
     let mut slot = slot;
     let mut reslots = 0;
     loop {
@@ -169,9 +216,8 @@ pub async fn send_in_slot(
             Err(throttled @ MailError::Throttled(_)) if notifier.pacing.is_some() && reslots < THROTTLE_RESLOTS => {
                 reslots += 1;
                 tracing::warn!(invitation = %inv.id, error = %crate::logging::chain(&throttled), "throttled; sending in a fresh slot");
-                match reserve(deps, notifier, 1).await {
-                    Ok(fresh) if until.is_some_and(|until| fresh[0] > until) => return Err(fresh[0]),
-                    Ok(fresh) => slot = Some(fresh[0]),
+                match reserve(deps, notifier, 1, until).await {
+                    Ok(fresh) => slot = Some(*fresh.slots.first().ok_or(Missed)?),
                     Err(e) => {
                         tracing::warn!(error = %crate::logging::chain(&e), "no fresh send slot");
                         return Ok(Err(throttled));
@@ -184,15 +230,20 @@ pub async fn send_in_slot(
 }
 
 /// A slot for a send too late for `slot`: the same turn moved to [`RESERVE_LEAD`] from now when nobody
-/// reserved after it, or else a fresh one at the schedule's end.
-async fn later_slot(deps: &Deps, notifier: &Notifier, slot: Timestamp) -> Result<Vec<Timestamp>, StoreError> {
+/// reserved after it, or else a fresh one if one is free in time.
+async fn later_slot(
+    deps: &Deps,
+    notifier: &Notifier,
+    slot: Timestamp,
+    until: Option<Timestamp>,
+) -> Result<Option<Timestamp>, StoreError> {
     if let Some(pacing) = &notifier.pacing {
         let moved = deps.clock.now().plus(RESERVE_LEAD);
         if deps.store.reclaim_slot(slot, pacing.interval(), moved).await? {
-            return Ok(vec![moved]);
+            return Ok(Some(moved));
         }
     }
-    reserve(deps, notifier, 1).await
+    Ok(reserve(deps, notifier, 1, until).await?.slots.first().copied())
 }
 
 /// Hands emails to the paced sender. A failure loses nothing: each invitation was written due a

@@ -38,7 +38,7 @@ pub enum ResendError {
 /// The account's pause is read first: a paused account sends nothing on a caller's word. Then one
 /// conditional write (state, cooldown, the caller's grants and the new token in one) claims the
 /// resend, then the email goes in its slot and a second write marks it sent. A slot beyond the request's
-/// budget costs a write that hands the email to the paced sender instead. Whatever fails after the claim
+/// budget, or none free by then, costs a write that hands the email to the paced sender instead. Whatever fails after the claim
 /// leaves the invitation `processing`, due for the sweep a processing timeout later.
 pub async fn resend(
     deps: &Deps,
@@ -59,12 +59,14 @@ pub async fn resend(
         }
     };
     // Slots are reserved once the resend is allowed, so a refused one costs the schedule nothing.
-    let slot = pace::reserve(deps, notifier, 1).await?[0];
     let budget_end = now.plus(pace::REQUEST_BUDGET);
-    let sending = if slot > budget_end {
-        hand_on(deps, &claimed, slot).await?
-    } else {
-        send_claimed(deps, notifier, &claimed, &token, Some(slot), Some(budget_end)).await?
+    let reserved = pace::reserve(deps, notifier, 1, pace::request_last(notifier, budget_end)).await?;
+    let sending = match reserved.slots.first() {
+        Some(&slot) if slot <= budget_end => {
+            send_claimed(deps, notifier, &claimed, &token, Some(slot), Some(budget_end)).await?
+        }
+        Some(&slot) => hand_on(deps, &claimed, slot, true).await?,
+        None => hand_on(deps, &claimed, pace::expect(deps, notifier, auth.account(), 1).await?[0], false).await?,
     };
     match sending {
         Sending::Sent(sent) => Ok(sent),

@@ -1,16 +1,18 @@
 //! The paced sender: emails handed on by a request or the sweep, each sent in its slot. An email that
-//! holds a slot and arrives in time for it keeps it; the others (expected ones, late ones) reserve
-//! theirs together when they arrive, so the queue's delivery times never waste a slot. The invitation
+//! holds a slot and arrives in time for it keeps it; the others (expected ones, late ones) take theirs
+//! in turns, a few at a time just ahead of now, so the queue's delivery times never waste a slot and the
+//! sender never holds the slots a request needs. The invitation
 //! names the message it was handed on with (`handed_on`): only that message may claim it, once, in the
 //! claim's one conditional write, so a message delivered twice, or again after a crash, sends one email.
-//! One whose slot is beyond the invocation goes back to the queue holding it, the slot recorded first
-//! when it is a new one, so the sweep waits for it.
+//! One with no slot by the invocation's end goes back to the queue, renamed first when the sweep would
+//! otherwise take it back meanwhile.
 use super::claim::{send_claimed, won, Sending};
 use super::pace::{self, Deadline};
 use super::{Deps, Notifier};
 use crate::domain::{Timestamp, Token};
 use crate::ports::{QueueError, QueuedSend, StoreError};
 use crate::rules;
+use futures::StreamExt;
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -36,9 +38,12 @@ pub enum SendError {
     NoSlot,
 }
 
-/// Sends a batch of handed-on emails, each in its slot, all at once, and answers each one's outcome in
-/// order. `deadline` is the invocation's; `margin` what a claim, a send and a mark need before it. An
-/// error leaves its message to the queue's redelivery.
+/// Sends a batch of handed-on emails and answers each one's outcome in order. Those that hold a slot and
+/// arrive in time for it go in it; the others take slots in turns, in the order they came, as the
+/// schedule has them free within [`pace::SENDER_AHEAD`], so the sender never holds slots a request of
+/// another account would need. `deadline` is the invocation's; `margin` what a claim, a send and a mark
+/// need before it: what has no slot by then is queued again, expected now. An error leaves its message
+/// to the queue's redelivery.
 pub async fn send_queued(
     deps: &Deps,
     notifier: &Notifier,
@@ -49,22 +54,82 @@ pub async fn send_queued(
     let deadline = Deadline::new(deadline, margin);
     let now = deps.clock.now();
     let keeps = |m: &QueuedSend| m.held && now <= m.at().plus(pace::LATE);
-    let needed = msgs.iter().filter(|m| !keeps(m)).count();
-    let mut fresh = match pace::reserve(deps, notifier, needed).await {
-        Ok(slots) => slots,
-        Err(e) => {
-            tracing::warn!(emails = needed, error = %crate::logging::chain(&e), "no send slots; SQS delivers them again");
-            Vec::new()
+    let (turns_tx, turns) = futures::channel::mpsc::unbounded::<(usize, Turn)>();
+    for (i, _) in msgs.iter().enumerate().filter(|(_, m)| keeps(m)) {
+        let _ = turns_tx.unbounded_send((i, Turn::Slot(msgs[i].at())));
+    }
+    let waiting: Vec<usize> = (0..msgs.len()).filter(|i| !keeps(&msgs[*i])).collect();
+    let outcomes = std::sync::Mutex::new((0..msgs.len()).map(|_| None).collect::<Vec<_>>());
+    let place = take_turns(deps, notifier, &waiting, &deadline, turns_tx);
+    let run = turns.for_each_concurrent(None, |(i, turn)| {
+        let (msg, outcomes, deadline) = (&msgs[i], &outcomes, &deadline);
+        async move {
+            let outcome = match turn {
+                Turn::Slot(slot) => send_one(deps, notifier, msg, slot, deadline).await,
+                Turn::Later => requeue(deps, notifier, msg, None, deadline).await,
+                Turn::NoSlot => Err(SendError::NoSlot),
+            };
+            outcomes.lock().expect("no panic while held")[i] = Some(outcome);
+        }
+    });
+    futures::future::join(place, run).await;
+    let outcomes = outcomes.into_inner().expect("no panic while held");
+    outcomes.into_iter().map(|o| o.unwrap_or(Err(SendError::NoSlot))).collect()
+}
+
+/// What the sender does with a message of its batch.
+#[derive(Debug, Clone, Copy)]
+enum Turn {
+    /// Sends it in this slot.
+    Slot(Timestamp),
+    /// Queues it again: no slot came free before the invocation's end.
+    Later,
+    /// Leaves it to the queue's redelivery: the schedule could not be reached.
+    NoSlot,
+}
+
+/// Takes slots for the `waiting` messages in turns: as many as the schedule has free within
+/// [`pace::SENDER_AHEAD`], then, when none is, a wait until one will be; those with no turn the
+/// invocation can wait for are queued again. Each goes out on `turns` as it is placed, so its send
+/// starts while the others wait.
+async fn take_turns(
+    deps: &Deps,
+    notifier: &Notifier,
+    waiting: &[usize],
+    deadline: &Deadline,
+    turns: futures::channel::mpsc::UnboundedSender<(usize, Turn)>,
+) {
+    let mut rest = waiting.iter().copied().peekable();
+    // The slot waited for: taken next time even if the clock has not quite reached its turn.
+    let mut waited = None;
+    while rest.peek().is_some() {
+        if deadline.short() {
+            rest.by_ref().for_each(|i| drop(turns.unbounded_send((i, Turn::Later))));
+            return;
+        }
+        let left = rest.len();
+        let last = pace::sender_last(deps).max(waited.take());
+        match pace::reserve(deps, notifier, left, last).await {
+            Ok(got) if got.slots.is_empty() => {
+                if !deadline.allows(deps.clock.now(), got.next) {
+                    rest.by_ref().for_each(|i| drop(turns.unbounded_send((i, Turn::Later))));
+                    return;
+                }
+                pace::wait_for(deps, got.next.minus(pace::SENDER_AHEAD)).await;
+                waited = Some(got.next);
+            }
+            Ok(got) => {
+                for (slot, i) in got.slots.into_iter().zip(rest.by_ref()) {
+                    let _ = turns.unbounded_send((i, Turn::Slot(slot)));
+                }
+            }
+            Err(e) => {
+                tracing::warn!(emails = left, error = %crate::logging::chain(&e), "no send slots; SQS delivers them again");
+                rest.by_ref().for_each(|i| drop(turns.unbounded_send((i, Turn::NoSlot))));
+                return;
+            }
         }
     }
-    .into_iter();
-    let slots: Vec<Option<Timestamp>> =
-        msgs.iter().map(|m| if keeps(m) { Some(m.at()) } else { fresh.next() }).collect();
-    let sends = msgs.iter().zip(slots).map(|(msg, slot)| async move {
-        let slot = slot.ok_or(SendError::NoSlot)?;
-        send_one(deps, notifier, msg, slot, &deadline).await
-    });
-    futures::future::join_all(sends).await
 }
 
 /// Sends one handed-on email in `slot`, or queues it again holding the slot if that is beyond the
@@ -79,7 +144,7 @@ async fn send_one(
     // The slot the invitation names for this message.
     let mut named = msg.at();
     if !deadline.allows(deps.clock.now(), slot) {
-        return requeue(deps, notifier, msg, named, slot).await;
+        return requeue(deps, notifier, msg, Some(slot), deadline).await;
     }
     // A new slot whose send would come after the sweep is due to take the invitation back: recorded.
     if slot != named && slot.plus(deadline.margin()) > named.plus(deps.policy.processing_timeout) {
@@ -105,20 +170,31 @@ async fn send_one(
     })
 }
 
-/// Queues `msg` again holding `slot`, first naming that slot on the invitation when it is a new one:
-/// the old message, delivered again, then claims nothing, and the sweep waits for the new slot.
+/// Queues `msg` again: holding `slot`, or (none) expected now, to take its turn again at once. A new
+/// slot, or a wait that would run into the sweep's due time, is named on the invitation first: the old
+/// message, delivered again, then claims nothing, and the sweep waits for the new one.
 async fn requeue(
     deps: &Deps,
     notifier: &Notifier,
     msg: &QueuedSend,
-    named: Timestamp,
-    slot: Timestamp,
+    slot: Option<Timestamp>,
+    deadline: &Deadline,
 ) -> Result<Delivery, SendError> {
-    if slot != named && !rename(deps, msg, named, slot).await? {
+    let named = msg.at();
+    let now = deps.clock.now();
+    let to = match slot {
+        Some(slot) => slot,
+        None if now.plus(deadline.margin()) > named.plus(deps.policy.processing_timeout) => now,
+        None => named,
+    };
+    if to != named && !rename(deps, msg, named, to).await? {
         return Ok(Delivery::Nothing);
     }
-    let again = QueuedSend::held(msg.account.clone(), msg.invitation, slot);
-    queue(notifier, &again, deps.clock.now()).await?;
+    let again = match slot {
+        Some(_) => QueuedSend::held(msg.account.clone(), msg.invitation, to),
+        None => QueuedSend::expected(msg.account.clone(), msg.invitation, to),
+    };
+    queue(notifier, &again, now).await?;
     Ok(Delivery::Requeued)
 }
 

@@ -24,7 +24,7 @@ pub struct Summary {
     pub expired: u32,
     pub failed: u32,
     pub retried: u32,
-    /// Emails whose slot came too late for this run, handed to the paced sender.
+    /// Emails with no slot in this run, handed to the paced sender.
     pub handed_on: u32,
     /// Due-index entries read.
     pub read: usize,
@@ -70,11 +70,8 @@ impl Run<'_> {
     }
 
     /// Each invitation's action, with a slot of the send schedule for each that sends, reserved in one
-    /// write for the page.
-    async fn plan(
-        &self,
-        items: Vec<Invitation>,
-    ) -> Result<Vec<(Invitation, Token, DueAction, Option<Timestamp>)>, StoreError> {
+    /// write for the page within [`pace::SENDER_AHEAD`]: those beyond go to the paced sender.
+    async fn plan(&self, items: Vec<Invitation>) -> Result<Vec<(Invitation, Token, DueAction, Turn)>, StoreError> {
         let planned: Vec<(Invitation, Token, DueAction)> = items
             .into_iter()
             .map(|inv| {
@@ -84,28 +81,44 @@ impl Run<'_> {
             })
             .collect();
         let count = planned.iter().filter(|(_, _, a)| sends(a)).count();
-        let mut slots = pace::reserve(self.deps, self.notifier, count).await?.into_iter();
+        let mut slots =
+            pace::reserve(self.deps, self.notifier, count, pace::sender_last(self.deps)).await?.slots.into_iter();
         Ok(planned
             .into_iter()
             .map(|(inv, token, action)| {
-                let slot = if sends(&action) { slots.next() } else { None };
-                (inv, token, action, slot)
+                let turn = match sends(&action) {
+                    false => Turn::NoEmail,
+                    true => slots.next().map_or(Turn::Queue, Turn::Slot),
+                };
+                (inv, token, action, turn)
             })
             .collect())
     }
 
-    /// An email whose slot is beyond this run goes to the paced sender, `processing` and named for its
+    /// An email with no slot in this run goes to the paced sender, `processing` and named for its
     /// message until then: a stuck invitation claimed in the same write (its failed attempt counted
     /// here, as the sweep counts them), a stale one as it is, its link still working until the sender
-    /// claims it. Either is due again a processing timeout after the slot.
-    async fn hand_on(&self, inv: &Invitation, action: DueAction, slot: Timestamp) -> Swept {
+    /// claims it. Either is due again a processing timeout after its slot, or after when it is expected
+    /// in its account's lane.
+    async fn hand_on(&self, inv: &Invitation, action: DueAction, slot: Option<Timestamp>) -> Swept {
+        let at = match slot {
+            Some(slot) => slot,
+            None => match pace::expect(self.deps, self.notifier, &inv.account_id, 1).await {
+                Ok(at) => at[0],
+                Err(e) => {
+                    tracing::warn!(invitation = %inv.id, error = %crate::logging::chain(&e), "sweep could not hand an invitation on");
+                    return Swept::Nothing;
+                }
+            },
+        };
         let policy = &self.deps.policy;
         let write = match action {
-            DueAction::Retry(claim) => rules::retry_later(claim, slot, policy),
-            _ => rules::queued(inv, slot, policy),
+            DueAction::Retry(claim) => rules::retry_later(claim, at, policy),
+            _ => rules::queued(inv, at, policy),
         };
         match self.deps.store.update(&inv.account_id, inv.id, &write).await.map(won) {
-            Ok(Some(_)) => Swept::HandedOn(QueuedSend::held(inv.account_id.clone(), inv.id, slot)),
+            Ok(Some(_)) if slot.is_some() => Swept::HandedOn(QueuedSend::held(inv.account_id.clone(), inv.id, at)),
+            Ok(Some(_)) => Swept::HandedOn(QueuedSend::expected(inv.account_id.clone(), inv.id, at)),
             Ok(None) => Swept::Nothing,
             Err(e) => {
                 tracing::warn!(invitation = %inv.id, error = %crate::logging::chain(&e), "sweep could not hand an invitation on");
@@ -127,21 +140,30 @@ impl Run<'_> {
             summary.unreadable += page.unreadable;
             let planned = self.plan(page.items).await?;
             let results: Vec<Swept> = stream::iter(planned)
-                .map(|(inv, token, action, slot)| async move {
+                .map(|(inv, token, action, turn)| async move {
                     // Waiting for its slot holds no permit, or items waiting for far slots (other shards')
                     // would keep those with near ones from theirs. Claimed just before the slot, so no one
                     // else's claim can come between it and the send.
-                    if let Some(slot) = slot.filter(|slot| self.in_time(*slot)) {
-                        pace::wait_for(self.deps, slot.minus(pace::LEAD)).await;
+                    match turn {
+                        Turn::Slot(slot) if self.in_time(slot) => {
+                            pace::wait_for(self.deps, slot.minus(pace::LEAD)).await
+                        }
+                        _ => {}
                     }
                     // The semaphore is never closed, so this is always a permit, held until the item is done.
                     let _permit = self.slots.acquire().await;
                     if self.deadline.short() {
                         return Swept::Deferred;
                     }
-                    match slot {
-                        Some(slot) if !self.in_time(slot) => self.hand_on(&inv, action, slot).await,
-                        slot => act(self.deps, self.notifier, &inv, &token, action, slot, &self.deadline).await,
+                    match turn {
+                        Turn::Slot(slot) if !self.in_time(slot) => self.hand_on(&inv, action, Some(slot)).await,
+                        Turn::Slot(slot) => {
+                            act(self.deps, self.notifier, &inv, &token, action, Some(slot), &self.deadline).await
+                        }
+                        Turn::Queue => self.hand_on(&inv, action, None).await,
+                        Turn::NoEmail => {
+                            act(self.deps, self.notifier, &inv, &token, action, None, &self.deadline).await
+                        }
                     }
                 })
                 .buffer_unordered(CONCURRENCY)
@@ -172,6 +194,17 @@ impl Run<'_> {
             }
         }
     }
+}
+
+/// Where a due invitation's email goes in this run.
+#[derive(Debug, Clone, Copy)]
+enum Turn {
+    /// It sends none.
+    NoEmail,
+    /// In this slot of the schedule.
+    Slot(Timestamp),
+    /// To the paced sender: no slot was free within [`pace::SENDER_AHEAD`].
+    Queue,
 }
 
 /// Whether an action sends an email, and so needs a slot.

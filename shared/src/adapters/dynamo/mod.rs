@@ -199,8 +199,15 @@ impl InvitationStore for DynamoStore {
 
 #[async_trait]
 impl crate::ports::SendSlots for DynamoStore {
-    async fn reserve_slots(&self, n: u32, interval: std::time::Duration, now: Timestamp) -> StoreResult<Timestamp> {
-        self.reserve(n, interval, now).await
+    async fn reserve_slots(
+        &self,
+        schedule: crate::ports::Schedule<'_>,
+        n: u32,
+        interval: std::time::Duration,
+        now: Timestamp,
+        last: Option<Timestamp>,
+    ) -> StoreResult<crate::ports::Reserved> {
+        self.reserve(schedule, n, interval, now, last).await
     }
 
     async fn reclaim_slot(&self, slot: Timestamp, interval: std::time::Duration, now: Timestamp) -> StoreResult<bool> {

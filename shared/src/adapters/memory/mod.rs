@@ -14,6 +14,7 @@ mod settings;
 use crate::domain::{AccountId, AccountSettings, Email, Invitation, InvitationId, Member, Status, Timestamp, UserId};
 use crate::events::{Change, Stored};
 use crate::ports::bus::ChangeListener;
+use crate::ports::pace::{slots_fitting, Reserved, Schedule};
 use crate::ports::store::{
     CreateOutcome, DueKey, DuePage, DueShard, DueShards, InvitationStore, ListQuery, Page, Saved, StoreResult,
     UpdateOutcome,
@@ -44,6 +45,8 @@ struct Inner {
     directory: HashMap<UserId, Email>,
     /// The send schedule's first free slot (epoch milliseconds), as DynamoDB's `PACE` item.
     next_slot: i64,
+    /// Each account's lane: when its next handed-on email is expected, as DynamoDB's `LANE` items.
+    lanes: HashMap<AccountId, i64>,
     /// Each account's sending record and pause.
     reputation: HashMap<AccountId, reputation::Record>,
     /// Each account's settings, once its owner set them.
@@ -226,11 +229,25 @@ impl InvitationStore for MemoryStore {
 #[async_trait]
 impl crate::ports::SendSlots for MemoryStore {
     /// The schedule lives with the process, like the idempotency records: nothing else sends from it.
-    async fn reserve_slots(&self, n: u32, interval: Duration, now: Timestamp) -> StoreResult<Timestamp> {
+    async fn reserve_slots(
+        &self,
+        schedule: Schedule<'_>,
+        n: u32,
+        interval: Duration,
+        now: Timestamp,
+        last: Option<Timestamp>,
+    ) -> StoreResult<Reserved> {
         let mut inner = self.lock();
-        let first = inner.next_slot.max(now.millis());
-        inner.next_slot = first + i64::from(n.max(1)) * interval.as_millis() as i64;
-        Ok(Timestamp::from_millis(first))
+        let next = match schedule {
+            Schedule::Shared => &mut inner.next_slot,
+            Schedule::Lane(account) => inner.lanes.entry(account.clone()).or_insert(i64::MIN),
+        };
+        let first = Timestamp::from_millis((*next).max(now.millis()));
+        let count = slots_fitting(n, interval, first, last);
+        if count > 0 {
+            *next = first.millis() + i64::from(count) * interval.as_millis() as i64;
+        }
+        Ok(Reserved { first, count })
     }
 
     async fn reclaim_slot(&self, slot: Timestamp, interval: Duration, now: Timestamp) -> StoreResult<bool> {

@@ -1,9 +1,9 @@
-//! A new invitation's first email, paced. The request reserves, in one write, the slots an idle schedule
-//! has within its budget; the emails whose slot falls within it go now, in their slots. The others are
-//! handed to the paced sender at once, while those wait: with the slot reserved for them, or expected
-//! one interval apart after the last reserved, to take theirs when the sender receives them. Handed on
-//! before the request's own sends are done, they reach the sender while the schedule is still busy, so
-//! it runs on without a gap.
+//! A new invitation's first email, paced. The request reserves, in one write, the slots the schedule has
+//! free within its budget (and one interval past it, held for the paced sender); the emails whose slot
+//! falls within the budget go now, in their slots. The others are handed to the paced sender at once,
+//! while those wait: expected in their account's lane (one more write), to take their slots when the
+//! sender receives them. Handed on before the request's own sends are done, they reach the sender while
+//! the schedule is still busy, so it runs on without a gap.
 use super::{InviteResult, Outcome};
 use crate::domain::{Invitation, Timestamp, Token};
 use crate::ports::store::UpdateOutcome;
@@ -21,10 +21,16 @@ pub(super) async fn first_emails(
     stored: Vec<Stored>,
 ) -> Vec<Result<InviteResult, StoreError>> {
     // Slots are reserved only for invitations made, so a repeated request costs the schedule nothing.
-    let fresh = stored.iter().filter(|r| matches!(r, Ok((_, Some(_))))).count();
+    let fresh: Vec<&Invitation> = stored
+        .iter()
+        .filter_map(|r| match r {
+            Ok((InviteResult { outcome: Outcome::Invited(inv), .. }, Some(_))) => Some(inv),
+            _ => None,
+        })
+        .collect();
     let budget_end = deps.clock.now().plus(pace::REQUEST_BUDGET);
-    let mut plans = match pace::reserve(deps, notifier, pace::within_budget(notifier, fresh)).await {
-        Ok(slots) => Plan::all(notifier, slots, fresh),
+    let mut plans = match plan(deps, notifier, &fresh, budget_end).await {
+        Ok(plans) => plans,
         Err(e) => {
             // Stored `processing`, they are due for the sweep a processing timeout from now.
             tracing::warn!(error = %crate::logging::chain(&e), "no send slots; the sweep will send the new invitations");
@@ -61,8 +67,17 @@ pub(super) async fn first_emails(
                 result.outcome = Outcome::Invited(mark_first(deps, inv, sent.is_ok()).await);
                 (i, result, None)
             }
-            // Too late for its slot and the next free one beyond the budget: handed on after all.
-            Err(later) => (i, result, queue(deps, &inv, Plan::Slot(later)).await),
+            // Too late for its slot and no free one within the budget: handed on after all.
+            Err(pace::Missed) => {
+                let queued = match pace::expect(deps, notifier, &inv.account_id, 1).await {
+                    Ok(at) => queue(deps, &inv, Plan::Expected(at[0])).await,
+                    Err(e) => {
+                        tracing::warn!(invitation = %inv.id, error = %crate::logging::chain(&e), "not handed on; the sweep will send it");
+                        None
+                    }
+                };
+                (i, result, queued)
+            }
         }
     }));
     let hand_on_later = async {
@@ -85,14 +100,19 @@ enum Plan {
     Expected(Timestamp),
 }
 
-impl Plan {
-    /// The `n` new emails' plans, the first in the reserved `slots`.
-    fn all(notifier: &Notifier, slots: Vec<Timestamp>, n: usize) -> Vec<Plan> {
-        let interval = notifier.pacing.as_ref().map(pace::Pacing::interval).unwrap_or_default();
-        let last = slots.last().copied();
-        let expected = (1..).map_while(|i| last.map(|last| Plan::Expected(last.plus(interval * i))));
-        slots.into_iter().map(Plan::Slot).chain(expected).take(n).collect()
-    }
+/// The new emails' plans, in order: the slots the schedule has free by the request's last, then the
+/// turns of their account's lane for the rest.
+async fn plan(
+    deps: &Deps,
+    notifier: &Notifier,
+    fresh: &[&Invitation],
+    budget_end: Timestamp,
+) -> Result<Vec<Plan>, StoreError> {
+    let Some(first) = fresh.first() else { return Ok(Vec::new()) };
+    let wanted = pace::within_budget(notifier, fresh.len());
+    let slots = pace::reserve(deps, notifier, wanted, pace::request_last(notifier, budget_end)).await?.slots;
+    let expected = pace::expect(deps, notifier, &first.account_id, fresh.len() - slots.len()).await?;
+    Ok(slots.into_iter().map(Plan::Slot).chain(expected.into_iter().map(Plan::Expected)).collect())
 }
 
 /// Marks `inv` as waiting for the paced sender (due for the sweep a processing timeout after its slot)

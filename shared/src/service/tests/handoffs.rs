@@ -6,7 +6,7 @@ use super::pacing::{interval, paced, send};
 use super::slow::{SlowMailer, SlowStore, TokioClock};
 use super::*;
 use crate::domain::Status;
-use crate::ports::{Clock, QueuedSend};
+use crate::ports::{Clock, QueuedSend, Schedule};
 use crate::service::resend::{resend, ResendError};
 use crate::service::send::{send_queued, Delivery};
 use crate::service::sweep::sweep;
@@ -51,28 +51,37 @@ async fn a_message_delivered_again_while_its_email_is_on_its_way_sends_nothing()
 }
 
 #[tokio::test(start_paused = true)]
-async fn the_sweep_leaves_an_email_alone_while_the_sender_holds_a_later_slot_for_it() {
+async fn a_sender_with_no_turn_in_its_invocation_queues_the_email_again_and_keeps_it_from_the_sweep() {
     let (w, queue) = paced(1.0);
     let timeout = w.deps.policy.processing_timeout;
     w.invite(&owner_of("acme"), json!(["a@x.io", "b@x.io"])).await;
     let [q]: [QueuedSend; 1] = queue.take().try_into().unwrap();
     // A backlog: when the email reaches the sender, the schedule is taken for ten minutes.
-    w.deps.store.reserve_slots(BACKLOG, interval(&w), q.at()).await.unwrap();
+    let first = w.deps.store.reserve_slots(Schedule::Shared, BACKLOG, interval(&w), q.at(), None).await.unwrap().first;
     w.clock.advance(w.clock.now().until(q.at()));
-    assert_eq!(deliver(&w, &q).await.0, Delivery::Requeued);
+    let (got, deadline) = deliver(&w, &q).await;
+    assert_eq!(got, Delivery::Requeued);
+    assert!(Instant::now() <= deadline, "it waited {:?} past its invocation", Instant::now() - deadline);
     let [again]: [QueuedSend; 1] = queue.take().try_into().unwrap();
-    assert!(again.held && again.at() > q.at().plus(timeout), "{again:?}");
+    assert_eq!(again, q, "far from the sweep's due time: queued again as it was, holding no slot");
 
-    // Past the processing timeout of the request's hand-on, short of the slot it holds now.
+    // Delivered again close to the sweep's due time and still without a turn: its new wait is named on
+    // the invitation, so the sweep leaves it to the sender.
+    w.clock.advance(w.clock.now().until(q.at().plus(timeout).minus(MARGIN / 2)));
+    assert_eq!(deliver(&w, &again).await.0, Delivery::Requeued);
+    let [renamed]: [QueuedSend; 1] = queue.take().try_into().unwrap();
+    assert_eq!((renamed.held, renamed.at()), (false, w.clock.now()));
     w.clock.advance(w.clock.now().until(q.at().plus(timeout)) + Duration::from_secs(1));
     let s = sweep(&w.deps, &w.notifier, None).await.unwrap();
     assert_eq!((s.read, s.retried, s.handed_on), (0, 0, 0), "not the sweep's: {s:?}");
     let inv = stored(&w, &q).await;
     assert_eq!((inv.status, inv.failed_attempts), (Status::Processing, 0), "no attempt failed");
-    assert_eq!(inv.due_at, Some(again.at().plus(timeout)), "due only a processing timeout after its slot");
+    assert_eq!(inv.due_at, Some(renamed.at().plus(timeout)));
+    assert_eq!(deliver(&w, &q).await.0, Delivery::Nothing, "the old message claims nothing");
 
-    w.clock.advance(w.clock.now().until(again.at()));
-    assert_eq!(send(&w, &again).await, Delivery::Sent);
+    // Once the backlog is past, it goes, once.
+    w.clock.advance(w.clock.now().until(first.plus(interval(&w) * BACKLOG)));
+    assert_eq!(deliver(&w, &renamed).await.0, Delivery::Sent);
     assert_eq!(w.mailer.sent_to(&email("b@x.io")).len(), 1, "one email");
 }
 
@@ -89,14 +98,20 @@ async fn a_send_late_at_its_gate_with_no_slot_left_in_its_invocation_is_handed_o
     store.set_write(Duration::from_secs(1));
     let backlog = async {
         tokio::time::sleep(Duration::from_millis(900)).await;
-        w.deps.store.reserve_slots(BACKLOG, interval(&w), w.deps.clock.now()).await.unwrap()
+        w.deps
+            .store
+            .reserve_slots(Schedule::Shared, BACKLOG, interval(&w), w.deps.clock.now(), None)
+            .await
+            .unwrap()
+            .first
     };
-    let ((got, deadline), first) = tokio::join!(deliver(&w, &q), backlog);
+    let ((got, deadline), _) = tokio::join!(deliver(&w, &q), backlog);
     assert_eq!(got, Delivery::Requeued);
     assert!(Instant::now() <= deadline, "it waited {:?} past its invocation", Instant::now() - deadline);
     assert!(w.mailer.sent_to(&email("b@x.io")).is_empty());
+    // No slot before the backlog's end: handed on holding none, expected in its account's lane.
     let [again]: [QueuedSend; 1] = queue.take().try_into().unwrap();
-    assert_eq!((again.held, again.at()), (true, first.plus(interval(&w) * BACKLOG)), "the schedule's next slot");
+    assert!(!again.held && again.at() <= w.deps.clock.now(), "{again:?}");
     let inv = stored(&w, &q).await;
     let timeout = w.deps.policy.processing_timeout;
     assert_eq!((inv.status, inv.due_at), (Status::Processing, Some(again.at().plus(timeout))));
@@ -120,7 +135,12 @@ async fn a_resend_the_sweep_cannot_send_within_its_run_is_handed_on_not_waited_f
     store.set_write(Duration::from_secs(1));
     let backlog = async {
         tokio::time::sleep(Duration::from_millis(500)).await;
-        w.deps.store.reserve_slots(BACKLOG, interval(&w), w.deps.clock.now()).await.unwrap()
+        w.deps
+            .store
+            .reserve_slots(Schedule::Shared, BACKLOG, interval(&w), w.deps.clock.now(), None)
+            .await
+            .unwrap()
+            .first
     };
     let deadline = Instant::now() + INVOCATION;
     let (s, _) = tokio::join!(sweep(&w.deps, &w.notifier, Some(deadline)), backlog);

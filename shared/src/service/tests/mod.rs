@@ -3,6 +3,7 @@
 mod accept;
 mod deadline;
 mod events;
+mod fairness;
 mod grants;
 mod handoffs;
 mod idempotency;

@@ -79,12 +79,19 @@ impl InvitationStore for SlowStore {
 
 #[async_trait]
 impl crate::ports::SendSlots for SlowStore {
-    async fn reserve_slots(&self, n: u32, interval: Duration, now: Timestamp) -> StoreResult<Timestamp> {
+    async fn reserve_slots(
+        &self,
+        schedule: crate::ports::Schedule<'_>,
+        n: u32,
+        interval: Duration,
+        now: Timestamp,
+        last: Option<Timestamp>,
+    ) -> StoreResult<crate::ports::Reserved> {
         let cancel = self.cancel_at_reserve.lock().unwrap().take();
         if let Some((account, id)) = cancel {
             self.inner.update(&account, id, &crate::rules::cancel(now)).await?;
         }
-        self.inner.reserve_slots(n, interval, now).await
+        self.inner.reserve_slots(schedule, n, interval, now, last).await
     }
     async fn reclaim_slot(&self, slot: Timestamp, interval: Duration, now: Timestamp) -> StoreResult<bool> {
         self.inner.reclaim_slot(slot, interval, now).await

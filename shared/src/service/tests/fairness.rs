@@ -1,0 +1,95 @@
+//! Sharing the rate between accounts: the sender takes slots only just ahead of now, so another
+//! account's request finds one within its budget behind any backlog; and each account's handed-on
+//! emails are expected in a lane of their own, so accounts handing on at once are delivered side by
+//! side. On tokio's paused clock, which the sends' times follow.
+use super::pacing::{interval, paced};
+use super::slow::TokioClock;
+use super::*;
+use crate::domain::{Status, Timestamp};
+use crate::ports::{Clock, MailError, Mailer, OutgoingEmail, QueuedSend};
+use crate::service::send::{send_queued, Delivery};
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Records when each email went, on the clock the world runs on.
+struct Timed {
+    inner: Arc<RecordingMailer>,
+    clock: Arc<dyn crate::ports::Clock>,
+    at: Mutex<Vec<(Timestamp, String)>>,
+}
+
+#[async_trait::async_trait]
+impl Mailer for Timed {
+    async fn send(&self, email: &OutgoingEmail) -> Result<(), MailError> {
+        self.at.lock().unwrap().push((self.clock.now(), email.to.as_str().to_owned()));
+        self.inner.send(email).await
+    }
+    fn longest_send(&self) -> Duration {
+        Duration::ZERO
+    }
+}
+
+fn addresses(n: usize, domain: &str) -> Value {
+    json!((0..n).map(|i| format!("u{i}@{domain}")).collect::<Vec<_>>())
+}
+
+#[tokio::test(start_paused = true)]
+async fn another_accounts_invitation_goes_within_its_request_behind_any_backlog() {
+    let (mut w, queue) = paced(5.0);
+    w.deps.clock = TokioClock::from(w.clock.now());
+    let timed = Arc::new(Timed { inner: w.mailer.clone(), clock: w.deps.clock.clone(), at: Mutex::new(Vec::new()) });
+    w.notifier.mailer = timed.clone();
+    w.invite(&owner_of("big"), addresses(60, "big.io")).await;
+    let backlog = queue.take();
+    assert!(backlog.len() >= 50, "{}", backlog.len());
+
+    // The sender works through the backlog (in one batch, as its invocations together would) while,
+    // three seconds in, another account invites one person.
+    let sender = send_queued(&w.deps, &w.notifier, &backlog, None, Duration::ZERO);
+    let small = async {
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let invited = w.deps.clock.now();
+        let result = w.invite(&owner_of("small"), json!(["one@small.io"])).await;
+        (invited, result)
+    };
+    let (sent, (invited, result)) = tokio::join!(sender, small);
+    assert!(sent.into_iter().all(|s| matches!(s, Ok(Delivery::Sent))), "the backlog is sent");
+    let [(_, Outcome::Invited(inv))] = &result[..] else { panic!("{result:?}") };
+    assert_eq!(inv.status, Status::Pending, "sent within its request, not queued behind the backlog");
+    let at = timed.at.lock().unwrap().clone();
+    let (small_at, _) = at.iter().find(|(_, to)| to == "one@small.io").unwrap();
+    assert!(invited.until(*small_at) <= crate::service::pace::REQUEST_BUDGET, "{:?}", invited.until(*small_at));
+
+    // And the rate held for everyone: no two emails closer than the schedule's interval.
+    let mut times: Vec<Timestamp> = at.iter().map(|(t, _)| *t).collect();
+    times.sort();
+    assert_eq!(times.len(), 61);
+    for pair in times.windows(2) {
+        assert!(pair[0].until(pair[1]) >= interval(&w), "{pair:?}");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn accounts_handing_on_at_once_are_expected_side_by_side_each_in_its_own_order() {
+    let (w, queue) = paced(5.0);
+    let now = w.clock.now();
+    w.invite(&owner_of("first"), addresses(30, "first.io")).await;
+    let first = queue.take();
+    w.invite(&owner_of("second"), addresses(30, "second.io")).await;
+    let second = queue.take();
+    let step = interval(&w);
+    // The second account's emails are not expected after the first's: each lane starts now. (A request
+    // may also hold the one slot just past its budget, handed on holding it.)
+    let expected =
+        |queued: &[QueuedSend]| -> Vec<Timestamp> { queued.iter().filter(|q| !q.held).map(|q| q.at()).collect() };
+    for queued in [&first, &second] {
+        let at = expected(queued);
+        assert!(at.len() >= 20, "{queued:?}");
+        let lane: Vec<Timestamp> = (0..at.len() as u32).map(|i| now.plus(step * i)).collect();
+        assert_eq!(at, lane);
+    }
+    // A later request of the first account follows on in its lane.
+    w.invite(&owner_of("first"), json!(["late@first.io"])).await;
+    let late = expected(&queue.take());
+    assert_eq!(late, [now.plus(step * expected(&first).len() as u32)]);
+}
