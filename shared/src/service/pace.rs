@@ -42,8 +42,8 @@ impl Pacing {
     }
 }
 
-/// How many of a request's `n` emails it reserves slots for: those an idle schedule has room for within
-/// its budget (all, unpaced). The others are handed on at once, expected in their account's lane.
+/// How many of a request's `n` emails it may reserve slots for: those an idle schedule has room for
+/// within its budget (all, unpaced). The others are handed on at once, expected in their account's lane.
 pub fn within_budget(notifier: &Notifier, n: usize) -> usize {
     notifier.pacing.as_ref().map_or(n, |p| n.min(p.slots_within(REQUEST_BUDGET)))
 }
@@ -73,6 +73,8 @@ pub fn sender_last(deps: &Deps) -> Option<Timestamp> {
 pub struct Slots {
     pub slots: Vec<Timestamp>,
     pub next: Timestamp,
+    /// The first slot is the earliest a reservation gives: nobody held the schedule ahead of it.
+    pub idle: bool,
 }
 
 /// Up to `n` consecutive slots of the shared schedule, the first not before [`RESERVE_LEAD`] from now
@@ -80,12 +82,13 @@ pub struct Slots {
 pub async fn reserve(deps: &Deps, notifier: &Notifier, n: usize, last: Option<Timestamp>) -> Result<Slots, StoreError> {
     let now = deps.clock.now();
     let Some(pacing) = notifier.pacing.as_ref().filter(|_| n > 0) else {
-        return Ok(Slots { slots: vec![now; n], next: now });
+        return Ok(Slots { slots: vec![now; n], next: now, idle: true });
     };
     let interval = pacing.interval();
-    let got = deps.store.reserve_slots(Schedule::Shared, n as u32, interval, now.plus(RESERVE_LEAD), last).await?;
+    let earliest = now.plus(RESERVE_LEAD);
+    let got = deps.store.reserve_slots(Schedule::Shared, n as u32, interval, earliest, last).await?;
     let slots: Vec<Timestamp> = (0..got.count).map(|i| got.first.plus(interval * i)).collect();
-    Ok(Slots { next: got.first.plus(interval * got.count), slots })
+    Ok(Slots { next: got.first.plus(interval * got.count), slots, idle: got.first == earliest })
 }
 
 /// When `n` emails of `account` handed on without a slot are expected: the next `n` turns of the

@@ -1,6 +1,6 @@
-//! A new invitation's first email, paced. The request reserves, in one write, the slots the schedule has
-//! free within its budget (and one interval past it, held for the paced sender); the emails whose slot
-//! falls within the budget go now, in their slots. The others are handed to the paced sender at once,
+//! A new invitation's first email, paced. The request reserves a slot within its budget (or one interval
+//! past it, held for the paced sender), and when the schedule was idle, in a second write, the others
+//! its budget has room for; the emails whose slot falls within the budget go now, in their slots. The others are handed to the paced sender at once,
 //! while those wait: expected in their account's lane (one more write), to take their slots when the
 //! sender receives them. Handed on before the request's own sends are done, they reach the sender while
 //! the schedule is still busy, so it runs on without a gap.
@@ -110,7 +110,15 @@ async fn plan(
 ) -> Result<Vec<Plan>, StoreError> {
     let Some(first) = fresh.first() else { return Ok(Vec::new()) };
     let wanted = pace::within_budget(notifier, fresh.len());
-    let slots = pace::reserve(deps, notifier, wanted, pace::request_last(notifier, budget_end)).await?.slots;
+    let last = pace::request_last(notifier, budget_end);
+    // One slot first: on an idle schedule the rest of the budget is this request's too; on a busy one it
+    // sends that one and hands the rest on, so accounts sending at once share the rate through their
+    // lanes rather than by whose request came first, and its own emails keep their order.
+    let first_slot = pace::reserve(deps, notifier, wanted.min(1), last).await?;
+    let mut slots = first_slot.slots;
+    if first_slot.idle && wanted > slots.len() && !slots.is_empty() {
+        slots.extend(pace::reserve(deps, notifier, wanted - 1, last).await?.slots);
+    }
     let expected = pace::expect(deps, notifier, &first.account_id, fresh.len() - slots.len()).await?;
     Ok(slots.into_iter().map(Plan::Slot).chain(expected.into_iter().map(Plan::Expected)).collect())
 }

@@ -93,3 +93,21 @@ async fn accounts_handing_on_at_once_are_expected_side_by_side_each_in_its_own_o
     let late = expected(&queue.take());
     assert_eq!(late, [now.plus(step * expected(&first).len() as u32)]);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_request_on_a_busy_schedule_sends_one_and_hands_the_rest_on() {
+    let (w, queue) = paced(5.0);
+    // Alone, a request sends what its budget holds: five at 5 a second.
+    w.invite(&owner_of("first"), addresses(5, "first.io")).await;
+    assert_eq!((w.mailer.sent().len(), queue.take().len()), (5, 0));
+    // Another account's, while the first's slots are still ahead (the clock has not moved): one slot
+    // within its budget, the rest to the queue in its lane, where the accounts take turns.
+    let before = w.clock.now();
+    w.clock.advance(Duration::from_millis(200));
+    let results = w.invite(&owner_of("second"), addresses(5, "second.io")).await;
+    let pending =
+        results.iter().filter(|(_, o)| matches!(o, Outcome::Invited(i) if i.status == Status::Pending)).count();
+    let queued = queue.take();
+    assert_eq!((pending, queued.len()), (1, 4), "{queued:?}");
+    assert!(queued.iter().all(|q| !q.held && q.at() >= before), "{queued:?}");
+}
