@@ -113,8 +113,8 @@ pub(super) async fn send_claimed(
         Ok(Ok(())) => {}
         Ok(Err(e)) => return Ok(Sending::Refused(e)),
         Err(pace::Missed) => {
-            let at = pace::expect(deps, notifier, &claimed.account_id, 1).await?;
-            return hand_on(deps, claimed, at[0], false).await;
+            let lane = pace::expect(deps, notifier, &claimed.account_id, 1).await?;
+            return hand_on(deps, claimed, lane.at[0], false).await;
         }
     }
     let mark = rules::sent(claimed, deps.clock.now(), &deps.policy);

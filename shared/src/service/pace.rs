@@ -91,23 +91,26 @@ pub async fn reserve(deps: &Deps, notifier: &Notifier, n: usize, last: Option<Ti
     Ok(Slots { next: got.first.plus(interval * got.count), slots, idle: got.first == earliest })
 }
 
-/// When `n` emails of `account` handed on without a slot are expected: the next `n` turns of the
-/// account's lane, one interval apart from its last or from now. Each account's lane runs at the whole
-/// rate, so the queue delivers the emails of accounts sending at once side by side, and the paced
-/// sender, taking slots in the order it receives them, gives each about an equal share.
-pub async fn expect(
-    deps: &Deps,
-    notifier: &Notifier,
-    account: &AccountId,
-    n: usize,
-) -> Result<Vec<Timestamp>, StoreError> {
+/// The next `n` turns of `account`'s lane: when its emails handed on without a slot are expected, one
+/// interval apart from its last or from now. Each account's lane runs at the whole rate, so the queue
+/// delivers the emails of accounts sending at once side by side, and the paced sender, taking slots in
+/// the order it receives them, gives each about an equal share.
+pub async fn expect(deps: &Deps, notifier: &Notifier, account: &AccountId, n: usize) -> Result<Lane, StoreError> {
     let now = deps.clock.now();
     let Some(pacing) = notifier.pacing.as_ref().filter(|_| n > 0) else {
-        return Ok(vec![now; n]);
+        return Ok(Lane { at: vec![now; n], behind: false });
     };
     let interval = pacing.interval();
     let got = deps.store.reserve_slots(Schedule::Lane(account), n as u32, interval, now, None).await?;
-    Ok((0..got.count).map(|i| got.first.plus(interval * i)).collect())
+    Ok(Lane { at: (0..got.count).map(|i| got.first.plus(interval * i)).collect(), behind: got.first > now })
+}
+
+/// Turns of an account's lane.
+#[derive(Debug, Clone)]
+pub struct Lane {
+    pub at: Vec<Timestamp>,
+    /// The lane was ahead of now: the account has emails waiting, which these go behind.
+    pub behind: bool,
 }
 
 /// How long before its slot a send starts its reads and claim, so that their latency does not delay

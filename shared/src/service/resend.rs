@@ -66,7 +66,7 @@ pub async fn resend(
             send_claimed(deps, notifier, &claimed, &token, Some(slot), Some(budget_end)).await?
         }
         Some(&slot) => hand_on(deps, &claimed, slot, true).await?,
-        None => hand_on(deps, &claimed, pace::expect(deps, notifier, auth.account(), 1).await?[0], false).await?,
+        None => hand_on(deps, &claimed, pace::expect(deps, notifier, auth.account(), 1).await?.at[0], false).await?,
     };
     match sending {
         Sending::Sent(sent) => Ok(sent),

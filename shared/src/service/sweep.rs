@@ -104,7 +104,7 @@ impl Run<'_> {
         let at = match slot {
             Some(slot) => slot,
             None => match pace::expect(self.deps, self.notifier, &inv.account_id, 1).await {
-                Ok(at) => at[0],
+                Ok(lane) => lane.at[0],
                 Err(e) => {
                     tracing::warn!(invitation = %inv.id, error = %crate::logging::chain(&e), "sweep could not hand an invitation on");
                     return Swept::Nothing;

@@ -1,9 +1,8 @@
-//! A new invitation's first email, paced. The request reserves a slot within its budget (or one interval
-//! past it, held for the paced sender), and when the schedule was idle, in a second write, the others
-//! its budget has room for; the emails whose slot falls within the budget go now, in their slots. The others are handed to the paced sender at once,
-//! while those wait: expected in their account's lane (one more write), to take their slots when the
-//! sender receives them. Handed on before the request's own sends are done, they reach the sender while
-//! the schedule is still busy, so it runs on without a gap.
+//! A new invitation's first email, paced. The request takes its emails' turns in their account's lane,
+//! then, unless the account already has emails waiting, slots of the schedule within its budget (`plan`);
+//! the emails whose slot falls within the budget go now, in their slots. The others are handed to the
+//! paced sender at once, while those wait, expected at their turns, to take their slots when the sender
+//! receives them.
 use super::{InviteResult, Outcome};
 use crate::domain::{Invitation, Timestamp, Token};
 use crate::ports::store::UpdateOutcome;
@@ -70,7 +69,7 @@ pub(super) async fn first_emails(
             // Too late for its slot and no free one within the budget: handed on after all.
             Err(pace::Missed) => {
                 let queued = match pace::expect(deps, notifier, &inv.account_id, 1).await {
-                    Ok(at) => queue(deps, &inv, Plan::Expected(at[0])).await,
+                    Ok(lane) => queue(deps, &inv, Plan::Expected(lane.at[0])).await,
                     Err(e) => {
                         tracing::warn!(invitation = %inv.id, error = %crate::logging::chain(&e), "not handed on; the sweep will send it");
                         None
@@ -100,8 +99,12 @@ enum Plan {
     Expected(Timestamp),
 }
 
-/// The new emails' plans, in order: the slots the schedule has free by the request's last, then the
-/// turns of their account's lane for the rest.
+/// The new emails' plans, in order. Each takes its turn in the account's lane (one write for all). An
+/// account with emails already waiting hands these on behind them, so its emails keep their order and
+/// its requests never crowd out the queue. One with none takes a slot of the schedule (none after one
+/// interval past the budget): on an idle schedule, in a second write, the others its budget has room
+/// for too; on a busy one that one only, so accounts sending at once share the rate through their
+/// lanes rather than by whose request came first. The rest are expected at their turns.
 async fn plan(
     deps: &Deps,
     notifier: &Notifier,
@@ -109,18 +112,19 @@ async fn plan(
     budget_end: Timestamp,
 ) -> Result<Vec<Plan>, StoreError> {
     let Some(first) = fresh.first() else { return Ok(Vec::new()) };
-    let wanted = pace::within_budget(notifier, fresh.len());
-    let last = pace::request_last(notifier, budget_end);
-    // One slot first: on an idle schedule the rest of the budget is this request's too; on a busy one it
-    // sends that one and hands the rest on, so accounts sending at once share the rate through their
-    // lanes rather than by whose request came first, and its own emails keep their order.
-    let first_slot = pace::reserve(deps, notifier, wanted.min(1), last).await?;
-    let mut slots = first_slot.slots;
-    if first_slot.idle && wanted > slots.len() && !slots.is_empty() {
-        slots.extend(pace::reserve(deps, notifier, wanted - 1, last).await?.slots);
+    let lane = pace::expect(deps, notifier, &first.account_id, fresh.len()).await?;
+    let mut slots = Vec::new();
+    if !lane.behind {
+        let wanted = pace::within_budget(notifier, fresh.len());
+        let last = pace::request_last(notifier, budget_end);
+        let first_slot = pace::reserve(deps, notifier, wanted.min(1), last).await?;
+        slots = first_slot.slots;
+        if first_slot.idle && wanted > slots.len() && !slots.is_empty() {
+            slots.extend(pace::reserve(deps, notifier, wanted - 1, last).await?.slots);
+        }
     }
-    let expected = pace::expect(deps, notifier, &first.account_id, fresh.len() - slots.len()).await?;
-    Ok(slots.into_iter().map(Plan::Slot).chain(expected.into_iter().map(Plan::Expected)).collect())
+    let expected = lane.at.into_iter().skip(slots.len()).map(Plan::Expected);
+    Ok(slots.into_iter().map(Plan::Slot).chain(expected).collect())
 }
 
 /// Marks `inv` as waiting for the paced sender (due for the sweep a processing timeout after its slot)

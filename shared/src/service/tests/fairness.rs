@@ -78,20 +78,25 @@ async fn accounts_handing_on_at_once_are_expected_side_by_side_each_in_its_own_o
     w.invite(&owner_of("second"), addresses(30, "second.io")).await;
     let second = queue.take();
     let step = interval(&w);
-    // The second account's emails are not expected after the first's: each lane starts now. (A request
-    // may also hold the one slot just past its budget, handed on holding it.)
+    // The second account's emails are not expected after the first's: each lane starts now, a turn for
+    // each invitee, those sent at once or held (one past the budget) included.
     let expected =
         |queued: &[QueuedSend]| -> Vec<Timestamp> { queued.iter().filter(|q| !q.held).map(|q| q.at()).collect() };
     for queued in [&first, &second] {
         let at = expected(queued);
         assert!(at.len() >= 20, "{queued:?}");
-        let lane: Vec<Timestamp> = (0..at.len() as u32).map(|i| now.plus(step * i)).collect();
+        let lane: Vec<Timestamp> = (30 - at.len() as u32..30).map(|i| now.plus(step * i)).collect();
         assert_eq!(at, lane);
     }
-    // A later request of the first account follows on in its lane.
+    // A later request of the first account, whose emails still wait, goes behind them in its lane, even
+    // with a slot free: its emails keep their order and its requests never crowd out the queue.
+    w.clock.advance(Duration::from_secs(2));
     w.invite(&owner_of("first"), json!(["late@first.io"])).await;
-    let late = expected(&queue.take());
-    assert_eq!(late, [now.plus(step * expected(&first).len() as u32)]);
+    assert!(w.mailer.sent_to(&email("late@first.io")).is_empty());
+    assert_eq!(expected(&queue.take()), [now.plus(step * 30)]);
+    // Another account's one invitation, at the same moment, goes at once.
+    w.invite(&owner_of("third"), json!(["one@third.io"])).await;
+    assert_eq!(w.mailer.sent_to(&email("one@third.io")).len(), 1);
 }
 
 #[tokio::test(start_paused = true)]

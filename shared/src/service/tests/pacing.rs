@@ -51,10 +51,10 @@ async fn an_invite_sends_what_its_budget_allows_and_hands_on_the_rest_in_their_s
     let queued = queue.take();
     let step = interval(&w);
     assert_eq!(step, Duration::from_millis(538));
-    // Expected one interval apart in the account's lane, from now, holding no slot: the sender takes
-    // theirs when it receives them.
+    // Expected at their turns in the account's lane (the request took a turn for each of the five, from
+    // now), holding no slot: the sender takes theirs when it receives them.
     let expected: Vec<Timestamp> = queued.iter().map(|q| q.at()).collect();
-    assert_eq!(expected, [now, now.plus(step), now.plus(step * 2)]);
+    assert_eq!(expected, [now.plus(step * 2), now.plus(step * 3), now.plus(step * 4)]);
     assert!(queued.iter().all(|q| !q.held), "{queued:?}");
     for (q, (_, outcome)) in queued.iter().zip(&results[2..]) {
         let Outcome::Invited(inv) = outcome else { unreachable!() };
@@ -241,12 +241,12 @@ async fn a_throttled_send_takes_a_fresh_slot_and_one_throttled_on_and_on_is_left
     let step = interval(&w);
     let start = w.clock.now().plus(RESERVE_LEAD);
     // Throttled once in the invite's slot: the next slot is beyond the request's budget, so it is
-    // handed on without one, expected at once in its account's lane, and the sender sends it.
+    // handed on without one, expected at the lane's next turn, and the sender sends it.
     w.mailer.refuse_next(Refusal::Throttled, 1);
     let inv = w.invited(&owner_of("acme"), "a@x.io").await;
     assert_eq!(inv.status, Status::Processing);
     let [q] = queue.take().try_into().unwrap();
-    assert_eq!((q.at(), q.held), (w.clock.now(), false));
+    assert_eq!((q.at(), q.held), (w.clock.now().plus(step), false));
     assert_eq!(send(&w, &q).await, Delivery::Sent);
     assert_eq!((w.mailer.refused(), w.mailer.sent().len()), (1, 1));
 
