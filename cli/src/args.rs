@@ -92,6 +92,9 @@ pub enum Command {
         #[command(subcommand)]
         command: SettingsCommand,
     },
+    /// How many of the account's seats are taken: members and open invitations, against its seat limit.
+    #[command(after_help = "Examples:\n  invitations seats\n  invitations seats --output json")]
+    Seats,
     /// Print a completion script for a shell.
     #[command(after_help = "Examples:\n  invitations completions bash > /etc/bash_completion.d/invitations\n  \
                             invitations completions zsh > \"${fpath[1]}/_invitations\"")]

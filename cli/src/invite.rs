@@ -96,7 +96,16 @@ fn progress(total: u64) -> ProgressBar {
 }
 
 /// The API's outcomes, then the command's own for an invitee whose request failed.
-const OUTCOMES: [&str; 5] = ["invited", "already_invited", "already_member", "invalid", "failed"];
+const OUTCOMES: [&str; 8] = [
+    "invited",
+    "already_invited",
+    "already_member",
+    "undeliverable",
+    "domain_not_allowed",
+    "seat_limit_reached",
+    "invalid",
+    "failed",
+];
 
 /// Prints one row per invitee, then on standard error the summary by outcome and every invitee not
 /// invited with its reason. Some not invited: exit status 3.

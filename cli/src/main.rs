@@ -80,6 +80,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Accept(args) => manage::accept(&api, args, format).await,
         Command::Account(action) => manage::account(&api, action, format).await,
         Command::Settings { command } => settings::run(&api, command, format).await,
+        Command::Seats => settings::seats(&api, format).await,
         Command::Completions { .. } => unreachable!("answered before any connection"),
     }
 }

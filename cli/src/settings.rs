@@ -1,4 +1,5 @@
-//! `invitations settings get|set`: the account's settings, the owner's. `set` changes only the fields
+//! `invitations settings get|set`: the account's settings, the owner's; `invitations seats`: how many of
+//! its seats are taken. `set` changes only the fields
 //! given: it reads the settings, changes them, and writes them over the version it read (`If-Match`), so
 //! an edit made meanwhile by someone else is never overwritten; run it again to apply over theirs.
 use crate::args::{Format, SettingsCommand, SettingsSet};
@@ -59,6 +60,19 @@ pub async fn run(api: &Api, command: &SettingsCommand, format: Format) -> Result
         return Err(written.failure());
     }
     print(format, &written.body)
+}
+
+pub const SEATS: &[Column] = &[("LIMIT", "limit"), ("ACTIVE", "active"), ("PENDING", "pending")];
+
+/// The account's seats; anyone who may invite may read them.
+pub async fn seats(api: &Api, format: Format) -> Result<ExitCode, Failure> {
+    let read = api.call(Method::GET, api.account()?, &["seats"], &[], None, None).await?;
+    if !read.status.is_success() {
+        return Err(read.failure());
+    }
+    output::print_one(format, SEATS, &read.body)
+        .map(|_| ExitCode::SUCCESS)
+        .map_err(|e| Failure::Error(format!("cannot write the output: {e}")))
 }
 
 /// The settings read, with the fields `set` names changed; `none` sets a field back to its default.

@@ -3,7 +3,7 @@
 // Remove on the rows they apply to, each confirmed and shown in its row at once.
 import { accountPath, call } from "./api.js";
 import { $, confirm, el, hidden } from "./dom.js";
-import { accessLines, dateText, deliveryText, errorText, statusWord } from "./words.js";
+import { accessLines, dateText, deliveryText, errorText, seatsText, statusWord } from "./words.js";
 
 // The table's columns, in order: a new column (the email's delivery status, say) is one entry here.
 const COLUMNS = [
@@ -98,8 +98,10 @@ async function act(row, action, button) {
   button.disabled = true;
   const answer = await action.run(row);
   if (answer.status === 401) return list.handlers.unauthorized();
-  if (answer.ok) action.done(row, answer);
-  else row.note = errorText(answer, action.what);
+  if (answer.ok) {
+    action.done(row, answer);
+    loadSeats();
+  } else row.note = errorText(answer, action.what);
   announce(row.email + ": " + row.note);
   const old = row.element;
   old.replaceWith(renderRow(row));
@@ -163,9 +165,17 @@ function showRows(rows, f, note) {
   announce(note || page + (rows.length === 1 ? "1 row." : rows.length + " rows."));
 }
 
+// The seats line above the list; left out when the seats cannot be read, as the list says why itself.
+async function loadSeats() {
+  const answer = await call("GET", accountPath("seats"));
+  $("seats").hidden = !answer.ok;
+  $("seats").textContent = answer.ok ? seatsText(answer.data) : "";
+}
+
 export function reset() {
   list.pages = [null];
   list.at = 0;
+  loadSeats();
   return load();
 }
 

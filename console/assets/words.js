@@ -88,11 +88,23 @@ export function outcomeText(result) {
       return "Not invited: email to this address bounced or was marked as spam. Invite again with force to try anyway.";
     case "domain_not_allowed":
       return "Not invited: the account's settings do not allow this address's domain.";
+    case "seat_limit_reached":
+      return "Not invited: every seat of the account is taken. Cancel an invitation or remove a user to free one.";
     case "invalid":
       return "Not invited: " + sentence(result.error || "not a valid email address or user ID");
     default:
       return String(result.outcome);
   }
+}
+
+const count = (n, one, many) => n + " " + (n === 1 ? one : many);
+
+// The account's seats in a sentence: members and open invitations, against the limit when it has one.
+export function seatsText({ limit, active, pending }) {
+  const taken = count(active, "member", "members") + " and " + count(pending, "open invitation", "open invitations");
+  if (limit === null || limit === undefined) return "Seats: " + taken + ", no seat limit.";
+  const free = Math.max(0, limit - active - pending);
+  return "Seats: " + (active + pending) + " of " + limit + " taken (" + taken + "), " + count(free, "seat", "seats") + " free.";
 }
 
 const capital = (text) => text.charAt(0).toUpperCase() + text.slice(1);

@@ -120,9 +120,19 @@ async fn every_subcommand_against_the_local_server() {
 
     let completions = run(&server, &["completions", "bash"]).await;
     assert!(completions.status.success() && text(&completions.stdout).contains("remove-user"));
-    for sub in
-        ["invite", "list", "users", "cancel", "update", "resend", "remove-user", "accept", "settings", "completions"]
-    {
+    for sub in [
+        "invite",
+        "list",
+        "users",
+        "cancel",
+        "update",
+        "resend",
+        "remove-user",
+        "accept",
+        "settings",
+        "seats",
+        "completions",
+    ] {
         let help = run(&server, &[sub, "--help"]).await;
         assert!(help.status.success() && text(&help.stdout).contains("Examples:"), "{sub}");
     }
@@ -155,6 +165,23 @@ async fn settings_get_and_set_change_only_the_fields_given() {
     }
     let unchanged = json(&run(&server, &["settings", "get", "-o", "json"]).await);
     assert_eq!(unchanged, second);
+
+    // The seats: the limit set above, and each invitation holding one.
+    assert_eq!(
+        json(&run(&server, &["seats", "-o", "json"]).await),
+        serde_json::json!({"limit": 5, "active": 0, "pending": 0})
+    );
+    assert!(run(&server, &["invite", "ann@x.io", "--infra", "basic_user"]).await.status.success());
+    let table = text(&run(&server, &["seats"]).await.stdout);
+    assert!(
+        table.starts_with("LIMIT") && table.lines().nth(1).is_some_and(|l| l.split_whitespace().eq(["5", "0", "1"])),
+        "{table}"
+    );
+    assert!(run(&server, &["settings", "set", "--seat-limit", "1"]).await.status.success());
+    let full = run(&server, &["invite", "bob@x.io", "--infra", "basic_user"]).await;
+    assert_eq!(full.status.code(), Some(3), "not every invitee invited: {}", text(&full.stdout));
+    assert!(text(&full.stdout).contains("seat_limit_reached"), "{}", text(&full.stdout));
+    assert!(text(&full.stderr).starts_with("1 invitees: 1 seat_limit_reached"), "{}", text(&full.stderr));
     server.stop().await;
 }
 

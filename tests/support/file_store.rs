@@ -5,7 +5,8 @@
 use async_trait::async_trait;
 use invitations::adapters::memory::MemoryStore;
 use invitations::domain::{
-    AccountId, AccountSettings, Counted, Email, Hour, Invitation, InvitationId, Member, Pause, Tally, Timestamp, UserId,
+    AccountId, AccountSettings, Counted, Email, Hour, Invitation, InvitationId, Member, Pause, Seats, Tally, Timestamp,
+    UserId,
 };
 use invitations::ports::reputation::ReputationStore;
 use invitations::ports::settings::{SettingsOutcome, SettingsStore, SettingsWrite};
@@ -169,5 +170,10 @@ impl SettingsStore for ReopenedStore {
     async fn put_settings(&self, write: &SettingsWrite<'_>) -> StoreResult<SettingsOutcome> {
         let _turn = self.turn.lock().await;
         self.reopen().put_settings(write).await
+    }
+
+    async fn seats(&self, account: &AccountId) -> StoreResult<Seats> {
+        let _turn = self.turn.lock().await;
+        self.reopen().seats(account).await
     }
 }

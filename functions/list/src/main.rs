@@ -1,4 +1,4 @@
-//! Serves the read routes: the invitations list, the Users list, and the account's sending and settings.
+//! Serves the read routes: the invitations list, the Users list, and the account's sending, settings and seats.
 use invitations::entry::http::{self, Route};
 use invitations::{logging, startup::wiring};
 use lambda_http::{lambda_runtime, service_fn, Error, LambdaEvent};
@@ -14,6 +14,7 @@ async fn main() -> Result<(), Error> {
                 Some(Route::Users) => http::users(&deps, req).await,
                 Some(Route::Sending) => http::sending(&deps, req).await,
                 Some(Route::Settings) => http::settings(&deps, req).await,
+                Some(Route::Seats) => http::seats(&deps, req).await,
                 _ => http::list(&deps, req).await,
             }
         };

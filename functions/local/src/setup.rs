@@ -113,6 +113,9 @@ async fn seed<F: Fn(&str) -> Option<String>>(
             CreateOutcome::AlreadyOpen(_) | CreateOutcome::AlreadyMember(_) | CreateOutcome::Undeliverable(_) => {
                 println!("seeded {} already", inv.email.as_str())
             }
+            CreateOutcome::SeatLimitReached => {
+                println!("not seeded {}: the account's seats are full", inv.email.as_str())
+            }
         }
     }
     Ok(())

@@ -27,7 +27,7 @@ pub use idempotency::IdempotencyKey;
 pub use invitation::Invitation;
 pub use member::{Claimant, Member, UserId, UserStatus};
 pub use reputation::{Cause, Counted, Hour, Pause, Rate, Tally};
-pub use settings::{AccountSettings, Domain, Settings};
+pub use settings::{AccountSettings, Domain, Seats, Settings};
 pub use status::Status;
 pub use time::Timestamp;
 pub use token::{Token, TokenHash};

@@ -176,5 +176,22 @@ impl AccountSettings {
     }
 }
 
+/// An account's seats: members (`active`) and open invitations (`pending`) against its `limit`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Seats {
+    /// `None`: no limit.
+    pub limit: Option<u32>,
+    pub active: u64,
+    pub pending: u64,
+}
+
+impl Seats {
+    /// Whether one more invitation may take a seat. A limit lowered below the seats taken refuses new
+    /// invitations and takes no seat back: members stay, and open invitations run their course.
+    pub fn has_room(&self) -> bool {
+        self.limit.is_none_or(|limit| self.active + self.pending < u64::from(limit))
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -2,7 +2,7 @@
 //! write on the version it read (optimistic concurrency), so of two owners editing at once one wins and
 //! the other learns that the settings changed under it.
 use super::store::StoreResult;
-use crate::domain::{AccountId, AccountSettings, Settings, Timestamp};
+use crate::domain::{AccountId, AccountSettings, Seats, Settings, Timestamp};
 use async_trait::async_trait;
 
 /// One write of an account's settings.
@@ -31,4 +31,7 @@ pub trait SettingsStore: Send + Sync {
     async fn settings(&self, account: &AccountId) -> StoreResult<AccountSettings>;
     /// One conditional write: the settings at the next version.
     async fn put_settings(&self, write: &SettingsWrite<'_>) -> StoreResult<SettingsOutcome>;
+    /// The account's seats as stored now (a strongly consistent read): its limit, members and open
+    /// invitations.
+    async fn seats(&self, account: &AccountId) -> StoreResult<Seats>;
 }

@@ -25,6 +25,8 @@ pub enum CreateOutcome {
     /// The latest invitation for this (account, email) is undeliverable, and the create was asked to
     /// refuse that.
     Undeliverable(Invitation),
+    /// Members and open invitations fill the account's `seat_limit`: nothing was written.
+    SeatLimitReached,
 }
 
 #[derive(Debug)]
@@ -71,14 +73,16 @@ pub enum StoreError {
 pub trait InvitationStore: Send + Sync {
     /// Stores a new invitation unless an open one exists for its (account, email); atomic under races. An
     /// open one that has expired by the new one's creation is expired in the same step
-    /// ([`crate::rules::supersede`]).
+    /// ([`crate::rules::supersede`]) and hands its seat to the new one; any other new invitation takes a
+    /// seat in the same step, or is refused when the account's seats are full ([`crate::domain::Seats`]).
     async fn create(&self, invitation: &Invitation) -> StoreResult<CreateOutcome> {
         self.create_checked(invitation, false).await
     }
     /// [`InvitationStore::create`], and with `refuse_undeliverable` also `Undeliverable` when the
     /// address's latest invitation (open or closed, not accepted) is, checked in the same atomic step.
     async fn create_checked(&self, invitation: &Invitation, refuse_undeliverable: bool) -> StoreResult<CreateOutcome>;
-    /// One conditional write: applies `change` only when the stored invitation meets `expect`.
+    /// One conditional write: applies `change` only when the stored invitation meets `expect`, and gives
+    /// its seat back in the same step when the write closes it ([`Transition::frees_seat`]).
     async fn update(&self, account: &AccountId, id: InvitationId, write: &Transition) -> StoreResult<UpdateOutcome>;
     /// One conditional write of an SES report ([`crate::rules::report`]): `Mismatch` when the report is
     /// of an older send or no newer than the one stored, which stays.
@@ -229,11 +233,12 @@ pub struct UsersPage {
 #[async_trait]
 pub trait MemberStore: Send + Sync {
     /// In one atomic write: `write` on the member's invitation; the member, unless its user is already a
-    /// member of the account; and, when given, the address the directory keeps for the user.
+    /// member of the account, in the seat the invitation held; and, when given, the address the
+    /// directory keeps for the user.
     async fn join(&self, write: &Transition, member: &Member, directory: Option<&Email>) -> StoreResult<JoinOutcome>;
     async fn member(&self, account: &AccountId, user: &UserId) -> StoreResult<Option<Member>>;
     /// Removes the member if it is still the one given (joined through the same invitation), and frees
-    /// its address for a new invitation. `false`: it was not there any more.
+    /// its seat and its address for a new invitation. `false`: it was not there any more.
     async fn remove_member(&self, member: &Member) -> StoreResult<bool>;
     /// The address a user's token carried when they last accepted an invitation in this deployment.
     async fn directory(&self, user: &UserId) -> StoreResult<Option<Email>>;

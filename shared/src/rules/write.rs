@@ -70,6 +70,13 @@ impl Transition {
         self.expect.grantable = Some(caller.grantable());
         self
     }
+
+    /// Whether the write gives the invitation's seat back: it closes an invitation it requires open
+    /// (a cancel, an expiry, a failure). An accept keeps the seat for the member, in its own transaction.
+    pub fn frees_seat(&self) -> bool {
+        let closes = !self.change.status.is_open() && self.change.status != Status::Accepted;
+        closes && !self.expect.statuses.is_empty() && self.expect.statuses.iter().all(|s| s.is_open())
+    }
 }
 
 /// When the sweep next has work on the invitation (the sparse due index).

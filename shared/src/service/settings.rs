@@ -3,7 +3,7 @@
 //! it instead of overwriting them. Each write is one conditional write; its `settings.updated` event
 //! comes from the stored change, as every lifecycle event does.
 use super::{Authorized, Deps};
-use crate::domain::{AccountSettings, Settings};
+use crate::domain::{AccountSettings, Seats, Settings};
 use crate::ports::settings::{SettingsOutcome, SettingsWrite};
 use crate::ports::StoreError;
 
@@ -52,4 +52,9 @@ pub async fn put(
             Err(SettingsError::Changed { expected: if_version.unwrap_or_default(), current: Box::new(current) })
         }
     }
+}
+
+/// The account's seats: anyone who may act in the account sees how many are taken, as they see its users.
+pub async fn seats(deps: &Deps, auth: &Authorized) -> Result<Seats, StoreError> {
+    deps.store.seats(auth.account()).await
 }

@@ -11,6 +11,7 @@ mod invite;
 mod largest;
 mod link;
 mod manage;
+mod seats;
 mod settings;
 mod update;
 mod users;

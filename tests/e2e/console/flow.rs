@@ -19,6 +19,7 @@ async fn an_administrator_invites_cancels_resends_and_removes_as_a_person_would(
         assert_eq!(text(c, "#who-account").await, "acme");
         let empty = text(c, "#empty").await;
         assert_eq!(empty, "No users yet. Invite the first ones with Invite users.");
+        text_until(c, "#seats", |t| t == "Seats: 0 members and 0 open invitations, no seat limit.").await;
 
         click(c, "#invite-open").await;
         shown(c, "#invite").await;
@@ -42,6 +43,7 @@ async fn an_administrator_invites_cancels_resends_and_removes_as_a_person_would(
         shown(c, "#users").await;
         loaded(c).await;
         assert_eq!(emails(c).await, ["ann@example.com", "bob@example.com", "cy@example.com"]);
+        text_until(c, "#seats", |t| t == "Seats: 0 members and 3 open invitations, no seat limit.").await;
         for who in ["ann@example.com", "bob@example.com", "cy@example.com"] {
             assert_eq!(row_status(c, who).await, "Pending");
             assert_eq!(actions_of(c, who).await, ["cancel", "resend"], "{who}");
@@ -62,6 +64,7 @@ async fn an_administrator_invites_cancels_resends_and_removes_as_a_person_would(
         assert_eq!(row_status(c, "bob@example.com").await, "Cancelled");
         assert!(actions_of(c, "bob@example.com").await.is_empty(), "nothing more to do with it");
         assert_eq!(invitation(server, "bob@example.com").await["status"], "cancelled");
+        text_until(c, "#seats", |t| t == "Seats: 0 members and 2 open invitations, no seat limit.").await;
 
         // Too soon after the first email (RESEND_MIN_INTERVAL is 60 s): the row says when it may be resent.
         act(c, "ann@example.com", "resend").await;
@@ -86,6 +89,11 @@ async fn an_administrator_invites_cancels_resends_and_removes_as_a_person_would(
         let users = api(server, "GET", "/accounts/acme/users", None).await;
         let left: Vec<&str> = users["users"].as_array().unwrap().iter().map(|u| u["email"].as_str().unwrap()).collect();
         assert_eq!(left, ["ann@example.com"]);
+
+        // With a seat limit, the line counts against it.
+        api(server, "PUT", "/accounts/acme/settings", Some(json!({"seat_limit": 3}))).await;
+        click(c, "#search-button").await;
+        text_until(c, "#seats", |t| t == "Seats: 1 of 3 taken (0 members and 1 open invitation), 2 seats free.").await;
 
         // The local outbox answers as SES's mailbox simulator: a bounce shows in its row, in words.
         let body = json!({"invitees": "bounce@simulator.amazonses.com", "access": {"infrastructure": {"permissions": "basic_user"}}});

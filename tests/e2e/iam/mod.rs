@@ -21,7 +21,7 @@ use e2e::template::{function_of, template, template_env};
 use e2e::{claims, event_json, new_table, sdk, sent_invitation, unique, Ses};
 use invitations::adapters::dynamo::DynamoStore;
 use invitations::domain::{AccountId, Invitation, InvitationId, Timestamp};
-use invitations::ports::store::InvitationStore;
+use invitations::ports::store::{CreateOutcome, InvitationStore};
 use invitations::ports::Schedule;
 use invitations::ports::SendSlots;
 use serde_json::{json, Value};
@@ -126,7 +126,8 @@ async fn seed(w: &World, email: &str, ago: Duration, due: Timestamp) -> String {
     let account = AccountId::parse(&w.account).unwrap();
     let now = Timestamp::now();
     let inv = Invitation { id: InvitationId::new(), ..sent_invitation(&account, email, now.minus(ago), due) };
-    DynamoStore::new(client, &w.table).create(&inv).await.unwrap();
+    let created = DynamoStore::new(client, &w.table).create(&inv).await.unwrap();
+    assert!(matches!(created, CreateOutcome::Created), "{created:?}");
     inv.id.to_string()
 }
 
@@ -176,7 +177,7 @@ async fn drive() -> World {
     let removals = vec![
         w.event("DELETE", &format!("invitations/{b}"), &[], None),
         w.event("DELETE", "users/user-a", &[], None),
-        w.event("PUT", "settings", &[], Some(json!({"seat_limit": 5}))),
+        w.event("PUT", "settings", &[], Some(json!({"seat_limit": 50}))),
         w.event("PATCH", &format!("invitations/{c}"), &[], Some(json!({"access": e2e::access_infra()}))),
     ];
     let answers = w.run("cancel", removals).await;
@@ -193,9 +194,10 @@ async fn drive() -> World {
         w.event("GET", "invitations", &[("email", "c@x.io")], None),
         w.event("GET", "users", &[], None),
         w.event("GET", "settings", &[], None),
+        w.event("GET", "seats", &[], None),
     ];
     let answers = w.run("list", reads).await;
-    assert_eq!(statuses(&answers), [200, 200, 200, 200], "{answers:?}");
+    assert_eq!(statuses(&answers), [200, 200, 200, 200, 200], "{answers:?}");
 
     let now = Timestamp::now();
     let hour = Duration::from_secs(3600);

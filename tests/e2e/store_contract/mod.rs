@@ -11,6 +11,7 @@ mod members;
 mod pace;
 mod reads;
 mod reputation;
+mod seats;
 mod settings;
 mod writes;
 
@@ -31,6 +32,7 @@ use members::*;
 use pace::*;
 use reads::*;
 use reputation::*;
+use seats::*;
 use settings::*;
 use std::sync::Arc;
 use writes::*;
@@ -108,6 +110,11 @@ contract!(
     the_settings_record_is_in_no_list,
     racing_settings_writes_over_one_version_win_once,
     an_access_update_keeps_the_token_and_stops_a_join_that_read_the_old_access,
+    seats_are_taken_by_new_invitations_and_given_back_by_every_close,
+    an_expiry_gives_the_seat_back_and_a_reinvite_of_an_expired_one_takes_it_over,
+    racing_creates_take_the_last_seat_once,
+    racing_creates_without_a_limit_are_each_counted,
+    an_accept_racing_a_cancel_at_the_limit_moves_the_seat_once,
 );
 
 fn account() -> AccountId {

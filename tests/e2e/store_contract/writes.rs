@@ -223,6 +223,7 @@ pub(super) async fn a_reinvite_expires_an_open_invitation_past_its_expiry(store:
             .iter()
             .map(|o| match o {
                 CreateOutcome::Created => "created".into(),
+                CreateOutcome::SeatLimitReached => "no seat".into(),
                 CreateOutcome::AlreadyOpen(i) | CreateOutcome::AlreadyMember(i) | CreateOutcome::Undeliverable(i) => {
                     format!("{} {}", i.id, i.status)
                 }
@@ -239,7 +240,9 @@ pub(super) async fn a_reinvite_expires_an_open_invitation_past_its_expiry(store:
             outcomes.iter().all(|o| match o {
                 CreateOutcome::Created => true,
                 CreateOutcome::AlreadyOpen(open) => open.id == created[0].id,
-                CreateOutcome::AlreadyMember(_) | CreateOutcome::Undeliverable(_) => false,
+                CreateOutcome::AlreadyMember(_) | CreateOutcome::Undeliverable(_) | CreateOutcome::SeatLimitReached => {
+                    false
+                }
             }),
             "{status}: the others find the new one open: {seen:?}"
         );

@@ -1,8 +1,10 @@
-//! The create transaction: a new invitation and its (account, email) slot in one `TransactWriteItems`.
-//! A fresh address takes a free slot; a re-invite replaces the slot of a closed invitation, checking in
-//! the same transaction that it is closed, or of an open one past its expiry, expiring it in the same
-//! transaction (`rules::supersede`).
+//! The create transaction: a new invitation, its (account, email) slot and its seat in one
+//! `TransactWriteItems`. A fresh address takes a free slot; a re-invite replaces the slot of a closed
+//! invitation, checking in the same transaction that it is closed, or of an open one past its expiry,
+//! expiring it in the same transaction (`rules::supersede`), which hands its seat on. The others take a
+//! seat (`seats`), and fail whole when the account has none free.
 use super::item::{from_item, to_item};
+use super::seats::SeatMove;
 use super::{account_pk, failed_check, invitation_key, s, slot_sk, status_in, DynamoStore};
 use crate::domain::{Invitation, InvitationId, Status};
 use crate::ports::store::{CreateOutcome, StoreError, StoreResult};
@@ -49,17 +51,26 @@ impl DynamoStore {
         TransactWriteItem::builder().put(put).build()
     }
 
+    /// The seat a new invitation takes: an open one's (every one the service makes; only a seeded
+    /// sample is stored closed).
+    fn seat_taken(&self, inv: &Invitation) -> Option<TransactWriteItem> {
+        inv.status.is_open().then(|| self.seat_move(&inv.account_id, SeatMove::Take))
+    }
+
     /// First try: the address has never been invited in this account.
     async fn create_fresh(&self, inv: &Invitation) -> StoreResult<Attempt> {
         let slot = TransactWriteItem::builder().put(self.slot_put(inv, "attribute_not_exists(pk)")).build();
-        let Some(reasons) = self.transact(vec![slot, self.invitation_put(inv)]).await? else {
+        let mut items = vec![slot, self.invitation_put(inv)];
+        items.extend(self.seat_taken(inv));
+        let Some(reasons) = self.transact(items).await? else {
             return Ok(Attempt::Done(CreateOutcome::Created));
         };
-        match reasons.first() {
-            Some(r) if failed_check(r) => {
+        match (reasons.first(), reasons.get(2)) {
+            (Some(r), _) if failed_check(r) => {
                 let latest = r.item().and_then(|i| i.get("invitation_id")).and_then(|v| v.as_s().ok());
                 Ok(Attempt::SlotTaken(latest.and_then(|id| InvitationId::parse(id).ok())))
             }
+            (_, Some(seat)) if failed_check(seat) => Ok(Attempt::Done(CreateOutcome::SeatLimitReached)),
             _ => Ok(Attempt::Retry),
         }
     }
@@ -90,15 +101,19 @@ impl DynamoStore {
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .build()
             .expect("key, condition and table are set");
-        let items = vec![
+        let mut items = vec![
             TransactWriteItem::builder().condition_check(check).build(),
             self.slot_replacing(inv, latest),
             self.invitation_put(inv),
         ];
+        items.extend(self.seat_taken(inv));
         let Some(reasons) = self.transact(items).await? else {
             return Ok(Attempt::Done(CreateOutcome::Created));
         };
         match reasons.first() {
+            _ if !reasons.iter().take(3).any(failed_check) && reasons.get(3).is_some_and(failed_check) => {
+                Ok(Attempt::Done(CreateOutcome::SeatLimitReached))
+            }
             Some(r) if failed_check(r) => {
                 let current = r.item().ok_or_else(|| StoreError::Corrupt("condition failure without item".into()))?;
                 let current = from_item(current)?;

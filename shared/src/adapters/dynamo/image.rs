@@ -19,7 +19,11 @@ pub fn stored(image: &HashMap<String, AttributeValue>) -> StoreResult<Option<Sto
         from_item(image).map(|inv| Some(Stored::Invitation(inv)))
     } else if sk.starts_with("MEMBER#") {
         from_member_item(image).map(|m| Some(Stored::Member(m)))
-    } else if sk == super::settings::SETTINGS_SK {
+    } else if sk == super::SETTINGS_SK {
+        // Seats alone (no owner's write yet) are no settings.
+        if !super::settings::is_written(image) {
+            return Ok(None);
+        }
         super::settings::from_settings_item(image).map(|s| Some(Stored::Settings(s)))
     } else {
         Ok(None)

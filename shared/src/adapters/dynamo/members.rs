@@ -1,6 +1,8 @@
 //! Accepting and members. The accept is one `TransactWriteItems`: the invitation's conditional update,
-//! the member item (only if the user is not a member of the account yet) and the directory entry.
+//! the member item (only if the user is not a member of the account yet) in the invitation's seat, and
+//! the directory entry. A removal deletes the member and frees its seat and its address in another.
 use super::item::from_item;
+use super::seats::SeatMove;
 use super::write::expressions;
 use super::{account_pk, failed_check, invitation_key, s, slot_sk, unavailable, DynamoStore, Item};
 use crate::domain::{Access, AccountId, Email, Invitation, InvitationId, Member, Timestamp, UserId};
@@ -75,6 +77,7 @@ impl DynamoStore {
             .update_expression(e.update)
             .set_expression_attribute_names(Some(e.names))
             .set_expression_attribute_values(Some(e.values))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .build()
             .expect("key, expressions and table are set");
         TransactWriteItem::builder().update(update).build()
@@ -98,6 +101,7 @@ impl MemberStore for DynamoStore {
         let mut items = vec![
             self.update_item(&member.account_id, member.invitation_id, write),
             self.put(member_item(member), Some("attribute_not_exists(pk)")),
+            self.seat_move(&member.account_id, SeatMove::Join),
         ];
         if let Some(email) = directory {
             let key = HashMap::from([
@@ -135,8 +139,15 @@ impl MemberStore for DynamoStore {
             same(member_key(&member.account_id, &member.user_id), "invitation_id = :inv"),
             // The slot still names the accepted invitation unless the address was freed another way.
             same(slot, "attribute_not_exists(pk) OR invitation_id = :inv"),
+            self.seat_move(&member.account_id, SeatMove::Leave),
         ];
-        Ok(self.transact(items).await?.is_none())
+        match self.transact(items).await? {
+            None => Ok(true),
+            Some(reasons) if reasons.iter().any(failed_check) => Ok(false),
+            Some(_) => {
+                Err(StoreError::Unavailable("the removal kept colliding with others on the account's seats".into()))
+            }
+        }
     }
 
     async fn directory(&self, user: &UserId) -> StoreResult<Option<Email>> {

@@ -7,7 +7,8 @@
 //! - an idempotency record, `pk` = `IDEMP#<account>`, removed by the table's TTL;
 //! - the send schedule, `pk` = `PACE` (`pace`): the next free send slot of the account's SES quota;
 //! - each account's sending record and pause, `pk` = `SENDING#<account>` (`reputation`);
-//! - an account's settings, `pk` = `ACCOUNT#<account>`, `sk` = `SETTINGS` (`settings`), in no index.
+//! - an account's settings and its seats, `pk` = `ACCOUNT#<account>`, `sk` = `SETTINGS` (`settings`,
+//!   `seats`), in no index.
 //!
 //! Every state change is one conditional `UpdateItem` whose failure returns the old item, so "not found"
 //! and "wrong state" are told apart in the same call. The files: `item` maps invitations to items,
@@ -26,6 +27,7 @@ mod pace;
 mod query;
 mod report;
 mod reputation;
+mod seats;
 mod settings;
 mod write;
 
@@ -105,6 +107,13 @@ fn email_key(account: &AccountId, email: &Email) -> String {
     format!("{account}#{}", email.as_str())
 }
 
+const SETTINGS_SK: &str = "SETTINGS";
+
+/// The item of an account's settings and seats.
+fn settings_key(account: &AccountId) -> Item {
+    HashMap::from([("pk".into(), s(account_pk(account))), ("sk".into(), s(SETTINGS_SK))])
+}
+
 fn invitation_key(account: &AccountId, id: InvitationId) -> Item {
     HashMap::from([("pk".into(), s(account_pk(account))), ("sk".into(), s(invitation_sk(id)))])
 }
@@ -146,20 +155,39 @@ fn strings_in(values: &mut Item, prefix: &str, attribute: &str, strings: &[&str]
 }
 
 impl DynamoStore {
-    /// One transaction; `Some` with each item's reason when DynamoDB cancelled it.
+    /// One transaction; `Some` with each item's reason when DynamoDB cancelled it. One cancelled only
+    /// because another transaction held one of its items (an account's seats, which every invitation
+    /// of the account shares) wrote nothing and is sent again after a jittered, growing pause; one that
+    /// still collides after that comes back cancelled, and the caller treats it as moved.
     pub(super) async fn transact(&self, items: Vec<TransactWriteItem>) -> StoreResult<Option<Vec<CancellationReason>>> {
-        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
-            Ok(_) => Ok(None),
-            Err(SdkError::ServiceError(e)) => match e.into_err() {
-                TransactWriteItemsError::TransactionCanceledException(c) => {
-                    Ok(Some(c.cancellation_reasons.unwrap_or_default()))
-                }
-                other => Err(unavailable(other)),
-            },
-            Err(e) => Err(unavailable(e)),
+        let mut attempt = 0;
+        loop {
+            let sent = self.client.transact_write_items().set_transact_items(Some(items.clone())).send().await;
+            let reasons = match sent {
+                Ok(_) => return Ok(None),
+                Err(SdkError::ServiceError(e)) => match e.into_err() {
+                    TransactWriteItemsError::TransactionCanceledException(c) => {
+                        c.cancellation_reasons.unwrap_or_default()
+                    }
+                    other => return Err(unavailable(other)),
+                },
+                Err(e) => return Err(unavailable(e)),
+            };
+            let collided =
+                reasons.iter().any(|r| r.code() == Some("TransactionConflict")) && !reasons.iter().any(failed_check);
+            if !collided || attempt == COLLISION_RETRIES {
+                return Ok(Some(reasons));
+            }
+            attempt += 1;
+            let ms = 8u64 << attempt.min(5);
+            tokio::time::sleep(std::time::Duration::from_millis(ms / 2 + rand::random_range(0..=ms))).await;
         }
     }
 }
+
+/// How often a transaction that only collided with others is sent again: about 2.5 s of pauses in all,
+/// enough for a few dozen writers of one account's seats at once.
+const COLLISION_RETRIES: u32 = 12;
 
 /// A transaction item whose condition failed.
 pub(super) fn failed_check(r: &CancellationReason) -> bool {

@@ -1,9 +1,12 @@
 //! An account's settings: one item, `pk` = `ACCOUNT#<account>`, `sk` = `SETTINGS`, the settings as JSON
 //! and their `version`. Each write is one conditional `UpdateItem` on the version read (or none), whose
 //! failure returns the stored item, so "changed meanwhile" needs no second read. It carries neither
-//! `users_pk`, `due_pk` nor `email_key`, so no index holds it, and the list reads `INV#` keys only.
-use super::{account_pk, n, new_write_id, s, unavailable, written_by, DynamoStore, Item};
-use crate::domain::{AccountId, AccountSettings, Settings, Timestamp};
+//! `users_pk`, `due_pk` nor `email_key`, so no index holds it, and the list reads `INV#` keys only. The
+//! same item counts the account's seats (`seats`), which a settings write leaves alone; an item with
+//! seats and no `version` is an account whose owner never set anything.
+use super::seats::seats_of;
+use super::{n, new_write_id, s, settings_key, unavailable, written_by, DynamoStore, Item};
+use crate::domain::{AccountId, AccountSettings, Seats, Settings, Timestamp};
 use crate::ports::settings::{SettingsOutcome, SettingsStore, SettingsWrite};
 use crate::ports::store::{StoreError, StoreResult};
 use async_trait::async_trait;
@@ -12,10 +15,17 @@ use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
 use std::collections::HashMap;
 
-pub(super) const SETTINGS_SK: &str = "SETTINGS";
+/// Whether the owner ever wrote the settings the item holds (else it holds only seats).
+pub(super) fn is_written(item: &Item) -> bool {
+    item.contains_key("version")
+}
 
-fn settings_key(account: &AccountId) -> Item {
-    HashMap::from([("pk".into(), s(account_pk(account))), ("sk".into(), s(SETTINGS_SK))])
+/// The settings an item holds, or the defaults when it holds only the account's seats.
+fn settings_of(item: Option<&Item>, account: &AccountId) -> StoreResult<AccountSettings> {
+    match item {
+        Some(item) if is_written(item) => from_settings_item(item),
+        _ => Ok(AccountSettings::defaults(account)),
+    }
 }
 
 pub(super) fn from_settings_item(item: &Item) -> StoreResult<AccountSettings> {
@@ -37,10 +47,11 @@ pub(super) fn from_settings_item(item: &Item) -> StoreResult<AccountSettings> {
 #[async_trait]
 impl SettingsStore for DynamoStore {
     async fn settings(&self, account: &AccountId) -> StoreResult<AccountSettings> {
-        match self.get_item(settings_key(account)).await? {
-            Some(item) => from_settings_item(&item),
-            None => Ok(AccountSettings::defaults(account)),
-        }
+        settings_of(self.get_item(settings_key(account)).await?.as_ref(), account)
+    }
+
+    async fn seats(&self, account: &AccountId) -> StoreResult<Seats> {
+        Ok(seats_of(self.get_item(settings_key(account)).await?.as_ref()))
     }
 
     async fn put_settings(&self, write: &SettingsWrite<'_>) -> StoreResult<SettingsOutcome> {
@@ -55,8 +66,17 @@ impl SettingsStore for DynamoStore {
             (":zero".to_owned(), n(0)),
             (":wid".to_owned(), s(&write_id)),
         ]);
-        let update = "SET account_id = :acct, #settings = :settings, updated_at = :at, updated_by = :by, \
-                      #version = if_not_exists(#version, :zero) + :one, write_id = :wid";
+        let mut update = "SET account_id = :acct, #settings = :settings, updated_at = :at, updated_by = :by, \
+                          #version = if_not_exists(#version, :zero) + :one, write_id = :wid"
+            .to_owned();
+        // The limit beside the JSON too, where a create's condition on the seats can compare with it.
+        match write.settings.seat_limit {
+            Some(limit) => {
+                update.push_str(", seat_limit = :limit");
+                values.insert(":limit".into(), n(limit));
+            }
+            None => update.push_str(" REMOVE seat_limit"),
+        }
         let mut request = self
             .client
             .update_item()
@@ -70,7 +90,7 @@ impl SettingsStore for DynamoStore {
         match write.if_version {
             None => {}
             // Version 0 is the defaults: the item must not exist yet.
-            Some(0) => request = request.condition_expression("attribute_not_exists(pk)"),
+            Some(0) => request = request.condition_expression("attribute_not_exists(#version)"),
             Some(v) => {
                 values.insert(":v".into(), n(v));
                 request = request.condition_expression("#version = :v");
@@ -84,12 +104,11 @@ impl SettingsStore for DynamoStore {
             }
             Err(SdkError::ServiceError(e)) => match e.into_err() {
                 UpdateItemError::ConditionalCheckFailedException(c) => match c.item() {
-                    None => Ok(SettingsOutcome::Changed(AccountSettings::defaults(write.account))),
                     // The SDK's retry of this very write, whose first answer was lost.
                     Some(item) if written_by(item, "write_id", &write_id) => {
                         Ok(SettingsOutcome::Saved(from_settings_item(item)?))
                     }
-                    Some(item) => Ok(SettingsOutcome::Changed(from_settings_item(item)?)),
+                    item => Ok(SettingsOutcome::Changed(settings_of(item, write.account)?)),
                 },
                 other => Err(unavailable(other)),
             },

@@ -2,9 +2,10 @@
 //! their [`Change`] as an update expression. The same expressions serve a lone `UpdateItem` and the
 //! update inside the accept transaction (`members`).
 use super::item::from_item;
+use super::seats::SeatMove;
 use super::{
-    account_pk, due_partition, invitation_key, n, new_write_id, s, status_in, unavailable, written_by, DynamoStore,
-    Item,
+    account_pk, due_partition, failed_check, invitation_key, n, new_write_id, s, status_in, unavailable, written_by,
+    DynamoStore, Item,
 };
 use crate::domain::{Access, AccessOption, AccountId, InvitationId};
 use crate::ports::store::{DueShard, StoreError, StoreResult, UpdateOutcome};
@@ -174,6 +175,9 @@ impl DynamoStore {
         id: InvitationId,
         write: &Transition,
     ) -> StoreResult<UpdateOutcome> {
+        if write.frees_seat() {
+            return self.update_freeing_seat(account, id, write).await;
+        }
         let e = expressions(account, write);
         let write_id = e.write_id;
         let result = self
@@ -205,6 +209,33 @@ impl DynamoStore {
                 other => Err(unavailable(other)),
             },
             Err(e) => Err(unavailable(e)),
+        }
+    }
+}
+
+impl DynamoStore {
+    /// A write that closes an open invitation, and its seat given back, in one transaction. A transaction
+    /// answers no item, so the closed invitation is read after it (strongly consistent: closed for good,
+    /// it is what was written, or a later SES report on it).
+    async fn update_freeing_seat(
+        &self,
+        account: &AccountId,
+        id: InvitationId,
+        write: &Transition,
+    ) -> StoreResult<UpdateOutcome> {
+        let items = vec![self.update_item(account, id, write), self.seat_move(account, SeatMove::Free)];
+        let Some(reasons) = self.transact(items).await? else {
+            let closed = self.get_invitation(account, id).await?;
+            return closed
+                .map(UpdateOutcome::Updated)
+                .ok_or_else(|| StoreError::Corrupt("a closed invitation vanished".into()));
+        };
+        match reasons.first() {
+            Some(r) if failed_check(r) => match r.item() {
+                None => Ok(UpdateOutcome::NotFound),
+                Some(item) => Ok(UpdateOutcome::Mismatch(from_item(item)?)),
+            },
+            _ => Err(StoreError::Unavailable("the write kept colliding with others on the account's seats".into())),
         }
     }
 }

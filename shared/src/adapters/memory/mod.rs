@@ -103,6 +103,11 @@ impl InvitationStore for MemoryStore {
             }
         }
         let superseded = prev.filter(|p| supersede.expect.matches(p));
+        // A superseded invitation hands its seat on; any other new one needs a free seat.
+        let takes_seat = superseded.is_none() && invitation.status.is_open();
+        if takes_seat && !settings::seats_of(&inner, &invitation.account_id).has_room() {
+            return Ok(CreateOutcome::SeatLimitReached);
+        }
         let mut expired = superseded.clone();
         if let Some(expired) = &mut expired {
             supersede.change.apply(expired);

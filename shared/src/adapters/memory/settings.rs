@@ -1,6 +1,8 @@
 //! Account settings under the same lock as the invitations: the version check and the write are one step.
-use super::MemoryStore;
-use crate::domain::{AccountId, AccountSettings};
+//! Seats are counted from the invitations and members themselves, under that lock, so a create's check
+//! of the limit and its insert are one step too.
+use super::{Inner, MemoryStore};
+use crate::domain::{AccountId, AccountSettings, InvitationId, Seats};
 use crate::events::Stored;
 use crate::ports::settings::{SettingsOutcome, SettingsStore, SettingsWrite};
 use crate::ports::store::StoreResult;
@@ -37,4 +39,17 @@ impl SettingsStore for MemoryStore {
         self.changed(before.map(Stored::Settings), Some(Stored::Settings(next.clone())));
         Ok(SettingsOutcome::Saved(next))
     }
+
+    async fn seats(&self, account: &AccountId) -> StoreResult<Seats> {
+        Ok(seats_of(&self.lock(), account))
+    }
+}
+
+/// The account's limit, its members and its open invitations, as they are now.
+pub(super) fn seats_of(inner: &Inner, account: &AccountId) -> Seats {
+    let invitations = (account.clone(), InvitationId::MIN)..=(account.clone(), InvitationId::MAX);
+    let pending = inner.invitations.range(invitations).filter(|(_, i)| i.status.is_open()).count();
+    let active = inner.members.keys().filter(|(a, _)| a == account).count();
+    let limit = inner.settings.get(account).and_then(|s| s.settings.seat_limit);
+    Seats { limit, active: active as u64, pending: pending as u64 }
 }

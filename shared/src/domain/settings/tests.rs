@@ -74,3 +74,14 @@ fn the_default_lifetime_is_the_deployments() {
     let d = Duration::from_secs(7200);
     assert_eq!(Settings::default().ttl(d), d);
 }
+
+#[test]
+fn a_seat_is_free_only_below_the_limit() {
+    let seats = |limit, active, pending| Seats { limit, active, pending };
+    assert!(seats(None, 10_000, 10_000).has_room());
+    assert!(seats(Some(3), 1, 1).has_room());
+    assert!(!seats(Some(3), 2, 1).has_room());
+    assert!(!seats(Some(3), 0, 3).has_room());
+    // Lowered below what is taken: nothing more, nothing taken back.
+    assert!(!seats(Some(1), 4, 2).has_room());
+}

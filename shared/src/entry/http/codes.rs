@@ -59,7 +59,7 @@ pub fn codes(route: Route) -> BTreeSet<Code> {
         Route::Cancel => &[CLAIMS, AUTH, CANCEL, STORE],
         Route::Resend => &[CLAIMS, AUTH, RESEND, PAUSED, STORE],
         // Reading is for every inviter; resuming is the owner's (`ResumeError::NotOwner`, a 403 as AUTH's).
-        Route::Sending | Route::ResumeSending => &[CLAIMS, AUTH, STORE],
+        Route::Sending | Route::ResumeSending | Route::Seats => &[CLAIMS, AUTH, STORE],
         Route::Accept => &[CLAIMS, BODY, ACCEPT, STORE],
         Route::RemoveUser => &[CLAIMS, AUTH, REMOVE, STORE],
         Route::Settings => &[CLAIMS, AUTH, SETTINGS, STORE],

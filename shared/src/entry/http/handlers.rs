@@ -223,6 +223,16 @@ pub async fn put_settings(deps: &Deps, req: Request) -> Response<Body> {
     finish(Route::PutSettings.name(), answer.await)
 }
 
+/// Every inviter may see how many of the account's seats are taken.
+pub async fn seats(deps: &Deps, req: Request) -> Response<Body> {
+    let answer = async {
+        let auth = authorized(&req)?;
+        let seats = service::settings::seats(deps, &auth).await?;
+        Ok(json_response(StatusCode::OK, &seats))
+    };
+    finish(Route::Seats.name(), answer.await)
+}
+
 /// The accept URL is in this answer only: `finish` logs no body, no event shows a token, and the route
 /// keeps no idempotent answer (an `Idempotency-Key` is ignored), so nothing holds the URL after it.
 pub async fn link(deps: &Deps, notifier: &Notifier, req: Request) -> Response<Body> {
@@ -252,6 +262,7 @@ pub async fn dispatch(route: Route, deps: &Deps, notifier: &Notifier, req: Reque
         Route::Sending => sending(deps, req).await,
         Route::ResumeSending => resume_sending(deps, req).await,
         Route::Settings => settings(deps, req).await,
+        Route::Seats => seats(deps, req).await,
         Route::PutSettings => put_settings(deps, req).await,
         Route::Update => update(deps, req).await,
         Route::Link => link(deps, notifier, req).await,

@@ -14,8 +14,8 @@ mod view;
 pub use error::ApiError;
 pub use extract::MAX_BODY_BYTES;
 pub use handlers::{
-    accept, cancel, dispatch, invite, link, list, put_settings, remove_user, resend, resume_sending, sending, settings,
-    update, users,
+    accept, cancel, dispatch, invite, link, list, put_settings, remove_user, resend, resume_sending, seats, sending,
+    settings, update, users,
 };
 pub use routes::{route_of, PublicRoute, Route, RouteDef, CONSOLE_ROUTES, ROUTES};
 

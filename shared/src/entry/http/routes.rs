@@ -15,6 +15,7 @@ pub enum Route {
     Sending,
     ResumeSending,
     Settings,
+    Seats,
     PutSettings,
     Update,
     Link,
@@ -68,6 +69,7 @@ pub const ROUTES: &[RouteDef] = &[
     // The reads function reads the settings, the removals function writes them: no function of its own.
     RouteDef { route: Route::Settings, method: "GET", path: "/accounts/{account_id}/settings", function: "list" },
     RouteDef { route: Route::PutSettings, method: "PUT", path: "/accounts/{account_id}/settings", function: "cancel" },
+    RouteDef { route: Route::Seats, method: "GET", path: "/accounts/{account_id}/seats", function: "list" },
     // An update writes without sending, like a cancel: the same function.
     RouteDef {
         route: Route::Update,
@@ -159,7 +161,7 @@ pub fn route_of(req: &Request) -> Option<Route> {
 pub(super) mod tests {
     use super::*;
 
-    const ALL: [Route; 11] = [
+    const ALL: [Route; 12] = [
         Route::Invite,
         Route::List,
         Route::Cancel,
@@ -169,6 +171,7 @@ pub(super) mod tests {
         Route::RemoveUser,
         Route::Settings,
         Route::PutSettings,
+        Route::Seats,
         Route::Update,
         Route::Link,
     ];
@@ -184,6 +187,7 @@ pub(super) mod tests {
         assert_eq!(Route::matching("GET", "/accounts/acme/users").unwrap().0, Route::Users);
         assert_eq!(Route::matching("GET", "/accounts/acme/settings").unwrap().0, Route::Settings);
         assert_eq!(Route::matching("PUT", "/accounts/acme/settings").unwrap().0, Route::PutSettings);
+        assert_eq!(Route::matching("GET", "/accounts/acme/seats").unwrap().0, Route::Seats);
         assert_eq!(Route::matching("PATCH", "/accounts/acme/invitations/x").unwrap().0, Route::Update);
         assert_eq!(Route::matching("POST", "/accounts/acme/invitations/x/link").unwrap().0, Route::Link);
         let (r, p) = Route::matching("DELETE", "/accounts/acme/users/auth0|42").unwrap();

@@ -99,6 +99,11 @@ impl<'a> From<&'a InviteResult> for ResultView<'a> {
             Outcome::DomainNotAllowed => {
                 ("domain_not_allowed", None, Some("this address's domain is not one the account allows"))
             }
+            Outcome::SeatLimitReached => (
+                "seat_limit_reached",
+                None,
+                Some("the account's members and open invitations fill its seat limit; free a seat or raise the limit"),
+            ),
             Outcome::Invalid(msg) => ("invalid", None, Some(msg.as_str())),
         };
         // An invitee named by user id gets only a new invitation back, which was sent by user id and so

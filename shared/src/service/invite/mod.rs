@@ -24,6 +24,8 @@ pub enum Outcome {
     Undeliverable(Invitation),
     /// The address's domain is not one the account's settings allow.
     DomainNotAllowed,
+    /// The account's members and open invitations fill its seat limit.
+    SeatLimitReached,
     Invalid(String),
 }
 
@@ -64,9 +66,12 @@ pub async fn invite(
     paused?.map_err(InviteError::SendingPaused)?;
     let settings = settings?.settings;
     let lifetime = lifetime(&settings, deps.policy.invitation_ttl, expires_in_days)?;
-    // Every invitee of the request at once (parsing bounds them to MAX_INVITEES): one create each.
-    let one = |invitee| invite_one(deps, auth, &settings, lifetime, &access, invitee, force);
-    let stored: Vec<Stored> = futures::future::join_all(invitees.into_iter().map(one)).await;
+    // One create each (parsing bounds them to MAX_INVITEES), one after another: each takes a seat on
+    // the account's one seat item, where creates at once would only collide and retry.
+    let mut stored: Vec<Stored> = Vec::with_capacity(invitees.len());
+    for invitee in invitees {
+        stored.push(invite_one(deps, auth, &settings, lifetime, &access, invitee, force).await);
+    }
     // Then the new ones' emails, each sent in its slot of the send schedule or handed on.
     let answers = first_emails(deps, notifier, stored).await;
     // A store failure fails the request (503): the invitations made so far stay, and a retry answers
@@ -146,6 +151,7 @@ async fn invite_one(
         CreateOutcome::AlreadyOpen(existing) => result(Outcome::AlreadyInvited(existing)),
         CreateOutcome::Undeliverable(existing) => result(Outcome::Undeliverable(existing)),
         CreateOutcome::AlreadyMember(existing) => result(Outcome::AlreadyMember(Some(existing))),
+        CreateOutcome::SeatLimitReached => result(Outcome::SeatLimitReached),
         CreateOutcome::Created => {
             let invited =
                 InviteResult { invitee: invitee.given.clone(), by_user_id, outcome: Outcome::Invited(invitation) };

@@ -3,7 +3,7 @@
 //! sends do, and a clock that follows tokio's, so that a wait or a slow write makes a send late.
 use crate::adapters::memory::MemoryStore;
 use crate::adapters::recording::RecordingMailer;
-use crate::domain::{AccountId, AccountSettings, Email, Invitation, InvitationId, Member, Timestamp, UserId};
+use crate::domain::{AccountId, AccountSettings, Email, Invitation, InvitationId, Member, Seats, Timestamp, UserId};
 use crate::ports::settings::{SettingsOutcome, SettingsStore, SettingsWrite};
 use crate::ports::store::{
     Claim, CreateOutcome, DueKey, DuePage, DueShard, IdempotencyStore, InvitationStore, JoinOutcome, ListQuery,
@@ -161,6 +161,9 @@ impl SettingsStore for SlowStore {
     }
     async fn put_settings(&self, write: &SettingsWrite<'_>) -> StoreResult<SettingsOutcome> {
         self.inner.put_settings(write).await
+    }
+    async fn seats(&self, account: &AccountId) -> StoreResult<Seats> {
+        self.inner.seats(account).await
     }
 }
 

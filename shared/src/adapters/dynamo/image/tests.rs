@@ -75,6 +75,13 @@ fn other_items_make_no_event() {
             ("sk".into(), s("SES")),
             ("next_slot".into(), AttributeValue::N("1795000000000".into())),
         ]),
+        // An account's seats before its owner set anything: no settings to announce.
+        HashMap::from([
+            ("pk".into(), s("ACCOUNT#acme")),
+            ("sk".into(), s("SETTINGS")),
+            ("used".into(), AttributeValue::N("3".into())),
+            ("pending".into(), AttributeValue::N("1".into())),
+        ]),
         // An item under an account's key of a kind this release does not know.
         HashMap::from([
             ("pk".into(), s("ACCOUNT#acme")),
