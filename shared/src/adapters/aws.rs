@@ -147,11 +147,26 @@ pub async fn warm_up(
             }
         }
     };
+    timed(futures::future::join(dynamodb, ses)).await.and_then(|((), rate)| rate)
+}
+
+/// The events function's warm-up: the bus's connection, as [`warm_up`] opens the table's.
+pub async fn warm_up_bus(client: &aws_sdk_eventbridge::Client, bus: &str) {
+    timed(async {
+        if let Err(e) = client.describe_event_bus().name(bus).send().await {
+            tracing::debug!(error = %e, "EventBridge warm-up call failed");
+        }
+    })
+    .await;
+}
+
+/// Runs a warm-up for at most 2 s and logs how long it took: init's share spent waiting on the
+/// network, so an init duration can be read against the floor.
+async fn timed<T>(calls: impl std::future::Future<Output = T>) -> Option<T> {
     let started = std::time::Instant::now();
-    let rate = tokio::time::timeout(Duration::from_secs(2), futures::future::join(dynamodb, ses)).await;
-    // Init's share spent waiting on the network, so an init duration can be read against the floor.
+    let done = tokio::time::timeout(Duration::from_secs(2), calls).await;
     tracing::info!(warm_up_ms = started.elapsed().as_secs_f64() * 1000.0, "connections opened");
-    rate.ok().and_then(|((), rate)| rate)
+    done.ok()
 }
 
 #[cfg(test)]

@@ -94,14 +94,17 @@ pub fn sesv2(req: &RawRequest) -> Needs {
 pub fn eventbridge(req: &RawRequest) -> Needs {
     let target = header(req, "x-amz-target").unwrap_or_else(|| panic!("an EventBridge request without a target"));
     let op = target.strip_prefix("AWSEvents.").unwrap_or_else(|| panic!("unknown target {target}"));
-    assert_eq!(op, "PutEvents", "an EventBridge call {op}: teach calls.rs its action");
     let body: Value = serde_json::from_slice(&req.body).unwrap();
     let mut needs = Needs { operations: BTreeSet::from([op.to_owned()]), ..Needs::default() };
+    let arn = |bus: &str| if bus.starts_with("arn:") { bus.to_owned() } else { bus_arn(bus) };
+    if op == "DescribeEventBus" {
+        needs.add("events:DescribeEventBus", arn(body["Name"].as_str().unwrap_or("default")));
+        return needs;
+    }
+    assert_eq!(op, "PutEvents", "an EventBridge call {op}: teach calls.rs its action");
     // Each entry is authorized on the bus it names (a name, or the bus's ARN).
     for entry in body["Entries"].as_array().unwrap() {
-        let bus = entry["EventBusName"].as_str().unwrap_or("default");
-        let arn = if bus.starts_with("arn:") { bus.to_owned() } else { bus_arn(bus) };
-        needs.add("events:PutEvents", arn);
+        needs.add("events:PutEvents", arn(entry["EventBusName"].as_str().unwrap_or("default")));
     }
     needs
 }
