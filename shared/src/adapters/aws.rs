@@ -126,18 +126,8 @@ pub const SES_OPERATION_TIMEOUT: Duration = Duration::from_secs(20);
 /// request does not pay for a handshake at the function's share of a core. The calls are cheap reads;
 /// DynamoDB's answer does not matter, SES's is the account's sending rate (`None` when unknown: a
 /// failure only means the first request connects itself).
-pub async fn warm_up(
-    db: &aws_sdk_dynamodb::Client,
-    ses: Option<&aws_sdk_sesv2::Client>,
-    table: &str,
-) -> Option<SendRate> {
-    let dynamodb = async {
-        if let Err(e) = db.describe_table().table_name(table).send().await {
-            tracing::debug!(error = %e, "DynamoDB warm-up call failed");
-        }
-    };
+pub async fn warm_up(db: &aws_sdk_dynamodb::Client, ses: &aws_sdk_sesv2::Client, table: &str) -> Option<SendRate> {
     let ses = async {
-        let ses = ses?;
         let account = ses.get_account().send().await;
         match account {
             Ok(account) => account.send_quota().and_then(|q| SendRate::of_account(q.max_send_rate())),
@@ -147,7 +137,19 @@ pub async fn warm_up(
             }
         }
     };
-    timed(futures::future::join(dynamodb, ses)).await.and_then(|((), rate)| rate)
+    timed(futures::future::join(describe(db, table), ses)).await.and_then(|((), rate)| rate)
+}
+
+/// [`warm_up`] for a function that sends no email: the table's connection only. A function of its own,
+/// so those binaries link none of the SES client.
+pub async fn warm_up_table(db: &aws_sdk_dynamodb::Client, table: &str) {
+    timed(describe(db, table)).await;
+}
+
+async fn describe(db: &aws_sdk_dynamodb::Client, table: &str) {
+    if let Err(e) = db.describe_table().table_name(table).send().await {
+        tracing::debug!(error = %e, "DynamoDB warm-up call failed");
+    }
 }
 
 /// The events function's warm-up: the bus's connection, as [`warm_up`] opens the table's.

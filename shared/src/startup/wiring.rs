@@ -49,7 +49,7 @@ pub async fn store_only() -> Result<Deps, ConfigErrors> {
     let sdk = aws::sdk_config().await;
     let db = aws_sdk_dynamodb::Client::new(&sdk);
     // The warm-up opens the connection the first request then finds in this client's pool.
-    aws::warm_up(&db, None, &config.table).await;
+    aws::warm_up_table(&db, &config.table).await;
     Ok(dynamo_deps(db, &config.table, config.due_shards, config.policy))
 }
 
@@ -63,7 +63,7 @@ pub async fn with_mail() -> Result<(Deps, Notifier), ConfigErrors> {
     let pacing_config = config.pacing.expect("function(true) reads the pacing");
     let sdk = aws::sdk_config().await;
     let (db, ses) = (aws_sdk_dynamodb::Client::new(&sdk), aws::ses_client(&sdk, true));
-    let account_rate = aws::warm_up(&db, Some(&ses), &config.table).await;
+    let account_rate = aws::warm_up(&db, &ses, &config.table).await;
     let pacing = pacing(&sdk, &pacing_config, account_rate);
     Ok((dynamo_deps(db, &config.table, config.due_shards, config.policy), ses_notifier(ses, settings, Some(pacing))))
 }
@@ -83,7 +83,7 @@ pub async fn for_delivery() -> Result<(Deps, String), ConfigErrors> {
     let db = aws_sdk_dynamodb::Client::new(&sdk);
     // Nobody waits on a report, but init runs at full CPU and the first invocation at the function's
     // share of a core: the handshake is cheaper here.
-    aws::warm_up(&db, None, &config.table).await;
+    aws::warm_up_table(&db, &config.table).await;
     Ok((dynamo_deps(db, &config.table, config.due_shards, config.policy), set))
 }
 
