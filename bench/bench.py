@@ -194,16 +194,28 @@ def main():
         ("events", [os.path.join(RELEASE, "events")], lambda: [load_event("stream.json")] * 2),
         ("python + boto3", [sys.executable, os.path.join(ROOT, "bench", "python", "bootstrap.py")], lambda: [load_event("list.json")] * 2),
     ]
+    # BENCH_BASELINE: a folder of the same binaries built otherwise (another profile, another commit),
+    # measured in the same rounds beside these.
+    baseline = os.environ.get("BENCH_BASELINE")
+    if baseline:
+        functions = [t for t in targets if t[1][0].startswith(RELEASE) and t[0] != "hello (floor)"]
+        targets += [(f"{name} (baseline)", [os.path.join(baseline, os.path.basename(cmd[0]))], events)
+                    for name, cmd, events in functions]
+    # Round after round, each target once a round, so whatever else the machine does in the meantime
+    # falls on every target alike, the floor included.
+    all_runs = {name: [] for name, _, _ in targets}
+    for _ in range(RUNS):
+        for name, cmd, events in targets:
+            all_runs[name].append(run_once(cmd, fn_env, events()))
     rows = {}
-    for name, cmd, events in targets:
-        runs = [run_once(cmd, fn_env, events()) for _ in range(RUNS)]
+    for name, runs in all_runs.items():
         rows[name] = {k: statistics.median(r[k] for r in runs) * 1000 for k in ["init", "first", "warm", "warm_up"]}
         rows[name]["rest"] = statistics.median(r["init"] - r["warm_up"] for r in runs) * 1000
         rows[name]["statuses"] = sorted({s for r in runs for s in r["statuses"]})
         print(f"  {name}: {rows[name]}", file=sys.stderr)
     floor = rows["hello (floor)"]["init"]
     python = rows["python + boto3"]["init"]
-    print(f"Cold starts: median of {RUNS} each, milliseconds.\n")
+    print(f"Cold starts: median of {RUNS} each, taken in turns, milliseconds.\n")
     print("| function | init | × floor | Python ÷ it | warm-up calls | init without them | × floor "
           "| first invocation | warm invocation | first ÷ warm | answers |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
@@ -217,6 +229,9 @@ def main():
     for b in ["hello", "invite", "list", "cancel", "resend", "accept", "send", "delivery", "events", "console"]:
         size = os.path.getsize(os.path.join(RELEASE, b))
         print(f"| {b} | {size} | {size / 1e6:.2f} |")
+        if baseline and os.path.exists(os.path.join(baseline, b)):
+            size = os.path.getsize(os.path.join(baseline, b))
+            print(f"| {b} (baseline) | {size} | {size / 1e6:.2f} |")
     big = run_once([os.path.join(RELEASE, "invite")], fn_env, [invite_event(100)])
     print(f"\nPeak RSS of one invite of 100 invitees (VmHWM): {big['rss'] / 1024:.1f} MiB, answer {big['statuses'][0]}.")
 
