@@ -80,7 +80,10 @@ def one(parallel):
         cmd = [os.path.join(RELEASE, "invitations"), "invite", "--file", "team.csv", "--infra", "basic_user",
                "--parallel", str(parallel), "--output", "json"]
         start = time.perf_counter()
-        first = subprocess.Popen(cmd, cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # Ctrl-C as a person presses it: the default action, even when this script was started in the
+        # background of a shell, which starts it ignoring SIGINT for its children to inherit.
+        first = subprocess.Popen(cmd, cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                 preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         try:
             first.wait(STOP_AFTER)
             stopped = False
