@@ -10,9 +10,10 @@
 //! - an account's settings and its seats, `pk` = `ACCOUNT#<account>`, `sk` = `SETTINGS` (`settings`,
 //!   `seats`), in no index.
 //!
-//! Every state change is one conditional `UpdateItem` whose failure returns the old item, so "not found"
-//! and "wrong state" are told apart in the same call. The files: `item` maps invitations to items,
-//! `create` the create transaction, `write` the conditional update, `query` the list and due-index
+//! Every state change is one conditional `UpdateItem` (or, when it gives a seat back, one transaction)
+//! whose failure returns the old item, so "not found" and "wrong state" are told apart in the same
+//! call. The files: `item` maps invitations to items, `create` the create transaction, `write` the
+//! conditional update, `seats` the account's seats, `query` the list and due-index
 //! reads, `members` the accept transaction and member reads, `idempotency` the key records, `answers`
 //! the answers they keep, `pace` the send schedule and `report` what SES reported of an email; `image`
 //! reads a stream record's images for the lifecycle events.
