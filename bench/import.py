@@ -8,27 +8,13 @@ the creates: each takes a seat on the account's one seats item. Run after script
 start_emulators, with release builds of `local` and `invitations`."""
 import collections, json, os, re, signal, socket, subprocess, sys, tempfile, time, urllib.request, uuid
 
-import boto3
-import yaml
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench import create_table  # noqa: E402  (the cold-start benchmark's table, made from the template)
 
-os.environ.setdefault("AWS_DEFAULT_REGION", os.environ.get("AWS_REGION", "us-east-1"))
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RELEASE = os.path.join(ROOT, "target", "release")
 SIZE = int(os.environ.get("IMPORT_SIZE", "10000"))
 STOP_AFTER = float(os.environ.get("IMPORT_STOP_AFTER", "5"))
-
-
-def create_table():
-    class Loader(yaml.SafeLoader):
-        pass
-    Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
-    with open(os.path.join(ROOT, "template.yaml")) as f:
-        props = yaml.load(f, Loader=Loader)["Resources"]["InvitationsTable"]["Properties"]
-    name = f"import-{uuid.uuid4().hex[:8]}"
-    boto3.client("dynamodb").create_table(
-        TableName=name, BillingMode="PAY_PER_REQUEST", AttributeDefinitions=props["AttributeDefinitions"],
-        KeySchema=props["KeySchema"], GlobalSecondaryIndexes=props["GlobalSecondaryIndexes"])
-    return name
 
 
 def free_port():
