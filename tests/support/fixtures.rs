@@ -73,27 +73,35 @@ pub fn sent_invitation(account: &AccountId, email: &str, sent_at: Timestamp, due
     }
 }
 
-/// The sample of SES's `name` report (`events/ses/`), stamped now throughout, as SES stamps a report
-/// that arrives now: the reputation guard counts only the reports of its window, so a sample keeping
-/// the day it was written would stop counting a day later.
+/// The sample of SES's `name` report (`events/ses/`), moved in time to this test run: the reputation guard
+/// counts only the reports of its window, so a sample keeping the day it was written would stop
+/// counting a day later. Every sample moves by the same amount, fixed for the run (its latest time, 10:30
+/// on the day they were written, becomes the run's start), so the samples keep their order, and one
+/// read twice is the same report twice, as SES repeats one.
 pub fn ses_report(name: &str) -> Value {
-    fn stamp(v: &mut Value, now: &str) {
+    static SHIFT_MS: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
+    let shift = *SHIFT_MS.get_or_init(|| {
+        let latest: Timestamp = serde_json::from_value(Value::from("2026-12-06T10:30:00Z")).unwrap();
+        Timestamp::now().millis() - latest.millis()
+    });
+    fn stamp(v: &mut Value, shift: i64) {
         match v {
             Value::Object(map) => {
                 for (key, value) in map.iter_mut() {
                     if matches!(key.as_str(), "time" | "timestamp") && value.is_string() {
-                        *value = Value::String(now.to_owned());
+                        let at: Timestamp = serde_json::from_value(value.clone()).unwrap();
+                        *value = Value::String(Timestamp::from_millis(at.millis() + shift).to_rfc3339());
                     } else {
-                        stamp(value, now);
+                        stamp(value, shift);
                     }
                 }
             }
-            Value::Array(items) => items.iter_mut().for_each(|item| stamp(item, now)),
+            Value::Array(items) => items.iter_mut().for_each(|item| stamp(item, shift)),
             _ => {}
         }
     }
     let path = crate::template::repo(&format!("events/ses/{name}.json"));
     let mut report: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    stamp(&mut report, &Timestamp::now().to_rfc3339());
+    stamp(&mut report, shift);
     report
 }
