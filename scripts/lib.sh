@@ -37,7 +37,23 @@ install_emulators() {
   fi
 }
 
+# What a run writes: about 1.5 GB of tools in .cache/, 2.7 GB of the fuzz build, 3.7 GB of target/ and
+# 0.5 GB of crates, 9 GB at its peak (a fresh clone on 2026-12-07). A full disk fails an install or a
+# build with a message that names neither the disk nor what was needed, so the run says it first.
+disk_check() {
+  local free_gb
+  free_gb=$(df -Pk "$root" | awk 'NR == 2 {print int($4 / 1048576)}')
+  echo "disk: ${free_gb} GB free where the run writes; it needs about 10 GB"
+  if [ "$free_gb" -lt 2 ]; then
+    echo "not enough disk to install the tools and build: free some space where $root is" >&2
+    return 1
+  elif [ "$free_gb" -lt 10 ]; then
+    echo "warning: less disk than a whole run writes; it may fail with 'No space left on device'" >&2
+  fi
+}
+
 install_tools() {
+  disk_check
   install_emulators
   # Schemathesis fuzzes the local server from openapi.yaml; packaging stays where checkov pins it.
   if [ ! -x "$venv/bin/schemathesis" ]; then
