@@ -14,8 +14,7 @@ use invitations::ports::store::{
     Claim, CreateOutcome, DueKey, DuePage, DueShard, IdempotencyStore, InvitationStore, JoinOutcome, ListQuery,
     MemberStore, Page, Saved, Scope, StoreResult, UpdateOutcome, UsersPage, UsersQuery,
 };
-use invitations::ports::{Reserved, SendSlots};
-use invitations::rules::Turns;
+use invitations::ports::{Reserved, Schedule, SendSlots};
 use invitations::rules::{Report, Transition};
 use std::path::PathBuf;
 
@@ -38,31 +37,22 @@ impl ReopenedStore {
     }
 }
 
-/// The send schedule and the fair lanes live with the process, as the local server keeps them.
+/// The send schedule lives with the process, as the local server keeps it.
 #[async_trait]
 impl SendSlots for ReopenedStore {
     async fn reserve_slots(
         &self,
+        schedule: Schedule<'_>,
         n: u32,
         interval: std::time::Duration,
         now: Timestamp,
         last: Option<Timestamp>,
     ) -> StoreResult<Reserved> {
-        self.keys.reserve_slots(n, interval, now, last).await
+        self.keys.reserve_slots(schedule, n, interval, now, last).await
     }
 
     async fn reclaim_slot(&self, slot: Timestamp, interval: std::time::Duration, now: Timestamp) -> StoreResult<bool> {
         self.keys.reclaim_slot(slot, interval, now).await
-    }
-
-    async fn expect_turns(
-        &self,
-        account: &AccountId,
-        n: u32,
-        interval: std::time::Duration,
-        now: Timestamp,
-    ) -> StoreResult<Turns> {
-        self.keys.expect_turns(account, n, interval, now).await
     }
 }
 

@@ -13,7 +13,7 @@ pub mod store;
 pub use bus::{BusError, ChangeListener, EventBus};
 pub use clock::Clock;
 pub use mail::{MailError, Mailer, OutgoingEmail};
-pub use pace::{QueueError, QueuedSend, Reserved, SendQueue, SendRate, SendSlots};
+pub use pace::{QueueError, QueuedSend, Reserved, Schedule, SendQueue, SendRate, SendSlots};
 pub use store::StoreError;
 
 use reputation::ReputationStore;

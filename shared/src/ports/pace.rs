@@ -2,7 +2,6 @@
 //! email whose slot is too far off for the request that made it. docs/DESIGN.md, "Pacing".
 use super::store::{BoxError, StoreResult};
 use crate::domain::{AccountId, InvitationId, Timestamp};
-use crate::rules::Turns;
 use async_trait::async_trait;
 use std::time::Duration;
 
@@ -43,6 +42,17 @@ impl SendRate {
     }
 }
 
+/// Which schedule a reservation takes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Schedule<'a> {
+    /// The slots emails go out in: one schedule all instances and accounts share (a GCRA "theoretical
+    /// arrival time"), so their sends together keep one interval apart.
+    Shared,
+    /// When an account's handed-on emails are expected: its own emails one interval apart, whatever
+    /// other accounts have waiting, so that the queue delivers the accounts' emails side by side.
+    Lane(&'a AccountId),
+}
+
 /// What a reservation got: `count` consecutive slots from `first`. With none (nothing fitted before
 /// the bound), `first` is the schedule's next free slot, which nobody holds yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,12 +63,12 @@ pub struct Reserved {
 
 #[async_trait]
 pub trait SendSlots: Send + Sync {
-    /// Reserves up to `n` consecutive slots of the schedule, `interval` apart, none before `now` and none
-    /// after `last`: as many as fit, none when the first would be after it. The schedule is the one all
-    /// instances and accounts share (a GCRA "theoretical arrival time"), so their sends together keep
-    /// one interval apart. Concurrent reservations never overlap; one that gets no slot changes nothing.
+    /// Reserves up to `n` consecutive slots of `schedule`, `interval` apart, none before `now` and none
+    /// after `last`: as many as fit, none when the first would be after it. Concurrent reservations
+    /// never overlap; one that gets no slot changes nothing.
     async fn reserve_slots(
         &self,
+        schedule: Schedule<'_>,
         n: u32,
         interval: Duration,
         now: Timestamp,
@@ -70,12 +80,6 @@ pub trait SendSlots: Send + Sync {
     /// changing nothing, when somebody has. A send too late for its slot keeps its turn this way when it
     /// was the last.
     async fn reclaim_slot(&self, slot: Timestamp, interval: Duration, now: Timestamp) -> StoreResult<bool>;
-
-    /// When `account`'s next `n` emails handed on without a slot are expected: its turns in the fair
-    /// lanes ([`crate::rules::Lanes::take`]), an `interval` of its own apart, the rate shared with every account
-    /// that has emails waiting. Concurrent takers each see the others' turns.
-    async fn expect_turns(&self, account: &AccountId, n: u32, interval: Duration, now: Timestamp)
-        -> StoreResult<Turns>;
 }
 
 /// How many of `n` slots `interval` apart from `first` fall at or before `last`.

@@ -2,13 +2,11 @@
 //! it makes. Services and the sweep take their writes from here, and both stores apply them, so every
 //! rule is written once (docs/DESIGN.md has the state table).
 mod delivery;
-mod lanes;
 mod policy;
 pub mod reputation;
 mod write;
 
 pub use delivery::{report, Report};
-pub use lanes::{Lanes, Turns};
 pub use policy::Policy;
 pub use write::{is_invitee, Change, Count, Due, Expect, Handed, Transition};
 

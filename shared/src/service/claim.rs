@@ -100,7 +100,7 @@ async fn try_act(
 }
 
 /// Sends a claimed invitation's email in `slot` and marks it `pending`. One that misses its slot and
-/// finds no fresh one by `until` is handed on, expected now.
+/// finds no fresh one by `until` is handed on, expected in its account's lane.
 pub(super) async fn send_claimed(
     deps: &Deps,
     notifier: &Notifier,
@@ -112,8 +112,10 @@ pub(super) async fn send_claimed(
     match pace::send_in_slot(deps, notifier, claimed, token, slot, until).await {
         Ok(Ok(())) => {}
         Ok(Err(e)) => return Ok(Sending::Refused(e)),
-        // It had its turn: the sender takes a slot for it at once, not behind its account's waiting.
-        Err(pace::Missed) => return hand_on(deps, claimed, deps.clock.now(), false).await,
+        Err(pace::Missed) => {
+            let lane = pace::expect(deps, notifier, &claimed.account_id, 1).await?;
+            return hand_on(deps, claimed, lane.at[0], false).await;
+        }
     }
     let mark = rules::sent(claimed, deps.clock.now(), &deps.policy);
     match deps.store.update(&claimed.account_id, claimed.id, &mark).await {

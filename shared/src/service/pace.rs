@@ -4,8 +4,7 @@
 //! "Pacing".
 use super::{Deps, Notifier};
 use crate::domain::{AccountId, Invitation, Timestamp, Token};
-use crate::ports::{MailError, QueuedSend, SendQueue, SendRate, StoreError};
-use crate::rules::Turns;
+use crate::ports::{MailError, QueuedSend, Schedule, SendQueue, SendRate, StoreError};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -87,21 +86,31 @@ pub async fn reserve(deps: &Deps, notifier: &Notifier, n: usize, last: Option<Ti
     };
     let interval = pacing.interval();
     let earliest = now.plus(RESERVE_LEAD);
-    let got = deps.store.reserve_slots(n as u32, interval, earliest, last).await?;
+    let got = deps.store.reserve_slots(Schedule::Shared, n as u32, interval, earliest, last).await?;
     let slots: Vec<Timestamp> = (0..got.count).map(|i| got.first.plus(interval * i)).collect();
     Ok(Slots { next: got.first.plus(interval * got.count), slots, idle: got.first == earliest })
 }
 
-/// The next `n` turns of `account`: when its emails handed on without a slot are expected. The paced
-/// rate is divided among the accounts with emails waiting (`rules::Lanes`), so the queue makes the
-/// emails of accounts sending at once visible side by side, each about when its turn comes, and the
-/// paced sender, taking slots in the order it receives them, gives each an equal share.
-pub async fn expect(deps: &Deps, notifier: &Notifier, account: &AccountId, n: usize) -> Result<Turns, StoreError> {
+/// The next `n` turns of `account`'s lane: when its emails handed on without a slot are expected, one
+/// interval apart from its last or from now. Each account's lane runs at the whole rate, so the queue
+/// delivers the emails of accounts sending at once side by side, and the paced sender, taking slots in
+/// the order it receives them, gives each about an equal share.
+pub async fn expect(deps: &Deps, notifier: &Notifier, account: &AccountId, n: usize) -> Result<Lane, StoreError> {
     let now = deps.clock.now();
     let Some(pacing) = notifier.pacing.as_ref().filter(|_| n > 0) else {
-        return Ok(Turns { at: vec![now; n], behind: false });
+        return Ok(Lane { at: vec![now; n], behind: false });
     };
-    Ok(deps.store.expect_turns(account, n as u32, pacing.interval(), now).await?)
+    let interval = pacing.interval();
+    let got = deps.store.reserve_slots(Schedule::Lane(account), n as u32, interval, now, None).await?;
+    Ok(Lane { at: (0..got.count).map(|i| got.first.plus(interval * i)).collect(), behind: got.first > now })
+}
+
+/// Turns of an account's lane.
+#[derive(Debug, Clone)]
+pub struct Lane {
+    pub at: Vec<Timestamp>,
+    /// The lane was ahead of now: the account has emails waiting, which these go behind.
+    pub behind: bool,
 }
 
 /// How long before its slot a send starts its reads and claim, so that their latency does not delay
@@ -154,7 +163,7 @@ pub async fn wait_for(deps: &Deps, slot: Timestamp) {
 }
 
 /// A send that could not keep its slot and found no fresh one in time: the caller hands it on, expected
-/// now.
+/// in its account's lane.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Missed;
 

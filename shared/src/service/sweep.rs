@@ -98,8 +98,8 @@ impl Run<'_> {
     /// An email with no slot in this run goes to the paced sender, `processing` and named for its
     /// message until then: a stuck invitation claimed in the same write (its failed attempt counted
     /// here, as the sweep counts them), a stale one as it is, its link still working until the sender
-    /// claims it. Either is due again a processing timeout after its slot, or after its turn in the
-    /// fair lanes.
+    /// claims it. Either is due again a processing timeout after its slot, or after when it is expected
+    /// in its account's lane.
     async fn hand_on(&self, inv: &Invitation, action: DueAction, slot: Option<Timestamp>) -> Swept {
         let at = match slot {
             Some(slot) => slot,

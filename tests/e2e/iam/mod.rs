@@ -22,6 +22,7 @@ use e2e::{claims, event_json, new_table, sdk, sent_invitation, unique, Ses};
 use invitations::adapters::dynamo::DynamoStore;
 use invitations::domain::{AccountId, Invitation, InvitationId, Timestamp};
 use invitations::ports::store::{CreateOutcome, InvitationStore};
+use invitations::ports::Schedule;
 use invitations::ports::SendSlots;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -219,7 +220,7 @@ async fn drive() -> World {
     // after them.
     let client = aws_sdk_dynamodb::Client::new(&sdk);
     let taken = DynamoStore::new(client, &w.table);
-    taken.reserve_slots(5, Duration::from_secs(1), Timestamp::now(), None).await.unwrap();
+    taken.reserve_slots(Schedule::Shared, 5, Duration::from_secs(1), Timestamp::now(), None).await.unwrap();
     let again = resend(&w, &r2);
     let answers = w.run("resend", vec![again]).await;
     assert_eq!((answers[0].0, &answers[0].1["status"]), (200, &json!("processing")), "{answers:?}");

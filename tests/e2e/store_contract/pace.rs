@@ -2,19 +2,30 @@
 //! never share a slot, so all instances together keep the interval.
 use super::Store;
 use invitations::domain::{AccountId, Timestamp};
-use invitations::ports::Reserved;
+use invitations::ports::{Reserved, Schedule};
 use std::time::Duration;
 
 const STEP: Duration = Duration::from_millis(100);
 
 pub(super) async fn an_idle_schedule_starts_now_and_a_busy_one_follows_on(store: Store) {
     let t = Timestamp::now();
-    assert_eq!(store.reserve_slots(3, STEP, t, None).await.unwrap().first, t, "idle: the first slot is now");
-    assert_eq!(store.reserve_slots(1, STEP, t, None).await.unwrap().first, t.plus(STEP * 3), "busy: after the three");
-    assert_eq!(store.reserve_slots(2, STEP, t.plus(STEP), None).await.unwrap().first, t.plus(STEP * 4));
+    assert_eq!(
+        store.reserve_slots(Schedule::Shared, 3, STEP, t, None).await.unwrap().first,
+        t,
+        "idle: the first slot is now"
+    );
+    assert_eq!(
+        store.reserve_slots(Schedule::Shared, 1, STEP, t, None).await.unwrap().first,
+        t.plus(STEP * 3),
+        "busy: after the three"
+    );
+    assert_eq!(
+        store.reserve_slots(Schedule::Shared, 2, STEP, t.plus(STEP), None).await.unwrap().first,
+        t.plus(STEP * 4)
+    );
     let later = t.plus(Duration::from_secs(10));
     assert_eq!(
-        store.reserve_slots(1, STEP, later, None).await.unwrap().first,
+        store.reserve_slots(Schedule::Shared, 1, STEP, later, None).await.unwrap().first,
         later,
         "idle again: unused time is not saved up"
     );
@@ -25,7 +36,7 @@ pub(super) async fn racing_reservations_never_share_a_slot(store: Store) {
     let sizes: Vec<u32> = (0..20).map(|i| 1 + i % 4).collect();
     let firsts = futures::future::join_all(sizes.iter().map(|n| {
         let store = store.clone();
-        async move { store.reserve_slots(*n, STEP, t, None).await.unwrap().first }
+        async move { store.reserve_slots(Schedule::Shared, *n, STEP, t, None).await.unwrap().first }
     }))
     .await;
     let mut ranges: Vec<(i64, i64)> = firsts
@@ -42,33 +53,33 @@ pub(super) async fn racing_reservations_never_share_a_slot(store: Store) {
 
 pub(super) async fn a_late_sender_reclaims_its_slot_only_when_nobody_reserved_after_it(store: Store) {
     let t = Timestamp::now();
-    let mine = store.reserve_slots(1, STEP, t, None).await.unwrap().first;
+    let mine = store.reserve_slots(Schedule::Shared, 1, STEP, t, None).await.unwrap().first;
     let late = t.plus(Duration::from_secs(5));
     assert!(store.reclaim_slot(mine, STEP, late).await.unwrap(), "the last slot moves");
     assert_eq!(
-        store.reserve_slots(1, STEP, t, None).await.unwrap().first,
+        store.reserve_slots(Schedule::Shared, 1, STEP, t, None).await.unwrap().first,
         late.plus(STEP),
         "the schedule goes on from it"
     );
 
-    let a = store.reserve_slots(1, STEP, t, None).await.unwrap().first;
-    let b = store.reserve_slots(1, STEP, t, None).await.unwrap().first;
+    let a = store.reserve_slots(Schedule::Shared, 1, STEP, t, None).await.unwrap().first;
+    let b = store.reserve_slots(Schedule::Shared, 1, STEP, t, None).await.unwrap().first;
     let later = late.plus(Duration::from_secs(5));
     assert!(!store.reclaim_slot(a, STEP, later).await.unwrap(), "a slot reserved after it: it stays");
     assert!(store.reclaim_slot(b, STEP, later).await.unwrap());
-    assert_eq!(store.reserve_slots(1, STEP, t, None).await.unwrap().first, later.plus(STEP));
+    assert_eq!(store.reserve_slots(Schedule::Shared, 1, STEP, t, None).await.unwrap().first, later.plus(STEP));
 }
 
 pub(super) async fn a_bounded_reservation_takes_what_fits_and_one_that_gets_none_changes_nothing(store: Store) {
     let t = Timestamp::now();
     let bound = Some(t.plus(STEP * 2));
-    let got = store.reserve_slots(5, STEP, t, bound).await.unwrap();
+    let got = store.reserve_slots(Schedule::Shared, 5, STEP, t, bound).await.unwrap();
     assert_eq!(got, Reserved { first: t, count: 3 }, "idle: the three up to the bound");
-    let none = store.reserve_slots(1, STEP, t, bound).await.unwrap();
+    let none = store.reserve_slots(Schedule::Shared, 1, STEP, t, bound).await.unwrap();
     assert_eq!(none, Reserved { first: t.plus(STEP * 3), count: 0 }, "the next free slot, not taken");
-    let busy = store.reserve_slots(4, STEP, t, Some(t.plus(STEP * 4))).await.unwrap();
+    let busy = store.reserve_slots(Schedule::Shared, 4, STEP, t, Some(t.plus(STEP * 4))).await.unwrap();
     assert_eq!(busy, Reserved { first: t.plus(STEP * 3), count: 2 }, "busy: as many as fit");
-    let next = store.reserve_slots(1, STEP, t, None).await.unwrap();
+    let next = store.reserve_slots(Schedule::Shared, 1, STEP, t, None).await.unwrap();
     assert_eq!(next, Reserved { first: t.plus(STEP * 5), count: 1 }, "unbounded: the schedule's next");
 }
 
@@ -78,7 +89,7 @@ pub(super) async fn racing_bounded_reservations_fill_up_to_the_bound_and_never_s
     let sizes: Vec<u32> = (0..12).map(|i| 1 + i % 3).collect();
     let got = futures::future::join_all(sizes.iter().map(|n| {
         let store = store.clone();
-        async move { store.reserve_slots(*n, STEP, t, bound).await.unwrap() }
+        async move { store.reserve_slots(Schedule::Shared, *n, STEP, t, bound).await.unwrap() }
     }))
     .await;
     let mut slots: Vec<i64> =
@@ -88,35 +99,17 @@ pub(super) async fn racing_bounded_reservations_fill_up_to_the_bound_and_never_s
     assert_eq!(slots, all, "every slot up to the bound once, none past it: {got:?}");
 }
 
-pub(super) async fn accounts_waiting_at_once_share_the_fair_lanes_apart_from_the_schedule(store: Store) {
+pub(super) async fn each_accounts_lane_runs_apart_from_the_schedule_and_the_other_lanes(store: Store) {
     let t = Timestamp::now();
     let (a, b) = (super::account(), super::account());
-    let turn = |account: &AccountId, n: u32| {
+    let lane = |account: &AccountId, n: u32| {
         let (store, account) = (store.clone(), account.clone());
-        async move { store.expect_turns(&account, n, STEP, t).await.unwrap() }
+        async move { store.reserve_slots(Schedule::Lane(&account), n, STEP, t, None).await.unwrap().first }
     };
-    let first = turn(&a, 100).await;
-    assert_eq!((first.at[0], first.at[99], first.behind), (t, t.plus(STEP * 99), false), "alone: the whole rate");
-    let other = turn(&b, 1).await;
-    assert_eq!((other.at[0], other.behind), (t, false), "another account is not behind the first's hundred");
-    // a's next goes behind its hundred, which share the rate with b's one for one interval of theirs.
-    assert_eq!(turn(&a, 1).await.at, [t.plus(STEP * 101)]);
-    let again = turn(&b, 1).await;
-    assert_eq!((again.at[0], again.behind), (t.plus(STEP * 2), true), "b's second, sharing with a");
-    let shared = store.reserve_slots(1, STEP, t, None).await.unwrap();
-    assert_eq!(shared, Reserved { first: t, count: 1 }, "the shared schedule is not the lanes");
-}
-
-pub(super) async fn racing_takers_of_the_fair_lanes_are_each_counted(store: Store) {
-    let t = Timestamp::now();
-    let accounts: Vec<AccountId> = (0..20).map(|_| super::account()).collect();
-    futures::future::join_all(accounts.iter().map(|account| {
-        let (store, account) = (store.clone(), account.clone());
-        async move { store.expect_turns(&account, 5, STEP, t).await.unwrap() }
-    }))
-    .await;
-    // Whatever order they were taken in, each of the twenty waits five turns of its own, so one more
-    // of any of them comes once all hundred have gone: a take lost in the race would make it sooner.
-    let next = store.expect_turns(&accounts[7], 1, STEP, t).await.unwrap();
-    assert_eq!((next.at[0], next.behind), (t.plus(STEP * 100), true));
+    assert_eq!(lane(&a, 100).await, t, "an idle lane starts now");
+    assert_eq!(lane(&b, 1).await, t, "another account's lane is not behind the first's hundred");
+    assert_eq!(lane(&a, 1).await, t.plus(STEP * 100), "a lane follows on from its own last");
+    assert_eq!(lane(&b, 1).await, t.plus(STEP));
+    let shared = store.reserve_slots(Schedule::Shared, 1, STEP, t, None).await.unwrap();
+    assert_eq!(shared, Reserved { first: t, count: 1 }, "the shared schedule is none of the lanes");
 }

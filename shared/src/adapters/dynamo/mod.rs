@@ -5,8 +5,7 @@
 //! - a member, `sk` = `MEMBER#<user id>`, written with its invitation's acceptance in one transaction;
 //! - the user directory, `pk` = `USER#<user id>`, `sk` = `DIRECTORY`: the address a user accepted with;
 //! - an idempotency record, `pk` = `IDEMP#<account>`, removed by the table's TTL;
-//! - the send schedule, `pk` = `PACE`, `sk` = `SES` (`pace`): the next free send slot of the account's SES
-//!   quota; and the fair lanes, `sk` = `LANES` (`lanes`): when each account's handed-on emails are expected;
+//! - the send schedule, `pk` = `PACE` (`pace`): the next free send slot of the account's SES quota;
 //! - each account's sending record and pause, `pk` = `SENDING#<account>` (`reputation`);
 //! - an account's settings and its seats, `pk` = `ACCOUNT#<account>`, `sk` = `SETTINGS` (`settings`,
 //!   `seats`), in no index.
@@ -16,7 +15,7 @@
 //! call. The files: `item` maps invitations to items, `create` the create transaction, `write` the
 //! conditional update, `seats` the account's seats, `query` the list and due-index
 //! reads, `members` the accept transaction and member reads, `idempotency` the key records, `answers`
-//! the answers they keep, `pace` the send schedule, `lanes` the fair lanes and `report` what SES reported of an email; `image`
+//! the answers they keep, `pace` the send schedule and `report` what SES reported of an email; `image`
 //! reads a stream record's images for the lifecycle events.
 mod answers;
 mod create;
@@ -24,7 +23,6 @@ mod delivery_attrs;
 mod idempotency;
 pub mod image;
 mod item;
-mod lanes;
 mod members;
 mod pace;
 mod query;
@@ -232,25 +230,16 @@ impl InvitationStore for DynamoStore {
 impl crate::ports::SendSlots for DynamoStore {
     async fn reserve_slots(
         &self,
+        schedule: crate::ports::Schedule<'_>,
         n: u32,
         interval: std::time::Duration,
         now: Timestamp,
         last: Option<Timestamp>,
     ) -> StoreResult<crate::ports::Reserved> {
-        self.reserve(n, interval, now, last).await
+        self.reserve(schedule, n, interval, now, last).await
     }
 
     async fn reclaim_slot(&self, slot: Timestamp, interval: std::time::Duration, now: Timestamp) -> StoreResult<bool> {
         self.reclaim(slot, interval, now).await
-    }
-
-    async fn expect_turns(
-        &self,
-        account: &AccountId,
-        n: u32,
-        interval: std::time::Duration,
-        now: Timestamp,
-    ) -> StoreResult<crate::rules::Turns> {
-        self.take_turns(account, n, interval, now).await
     }
 }

@@ -14,12 +14,12 @@ mod settings;
 use crate::domain::{AccountId, AccountSettings, Email, Invitation, InvitationId, Member, Status, Timestamp, UserId};
 use crate::events::{Change, Stored};
 use crate::ports::bus::ChangeListener;
-use crate::ports::pace::{slots_fitting, Reserved};
+use crate::ports::pace::{slots_fitting, Reserved, Schedule};
 use crate::ports::store::{
     CreateOutcome, DueKey, DuePage, DueShard, DueShards, InvitationStore, ListQuery, Page, Saved, StoreResult,
     UpdateOutcome,
 };
-use crate::rules::{Lanes, Report, Transition, Turns};
+use crate::rules::{Report, Transition};
 use async_trait::async_trait;
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -45,8 +45,8 @@ struct Inner {
     directory: HashMap<UserId, Email>,
     /// The send schedule's first free slot (epoch milliseconds), as DynamoDB's `PACE` item.
     next_slot: i64,
-    /// The fair lanes: when handed-on emails are expected, as DynamoDB's `LANES` item.
-    lanes: Lanes,
+    /// Each account's lane: when its next handed-on email is expected, as DynamoDB's `LANE` items.
+    lanes: HashMap<AccountId, i64>,
     /// Each account's sending record and pause.
     reputation: HashMap<AccountId, reputation::Record>,
     /// Each account's settings, once its owner set them.
@@ -236,13 +236,17 @@ impl crate::ports::SendSlots for MemoryStore {
     /// The schedule lives with the process, like the idempotency records: nothing else sends from it.
     async fn reserve_slots(
         &self,
+        schedule: Schedule<'_>,
         n: u32,
         interval: Duration,
         now: Timestamp,
         last: Option<Timestamp>,
     ) -> StoreResult<Reserved> {
         let mut inner = self.lock();
-        let next = &mut inner.next_slot;
+        let next = match schedule {
+            Schedule::Shared => &mut inner.next_slot,
+            Schedule::Lane(account) => inner.lanes.entry(account.clone()).or_insert(i64::MIN),
+        };
         let first = Timestamp::from_millis((*next).max(now.millis()));
         let count = slots_fitting(n, interval, first, last);
         if count > 0 {
@@ -259,15 +263,5 @@ impl crate::ports::SendSlots for MemoryStore {
             inner.next_slot = now.millis() + step;
         }
         Ok(last)
-    }
-
-    async fn expect_turns(
-        &self,
-        account: &AccountId,
-        n: u32,
-        interval: Duration,
-        now: Timestamp,
-    ) -> StoreResult<Turns> {
-        Ok(self.lock().lanes.take(account, n, interval, now))
     }
 }

@@ -6,7 +6,6 @@ use std::time::Duration;
 
 mod delivery;
 mod hand_on;
-mod lanes;
 mod seats;
 
 const H: u64 = 3600;

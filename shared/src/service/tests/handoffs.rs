@@ -6,7 +6,7 @@ use super::pacing::{interval, paced, send};
 use super::slow::{SlowMailer, SlowStore, TokioClock};
 use super::*;
 use crate::domain::Status;
-use crate::ports::{Clock, QueuedSend};
+use crate::ports::{Clock, QueuedSend, Schedule};
 use crate::service::resend::{resend, ResendError};
 use crate::service::send::{send_queued, Delivery};
 use crate::service::sweep::sweep;
@@ -57,7 +57,7 @@ async fn a_sender_with_no_turn_in_its_invocation_queues_the_email_again_and_keep
     w.invite(&owner_of("acme"), json!(["a@x.io", "b@x.io"])).await;
     let [q]: [QueuedSend; 1] = queue.take().try_into().unwrap();
     // A backlog: when the email reaches the sender, the schedule is taken for ten minutes.
-    let first = w.deps.store.reserve_slots(BACKLOG, interval(&w), q.at(), None).await.unwrap().first;
+    let first = w.deps.store.reserve_slots(Schedule::Shared, BACKLOG, interval(&w), q.at(), None).await.unwrap().first;
     w.clock.advance(w.clock.now().until(q.at()));
     let (got, deadline) = deliver(&w, &q).await;
     assert_eq!(got, Delivery::Requeued);
@@ -98,13 +98,18 @@ async fn a_send_late_at_its_gate_with_no_slot_left_in_its_invocation_is_handed_o
     store.set_write(Duration::from_secs(1));
     let backlog = async {
         tokio::time::sleep(Duration::from_millis(900)).await;
-        w.deps.store.reserve_slots(BACKLOG, interval(&w), w.deps.clock.now(), None).await.unwrap().first
+        w.deps
+            .store
+            .reserve_slots(Schedule::Shared, BACKLOG, interval(&w), w.deps.clock.now(), None)
+            .await
+            .unwrap()
+            .first
     };
     let ((got, deadline), _) = tokio::join!(deliver(&w, &q), backlog);
     assert_eq!(got, Delivery::Requeued);
     assert!(Instant::now() <= deadline, "it waited {:?} past its invocation", Instant::now() - deadline);
     assert!(w.mailer.sent_to(&email("b@x.io")).is_empty());
-    // No slot before the backlog's end: handed on holding none, expected now (it had its turn).
+    // No slot before the backlog's end: handed on holding none, expected in its account's lane.
     let [again]: [QueuedSend; 1] = queue.take().try_into().unwrap();
     assert!(!again.held && again.at() <= w.deps.clock.now(), "{again:?}");
     let inv = stored(&w, &q).await;
@@ -130,7 +135,12 @@ async fn a_resend_the_sweep_cannot_send_within_its_run_is_handed_on_not_waited_f
     store.set_write(Duration::from_secs(1));
     let backlog = async {
         tokio::time::sleep(Duration::from_millis(500)).await;
-        w.deps.store.reserve_slots(BACKLOG, interval(&w), w.deps.clock.now(), None).await.unwrap().first
+        w.deps
+            .store
+            .reserve_slots(Schedule::Shared, BACKLOG, interval(&w), w.deps.clock.now(), None)
+            .await
+            .unwrap()
+            .first
     };
     let deadline = Instant::now() + INVOCATION;
     let (s, _) = tokio::join!(sweep(&w.deps, &w.notifier, Some(deadline)), backlog);

@@ -4,7 +4,7 @@
 use super::*;
 use crate::adapters::memory::queue::MemoryQueue;
 use crate::domain::{Status, Timestamp};
-use crate::ports::{Clock, QueuedSend, SendRate};
+use crate::ports::{Clock, QueuedSend, Schedule, SendRate};
 use crate::service::pace::Pacing;
 use crate::service::resend::resend;
 use crate::service::send::{send_queued, Delivery};
@@ -91,9 +91,9 @@ async fn a_repeated_invite_takes_no_slots() {
     let auth = owner_of("acme");
     w.invite(&auth, json!(["a@x.io", "b@x.io", "c@x.io"])).await;
     let now = w.clock.now();
-    let next = w.deps.store.reserve_slots(1, interval(&w), now, None).await.unwrap().first;
+    let next = w.deps.store.reserve_slots(Schedule::Shared, 1, interval(&w), now, None).await.unwrap().first;
     w.invite(&auth, json!(["a@x.io", "b@x.io", "c@x.io"])).await;
-    let after = w.deps.store.reserve_slots(1, interval(&w), now, None).await.unwrap().first;
+    let after = w.deps.store.reserve_slots(Schedule::Shared, 1, interval(&w), now, None).await.unwrap().first;
     assert_eq!(after, next.plus(interval(&w)), "only the reservation in between moved the schedule");
 }
 
@@ -105,7 +105,7 @@ async fn emails_delivered_late_take_their_slots_on_arrival_and_waste_none() {
     let queued = queue.take();
     assert_eq!(queued.len(), 2);
     // The invite reserved the one slot its budget holds, none for the two it handed on.
-    let probe = w.deps.store.reserve_slots(1, interval(&w), w.clock.now(), None).await.unwrap().first;
+    let probe = w.deps.store.reserve_slots(Schedule::Shared, 1, interval(&w), w.clock.now(), None).await.unwrap().first;
     assert_eq!(probe, first.plus(interval(&w)));
     // A minute late, both at once: they take the next two slots together, from now, in one reservation,
     // and the schedule continues right after them.
@@ -114,7 +114,7 @@ async fn emails_delivered_late_take_their_slots_on_arrival_and_waste_none() {
     let sent = send_queued(&w.deps, &w.notifier, &queued, None, Duration::ZERO).await;
     assert_eq!(sent.into_iter().map(Result::unwrap).collect::<Vec<_>>(), [Delivery::Sent, Delivery::Sent]);
     assert_eq!(w.mailer.sent().len(), 3);
-    let next = w.deps.store.reserve_slots(1, interval(&w), start, None).await.unwrap().first;
+    let next = w.deps.store.reserve_slots(Schedule::Shared, 1, interval(&w), start, None).await.unwrap().first;
     assert_eq!(next, start.plus(interval(&w) * 2), "no slot lost to the late delivery");
 }
 
@@ -133,7 +133,7 @@ async fn a_held_slot_is_kept_in_time_replaced_when_late_and_requeued_beyond_the_
     let step = interval(&w);
     let now = w.clock.now();
     // Each probe of the schedule takes the next slot: two probes one step apart show nothing between.
-    let probe = || async { w.deps.store.reserve_slots(1, step, now, None).await.unwrap().first };
+    let probe = || async { w.deps.store.reserve_slots(Schedule::Shared, 1, step, now, None).await.unwrap().first };
 
     // Beyond an invocation that ends in 1 s: back to the queue holding the same slot, nothing sent.
     let far = held(&w, &b, now.plus(Duration::from_secs(5))).await;
@@ -213,24 +213,24 @@ async fn a_send_late_for_the_last_slot_keeps_its_turn_and_one_before_others_take
     let (w, _queue) = paced(1.0);
     let step = interval(&w);
     let t = w.clock.now();
-    let mine = w.deps.store.reserve_slots(1, step, t, None).await.unwrap().first;
+    let mine = w.deps.store.reserve_slots(Schedule::Shared, 1, step, t, None).await.unwrap().first;
     w.clock.advance(Duration::from_millis(500));
     let moved = w.clock.now().plus(RESERVE_LEAD);
     assert_eq!(at_slot(&w.deps, &w.notifier, mine, Some(t.plus(Duration::from_secs(1)))).await, Ok(()));
     assert_eq!(
-        w.deps.store.reserve_slots(1, step, t, None).await.unwrap().first,
+        w.deps.store.reserve_slots(Schedule::Shared, 1, step, t, None).await.unwrap().first,
         moved.plus(step),
         "sent at {moved:?}"
     );
 
     // Someone reserved after it: its slot cannot move, and no fresh one is free within the budget, so
     // it is missed (for the caller to hand on) and takes none.
-    let first = w.deps.store.reserve_slots(1, step, t, None).await.unwrap().first;
-    let next = w.deps.store.reserve_slots(1, step, t, None).await.unwrap().first;
+    let first = w.deps.store.reserve_slots(Schedule::Shared, 1, step, t, None).await.unwrap().first;
+    let next = w.deps.store.reserve_slots(Schedule::Shared, 1, step, t, None).await.unwrap().first;
     w.clock.advance(w.clock.now().until(first.plus(Duration::from_millis(500))));
     let until = Some(w.clock.now().plus(Duration::from_secs(1)));
     assert_eq!(at_slot(&w.deps, &w.notifier, first, until).await, Err(Missed));
-    assert_eq!(w.deps.store.reserve_slots(1, step, t, None).await.unwrap().first, next.plus(step));
+    assert_eq!(w.deps.store.reserve_slots(Schedule::Shared, 1, step, t, None).await.unwrap().first, next.plus(step));
 }
 
 #[tokio::test(start_paused = true)]
@@ -255,10 +255,10 @@ async fn a_throttled_send_takes_a_fresh_slot_and_one_throttled_on_and_on_is_left
     let inv = w.invited(&owner_of("acme"), "b@x.io").await;
     let [q] = queue.take().try_into().unwrap();
     w.mailer.refuse(Some(Refusal::Throttled));
-    let before = w.deps.store.reserve_slots(1, step, start, None).await.unwrap().first;
+    let before = w.deps.store.reserve_slots(Schedule::Shared, 1, step, start, None).await.unwrap().first;
     assert_eq!(send(&w, &q).await, Delivery::Nothing);
     assert_eq!(w.mailer.refused(), 1 + 1 + THROTTLE_RESLOTS as usize);
-    let after = w.deps.store.reserve_slots(1, step, start, None).await.unwrap().first;
+    let after = w.deps.store.reserve_slots(Schedule::Shared, 1, step, start, None).await.unwrap().first;
     assert_eq!(after, before.plus(step * (1 + 1 + THROTTLE_RESLOTS)), "its turn, then one fresh slot a throttle");
     assert_eq!(w.stored(&inv).await.status, Status::Processing);
 }

@@ -81,6 +81,7 @@ impl InvitationStore for SlowStore {
 impl crate::ports::SendSlots for SlowStore {
     async fn reserve_slots(
         &self,
+        schedule: crate::ports::Schedule<'_>,
         n: u32,
         interval: Duration,
         now: Timestamp,
@@ -90,19 +91,10 @@ impl crate::ports::SendSlots for SlowStore {
         if let Some((account, id)) = cancel {
             self.inner.update(&account, id, &crate::rules::cancel(now)).await?;
         }
-        self.inner.reserve_slots(n, interval, now, last).await
+        self.inner.reserve_slots(schedule, n, interval, now, last).await
     }
     async fn reclaim_slot(&self, slot: Timestamp, interval: Duration, now: Timestamp) -> StoreResult<bool> {
         self.inner.reclaim_slot(slot, interval, now).await
-    }
-    async fn expect_turns(
-        &self,
-        account: &AccountId,
-        n: u32,
-        interval: Duration,
-        now: Timestamp,
-    ) -> StoreResult<crate::rules::Turns> {
-        self.inner.expect_turns(account, n, interval, now).await
     }
 }
 

@@ -75,16 +75,6 @@ fn other_items_make_no_event() {
             ("sk".into(), s("SES")),
             ("next_slot".into(), AttributeValue::N("1795000000000".into())),
         ]),
-        // The fair lanes handed-on emails take their turns in.
-        HashMap::from([
-            ("pk".into(), s("PACE")),
-            ("sk".into(), s("LANES")),
-            ("virtual".into(), AttributeValue::N("1795000000000.5".into())),
-            (
-                "tags".into(),
-                AttributeValue::M(HashMap::from([("acme".into(), AttributeValue::N("1795000001000".into()))])),
-            ),
-        ]),
         // An account's seats before its owner set anything: no settings to announce.
         HashMap::from([
             ("pk".into(), s("ACCOUNT#acme")),
