@@ -20,7 +20,8 @@ import yaml
 os.environ.setdefault("AWS_DEFAULT_REGION", os.environ.get("AWS_REGION", "us-east-1"))
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RUNS = int(os.environ.get("BENCH_RUNS", "20"))
-RELEASE = os.path.join(ROOT, "target", "release")
+# BENCH_RELEASE runs another build's binaries (a baseline kept aside) through the same harness.
+RELEASE = os.environ.get("BENCH_RELEASE") or os.path.join(ROOT, "target", "release")
 
 
 class Emulator(http.server.ThreadingHTTPServer):
