@@ -3,8 +3,8 @@
 both release builds, side by side in one run."""
 import json, os, re, socket, statistics, subprocess, sys, tempfile, time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-RELEASE = os.path.join(ROOT, "target", "release")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench import RELEASE  # noqa: E402  (target/release, or the build BENCH_RELEASE names)
 
 
 def free_port():

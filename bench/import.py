@@ -6,21 +6,13 @@ exactly one email, the account's seats count each invitation once, the second ru
 first had made. The local server writes emails to a folder at once (no SES rate), so this measures
 the creates: each takes a seat on the account's one seats item. Run after scripts/lib.sh's
 start_emulators, with release builds of `local` and `invitations`."""
-import collections, json, os, re, signal, socket, subprocess, sys, tempfile, time, urllib.request, uuid
+import collections, json, os, re, signal, subprocess, sys, tempfile, time, urllib.request, uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench import create_table  # noqa: E402  (the cold-start benchmark's table, made from the template)
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-RELEASE = os.path.join(ROOT, "target", "release")
+from bench import RELEASE, create_table  # noqa: E402  (the cold-start benchmark's table, made from the template)
+from cli import free_port  # noqa: E402
 SIZE = int(os.environ.get("IMPORT_SIZE", "10000"))
 STOP_AFTER = float(os.environ.get("IMPORT_STOP_AFTER", "5"))
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_server(workdir, table, account):
