@@ -5,7 +5,8 @@ behind another's backlog, and each account's share of the emails accepted in a w
 message's group (the account) but serves a standard queue in arrival order: SQS's fair queueing, which
 serves the group with the smaller backlog first, is not modelled, so these figures are what the schedule
 alone does. Run through scripts/bench; FAIR_BIG_AT_1, FAIR_BIG_AT_14, FAIR_EACH and FAIR_WINDOW set the
-sizes (the defaults keep the run to about eight minutes)."""
+sizes (the defaults keep the run to about eight minutes). It runs its own moto servers for SES and the queue
+(bench/moto_server.py)."""
 import json
 import os
 import sys
@@ -17,7 +18,7 @@ import boto3
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench import create_table, load_event  # noqa: E402
-from pacing import Quota, Senders, Warm  # noqa: E402
+from pacing import Quota, Senders, Warm, moto_of_its_own  # noqa: E402
 
 
 def invite_of(account, count):
@@ -103,22 +104,26 @@ def at_once(rate, accounts, each, window, env, quota, sqs, url):
               for n in names]
     in_window = sum(counts)
     spread = (max(counts) - min(counts)) / (in_window / accounts) if in_window else float("nan")
+    span = quota.accepted[-1] - quota.accepted[0] if len(quota.accepted) > 1 else float("nan")
+    twice = len(quota.recipients) - len(set(quota.recipients))
     return (f"{accounts} accounts invite {each} each at once", rate, accounts * each, len(quota.accepted),
             quota.throttled, f"first {window} s: {counts} ({in_window / window:.1f}/s), "
-            f"spread {spread:.0%} of a fair share")
+            f"spread {spread:.0%} of a fair share; first to last email {len(quota.accepted) / span:.1f}/s; "
+            f"sent twice: {twice}")
 
 
 def main():
     table = create_table()
     sender = f"bench-{uuid.uuid4().hex[:8]}@example.com"
-    boto3.client("sesv2").create_email_identity(EmailIdentity=sender)
-    sqs = boto3.client("sqs", endpoint_url=os.environ["AWS_ENDPOINT_URL_SQS"])
-    aws = {k: os.environ[k] for k in ["AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SQS", "AWS_REGION",
-                                      "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]}
+    ses, queues = moto_of_its_own(), moto_of_its_own()
+    boto3.client("sesv2", endpoint_url=ses).create_email_identity(EmailIdentity=sender)
+    sqs = boto3.client("sqs", endpoint_url=queues)
+    aws = {"AWS_ENDPOINT_URL_SQS": queues, **{k: os.environ[k] for k in [
+        "AWS_ENDPOINT_URL_DYNAMODB", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]}}
     big_at = {1: int(os.environ.get("FAIR_BIG_AT_1", "100")), 14: int(os.environ.get("FAIR_BIG_AT_14", "1000"))}
     rows = []
     for rate in [1, 14]:
-        quota = Quota(os.environ["AWS_ENDPOINT_URL_SESV2"], rate)
+        quota = Quota(ses, rate)
         threading.Thread(target=quota.serve_forever, daemon=True).start()
         # A queue of the scenario's own, so nothing left of another scenario is counted in it.
         for scenario in ([behind_a_backlog] + ([at_once] if rate == 14 else [])):

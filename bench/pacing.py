@@ -3,6 +3,7 @@ emulator, SES behind a stand-in for its quota (a proxy in front of moto that acc
 in any one second and answers 429 beyond, recording each send), the send queue on moto's SQS drained
 into five warm `send` instances (the mapping's MaximumConcurrency) as Lambda's event source mapping would. For each scenario: the time to
 answer, the time until the last email was accepted, and the throttled sends. Run through scripts/bench."""
+import atexit
 import http.client
 import http.server
 import json
@@ -13,12 +14,33 @@ import sys
 import threading
 import time
 import urllib.parse
+import urllib.request
 import uuid
 
 import boto3
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench import RELEASE, create_table, invite_event, load_event  # noqa: E402
+from cli import free_port  # noqa: E402
+
+
+def moto_of_its_own():
+    """A moto server of this run's own (bench/moto_server.py): its URL. SES and the send queue each get one, as in
+    AWS, where they are two services: moto's SQS works through every queued message on each message sent,
+    and with thousands queued that work would slow the SES sends beside it."""
+    port = free_port()
+    # `timeout` stops it by itself if this script is killed before its exit handler runs.
+    proc = subprocess.Popen(["timeout", "3h", sys.executable, os.path.join(os.path.dirname(__file__), "moto_server.py"),
+                             "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    atexit.register(proc.kill)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(150):
+        try:
+            with urllib.request.urlopen(f"{url}/moto-api/data.json", timeout=1):
+                return url
+        except OSError:
+            time.sleep(0.2)
+    sys.exit("a moto server of the benchmark's own did not start")
 
 
 class Quota(http.server.ThreadingHTTPServer):
@@ -96,8 +118,10 @@ class Warm(http.server.ThreadingHTTPServer):
                 "AWS_LAMBDA_FUNCTION_NAME": "bench", "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
                 "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128", "AWS_LAMBDA_LOG_GROUP_NAME": "bench",
                 "AWS_LAMBDA_LOG_STREAM_NAME": "bench", "RUST_LOG": "warn", **env}
-        self.proc = subprocess.Popen([os.path.join(RELEASE, binary)], env=full,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # BENCH_LOGS: a folder for each process's log, to see why a run went as it did.
+        logs = os.environ.get("BENCH_LOGS")
+        out = open(os.path.join(logs, f"{binary}-{self.server_address[1]}.log"), "wb") if logs else subprocess.DEVNULL
+        self.proc = subprocess.Popen([os.path.join(RELEASE, binary)], env=full, stdout=out, stderr=subprocess.STDOUT)
 
     def invoke(self, event):
         self.events.put(event)
@@ -133,11 +157,16 @@ class WarmHandler(http.server.BaseHTTPRequestHandler):
 
 
 def drain(sqs, url, sender, stop):
-    """The event source mapping: polls, invokes with up to ten records, deletes all but the failures."""
+    """The event source mapping: polls, invokes with up to ten records, deletes all but the failures.
+    Short polls a quarter of a second apart where Lambda's poller holds long ones: moto wakes every
+    waiting long poll on each message sent, and each woken poll looks through every queued message
+    again, work that grows with the queue and slows the invites' SendMessageBatch beside it. A short
+    poll looks once."""
     while not stop.is_set():
-        out = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1, VisibilityTimeout=120)
+        out = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0, VisibilityTimeout=120)
         messages = out.get("Messages", [])
         if not messages:
+            stop.wait(0.25)
             continue
         records = [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
                     "eventSource": "aws:sqs"} for m in messages]
@@ -192,14 +221,15 @@ def scenario(name, rate, total, work, env, quota, sqs, url):
 def main():
     table = create_table()
     sender = f"bench-{uuid.uuid4().hex[:8]}@example.com"
-    boto3.client("sesv2").create_email_identity(EmailIdentity=sender)
-    sqs = boto3.client("sqs", endpoint_url=os.environ["AWS_ENDPOINT_URL_SQS"])
+    ses, queues = moto_of_its_own(), moto_of_its_own()
+    boto3.client("sesv2", endpoint_url=ses).create_email_identity(EmailIdentity=sender)
+    sqs = boto3.client("sqs", endpoint_url=queues)
     url = sqs.create_queue(QueueName=f"bench-{uuid.uuid4().hex[:8]}")["QueueUrl"]
-    aws = {k: os.environ[k] for k in ["AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SQS", "AWS_REGION",
-                                      "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]}
+    aws = {"AWS_ENDPOINT_URL_SQS": queues, **{k: os.environ[k] for k in [
+        "AWS_ENDPOINT_URL_DYNAMODB", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]}}
     rows = []
     for rate in [1, 14]:
-        quota = Quota(os.environ["AWS_ENDPOINT_URL_SESV2"], rate)
+        quota = Quota(ses, rate)
         threading.Thread(target=quota.serve_forever, daemon=True).start()
         env = {**aws, "AWS_ENDPOINT_URL_SESV2": f"http://127.0.0.1:{quota.server_address[1]}", "TABLE_NAME": table,
                "SENDER_EMAIL": sender, "ACCEPT_URL": "https://app.example.com/accept", "SEND_QUEUE_URL": url,
