@@ -1,6 +1,9 @@
 //! Shared SDK configuration: built once per process, endpoints from the standard variables only.
 use crate::ports::SendRate;
 use aws_config::{retry::RetryConfig, timeout::TimeoutConfig, BehaviorVersion};
+use aws_smithy_runtime_api::client::connector_metadata::ConnectorMetadata;
+use aws_smithy_runtime_api::client::http::{HttpClient, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector};
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use std::time::Duration;
 
 /// The functions' configuration. Lambda hands a function its credentials and region as environment
@@ -47,15 +50,35 @@ const AWS_ROOT_CAS: &[u8] = include_bytes!("../../certs/amazon-trust-services.pe
 
 /// The SDK's default HTTPS client (hyper 1, rustls with aws-lc) with [`AWS_ROOT_CAS`] as its only roots.
 /// Unlike the default it ignores HTTPS_PROXY, which Lambda does not set.
-fn https_client() -> impl aws_sdk_dynamodb::config::HttpClient {
+fn https_client() -> impl HttpClient {
     use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider, TlsContext, TrustStore};
     let roots = TrustStore::empty().with_pem_certificate(AWS_ROOT_CAS);
     let tls =
         TlsContext::builder().with_trust_store(roots).build().expect("a trust store alone is a valid TLS context");
-    aws_smithy_http_client::Builder::new()
+    let client = aws_smithy_http_client::Builder::new()
         .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
         .tls_context(tls)
-        .build_https()
+        .build_https();
+    ConnectorOnFirstCall(client)
+}
+
+/// The HTTPS client without the check the SDK runs as each service client is made, which builds a TLS
+/// connector (parsing the roots, setting up rustls) and drops it, so that a system store would be read
+/// at start-up rather than on the first call. The roots here are compiled in, and the first call is
+/// the warm-up, in init: the check only cost every client a connector nobody used (a third of what
+/// making a client costs, counted with callgrind, BENCHMARKS.md). Connectors are still built, and kept,
+/// on the first call with each setting.
+#[derive(Debug)]
+struct ConnectorOnFirstCall(SharedHttpClient);
+
+impl HttpClient for ConnectorOnFirstCall {
+    fn http_connector(&self, settings: &HttpConnectorSettings, components: &RuntimeComponents) -> SharedHttpConnector {
+        self.0.http_connector(settings, components)
+    }
+
+    fn connector_metadata(&self) -> Option<ConnectorMetadata> {
+        self.0.connector_metadata()
+    }
 }
 
 /// The SES client's settings. An invite sends up to 100 emails at once, which can exceed the account's

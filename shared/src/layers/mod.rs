@@ -59,6 +59,7 @@ const OUTSIDE: &[(&str, u8)] = &[
     ("aws_sdk_sqs", 4),
     ("aws_smithy_types", 4),
     ("aws_smithy_http_client", 4),
+    ("aws_smithy_runtime_api", 4),
     ("serde_dynamo", 4),
     ("aws_lambda_events", 5),
     ("lambda_http", 5),
