@@ -65,9 +65,9 @@ fn https_client() -> impl HttpClient {
 /// The HTTPS client without the check the SDK runs as each service client is made, which builds a TLS
 /// connector (parsing the roots, setting up rustls) and drops it, so that a system store would be read
 /// at start-up rather than on the first call. The roots here are compiled in, and the first call is
-/// the warm-up, in init: the check only cost every client a connector nobody used (a third of what
-/// making a client costs, counted with callgrind, BENCHMARKS.md). Connectors are still built, and kept,
-/// on the first call with each setting.
+/// the warm-up, in init: the check only cost every client a connector nobody used (about a quarter of
+/// what making a client costs, counted with callgrind, BENCHMARKS.md). Connectors are still built, and
+/// kept, on the first call with each setting.
 #[derive(Debug)]
 struct ConnectorOnFirstCall(SharedHttpClient);
 
