@@ -1,7 +1,7 @@
 """The command line's figures for BENCHMARKS.md: a 1,000-address CSV invite against the local server
 (wall time and the requests the server saw), and `invitations --help` against a hello-world clap binary,
 both release builds, side by side in one run."""
-import json, os, re, socket, statistics, subprocess, sys, tempfile, time
+import json, os, re, signal, socket, statistics, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench import RELEASE  # noqa: E402  (target/release, or the build BENCH_RELEASE names)
@@ -11,6 +11,29 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def import_command(workdir, size, domain, parallel, *extra):
+    """`invitations invite --file team.csv` of `size` people at `domain`, written to `workdir`."""
+    with open(os.path.join(workdir, "team.csv"), "w") as f:
+        f.write("name,email\n" + "".join(f"P {i},p{i}@{domain}\n" for i in range(size)))
+    return [os.path.join(RELEASE, "invitations"), "invite", "--file", "team.csv", "--infra", "basic_user",
+            "--parallel", str(parallel), "--output", "json", *extra]
+
+
+def stopped_after(seconds, cmd, workdir, env):
+    """Runs `cmd` and presses Ctrl-C after `seconds` unless it ended first: whether it was stopped.
+    Ctrl-C as a person presses it: the default action, even when this script was started in the
+    background of a shell, which starts it ignoring SIGINT for its children to inherit."""
+    run = subprocess.Popen(cmd, cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        run.wait(seconds)
+        return False
+    except subprocess.TimeoutExpired:
+        run.send_signal(signal.SIGINT)
+        run.wait()
+        return True
 
 
 def start_server(workdir):

@@ -6,11 +6,11 @@ exactly one email, the account's seats count each invitation once, the second ru
 first had made. The local server writes emails to a folder at once (no SES rate), so this measures
 the creates: each takes a seat on the account's one seats item. Run after scripts/lib.sh's
 start_emulators, with release builds of `local` and `invitations`."""
-import collections, json, os, re, signal, subprocess, sys, tempfile, time, urllib.request, uuid
+import collections, json, os, re, subprocess, sys, tempfile, time, urllib.request, uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench import RELEASE, create_table  # noqa: E402  (the cold-start benchmark's table, made from the template)
-from cli import free_port  # noqa: E402
+from cli import free_port, import_command, stopped_after  # noqa: E402
 SIZE = int(os.environ.get("IMPORT_SIZE", "10000"))
 STOP_AFTER = float(os.environ.get("IMPORT_STOP_AFTER", "5"))
 
@@ -52,23 +52,10 @@ def one(parallel):
     account = f"import{uuid.uuid4().hex[:6]}"
     with tempfile.TemporaryDirectory() as workdir:
         proc, port, token = start_server(workdir, table, account)
-        with open(os.path.join(workdir, "team.csv"), "w") as f:
-            f.write("name,email\n" + "".join(f"P {i},p{i}@import.example.com\n" for i in range(SIZE)))
         env = dict(os.environ, INVITATIONS_TOKEN=token, INVITATIONS_API_URL=f"http://127.0.0.1:{port}")
-        cmd = [os.path.join(RELEASE, "invitations"), "invite", "--file", "team.csv", "--infra", "basic_user",
-               "--parallel", str(parallel), "--output", "json"]
+        cmd = import_command(workdir, SIZE, "import.example.com", parallel)
         start = time.perf_counter()
-        # Ctrl-C as a person presses it: the default action, even when this script was started in the
-        # background of a shell, which starts it ignoring SIGINT for its children to inherit.
-        first = subprocess.Popen(cmd, cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                 preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-        try:
-            first.wait(STOP_AFTER)
-            stopped = False
-        except subprocess.TimeoutExpired:
-            first.send_signal(signal.SIGINT)
-            first.wait()
-            stopped = True
+        stopped = stopped_after(STOP_AFTER, cmd, workdir, env)
         first_time = time.perf_counter() - start
         made = seats(port, token, account)["pending"]
         start = time.perf_counter()

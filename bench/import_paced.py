@@ -9,7 +9,6 @@ import base64
 import json
 import os
 import queue
-import signal
 import subprocess
 import sys
 import tempfile
@@ -21,7 +20,8 @@ import http.server
 import boto3
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench import RELEASE, create_table, load_event  # noqa: E402
+from bench import create_table, load_event  # noqa: E402
+from cli import import_command, stopped_after  # noqa: E402
 from pacing import Quota, Senders, Warm, moto_of_its_own  # noqa: E402
 
 SIZE = int(os.environ.get("IMPORT_PACED_SIZE", "2000"))
@@ -107,23 +107,11 @@ def main():
     gateway = Gateway(account, env)
     senders = Senders(env, sqs, url)
     with tempfile.TemporaryDirectory() as workdir:
-        with open(os.path.join(workdir, "team.csv"), "w") as f:
-            f.write("name,email\n" + "".join(f"P {i},p{i}@paced.example.com\n" for i in range(SIZE)))
         cli_env = dict(os.environ, INVITATIONS_TOKEN="stand-in",
                        INVITATIONS_API_URL=f"http://127.0.0.1:{gateway.server_address[1]}")
-        cmd = [os.path.join(RELEASE, "invitations"), "invite", "--file", "team.csv", "--infra", "basic_user",
-               "--parallel", str(PARALLEL), "--output", "json", "--account", account]
+        cmd = import_command(workdir, SIZE, "paced.example.com", PARALLEL, "--account", account)
         start = time.monotonic()
-        # Ctrl-C as a person presses it (see bench/import.py).
-        first = subprocess.Popen(cmd, cwd=workdir, env=cli_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                 preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-        try:
-            first.wait(STOP_AFTER)
-            stopped = False
-        except subprocess.TimeoutExpired:
-            first.send_signal(signal.SIGINT)
-            first.wait()
-            stopped = True
+        stopped = stopped_after(STOP_AFTER, cmd, workdir, cli_env)
         accepted_at_stop = len(quota.accepted)
         second = subprocess.run(cmd, cwd=workdir, env=cli_env, capture_output=True, text=True)
         answered = time.monotonic() - start
@@ -137,8 +125,9 @@ def main():
     accepted = quota.accepted
     span = accepted[-1] - accepted[0] if len(accepted) > 1 else float("nan")
     twice = len(quota.recipients) - len(set(quota.recipients))
-    ok = (second.returncode == 0 and outcomes == {"invited": SIZE} and len(accepted) == SIZE and twice == 0
-          and quota.throttled == 0)
+    # What must hold whatever the machine's load: each address emailed once. Throttles are a figure, as in
+    # bench/pacing.py: a sender starved of CPU reaches SES off its slot.
+    ok = second.returncode == 0 and outcomes == {"invited": SIZE} and len(accepted) == SIZE and twice == 0
     print(f"Import of {SIZE:,} addresses through `invitations invite --file` ({PARALLEL} requests at once) into "
           f"the `invite` function, SES's quota at {RATE} a second, stopped after {STOP_AFTER:g} s and run again:\n")
     print("| emails accepted by the stop | both runs answered (s) | last email (s) | emails ÷ rate (s) "
