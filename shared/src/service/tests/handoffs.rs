@@ -23,6 +23,12 @@ async fn stored(w: &World, q: &QueuedSend) -> Invitation {
     w.deps.store.get(&q.account, q.invitation).await.unwrap().expect("stored")
 }
 
+/// After `delay`, ten minutes of the shared schedule taken from then on, by other senders.
+async fn backlog_after(w: &World, delay: Duration) {
+    tokio::time::sleep(delay).await;
+    w.deps.store.reserve_slots(Schedule::Shared, BACKLOG, interval(w), w.deps.clock.now(), None).await.unwrap();
+}
+
 /// Sends `q` as one invocation of the paced sender that ends [`INVOCATION`] from now.
 async fn deliver(w: &World, q: &QueuedSend) -> (Delivery, Instant) {
     let deadline = Instant::now() + INVOCATION;
@@ -96,15 +102,7 @@ async fn a_send_late_at_its_gate_with_no_slot_left_in_its_invocation_is_handed_o
     // Its claim takes a second, so it reaches its gate half a second after its slot; meanwhile ten
     // minutes of the schedule were taken after that slot.
     store.set_write(Duration::from_secs(1));
-    let backlog = async {
-        tokio::time::sleep(Duration::from_millis(900)).await;
-        w.deps
-            .store
-            .reserve_slots(Schedule::Shared, BACKLOG, interval(&w), w.deps.clock.now(), None)
-            .await
-            .unwrap()
-            .first
-    };
+    let backlog = backlog_after(&w, Duration::from_millis(900));
     let ((got, deadline), _) = tokio::join!(deliver(&w, &q), backlog);
     assert_eq!(got, Delivery::Requeued);
     assert!(Instant::now() <= deadline, "it waited {:?} past its invocation", Instant::now() - deadline);
@@ -133,15 +131,7 @@ async fn a_resend_the_sweep_cannot_send_within_its_run_is_handed_on_not_waited_f
     tokio::time::sleep(w.deps.policy.resend_after).await;
     // Its claim takes a second and the schedule fills for ten minutes meanwhile, as above.
     store.set_write(Duration::from_secs(1));
-    let backlog = async {
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        w.deps
-            .store
-            .reserve_slots(Schedule::Shared, BACKLOG, interval(&w), w.deps.clock.now(), None)
-            .await
-            .unwrap()
-            .first
-    };
+    let backlog = backlog_after(&w, Duration::from_millis(500));
     let deadline = Instant::now() + INVOCATION;
     let (s, _) = tokio::join!(sweep(&w.deps, &w.notifier, Some(deadline)), backlog);
     let s = s.unwrap();
