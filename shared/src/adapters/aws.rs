@@ -149,7 +149,13 @@ pub const SES_OPERATION_TIMEOUT: Duration = Duration::from_secs(20);
 /// request does not pay for a handshake at the function's share of a core. The calls are cheap reads;
 /// DynamoDB's answer does not matter, SES's is the account's sending rate (`None` when unknown: a
 /// failure only means the first request connects itself).
-pub async fn warm_up(db: &aws_sdk_dynamodb::Client, ses: &aws_sdk_sesv2::Client, table: &str) -> Option<SendRate> {
+///
+/// The table's call goes out first ([`start_warm_up`]) and the mail clients are made while it is on the
+/// network: making a client parses its SDK crate's endpoint partitions, and the two mail clients' are
+/// about a quarter of a sending function's init (counted with callgrind, BENCHMARKS.md), work that
+/// would otherwise wait for the calls or follow them. So the logged duration, from the table's call to the last answer, holds that
+/// work too.
+pub async fn warm_up(table: StartedWarmUp, ses: &aws_sdk_sesv2::Client) -> Option<SendRate> {
     let ses = async {
         let account = ses.get_account().send().await;
         match account {
@@ -160,7 +166,25 @@ pub async fn warm_up(db: &aws_sdk_dynamodb::Client, ses: &aws_sdk_sesv2::Client,
             }
         }
     };
-    timed(futures::future::join(describe(db, table), ses)).await.and_then(|((), rate)| rate)
+    let StartedWarmUp { at, mut call } = table;
+    let done = tokio::time::timeout_at(at + WARM_UP_BOUND, futures::future::join(&mut call, ses)).await;
+    // A call past the bound is not left running into the first request.
+    call.abort();
+    log_warm_up(at);
+    done.ok().and_then(|(_, rate)| rate)
+}
+
+/// The table's warm-up call, running on the runtime's workers since `at`.
+pub struct StartedWarmUp {
+    at: tokio::time::Instant,
+    call: tokio::task::JoinHandle<()>,
+}
+
+/// Sends the table's warm-up call on `db` (a handle on the client the function keeps) and returns at
+/// once (see [`warm_up`]).
+pub fn start_warm_up(db: aws_sdk_dynamodb::Client, table: &str) -> StartedWarmUp {
+    let table = table.to_owned();
+    StartedWarmUp { at: tokio::time::Instant::now(), call: tokio::spawn(async move { describe(&db, &table).await }) }
 }
 
 /// [`warm_up`] for a function that sends no email: the table's connection only. A function of its own,
@@ -185,13 +209,20 @@ pub async fn warm_up_bus(client: &aws_sdk_eventbridge::Client, bus: &str) {
     .await;
 }
 
-/// Runs a warm-up for at most 2 s and logs how long it took: init's share spent waiting on the
-/// network, so an init duration can be read against the floor.
+/// How long init waits for its warm-up calls.
+const WARM_UP_BOUND: Duration = Duration::from_secs(2);
+
+/// Runs a warm-up for at most [`WARM_UP_BOUND`] and logs how long it took.
 async fn timed<T>(calls: impl std::future::Future<Output = T>) -> Option<T> {
-    let started = std::time::Instant::now();
-    let done = tokio::time::timeout(Duration::from_secs(2), calls).await;
-    tracing::info!(warm_up_ms = started.elapsed().as_secs_f64() * 1000.0, "connections opened");
+    let at = tokio::time::Instant::now();
+    let done = tokio::time::timeout(WARM_UP_BOUND, calls).await;
+    log_warm_up(at);
     done.ok()
+}
+
+/// Init's share spent on the warm-up, so an init duration can be read against the floor.
+fn log_warm_up(since: tokio::time::Instant) {
+    tracing::info!(warm_up_ms = since.elapsed().as_secs_f64() * 1000.0, "connections opened");
 }
 
 #[cfg(test)]

@@ -26,7 +26,7 @@ pub fn ses_notifier(client: aws_sdk_sesv2::Client, settings: MailSettings, pacin
 
 /// The pacing of a function that sends: the account's rate (from init's `GetAccount`), lowered by a
 /// configured one; the sandbox's 1 a second when neither is known, as no account has less.
-pub fn pacing(sdk: &aws_config::SdkConfig, config: &PacingConfig, account: Option<SendRate>) -> Pacing {
+pub fn pacing(queue: aws_sdk_sqs::Client, config: &PacingConfig, account: Option<SendRate>) -> Pacing {
     let rate = match (account, config.rate) {
         (Some(account), Some(configured)) => account.min(configured),
         (Some(rate), None) | (None, Some(rate)) => rate,
@@ -36,8 +36,7 @@ pub fn pacing(sdk: &aws_config::SdkConfig, config: &PacingConfig, account: Optio
         }
     };
     tracing::info!(emails_per_second = rate.per_second(), "sending rate");
-    let queue = SqsQueue::new(aws_sdk_sqs::Client::new(sdk), &config.queue_url);
-    Pacing { rate, queue: Arc::new(queue) }
+    Pacing { rate, queue: Arc::new(SqsQueue::new(queue, &config.queue_url)) }
 }
 
 /// For functions that only touch the table (list, cancel).
@@ -62,9 +61,12 @@ pub async fn with_mail() -> Result<(Deps, Notifier), ConfigErrors> {
     let settings = config.mail.expect("function(true) reads the mail settings");
     let pacing_config = config.pacing.expect("function(true) reads the pacing");
     let sdk = aws::sdk_config().await;
-    let (db, ses) = (aws_sdk_dynamodb::Client::new(&sdk), aws::ses_client(&sdk, true));
-    let account_rate = aws::warm_up(&db, &ses, &config.table).await;
-    let pacing = pacing(&sdk, &pacing_config, account_rate);
+    let db = aws_sdk_dynamodb::Client::new(&sdk);
+    // The mail clients are made while the table's warm-up call is on the network (see `aws::warm_up`).
+    let table_call = aws::start_warm_up(db.clone(), &config.table);
+    let (ses, queue) = (aws::ses_client(&sdk, true), aws_sdk_sqs::Client::new(&sdk));
+    let account_rate = aws::warm_up(table_call, &ses).await;
+    let pacing = pacing(queue, &pacing_config, account_rate);
     Ok((dynamo_deps(db, &config.table, config.due_shards, config.policy), ses_notifier(ses, settings, Some(pacing))))
 }
 
