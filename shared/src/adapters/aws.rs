@@ -153,8 +153,8 @@ pub const SES_OPERATION_TIMEOUT: Duration = Duration::from_secs(20);
 /// The table's call goes out first ([`start_warm_up`]) and the mail clients are made while it is on the
 /// network: making a client parses its SDK crate's endpoint partitions, and the two mail clients' are
 /// about a quarter of a sending function's init (counted with callgrind, BENCHMARKS.md), work that
-/// would otherwise wait for the calls or follow them. So the logged duration, from the table's call to the last answer, holds that
-/// work too.
+/// would otherwise wait for the calls or follow them. So the logged duration, from the table's call
+/// to the last answer, holds that work too.
 pub async fn warm_up(table: StartedWarmUp, ses: &aws_sdk_sesv2::Client) -> Option<SendRate> {
     let ses = async {
         let account = ses.get_account().send().await;
