@@ -32,7 +32,8 @@ def moto_of_its_own():
     # `timeout` stops it by itself if this script is killed before its exit handler runs.
     proc = subprocess.Popen(["timeout", "3h", sys.executable, os.path.join(os.path.dirname(__file__), "moto_server.py"),
                              "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    atexit.register(proc.kill)
+    # SIGTERM, which `timeout` passes on to the server; a SIGKILL would leave the server running.
+    atexit.register(proc.terminate)
     url = f"http://127.0.0.1:{port}"
     for _ in range(150):
         try:
