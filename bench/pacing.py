@@ -24,14 +24,17 @@ from bench import RELEASE, create_table, invite_event, load_event  # noqa: E402
 from cli import free_port  # noqa: E402
 
 
-def moto_of_its_own():
+def moto_of_its_own(fair_queues=False):
     """A moto server of this run's own (bench/moto_server.py): its URL. SES and the send queue each get one, as in
     AWS, where they are two services: moto's SQS works through every queued message on each message sent,
-    and with thousands queued that work would slow the SES sends beside it."""
+    and with thousands queued that work would slow the SES sends beside it. With `fair_queues` its standard
+    queues serve message groups as SQS's fair queues are documented to."""
     port = free_port()
+    env = {**os.environ, "BENCH_FAIR_QUEUES": "1" if fair_queues else "0"}
     # `timeout` stops it by itself if this script is killed before its exit handler runs.
     proc = subprocess.Popen(["timeout", "3h", sys.executable, os.path.join(os.path.dirname(__file__), "moto_server.py"),
-                             "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                             "-H", "127.0.0.1", "-p", str(port)], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
     # SIGTERM, which `timeout` passes on to the server; a SIGKILL would leave the server running.
     atexit.register(proc.terminate)
     url = f"http://127.0.0.1:{port}"
