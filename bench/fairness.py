@@ -129,7 +129,7 @@ def main():
         quota = Quota(ses, rate)
         threading.Thread(target=quota.serve_forever, daemon=True).start()
         at_14 = [(at_once, int(n)) for n in os.environ.get("FAIR_ACCOUNTS", "5").split(",")] if rate == 14 else []
-        for scenario, accounts in [(behind_a_backlog, 2)] + at_14:
+        for scenario, accounts in [(behind_a_backlog, None)] + at_14:
             for order, queues in orders.items():
                 sqs = boto3.client("sqs", endpoint_url=queues)
                 # A queue of the scenario's own, so nothing left of another scenario is counted in it.
@@ -151,6 +151,7 @@ def main():
     print("|---|---|---:|---:|---:|---:|---|")
     for name, order, rate, total, accepted, throttled, result in rows:
         print(f"| {name} | {order} | {rate} | {total:,} | {accepted:,} | {throttled} | {result} |")
+
 
 if __name__ == "__main__":
     main()
