@@ -2,8 +2,8 @@
 //! the slot (SQS delays at most 900 s; the sender hands a message whose slot is further on again). Its
 //! message group is its account: on a standard queue that makes SQS's fair queueing serve an account
 //! with a small backlog ahead of one with a large backlog, so one account's bulk invite does not hold
-//! back the others' emails behind it, and share out receives among a few accounts sending at once
-//! (docs/DESIGN.md, "The queue's order").
+//! back the others' emails behind it, and share out receives among up to nine accounts sending at
+//! once (docs/DESIGN.md, "The queue's order").
 use crate::domain::Timestamp;
 use crate::ports::{QueueError, QueuedSend, SendQueue};
 use async_trait::async_trait;
