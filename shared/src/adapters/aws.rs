@@ -167,11 +167,10 @@ pub async fn warm_up(table: StartedWarmUp, ses: &aws_sdk_sesv2::Client) -> Optio
         }
     };
     let StartedWarmUp { at, mut call } = table;
-    let done = tokio::time::timeout_at(at + WARM_UP_BOUND, futures::future::join(&mut call, ses)).await;
+    let done = timed(at, futures::future::join(&mut call, ses)).await;
     // A call past the bound is not left running into the first request.
     call.abort();
-    log_warm_up(at);
-    done.ok().and_then(|(_, rate)| rate)
+    done.and_then(|(_, rate)| rate)
 }
 
 /// The table's warm-up call, running on the runtime's workers since `at`.
@@ -190,7 +189,7 @@ pub fn start_warm_up(db: aws_sdk_dynamodb::Client, table: &str) -> StartedWarmUp
 /// [`warm_up`] for a function that sends no email: the table's connection only. A function of its own,
 /// so those binaries link none of the SES client.
 pub async fn warm_up_table(db: &aws_sdk_dynamodb::Client, table: &str) {
-    timed(describe(db, table)).await;
+    timed(tokio::time::Instant::now(), describe(db, table)).await;
 }
 
 async fn describe(db: &aws_sdk_dynamodb::Client, table: &str) {
@@ -201,7 +200,7 @@ async fn describe(db: &aws_sdk_dynamodb::Client, table: &str) {
 
 /// The events function's warm-up: the bus's connection, as [`warm_up`] opens the table's.
 pub async fn warm_up_bus(client: &aws_sdk_eventbridge::Client, bus: &str) {
-    timed(async {
+    timed(tokio::time::Instant::now(), async {
         if let Err(e) = client.describe_event_bus().name(bus).send().await {
             tracing::debug!(error = %e, "EventBridge warm-up call failed");
         }
@@ -212,17 +211,12 @@ pub async fn warm_up_bus(client: &aws_sdk_eventbridge::Client, bus: &str) {
 /// How long init waits for its warm-up calls.
 const WARM_UP_BOUND: Duration = Duration::from_secs(2);
 
-/// Runs a warm-up for at most [`WARM_UP_BOUND`] and logs how long it took.
-async fn timed<T>(calls: impl std::future::Future<Output = T>) -> Option<T> {
-    let at = tokio::time::Instant::now();
-    let done = tokio::time::timeout(WARM_UP_BOUND, calls).await;
-    log_warm_up(at);
-    done.ok()
-}
-
-/// Init's share spent on the warm-up, so an init duration can be read against the floor.
-fn log_warm_up(since: tokio::time::Instant) {
+/// Runs a warm-up started at `since` until at most [`WARM_UP_BOUND`] after it, and logs how long it
+/// took: init's share spent on the warm-up, so an init duration can be read against the floor.
+async fn timed<T>(since: tokio::time::Instant, calls: impl std::future::Future<Output = T>) -> Option<T> {
+    let done = tokio::time::timeout_at(since + WARM_UP_BOUND, calls).await;
     tracing::info!(warm_up_ms = since.elapsed().as_secs_f64() * 1000.0, "connections opened");
+    done.ok()
 }
 
 #[cfg(test)]
