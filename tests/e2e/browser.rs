@@ -142,9 +142,7 @@ async fn the_emailed_link_opens_the_page_and_only_its_button_accepts() {
     })
     .await;
     browser.close().await;
-    let dir = server.dir.clone();
     server.stop().await;
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[tokio::test]
@@ -183,9 +181,7 @@ async fn another_address_is_refused_and_the_invitation_stays_open() {
     })
     .await;
     browser.close().await;
-    let dir = server.dir.clone();
     server.stop().await;
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[tokio::test]
@@ -210,7 +206,5 @@ async fn the_development_sign_in_gives_an_invitee_token_only() {
     // The page's GET only renders, whatever the method a client tries.
     let post = http.post(server.url("/accept?account=acme&invitation=i&token=t")).send().await.unwrap();
     assert_eq!(post.status(), 404);
-    let dir = server.dir.clone();
     server.stop().await;
-    let _ = std::fs::remove_dir_all(dir);
 }

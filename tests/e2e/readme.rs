@@ -71,6 +71,5 @@ async fn the_readme_walkthrough_gives_the_output_it_shows() {
     for ((commands, expected), got) in steps.iter().zip(sections) {
         assert_eq!(lines(got), lines(expected), "the output of\n{commands}");
     }
-    let _ = std::fs::remove_dir_all(&server.dir);
     server.stop().await;
 }

@@ -3,9 +3,9 @@
 //! every API answer against `openapi.yaml` (`checked.rs`); a test that got an answer breaking the
 //! description fails when it stops the server, or drops it.
 use crate::checked::CheckingProxy;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader, Lines};
 use tokio::process::{Child, Command};
 
@@ -120,9 +120,51 @@ impl Drop for LocalServer {
     }
 }
 
-/// A fresh folder under the system's temporary directory.
+/// A fresh folder for one test, inside a folder of this test process's own under the system's temporary
+/// directory. A run's folders stay until the next run, to be looked at after a failure; the first call
+/// removes those of test processes that have ended, so runs do not pile up.
 pub fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(crate::unique(name));
+    static ROOT: LazyLock<PathBuf> = LazyLock::new(|| {
+        remove_ended_runs();
+        std::env::temp_dir().join(format!("{RUN_PREFIX}{}", std::process::id()))
+    });
+    let dir = ROOT.join(crate::unique(name));
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+const RUN_PREFIX: &str = "invitations-tests-";
+
+/// Removes the folders of test processes no longer running. Only where `/proc` tells which are.
+fn remove_ended_runs() {
+    let proc = Path::new("/proc");
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else { return };
+    if !proc.join("self").exists() {
+        return;
+    }
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(|n| n.strip_prefix(RUN_PREFIX)) else { continue };
+        if pid.parse::<u32>().is_ok() && !proc.join(pid).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_folders_of_ended_runs_go_and_running_ones_stay() {
+        let mut ended = std::process::Command::new("true").spawn().unwrap();
+        let ended_pid = ended.id();
+        ended.wait().unwrap();
+        let gone = std::env::temp_dir().join(format!("{RUN_PREFIX}{ended_pid}"));
+        std::fs::create_dir_all(gone.join("cli-x")).unwrap();
+        let mine = temp_dir("kept");
+        remove_ended_runs();
+        assert!(!gone.exists(), "{} is left", gone.display());
+        assert!(mine.exists(), "this run's {} went", mine.display());
+    }
 }
