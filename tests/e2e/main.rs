@@ -12,6 +12,7 @@ mod delivery;
 mod due_shards;
 mod events;
 mod faults;
+mod folders;
 mod hostile;
 mod iam;
 mod lifecycle;

@@ -126,7 +126,7 @@ impl Drop for LocalServer {
 pub fn temp_dir(name: &str) -> PathBuf {
     static ROOT: LazyLock<PathBuf> = LazyLock::new(|| {
         remove_ended_runs();
-        std::env::temp_dir().join(format!("{RUN_PREFIX}{}", std::process::id()))
+        run_folder(std::process::id())
     });
     let dir = ROOT.join(crate::unique(name));
     std::fs::create_dir_all(&dir).unwrap();
@@ -135,8 +135,13 @@ pub fn temp_dir(name: &str) -> PathBuf {
 
 const RUN_PREFIX: &str = "invitations-tests-";
 
+/// The folder of the test process `pid`.
+pub fn run_folder(pid: u32) -> PathBuf {
+    std::env::temp_dir().join(format!("{RUN_PREFIX}{pid}"))
+}
+
 /// Removes the folders of test processes no longer running. Only where `/proc` tells which are.
-fn remove_ended_runs() {
+pub fn remove_ended_runs() {
     let proc = Path::new("/proc");
     let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else { return };
     if !proc.join("self").exists() {
@@ -148,23 +153,5 @@ fn remove_ended_runs() {
         if pid.parse::<u32>().is_ok() && !proc.join(pid).exists() {
             let _ = std::fs::remove_dir_all(entry.path());
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_folders_of_ended_runs_go_and_running_ones_stay() {
-        let mut ended = std::process::Command::new("true").spawn().unwrap();
-        let ended_pid = ended.id();
-        ended.wait().unwrap();
-        let gone = std::env::temp_dir().join(format!("{RUN_PREFIX}{ended_pid}"));
-        std::fs::create_dir_all(gone.join("cli-x")).unwrap();
-        let mine = temp_dir("kept");
-        remove_ended_runs();
-        assert!(!gone.exists(), "{} is left", gone.display());
-        assert!(mine.exists(), "this run's {} went", mine.display());
     }
 }
