@@ -143,10 +143,10 @@ pub fn run_folder(pid: u32) -> PathBuf {
 /// Removes the folders of test processes no longer running. Only where `/proc` tells which are.
 pub fn remove_ended_runs() {
     let proc = Path::new("/proc");
-    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else { return };
     if !proc.join("self").exists() {
         return;
     }
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else { return };
     for entry in entries.flatten() {
         let name = entry.file_name();
         let Some(pid) = name.to_str().and_then(|n| n.strip_prefix(RUN_PREFIX)) else { continue };
